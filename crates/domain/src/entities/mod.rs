@@ -1,0 +1,46 @@
+//! The platform's entities as stored, and the commands that create and change them.
+//!
+//! Entities are plain data read from storage. Commands (`New*`, `*Update`) hold validated
+//! values only, so a repository never receives an invalid one. In an update, `None` leaves a
+//! field as it is; for a nullable field `Some(None)` clears it.
+
+mod auth;
+mod background_job;
+mod calendar;
+mod chat;
+mod course;
+mod document;
+mod flashcard;
+mod import_job;
+mod links;
+mod note;
+mod notification;
+mod quiz;
+mod search;
+mod study_guide;
+mod user;
+
+pub use auth::{Account, NewAccount, NewSession, NewVerification, Session, Verification};
+pub use background_job::{BackgroundJob, NewBackgroundJob};
+pub use calendar::{CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent};
+pub use chat::{
+    ChatMessage, ChatReference, ChatSession, ChatSessionFilter, ChatSessionUpdate, NewChatMessage,
+    NewChatSession,
+};
+pub use course::{Course, CourseUpdate, NewCourse};
+pub use document::{Document, DocumentFilter, DocumentUpdate, NewDocument};
+pub use flashcard::{
+    Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
+    FlashcardUpdate, NewFlashcard, NewFlashcardSet,
+};
+pub use import_job::{ImportJob, ImportJobFilter, ImportJobUpdate, NewImportJob};
+pub use links::{SourceLinks, SourceLinksUpdate};
+pub use note::{NewNote, Note, NoteFilter, NoteUpdate};
+pub use notification::{NewNotification, Notification, NotificationFilter};
+pub use quiz::{
+    GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Question, QuestionUpdate, Quiz,
+    QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
+};
+pub use search::{ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind};
+pub use study_guide::{NewStudyGuide, StudyGuide, StudyGuideFilter, StudyGuideUpdate};
+pub use user::{NewUser, User, UserUpdate};

@@ -1,0 +1,55 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::UserId;
+use crate::values::{Email, Name, WebUrl};
+
+/// A student with an account. Owns everything else; deleting a user deletes all of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The name shown in the app.
+    pub name: String,
+    /// The sign-in email, lower-case and unique.
+    pub email: String,
+    /// Whether the email address has been confirmed.
+    pub email_verified: bool,
+    /// An avatar URL.
+    pub image: Option<String>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// When the account was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Creates a [`User`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    /// The name shown in the app.
+    pub name: Name,
+    /// The sign-in email; unique.
+    pub email: Email,
+    /// An avatar URL.
+    pub image: Option<WebUrl>,
+}
+
+/// Changes a [`User`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// A new name.
+    pub name: Option<Name>,
+    /// A new avatar, or `Some(None)` to remove it.
+    pub image: Option<Option<WebUrl>>,
+    /// Marks the email as verified (or not).
+    pub email_verified: Option<bool>,
+}
+
+impl UserUpdate {
+    /// Whether nothing would change.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.name.is_none() && self.image.is_none() && self.email_verified.is_none()
+    }
+}

@@ -1,0 +1,1 @@
+//! In-memory adapters for every repository port, behaving like the PostgreSQL schema.

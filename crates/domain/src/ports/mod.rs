@@ -1,0 +1,67 @@
+//! Ports: the traits the domain needs the outside world to implement.
+//!
+//! Repository ports store the aggregates; service ports reach models, files, queues, the
+//! clock and the password hasher. All are `Send + Sync` with async methods (through
+//! `async_trait`), so the program picks adapters at start-up and holds them as
+//! `Arc<dyn Port>`. With the `mock` feature, each has a mockall mock (`MockCourseRepository`,
+//! ...) for other crates' tests.
+//!
+//! Every method on a user's data takes the acting user's id and sees only that user's rows:
+//! another user's row is reported exactly like a missing one
+//! ([`crate::DomainError::NotFound`]).
+//!
+//! Lists are keyset-paginated on `(created_at, id)`, newest first, unless the method says
+//! otherwise.
+
+mod ai;
+mod clock;
+mod identity;
+mod library;
+mod password;
+mod queue;
+mod search;
+mod storage;
+mod study;
+mod workspace;
+
+pub use ai::{
+    AudioInput, ChatRole, Embedder, GenerationRequest, GenerationResponse, LanguageModel,
+    PromptMessage, TokenUsage, Transcriber, Transcript, TranscriptSegment, VideoTranscript,
+    VideoTranscripts,
+};
+pub use clock::{Clock, SystemClock};
+pub use identity::{AccountRepository, SessionRepository, UserRepository, VerificationRepository};
+pub use library::{CourseRepository, DocumentRepository, NoteRepository};
+pub use password::PasswordHasher;
+pub use queue::JobQueue;
+pub use search::SearchIndex;
+pub use storage::{BlobStore, StoredBlob};
+pub use study::{FlashcardRepository, QuizRepository, StudyGuideRepository};
+pub use workspace::{
+    CalendarRepository, ChatRepository, ImportJobRepository, NotificationRepository,
+};
+
+#[cfg(feature = "mock")]
+pub use ai::{MockEmbedder, MockLanguageModel, MockTranscriber, MockVideoTranscripts};
+#[cfg(feature = "mock")]
+pub use clock::MockClock;
+#[cfg(feature = "mock")]
+pub use identity::{
+    MockAccountRepository, MockSessionRepository, MockUserRepository, MockVerificationRepository,
+};
+#[cfg(feature = "mock")]
+pub use library::{MockCourseRepository, MockDocumentRepository, MockNoteRepository};
+#[cfg(feature = "mock")]
+pub use password::MockPasswordHasher;
+#[cfg(feature = "mock")]
+pub use queue::MockJobQueue;
+#[cfg(feature = "mock")]
+pub use search::MockSearchIndex;
+#[cfg(feature = "mock")]
+pub use storage::MockBlobStore;
+#[cfg(feature = "mock")]
+pub use study::{MockFlashcardRepository, MockQuizRepository, MockStudyGuideRepository};
+#[cfg(feature = "mock")]
+pub use workspace::{
+    MockCalendarRepository, MockChatRepository, MockImportJobRepository, MockNotificationRepository,
+};

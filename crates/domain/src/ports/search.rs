@@ -1,0 +1,54 @@
+//! The search port: document chunks written by ingestion, and search over the student's
+//! notes, flashcards and chunks.
+
+use async_trait::async_trait;
+
+use crate::entities::{ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery};
+use crate::error::DomainResult;
+use crate::id::{DocumentId, UserId};
+
+/// Indexes document text and searches the student's material.
+///
+/// Lexical search matches case-insensitively on words and parts of words, ranks by trigram
+/// similarity and full-text rank, and returns a snippet around the match. Vector search ranks
+/// chunks by cosine similarity of their embeddings.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// Replaces the chunks of the user's document with `chunks`, atomically; returns how many
+    /// were written.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the document is not the user's; `Validation` on `chunks` when two share
+    /// a `chunk_index` or one is empty.
+    async fn replace_chunks(
+        &self,
+        user: UserId,
+        document: DocumentId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64>;
+
+    /// The chunks of the user's document, in order.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the document is not the user's.
+    async fn list_chunks(
+        &self,
+        user: UserId,
+        document: DocumentId,
+    ) -> DomainResult<Vec<DocumentChunk>>;
+
+    /// The user's notes, flashcards and document chunks matching `query`, best first.
+    async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>>;
+
+    /// The user's chunks nearest to `embedding`, most similar first; chunks without an
+    /// embedding, or of another dimension, are skipped.
+    async fn nearest_chunks(
+        &self,
+        user: UserId,
+        embedding: Vec<f32>,
+        limit: u32,
+    ) -> DomainResult<Vec<ChunkMatch>>;
+}

@@ -1,0 +1,221 @@
+//! Ports for the student's workspace: chats, the calendar, imports and notifications.
+
+use async_trait::async_trait;
+
+use crate::entities::{
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
+    ChatSessionFilter, ChatSessionUpdate, ImportJob, ImportJobFilter, ImportJobUpdate,
+    NewCalendarEvent, NewChatMessage, NewChatSession, NewImportJob, NewNotification, Notification,
+    NotificationFilter,
+};
+use crate::error::DomainResult;
+use crate::id::{CalendarEventId, ChatSessionId, ImportJobId, NotificationId, UserId};
+use crate::pagination::{Page, PageRequest};
+
+/// Stores [`ChatSession`]s and their [`ChatMessage`]s.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ChatRepository: Send + Sync {
+    /// Starts a chat owned by `user`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course is not the user's.
+    async fn create_session(&self, user: UserId, new: NewChatSession) -> DomainResult<ChatSession>;
+
+    /// The user's chat.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn get_session(&self, user: UserId, id: ChatSessionId) -> DomainResult<ChatSession>;
+
+    /// The user's chats matching `filter`, newest first.
+    async fn list_sessions(
+        &self,
+        user: UserId,
+        filter: ChatSessionFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<ChatSession>>;
+
+    /// Renames or refiles the user's chat.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the chat, or a new course, is not the user's.
+    async fn update_session(
+        &self,
+        user: UserId,
+        id: ChatSessionId,
+        update: ChatSessionUpdate,
+    ) -> DomainResult<ChatSession>;
+
+    /// Deletes the user's chat and its messages.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete_session(&self, user: UserId, id: ChatSessionId) -> DomainResult<()>;
+
+    /// Appends a message to the user's chat.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the chat is not the user's.
+    async fn add_message(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        new: NewChatMessage,
+    ) -> DomainResult<ChatMessage>;
+
+    /// The messages of the user's chat, **oldest first**, as a conversation reads.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the chat is not the user's.
+    async fn list_messages(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        page: PageRequest,
+    ) -> DomainResult<Page<ChatMessage>>;
+}
+
+/// Stores [`CalendarEvent`]s.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CalendarRepository: Send + Sync {
+    /// Creates an event owned by `user`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course or document is not the user's.
+    async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent>;
+
+    /// The user's event.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn get(&self, user: UserId, id: CalendarEventId) -> DomainResult<CalendarEvent>;
+
+    /// The user's events matching `filter`, **by start date, earliest first**: the cursor is
+    /// over `(start_date, id)`.
+    async fn list(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<CalendarEvent>>;
+
+    /// Changes the user's event.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event, or a new course or document, is not the user's.
+    async fn update(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        update: CalendarEventUpdate,
+    ) -> DomainResult<CalendarEvent>;
+
+    /// Deletes the user's event.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()>;
+}
+
+/// Stores [`ImportJob`]s, the student's view of background imports.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ImportJobRepository: Send + Sync {
+    /// Records a pending import owned by `user`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the document is not the user's; `Conflict` on `documentId` when another
+    /// job already has it.
+    async fn create(&self, user: UserId, new: NewImportJob) -> DomainResult<ImportJob>;
+
+    /// The user's import.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn get(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob>;
+
+    /// The user's imports matching `filter`, newest first.
+    async fn list(
+        &self,
+        user: UserId,
+        filter: ImportJobFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<ImportJob>>;
+
+    /// Records progress of the user's import.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the job, or a new note or document, is not the user's; `Conflict` on
+    /// `noteId` / `documentId` when another job already has it.
+    async fn update(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob>;
+
+    /// Cancels the user's import if it has not finished.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it is not the user's; `Conflict` on `status` when it already finished.
+    async fn cancel(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob>;
+
+    /// Deletes the user's import record (not what it produced).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete(&self, user: UserId, id: ImportJobId) -> DomainResult<()>;
+}
+
+/// Stores [`Notification`]s.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait NotificationRepository: Send + Sync {
+    /// Sends `user` a notification, unread.
+    async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification>;
+
+    /// The user's notifications matching `filter`, newest first.
+    async fn list(
+        &self,
+        user: UserId,
+        filter: NotificationFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<Notification>>;
+
+    /// How many of the user's notifications are unread.
+    async fn count_unread(&self, user: UserId) -> DomainResult<u64>;
+
+    /// Marks one of the user's notifications read.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn mark_read(&self, user: UserId, id: NotificationId) -> DomainResult<Notification>;
+
+    /// Marks all the user's notifications read; returns how many changed.
+    async fn mark_all_read(&self, user: UserId) -> DomainResult<u64>;
+
+    /// Deletes one of the user's notifications.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete(&self, user: UserId, id: NotificationId) -> DomainResult<()>;
+}

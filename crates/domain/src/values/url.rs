@@ -1,0 +1,111 @@
+use std::fmt;
+use std::ops::Deref;
+
+use super::InvalidValue;
+
+const MAX_URL_CHARS: usize = 2_048;
+
+fn check_web_url(value: &str) -> Result<(), InvalidValue> {
+    let invalid = || InvalidValue::new("must be an http or https URL");
+    let lower = value.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(invalid)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+fn check_length(value: &str) -> Result<(), InvalidValue> {
+    if value.chars().count() > MAX_URL_CHARS {
+        return Err(InvalidValue::new(format!(
+            "must be at most {MAX_URL_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// An absolute `http` or `https` URL of at most 2048 characters: a note's source, an avatar.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    /// Checks `value` is an absolute http(s) URL.
+    ///
+    /// # Errors
+    ///
+    /// When it is not, or is too long.
+    pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
+        let value = value.as_ref().trim();
+        check_length(value)?;
+        check_web_url(value)?;
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The URL, owned.
+    #[must_use]
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// Where a notification leads: an absolute http(s) URL or a path inside the app (`/notes/...`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Link(String);
+
+impl Link {
+    /// Checks `value` is an http(s) URL or a path starting with a single `/`.
+    ///
+    /// # Errors
+    ///
+    /// When it is neither, or is too long.
+    pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
+        let value = value.as_ref().trim();
+        check_length(value)?;
+        let is_path = value.starts_with('/')
+            && !value.starts_with("//")
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !is_path {
+            check_web_url(value).map_err(|_| {
+                InvalidValue::new("must be an http(s) URL or a path starting with /")
+            })?;
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The link, owned.
+    #[must_use]
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+macro_rules! url_traits {
+    ($ty:ident) => {
+        impl Deref for $ty {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+url_traits!(WebUrl);
+url_traits!(Link);
