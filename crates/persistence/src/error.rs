@@ -1,0 +1,167 @@
+//! Database failures become domain errors here, in one place, so no diesel or pool error
+//! crosses the crate's boundary and none of the expected ones surfaces as internal.
+
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use sophie_domain::DomainError;
+
+/// The constraints whose column name alone would not tell the API's field.
+const FIELD_OVERRIDES: &[(&str, &str)] = &[
+    ("accounts_provider_id_account_id_key", "accountId"),
+    (
+        "document_search_index_document_id_chunk_index_key",
+        "chunkIndex",
+    ),
+    ("background_jobs_unique_key_idx", "uniqueKey"),
+    ("quiz_responses_score_check", "score"),
+    ("calendar_events_end_date_check", "endDate"),
+];
+
+/// Every table: a constraint is named `<table>_<column>_<kind>`.
+const TABLES: &[&str] = &[
+    "users",
+    "sessions",
+    "accounts",
+    "verifications",
+    "courses",
+    "notes",
+    "documents",
+    "flashcard_sets",
+    "flashcards",
+    "quizzes",
+    "questions",
+    "quiz_responses",
+    "study_guides",
+    "chat_sessions",
+    "chat_messages",
+    "calendar_events",
+    "import_jobs",
+    "notifications",
+    "document_search_index",
+    "background_jobs",
+];
+
+/// Maps a diesel error met while working on `entity` (`"note"`, `"flashcard set"`).
+pub(crate) fn from_diesel(entity: &'static str, error: DieselError) -> DomainError {
+    match error {
+        DieselError::NotFound => DomainError::not_found(entity),
+        DieselError::DatabaseError(kind, info) => from_database(entity, kind, info.as_ref()),
+        DieselError::BrokenTransactionManager => DomainError::Unavailable {
+            service: "database",
+            message: "the connection's transaction state is broken".to_owned(),
+        },
+        other => DomainError::internal_from(format!("database error on {entity}"), other),
+    }
+}
+
+fn from_database(
+    entity: &'static str,
+    kind: DatabaseErrorKind,
+    info: &(dyn DatabaseErrorInformation + Send + Sync),
+) -> DomainError {
+    let field = info.constraint_name().map_or_else(
+        || info.column_name().map(camel_case).unwrap_or_default(),
+        field_of_constraint,
+    );
+    match kind {
+        DatabaseErrorKind::UniqueViolation => DomainError::Conflict {
+            message: if field.is_empty() {
+                format!("this {entity} already exists")
+            } else {
+                format!("{field} is already taken")
+            },
+            field: Some(field).filter(|f| !f.is_empty()),
+        },
+        DatabaseErrorKind::ForeignKeyViolation => DomainError::validation(
+            field_or(field, "id"),
+            "refers to something that does not exist (or no longer does)",
+        ),
+        DatabaseErrorKind::CheckViolation => {
+            DomainError::validation(field_or(field, entity), "is out of the allowed range")
+        }
+        DatabaseErrorKind::NotNullViolation => {
+            DomainError::validation(field_or(field, entity), "is required")
+        }
+        DatabaseErrorKind::SerializationFailure => DomainError::Conflict {
+            field: None,
+            message: "the data changed while this request ran; try again".to_owned(),
+        },
+        DatabaseErrorKind::ClosedConnection => DomainError::Unavailable {
+            service: "database",
+            message: info.message().to_owned(),
+        },
+        _ => DomainError::internal(format!("database error on {entity}: {}", info.message())),
+    }
+}
+
+fn field_or(field: String, fallback: &str) -> String {
+    if field.is_empty() {
+        fallback.to_owned()
+    } else {
+        field
+    }
+}
+
+/// The API field a constraint guards: `import_jobs_note_id_key` guards `noteId`.
+fn field_of_constraint(constraint: &str) -> String {
+    if let Some((_, field)) = FIELD_OVERRIDES.iter().find(|(name, _)| *name == constraint) {
+        return (*field).to_owned();
+    }
+    let without_kind = ["_fkey", "_key", "_check", "_idx"]
+        .iter()
+        .find_map(|suffix| constraint.strip_suffix(suffix))
+        .unwrap_or(constraint);
+    let column = TABLES
+        .iter()
+        .filter_map(|table| {
+            without_kind
+                .strip_prefix(table)
+                .and_then(|rest| rest.strip_prefix('_'))
+        })
+        .min_by_key(|rest| rest.len())
+        .unwrap_or(without_kind);
+    camel_case(column)
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_names_give_the_api_field() {
+        assert_eq!(field_of_constraint("users_email_key"), "email");
+        assert_eq!(field_of_constraint("import_jobs_note_id_key"), "noteId");
+        assert_eq!(
+            field_of_constraint("documents_storage_key_key"),
+            "storageKey"
+        );
+        assert_eq!(field_of_constraint("notes_course_id_fkey"), "courseId");
+        assert_eq!(
+            field_of_constraint("import_jobs_progress_check"),
+            "progress"
+        );
+        assert_eq!(
+            field_of_constraint("accounts_provider_id_account_id_key"),
+            "accountId"
+        );
+        assert_eq!(
+            field_of_constraint("quiz_responses_time_spent_seconds_check"),
+            "timeSpentSeconds"
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! The connection pool: deadpool over diesel-async, with every wait bounded.
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use deadpool::managed::{PoolError, Timeouts};
+use diesel::ConnectionError;
+use diesel_async::AsyncConnection as _;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use sophie_domain::DomainError;
+
+use crate::config::DatabaseConfig;
+
+/// A pooled connection.
+pub(crate) type Connection = Object<AsyncPgConnection>;
+
+/// A pool of PostgreSQL connections. Cheap to clone; every clone shares the pool.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<AsyncPgConnection>,
+    wait_timeout: Duration,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("Database")
+            .field("size", &status.size)
+            .field("available", &status.available)
+            .field("max_size", &status.max_size)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Builds the pool. No connection is opened until one is needed, so this does not fail
+    /// when the server is down; [`Database::ping`] tells.
+    ///
+    /// # Errors
+    ///
+    /// `Internal` when the pool cannot be built (a zero size).
+    pub fn connect_lazy(config: &DatabaseConfig) -> Result<Self, DomainError> {
+        let connect_timeout = config.connect_timeout;
+        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        manager_config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                tokio::time::timeout(connect_timeout, AsyncPgConnection::establish(&url))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(ConnectionError::BadConnection(format!(
+                            "no answer within {} ms",
+                            connect_timeout.as_millis()
+                        )))
+                    })
+            })
+        });
+        let manager =
+            AsyncDieselConnectionManager::new_with_config(config.url.clone(), manager_config);
+        let pool = Pool::builder(manager)
+            .max_size(config.max_connections)
+            .timeouts(Timeouts {
+                wait: Some(config.wait_timeout),
+                create: Some(config.connect_timeout),
+                recycle: Some(config.connect_timeout),
+            })
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| DomainError::internal_from("cannot build the connection pool", e))?;
+        Ok(Self {
+            pool,
+            wait_timeout: config.wait_timeout,
+        })
+    }
+
+    /// A connection from the pool, within the configured timeouts.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the server cannot be reached or every connection stays busy past
+    /// the wait timeout.
+    pub(crate) async fn conn(&self) -> Result<Connection, DomainError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|error| self.unavailable(&error))
+    }
+
+    /// Checks that the database answers.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when it does not.
+    pub async fn ping(&self) -> Result<(), DomainError> {
+        use diesel_async::RunQueryDsl as _;
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::error::from_diesel("database", e))
+    }
+
+    fn unavailable<E: std::fmt::Display>(&self, error: &PoolError<E>) -> DomainError {
+        let message = match error {
+            PoolError::Timeout(_) => format!(
+                "no database connection became available within {} ms",
+                self.wait_timeout.as_millis()
+            ),
+            PoolError::Backend(e) => format!("cannot connect to the database: {e}"),
+            other => format!("database pool: {other}"),
+        };
+        DomainError::Unavailable {
+            service: "database",
+            message,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+# sophie's everyday commands. `just` lists them.
+
+set dotenv-load := true
+
+# The local server the db recipes talk to (trust auth, as a development machine has it).
+psql := "psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1"
+dev_db := "sophie"
+
+# List the recipes.
+default:
+    @just --list
+
+# Run sophie (in memory unless DATABASE_URL is set).
+run *args:
+    cargo run -- {{args}}
+
+# Run every test: unit, in-memory, PostgreSQL and end-to-end (needs PostgreSQL: `just db-up`).
+test *args:
+    cargo test --workspace --all-features {{args}}
+
+# Clippy with warnings as errors, and the domain's dependency rule.
+lint:
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+    bash scripts/check-domain-deps.sh
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Check formatting without changing anything.
+fmt-check:
+    cargo fmt --all --check
+
+# What CI runs.
+ci:
+    bash .ci/run
+
+# Start (or install) the local PostgreSQL server.
+db-up:
+    bash scripts/ensure-postgres.sh
+
+# Create the development database `sophie` and apply every migration with plain psql.
+db-create: db-up
+    {{psql}} -d postgres -c 'CREATE DATABASE {{dev_db}}'
+    for f in migrations/*/up.sql; do {{psql}} -d {{dev_db}} -q -f "$f"; done
+
+# Drop the development database.
+db-drop:
+    {{psql}} -d postgres -c 'DROP DATABASE IF EXISTS {{dev_db}} WITH (FORCE)'
+
+# Drop and recreate the development database.
+db-reset: db-drop db-create
+
+# Apply every up.sql, then every down.sql in reverse, on a scratch database, with plain psql.
+db-check: db-up
+    #!/usr/bin/env bash
+    set -euo pipefail
+    db="sophie_check_$$"
+    {{psql}} -d postgres -qc "CREATE DATABASE $db"
+    trap '{{psql}} -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+    for f in migrations/*/up.sql; do echo "up   $f"; {{psql}} -d "$db" -q -f "$f"; done
+    for f in $(ls -r migrations/*/down.sql); do echo "down $f"; {{psql}} -d "$db" -q -f "$f"; done
+    left=$({{psql}} -d "$db" -Atc "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
+    [ "$left" = 0 ] && echo "all migrations apply and revert cleanly" || { echo "$left relations left after the downs"; exit 1; }
