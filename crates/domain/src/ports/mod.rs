@@ -19,6 +19,7 @@ mod identity;
 mod library;
 mod password;
 mod queue;
+mod registry;
 mod search;
 mod storage;
 mod study;
@@ -34,6 +35,7 @@ pub use identity::{AccountRepository, SessionRepository, UserRepository, Verific
 pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use password::PasswordHasher;
 pub use queue::JobQueue;
+pub use registry::Repositories;
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
 pub use study::{FlashcardRepository, QuizRepository, StudyGuideRepository};

@@ -11,7 +11,7 @@ use super::InvalidValue;
 pub struct Email(String);
 
 impl Email {
-    /// The longest address accepted (RFC 5321's path limit).
+    /// The longest address accepted, in bytes (RFC 5321's path limit).
     pub const MAX_CHARS: usize = 254;
 
     /// Normalises and checks `value`.
@@ -24,14 +24,18 @@ impl Email {
         if value.is_empty() {
             return Err(InvalidValue::new("must not be empty"));
         }
-        if value.chars().count() > Self::MAX_CHARS {
+        // RFC 5321 counts octets: 254 for the address, 64 for the local part.
+        if value.len() > Self::MAX_CHARS {
             return Err(InvalidValue::new(format!(
-                "must be at most {} characters",
+                "must be at most {} bytes",
                 Self::MAX_CHARS
             )));
         }
         let invalid = || InvalidValue::new("is not a valid email address");
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+        {
             return Err(invalid());
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
@@ -56,6 +60,19 @@ impl Email {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// Format characters that render as nothing, so two addresses that look alike could differ.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+    )
 }
 
 impl Deref for Email {

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use super::InvalidValue;
 
 /// A list of tags: at most 20, each trimmed, 1 to 50 characters, without repeats (compared
@@ -22,6 +24,7 @@ impl Tags {
         S: AsRef<str>,
     {
         let mut tags: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for (index, value) in values.into_iter().enumerate() {
             let tag = value.as_ref().trim();
             if tag.is_empty() {
@@ -33,16 +36,16 @@ impl Tags {
                     Self::MAX_CHARS
                 )));
             }
-            let lower = tag.to_lowercase();
-            if !tags.iter().any(|seen| seen.to_lowercase() == lower) {
+            if seen.insert(tag.to_lowercase()) {
+                // Stop at the first tag too many, so a huge list costs no more than 21 tags.
+                if tags.len() == Self::MAX_COUNT {
+                    return Err(InvalidValue::new(format!(
+                        "must have at most {} tags",
+                        Self::MAX_COUNT
+                    )));
+                }
                 tags.push(tag.to_owned());
             }
-        }
-        if tags.len() > Self::MAX_COUNT {
-            return Err(InvalidValue::new(format!(
-                "must have at most {} tags",
-                Self::MAX_COUNT
-            )));
         }
         Ok(Self(tags))
     }

@@ -6,17 +6,55 @@ use super::InvalidValue;
 const MAX_URL_CHARS: usize = 2_048;
 
 fn check_web_url(value: &str) -> Result<(), InvalidValue> {
-    let invalid = || InvalidValue::new("must be an http or https URL");
+    let invalid = || InvalidValue::new("must be an http or https URL with a host name");
+    if value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(invalid());
+    }
     let lower = value.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
         .ok_or_else(invalid)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid());
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials in a URL (`user:pass@host`) only serve to disguise where a link leads.
+    if authority.contains('@') {
+        return Err(InvalidValue::new(
+            "must not contain credentials (user@host)",
+        ));
     }
-    Ok(())
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (inside, after) = bracketed.split_once(']').ok_or_else(invalid)?;
+        if inside.is_empty()
+            || !inside
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(invalid());
+        }
+        (inside, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with('.')
+        && !host.ends_with("..")
+        && host.split('.').filter(|label| !label.is_empty()).count() > 0
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == ':');
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    if host_ok && port_ok {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
 }
 
 fn check_length(value: &str) -> Result<(), InvalidValue> {
@@ -65,9 +103,13 @@ impl Link {
     pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
         let value = value.as_ref().trim();
         check_length(value)?;
+        // `//host` and `/\host` lead browsers to another site: a path must not start so, and
+        // a backslash has no business in an app path at all.
         let is_path = value.starts_with('/')
-            && !value.starts_with("//")
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !matches!(value.as_bytes().get(1), Some(b'/' | b'\\'))
+            && !value
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '\\');
         if !is_path {
             check_web_url(value).map_err(|_| {
                 InvalidValue::new("must be an http(s) URL or a path starting with /")

@@ -1,0 +1,86 @@
+//! Every repository port in one value, as the program wires them.
+
+use std::sync::Arc;
+
+use super::{
+    AccountRepository, CalendarRepository, ChatRepository, CourseRepository,
+    DocumentRepository, FlashcardRepository, ImportJobRepository, NoteRepository,
+    NotificationRepository, QuizRepository, SearchIndex, SessionRepository,
+    StudyGuideRepository, UserRepository, VerificationRepository,
+};
+
+/// One adapter for each repository port: the in-memory store or PostgreSQL. Cheap to clone.
+#[derive(Clone)]
+pub struct Repositories {
+    /// Users.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Sign-in accounts.
+    pub accounts: Arc<dyn AccountRepository>,
+    /// Email verifications and password resets.
+    pub verifications: Arc<dyn VerificationRepository>,
+    /// Courses.
+    pub courses: Arc<dyn CourseRepository>,
+    /// Notes.
+    pub notes: Arc<dyn NoteRepository>,
+    /// Documents.
+    pub documents: Arc<dyn DocumentRepository>,
+    /// Flashcard sets and cards.
+    pub flashcards: Arc<dyn FlashcardRepository>,
+    /// Quizzes, questions and responses.
+    pub quizzes: Arc<dyn QuizRepository>,
+    /// Study guides.
+    pub study_guides: Arc<dyn StudyGuideRepository>,
+    /// Chats and messages.
+    pub chats: Arc<dyn ChatRepository>,
+    /// Calendar events.
+    pub calendar: Arc<dyn CalendarRepository>,
+    /// Import jobs.
+    pub import_jobs: Arc<dyn ImportJobRepository>,
+    /// Notifications.
+    pub notifications: Arc<dyn NotificationRepository>,
+    /// Document chunks and search.
+    pub search: Arc<dyn SearchIndex>,
+}
+
+impl Repositories {
+    /// Every port served by one adapter that implements them all.
+    pub fn from_single<T>(adapter: Arc<T>) -> Self
+    where
+        T: UserRepository
+            + SessionRepository
+            + AccountRepository
+            + VerificationRepository
+            + CourseRepository
+            + NoteRepository
+            + DocumentRepository
+            + FlashcardRepository
+            + QuizRepository
+            + StudyGuideRepository
+            + ChatRepository
+            + CalendarRepository
+            + ImportJobRepository
+            + NotificationRepository
+            + SearchIndex
+            + 'static,
+    {
+        Self {
+            users: adapter.clone(),
+            sessions: adapter.clone(),
+            accounts: adapter.clone(),
+            verifications: adapter.clone(),
+            courses: adapter.clone(),
+            notes: adapter.clone(),
+            documents: adapter.clone(),
+            flashcards: adapter.clone(),
+            quizzes: adapter.clone(),
+            study_guides: adapter.clone(),
+            chats: adapter.clone(),
+            calendar: adapter.clone(),
+            import_jobs: adapter.clone(),
+            notifications: adapter.clone(),
+            search: adapter,
+        }
+    }
+}
