@@ -1,0 +1,338 @@
+//! The search index in memory: document chunks, a lexical search over the student's notes,
+//! flashcards and chunks, and a vector search over chunk embeddings.
+//!
+//! The lexical search stands in for PostgreSQL's trigram and full-text ranking with something
+//! simple and deterministic: a row matches when every word of the query occurs in it (in any
+//! case, as part of a word or whole), and ranks by how often the words occur, with a bonus
+//! when they occur in the title shown.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::store::{MemoryStore, Tables, count, owned};
+use crate::entities::{
+    ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind,
+};
+use crate::error::{DomainError, DomainResult};
+use crate::id::{DocumentChunkId, DocumentId, UserId};
+use crate::ports::SearchIndex;
+
+/// How many characters of text a snippet shows, at most (besides the ellipses).
+const SNIPPET_CHARS: usize = 160;
+/// How many characters of a snippet come before the first match, when there are that many.
+const SNIPPET_LEAD: usize = 60;
+/// What a word found in the title counts for, against one occurrence in the text.
+const TITLE_BONUS: usize = 2;
+/// The raw relevance at which the score reaches one half: `raw / (raw + HALF_SCORE)`.
+const HALF_SCORE: f32 = 4.0;
+
+/// Text lower-cased character by character, remembering where each character came from, so a
+/// match found in the folded text maps back to a character of the original.
+struct Folded {
+    text: String,
+    /// The byte offset in `text` where each character of the original starts.
+    starts: Vec<usize>,
+}
+
+impl Folded {
+    fn new(original: &str) -> Self {
+        let mut text = String::with_capacity(original.len());
+        let mut starts = Vec::with_capacity(original.len());
+        for c in original.chars() {
+            starts.push(text.len());
+            text.extend(c.to_lowercase());
+        }
+        Self { text, starts }
+    }
+
+    /// The index of the original character that the folded byte `offset` belongs to.
+    fn char_at(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+}
+
+/// The query's words, folded as the text is, without repeats.
+fn query_words(query: &SearchQuery) -> Vec<String> {
+    let words: BTreeSet<String> = query
+        .text()
+        .split_whitespace()
+        .map(|word| Folded::new(word).text)
+        .collect();
+    words.into_iter().collect()
+}
+
+/// Something search may find, before it is matched.
+struct Candidate<'a> {
+    kind: SourceKind,
+    id: Uuid,
+    parent_id: Option<Uuid>,
+    title: &'a str,
+    text: Cow<'a, str>,
+    page_number: Option<i32>,
+}
+
+impl Candidate<'_> {
+    /// The hit, if every word occurs in the text.
+    fn matches(&self, words: &[String]) -> Option<SearchHit> {
+        let folded = Folded::new(&self.text);
+        let mut occurrences = 0_usize;
+        let mut first: Option<usize> = None;
+        for word in words {
+            let mut found = folded.text.match_indices(word.as_str());
+            let (position, _) = found.next()?;
+            occurrences += 1 + found.count();
+            first = Some(first.map_or(position, |f| f.min(position)));
+        }
+        let title = Folded::new(self.title).text;
+        let in_title = words.iter().filter(|w| title.contains(w.as_str())).count();
+        #[allow(clippy::cast_precision_loss)] // a count of words: far below f32's 2^24
+        let raw = (occurrences + TITLE_BONUS * in_title) as f32;
+        Some(SearchHit {
+            kind: self.kind,
+            id: self.id,
+            parent_id: self.parent_id,
+            title: self.title.to_owned(),
+            snippet: snippet(&self.text, &folded, first.unwrap_or(0)),
+            page_number: self.page_number,
+            score: raw / (raw + HALF_SCORE),
+        })
+    }
+}
+
+/// Up to [`SNIPPET_CHARS`] characters of `text` around the folded byte `offset`, on one line,
+/// with `…` where it is cut. Works on characters, so it never splits one.
+fn snippet(text: &str, folded: &Folded, offset: usize) -> String {
+    let total = folded.starts.len();
+    let at = folded.char_at(offset);
+    let end = (at.saturating_sub(SNIPPET_LEAD) + SNIPPET_CHARS).min(total);
+    let start = end.saturating_sub(SNIPPET_CHARS);
+    let window: String = text.chars().skip(start).take(end - start).collect();
+    let mut snippet = String::with_capacity(window.len() + 8);
+    if start > 0 {
+        snippet.push('…');
+    }
+    snippet.push_str(&window.split_whitespace().collect::<Vec<_>>().join(" "));
+    if end < total {
+        snippet.push('…');
+    }
+    snippet
+}
+
+const fn kind_rank(kind: SourceKind) -> u8 {
+    match kind {
+        SourceKind::Note => 0,
+        SourceKind::Flashcard => 1,
+        SourceKind::Document => 2,
+    }
+}
+
+/// Best first; ties by kind, then id, so the order never depends on the tables' layout.
+fn by_relevance(a: &SearchHit, b: &SearchHit) -> Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| kind_rank(a.kind).cmp(&kind_rank(b.kind)))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Cosine similarity, or `None` when it is not defined (a zero or non-finite vector).
+fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
+    let (mut dot, mut norm_a, mut norm_b) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x), f64::from(*y));
+        dot += x * y;
+        norm_a += x * x;
+        norm_b += y * y;
+    }
+    let similarity = dot / (norm_a.sqrt() * norm_b.sqrt());
+    #[allow(clippy::cast_possible_truncation)] // a cosine lies in -1..=1
+    similarity
+        .is_finite()
+        .then_some(similarity.clamp(-1.0, 1.0) as f32)
+}
+
+impl Tables {
+    fn candidates(&self, user: UserId) -> Vec<Candidate<'_>> {
+        let notes = self
+            .notes
+            .values()
+            .filter(|n| n.user_id == user)
+            .map(|n| Candidate {
+                kind: SourceKind::Note,
+                id: n.id.as_uuid(),
+                parent_id: None,
+                title: &n.title,
+                text: Cow::Owned(format!("{}\n{}", n.title, n.content)),
+                page_number: None,
+            });
+        let cards = self.flashcards.values().filter_map(|c| {
+            let set = self
+                .flashcard_sets
+                .get(&c.flashcard_set_id)
+                .filter(|s| s.user_id == user)?;
+            Some(Candidate {
+                kind: SourceKind::Flashcard,
+                id: c.id.as_uuid(),
+                parent_id: Some(set.id.as_uuid()),
+                title: &set.title,
+                text: Cow::Owned(format!("{}\n{}", c.question, c.answer)),
+                page_number: None,
+            })
+        });
+        let chunks = self.chunks.values().filter_map(|c| {
+            let document = self
+                .documents
+                .get(&c.document_id)
+                .filter(|d| d.user_id == user)?;
+            Some(Candidate {
+                kind: SourceKind::Document,
+                id: c.id.as_uuid(),
+                parent_id: Some(document.id.as_uuid()),
+                title: &document.title,
+                text: Cow::Borrowed(&c.content),
+                page_number: c.page_number,
+            })
+        });
+        notes.chain(cards).chain(chunks).collect()
+    }
+}
+
+/// Checks a replacement set of chunks as the schema would: content present, indexes from 0
+/// and unique per document.
+fn check_chunks(chunks: &[NewDocumentChunk]) -> DomainResult<()> {
+    let mut seen = BTreeSet::new();
+    for chunk in chunks {
+        let index = chunk.chunk_index;
+        if chunk.content.trim().is_empty() {
+            return Err(DomainError::validation(
+                "chunks",
+                format!("chunk {index} must not be empty"),
+            ));
+        }
+        if index < 0 {
+            return Err(DomainError::validation(
+                "chunks",
+                format!("chunk index {index} is negative; indexes start at 0"),
+            ));
+        }
+        if !seen.insert(index) {
+            return Err(DomainError::validation(
+                "chunks",
+                format!("chunk index {index} appears more than once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl SearchIndex for MemoryStore {
+    async fn replace_chunks(
+        &self,
+        user: UserId,
+        document: DocumentId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64> {
+        self.write(|tables, now| {
+            owned(&tables.documents, user, &document, "document")?;
+            check_chunks(&chunks)?;
+            tables.chunks.retain(|_, c| c.document_id != document);
+            let written = chunks.len();
+            for chunk in chunks {
+                let row = DocumentChunk {
+                    id: DocumentChunkId::new(),
+                    document_id: document,
+                    content: chunk.content,
+                    page_number: chunk.page_number,
+                    chunk_index: chunk.chunk_index,
+                    embedding: chunk.embedding,
+                    created_at: now,
+                    updated_at: now,
+                };
+                tables.chunks.insert(row.id, row);
+            }
+            Ok(count(written))
+        })
+    }
+
+    async fn list_chunks(
+        &self,
+        user: UserId,
+        document: DocumentId,
+    ) -> DomainResult<Vec<DocumentChunk>> {
+        self.with_tables(|tables| {
+            owned(&tables.documents, user, &document, "document")?;
+            let mut chunks: Vec<DocumentChunk> = tables
+                .chunks
+                .values()
+                .filter(|c| c.document_id == document)
+                .cloned()
+                .collect();
+            chunks.sort_by_key(|c| c.chunk_index);
+            Ok(chunks)
+        })
+    }
+
+    async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
+        let words = query_words(&query);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
+        self.with_tables(|tables| {
+            let mut hits: Vec<SearchHit> = tables
+                .candidates(user)
+                .iter()
+                .filter_map(|candidate| candidate.matches(&words))
+                .collect();
+            hits.sort_by(by_relevance);
+            hits.truncate(limit);
+            Ok(hits)
+        })
+    }
+
+    async fn nearest_chunks(
+        &self,
+        user: UserId,
+        embedding: Vec<f32>,
+        limit: u32,
+    ) -> DomainResult<Vec<ChunkMatch>> {
+        if embedding.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        self.with_tables(|tables| {
+            let mut scored: Vec<(f32, &DocumentChunk, &str)> = tables
+                .chunks
+                .values()
+                .filter_map(|chunk| {
+                    let document = tables
+                        .documents
+                        .get(&chunk.document_id)
+                        .filter(|d| d.user_id == user)?;
+                    let vector = chunk
+                        .embedding
+                        .as_deref()
+                        .filter(|v| v.len() == embedding.len())?;
+                    let similarity = cosine(&embedding, vector)?;
+                    Some((similarity, chunk, document.title.as_str()))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+            Ok(scored
+                .into_iter()
+                .take(limit)
+                .map(|(similarity, chunk, title)| ChunkMatch {
+                    chunk: chunk.clone(),
+                    document_title: title.to_owned(),
+                    similarity,
+                })
+                .collect())
+        })
+    }
+}

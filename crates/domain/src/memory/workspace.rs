@@ -1,0 +1,504 @@
+//! Chats, the calendar, imports and notifications in memory.
+
+use async_trait::async_trait;
+
+use super::paging::page_of;
+use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
+use crate::entities::{
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
+    ChatSessionFilter, ChatSessionUpdate, ImportJob, ImportJobFilter, ImportJobUpdate,
+    NewCalendarEvent, NewChatMessage, NewChatSession, NewImportJob, NewNotification, Notification,
+    NotificationFilter, SourceLinks,
+};
+use crate::enums::JobStatus;
+use crate::error::{DomainError, DomainResult};
+use crate::id::{
+    CalendarEventId, ChatMessageId, ChatSessionId, DocumentId, ImportJobId, NoteId, NotificationId,
+    UserId,
+};
+use crate::pagination::{Page, PageRequest, SortOrder};
+use crate::ports::{
+    CalendarRepository, ChatRepository, ImportJobRepository, NotificationRepository,
+};
+use crate::values::{Description, Link, ShortText, Title, WebUrl};
+
+impl Tables {
+    /// The schema's `UNIQUE (note_id)` and `UNIQUE (document_id)` on import jobs: no job but
+    /// `except` may hold these.
+    fn check_import_targets_free(
+        &self,
+        except: Option<ImportJobId>,
+        note: Option<NoteId>,
+        document: Option<DocumentId>,
+    ) -> DomainResult<()> {
+        let others = || {
+            self.import_jobs
+                .values()
+                .filter(move |j| Some(j.id) != except)
+        };
+        if note.is_some() && others().any(|j| j.note_id == note) {
+            return Err(DomainError::conflict(
+                "noteId",
+                "another import already produced this note",
+            ));
+        }
+        if document.is_some() && others().any(|j| j.document_id == document) {
+            return Err(DomainError::conflict(
+                "documentId",
+                "another import already has this document",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChatRepository for MemoryStore {
+    async fn create_session(&self, user: UserId, new: NewChatSession) -> DomainResult<ChatSession> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            tables.check_course_link(user, new.course_id)?;
+            let session = ChatSession {
+                id: ChatSessionId::new(),
+                user_id: user,
+                course_id: new.course_id,
+                title: new.title.into_inner(),
+                created_at: now,
+                updated_at: now,
+            };
+            tables.chat_sessions.insert(session.id, session.clone());
+            Ok(session)
+        })
+    }
+
+    async fn get_session(&self, user: UserId, id: ChatSessionId) -> DomainResult<ChatSession> {
+        self.with_tables(|tables| owned(&tables.chat_sessions, user, &id, "chat session").cloned())
+    }
+
+    async fn list_sessions(
+        &self,
+        user: UserId,
+        filter: ChatSessionFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<ChatSession>> {
+        self.with_tables(|tables| {
+            let rows = tables.chat_sessions.values().filter(|s| {
+                s.user_id == user && filter.course_id.is_none_or(|id| s.course_id == Some(id))
+            });
+            Ok(page_of(rows, SortOrder::NewestFirst, page, |s| {
+                (s.created_at, s.id.as_uuid())
+            }))
+        })
+    }
+
+    async fn update_session(
+        &self,
+        user: UserId,
+        id: ChatSessionId,
+        update: ChatSessionUpdate,
+    ) -> DomainResult<ChatSession> {
+        self.write(|tables, now| {
+            owned(&tables.chat_sessions, user, &id, "chat session")?;
+            if let Some(course_id) = update.course_id {
+                tables.check_course_link(user, course_id)?;
+            }
+            let session = owned_mut(&mut tables.chat_sessions, user, &id, "chat session")?;
+            if let Some(title) = update.title {
+                session.title = title.into_inner();
+            }
+            if let Some(course_id) = update.course_id {
+                session.course_id = course_id;
+            }
+            session.updated_at = now;
+            Ok(session.clone())
+        })
+    }
+
+    async fn delete_session(&self, user: UserId, id: ChatSessionId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.chat_sessions, user, &id, "chat session")?;
+            tables.delete_chat_session(id);
+            Ok(())
+        })
+    }
+
+    async fn add_message(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        new: NewChatMessage,
+    ) -> DomainResult<ChatMessage> {
+        self.write(|tables, now| {
+            owned(&tables.chat_sessions, user, &session, "chat session")?;
+            let message = ChatMessage {
+                id: ChatMessageId::new(),
+                chat_session_id: session,
+                content: new.content.into_inner(),
+                message_type: new.message_type,
+                references: new.references,
+                created_at: now,
+                updated_at: now,
+            };
+            tables.chat_messages.insert(message.id, message.clone());
+            Ok(message)
+        })
+    }
+
+    async fn list_messages(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        page: PageRequest,
+    ) -> DomainResult<Page<ChatMessage>> {
+        self.with_tables(|tables| {
+            owned(&tables.chat_sessions, user, &session, "chat session")?;
+            let rows = tables
+                .chat_messages
+                .values()
+                .filter(|m| m.chat_session_id == session);
+            Ok(page_of(rows, SortOrder::OldestFirst, page, |m| {
+                (m.created_at, m.id.as_uuid())
+            }))
+        })
+    }
+}
+
+#[async_trait]
+impl CalendarRepository for MemoryStore {
+    async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: new.course_id,
+                    note_id: None,
+                    document_id: new.document_id,
+                },
+            )?;
+            let event = CalendarEvent {
+                id: CalendarEventId::new(),
+                user_id: user,
+                course_id: new.course_id,
+                document_id: new.document_id,
+                title: new.title.into_inner(),
+                description: new.description.map(Description::into_inner),
+                start_date: micros(new.schedule.start()),
+                end_date: new.schedule.end().map(micros),
+                event_type: new.event_type,
+                location: new.location.map(ShortText::into_inner),
+                priority: new.priority,
+                color: new.color.into_inner(),
+                google_event_id: new.google_event_id.map(ShortText::into_inner),
+                google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
+                created_at: now,
+                updated_at: now,
+            };
+            tables.calendar_events.insert(event.id, event.clone());
+            Ok(event)
+        })
+    }
+
+    async fn get(&self, user: UserId, id: CalendarEventId) -> DomainResult<CalendarEvent> {
+        self.with_tables(|tables| {
+            owned(&tables.calendar_events, user, &id, "calendar event").cloned()
+        })
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<CalendarEvent>> {
+        let filter = CalendarFilter {
+            from: filter.from.map(micros),
+            to: filter.to.map(micros),
+            ..filter
+        };
+        self.with_tables(|tables| {
+            let rows = tables
+                .calendar_events
+                .values()
+                .filter(|e| e.user_id == user && filter.matches(e));
+            Ok(page_of(rows, SortOrder::OldestFirst, page, |e| {
+                (e.start_date, e.id.as_uuid())
+            }))
+        })
+    }
+
+    async fn update(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        update: CalendarEventUpdate,
+    ) -> DomainResult<CalendarEvent> {
+        self.write(|tables, now| {
+            owned(&tables.calendar_events, user, &id, "calendar event")?;
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: update.course_id.flatten(),
+                    note_id: None,
+                    document_id: update.document_id.flatten(),
+                },
+            )?;
+            let event = owned_mut(&mut tables.calendar_events, user, &id, "calendar event")?;
+            if let Some(title) = update.title {
+                event.title = title.into_inner();
+            }
+            if let Some(description) = update.description {
+                event.description = description.map(Description::into_inner);
+            }
+            if let Some(schedule) = update.schedule {
+                event.start_date = micros(schedule.start());
+                event.end_date = schedule.end().map(micros);
+            }
+            if let Some(event_type) = update.event_type {
+                event.event_type = event_type;
+            }
+            if let Some(location) = update.location {
+                event.location = location.map(ShortText::into_inner);
+            }
+            if let Some(priority) = update.priority {
+                event.priority = priority;
+            }
+            if let Some(color) = update.color {
+                event.color = color.into_inner();
+            }
+            if let Some(google_event_id) = update.google_event_id {
+                event.google_event_id = google_event_id.map(ShortText::into_inner);
+            }
+            if let Some(google_calendar_id) = update.google_calendar_id {
+                event.google_calendar_id = google_calendar_id.map(ShortText::into_inner);
+            }
+            if let Some(course_id) = update.course_id {
+                event.course_id = course_id;
+            }
+            if let Some(document_id) = update.document_id {
+                event.document_id = document_id;
+            }
+            event.updated_at = now;
+            Ok(event.clone())
+        })
+    }
+
+    async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.calendar_events, user, &id, "calendar event")?;
+            tables.calendar_events.remove(&id);
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl ImportJobRepository for MemoryStore {
+    async fn create(&self, user: UserId, new: NewImportJob) -> DomainResult<ImportJob> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: None,
+                    note_id: None,
+                    document_id: new.document_id,
+                },
+            )?;
+            tables.check_import_targets_free(None, None, new.document_id)?;
+            let job = ImportJob {
+                id: ImportJobId::new(),
+                user_id: user,
+                note_id: None,
+                document_id: new.document_id,
+                source: new.source,
+                source_url: new.source_url.map(WebUrl::into_inner),
+                title: new.title.map(Title::into_inner),
+                status: JobStatus::Pending,
+                progress: 0,
+                error_message: None,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            tables.import_jobs.insert(job.id, job.clone());
+            Ok(job)
+        })
+    }
+
+    async fn get(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {
+        self.with_tables(|tables| owned(&tables.import_jobs, user, &id, "import job").cloned())
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        filter: ImportJobFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<ImportJob>> {
+        self.with_tables(|tables| {
+            let rows = tables.import_jobs.values().filter(|j| {
+                j.user_id == user && filter.status.is_none_or(|status| j.status == status)
+            });
+            Ok(page_of(rows, SortOrder::NewestFirst, page, |j| {
+                (j.created_at, j.id.as_uuid())
+            }))
+        })
+    }
+
+    async fn update(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob> {
+        self.write(|tables, now| {
+            owned(&tables.import_jobs, user, &id, "import job")?;
+            let note = update.note_id.flatten();
+            let document = update.document_id.flatten();
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: None,
+                    note_id: note,
+                    document_id: document,
+                },
+            )?;
+            tables.check_import_targets_free(Some(id), note, document)?;
+            let job = owned_mut(&mut tables.import_jobs, user, &id, "import job")?;
+            if let Some(status) = update.status {
+                job.status = status;
+            }
+            if let Some(progress) = update.progress {
+                job.progress = progress.get_i32();
+            }
+            if let Some(title) = update.title {
+                job.title = title.map(Title::into_inner);
+            }
+            if let Some(error_message) = update.error_message {
+                job.error_message = error_message;
+            }
+            if let Some(completed_at) = update.completed_at {
+                job.completed_at = completed_at.map(micros);
+            }
+            if let Some(note_id) = update.note_id {
+                job.note_id = note_id;
+            }
+            if let Some(document_id) = update.document_id {
+                job.document_id = document_id;
+            }
+            job.updated_at = now;
+            Ok(job.clone())
+        })
+    }
+
+    async fn cancel(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {
+        self.write(|tables, now| {
+            let job = owned_mut(&mut tables.import_jobs, user, &id, "import job")?;
+            if job.status.is_finished() {
+                return Err(DomainError::conflict(
+                    "status",
+                    "the import has already finished",
+                ));
+            }
+            job.status = JobStatus::Cancelled;
+            job.completed_at = Some(now);
+            job.updated_at = now;
+            Ok(job.clone())
+        })
+    }
+
+    async fn delete(&self, user: UserId, id: ImportJobId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.import_jobs, user, &id, "import job")?;
+            tables.import_jobs.remove(&id);
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl NotificationRepository for MemoryStore {
+    async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            let notification = Notification {
+                id: NotificationId::new(),
+                user_id: user,
+                notification_type: new.notification_type,
+                title: new.title.into_inner(),
+                message: new.message.into_inner(),
+                read: false,
+                link: new.link.map(Link::into_inner),
+                created_at: now,
+                updated_at: now,
+            };
+            tables
+                .notifications
+                .insert(notification.id, notification.clone());
+            Ok(notification)
+        })
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        filter: NotificationFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<Notification>> {
+        self.with_tables(|tables| {
+            let rows = tables
+                .notifications
+                .values()
+                .filter(|n| n.user_id == user && (!filter.unread_only || !n.read));
+            Ok(page_of(rows, SortOrder::NewestFirst, page, |n| {
+                (n.created_at, n.id.as_uuid())
+            }))
+        })
+    }
+
+    async fn count_unread(&self, user: UserId) -> DomainResult<u64> {
+        self.with_tables(|tables| {
+            Ok(count(
+                tables
+                    .notifications
+                    .values()
+                    .filter(|n| n.user_id == user && !n.read)
+                    .count(),
+            ))
+        })
+    }
+
+    async fn mark_read(&self, user: UserId, id: NotificationId) -> DomainResult<Notification> {
+        self.write(|tables, now| {
+            let notification = owned_mut(&mut tables.notifications, user, &id, "notification")?;
+            notification.read = true;
+            notification.updated_at = now;
+            Ok(notification.clone())
+        })
+    }
+
+    async fn mark_all_read(&self, user: UserId) -> DomainResult<u64> {
+        self.write(|tables, now| {
+            let mut changed = 0_usize;
+            for notification in tables
+                .notifications
+                .values_mut()
+                .filter(|n| n.user_id == user && !n.read)
+            {
+                notification.read = true;
+                notification.updated_at = now;
+                changed += 1;
+            }
+            Ok(count(changed))
+        })
+    }
+
+    async fn delete(&self, user: UserId, id: NotificationId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.notifications, user, &id, "notification")?;
+            tables.notifications.remove(&id);
+            Ok(())
+        })
+    }
+}
