@@ -18,6 +18,8 @@
 //! It does no I/O and depends on no web framework or database driver, so any Rust service can
 //! embed it. With the `mock` feature, every port has a mockall mock.
 
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod entities;
 pub mod enums;
 pub mod error;

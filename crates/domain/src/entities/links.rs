@@ -15,6 +15,14 @@ pub struct SourceLinks {
     pub document_id: Option<DocumentId>,
 }
 
+impl SourceLinks {
+    /// Whether it links to nothing.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.course_id.is_none() && self.note_id.is_none() && self.document_id.is_none()
+    }
+}
+
 /// Changes to [`SourceLinks`]: `None` keeps a link, `Some(None)` removes it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SourceLinksUpdate {

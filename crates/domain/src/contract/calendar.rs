@@ -1,0 +1,588 @@
+//! [`crate::CalendarRepository`]: events, listed by start date.
+
+use chrono::TimeDelta;
+
+use super::Fixture;
+use super::expect;
+use super::seed::{World, all, day, new_event, page, short, title, wait_past};
+use crate::entities::{CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent};
+use crate::enums::{EventType, Priority};
+use crate::id::{CalendarEventId, CourseId};
+use crate::values::{Color, Description, EventSchedule};
+
+fn ids(events: &[CalendarEvent]) -> Vec<CalendarEventId> {
+    events.iter().map(|e| e.id).collect()
+}
+
+pub async fn calendar_create_and_get(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let course = w.course(ada, "Bio").await.id;
+    let document = w.document(ada, "Syllabus").await.id;
+    let event = w
+        .r
+        .calendar
+        .create(
+            ada,
+            NewCalendarEvent {
+                description: Some(Description::parse("Chapters 1-4").unwrap()),
+                schedule: EventSchedule::new(day(3), Some(day(3) + TimeDelta::hours(2))).unwrap(),
+                event_type: EventType::Exam,
+                location: Some(short("Room 101")),
+                priority: Some(Priority::Urgent),
+                color: Color::parse("red").unwrap(),
+                google_event_id: Some(short("g-event")),
+                google_calendar_id: Some(short("g-calendar")),
+                course_id: Some(course),
+                document_id: Some(document),
+                ..new_event("Midterm", day(0))
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(event.user_id, ada);
+    assert_eq!(event.title, "Midterm");
+    assert_eq!(event.description.as_deref(), Some("Chapters 1-4"));
+    assert_eq!(
+        (event.start_date, event.end_date),
+        (day(3), Some(day(3) + TimeDelta::hours(2))),
+        "the schedule was not kept"
+    );
+    assert_eq!(event.event_type, EventType::Exam);
+    assert_eq!(event.location.as_deref(), Some("Room 101"));
+    assert_eq!(event.priority, Some(Priority::Urgent));
+    assert_eq!(event.color, "red");
+    assert_eq!(event.google_event_id.as_deref(), Some("g-event"));
+    assert_eq!(event.google_calendar_id.as_deref(), Some("g-calendar"));
+    assert_eq!(
+        (event.course_id, event.document_id),
+        (Some(course), Some(document))
+    );
+    assert_eq!(
+        w.r.calendar.get(ada, event.id).await.unwrap(),
+        event,
+        "the event read back differs"
+    );
+
+    let precise = w
+        .event(ada, "Precise", day(1) + TimeDelta::nanoseconds(1_500_999))
+        .await;
+    assert_eq!(
+        precise.start_date,
+        day(1) + TimeDelta::microseconds(1_500),
+        "a start date is not kept at microsecond precision, truncated"
+    );
+    assert_eq!(w.r.calendar.get(ada, precise.id).await.unwrap(), precise);
+    let plain = w.event(ada, "Lecture", day(1)).await;
+    assert_eq!(
+        (
+            plain.end_date,
+            plain.location.as_deref(),
+            plain.priority,
+            plain.color.as_str()
+        ),
+        (None, None, None, "blue")
+    );
+}
+
+pub async fn calendar_update_changes_only_the_fields_given(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let course = w.course(ada, "Bio").await.id;
+    let document = w.document(ada, "Syllabus").await.id;
+    let event =
+        w.r.calendar
+            .create(
+                ada,
+                NewCalendarEvent {
+                    location: Some(short("Room 1")),
+                    priority: Some(Priority::High),
+                    google_event_id: Some(short("g")),
+                    course_id: Some(course),
+                    ..new_event("Lab", day(2))
+                },
+            )
+            .await
+            .unwrap();
+    wait_past(event.updated_at);
+    let moved =
+        w.r.calendar
+            .update(
+                ada,
+                event.id,
+                CalendarEventUpdate {
+                    schedule: Some(EventSchedule::new(day(4), Some(day(5))).unwrap()),
+                    location: Some(None),
+                    priority: Some(None),
+                    document_id: Some(Some(document)),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        (moved.start_date, moved.end_date),
+        (day(4), Some(day(5))),
+        "the event was not rescheduled"
+    );
+    assert_eq!(
+        (moved.location, moved.priority),
+        (None, None),
+        "location and priority could not be cleared"
+    );
+    assert_eq!(moved.document_id, Some(document));
+    assert_eq!(
+        moved.course_id,
+        Some(course),
+        "rescheduling detached the course"
+    );
+    assert_eq!(moved.title, "Lab", "rescheduling renamed the event");
+    assert_eq!(
+        moved.google_event_id.as_deref(),
+        Some("g"),
+        "rescheduling lost the Google id"
+    );
+    assert_eq!(moved.event_type, EventType::Lecture);
+    assert!(
+        moved.updated_at > event.updated_at,
+        "the change did not move updated_at"
+    );
+
+    let changed =
+        w.r.calendar
+            .update(
+                ada,
+                event.id,
+                CalendarEventUpdate {
+                    title: Some(title("Lab 2")),
+                    description: Some(Some(Description::parse("bring goggles").unwrap())),
+                    event_type: Some(EventType::Lab),
+                    color: Some(Color::parse("teal").unwrap()),
+                    google_event_id: Some(None),
+                    google_calendar_id: Some(Some(short("cal"))),
+                    course_id: Some(None),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(changed.title, "Lab 2");
+    assert_eq!(changed.description.as_deref(), Some("bring goggles"));
+    assert_eq!(changed.event_type, EventType::Lab);
+    assert_eq!(changed.color, "teal");
+    assert_eq!(
+        (
+            changed.google_event_id.as_deref(),
+            changed.google_calendar_id.as_deref()
+        ),
+        (None, Some("cal"))
+    );
+    assert_eq!(
+        (changed.course_id, changed.document_id),
+        (None, Some(document))
+    );
+    assert_eq!(
+        (changed.start_date, changed.end_date),
+        (day(4), Some(day(5))),
+        "renaming moved the event"
+    );
+    assert_eq!(
+        w.r.calendar.get(ada, event.id).await.unwrap(),
+        changed,
+        "the change was not stored"
+    );
+}
+
+pub async fn calendar_lists_by_start_date_earliest_first(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    // Created in an order unrelated to their dates; two share a start.
+    let mut made = Vec::new();
+    for (name, d) in [
+        ("e5", 5),
+        ("e1", 1),
+        ("e3", 3),
+        ("e0", 0),
+        ("e4", 4),
+        ("e3b", 3),
+        ("e-2", -2),
+    ] {
+        made.push(w.event(ada, name, day(d)).await);
+    }
+    w.event(bob, "bob", day(2)).await;
+    let (sizes, items) =
+        expect::every_page(2, |p| w.r.calendar.list(ada, CalendarFilter::default(), p)).await;
+    assert_eq!(sizes, [2, 2, 2, 1], "7 events do not page as 2 + 2 + 2 + 1");
+    let titles: Vec<&str> = items.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["e-2", "e0", "e1", "e3", "e3b", "e4", "e5"],
+        "events are not listed by start date, earliest first (equal starts by id), each once, only the user's"
+    );
+
+    // Rescheduling moves an event in the list.
+    let last = made[0].id;
+    w.r.calendar
+        .update(
+            ada,
+            last,
+            CalendarEventUpdate {
+                schedule: Some(EventSchedule::new(day(-5), None).unwrap()),
+                ..CalendarEventUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let first =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), page(1, None))
+            .await
+            .unwrap();
+    assert_eq!(
+        ids(&first.items),
+        [last],
+        "a rescheduled event is not listed by its new date"
+    );
+    assert!(first.next_cursor.is_some());
+}
+
+pub async fn calendar_cursor_from_another_users_list_shows_none_of_theirs(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let mut adas = Vec::new();
+    for d in 0..6 {
+        adas.push(w.event(ada, "Ada's", day(d)).await.id);
+    }
+    let mut bobs = Vec::new();
+    for d in [-1, 1, 4, 8] {
+        bobs.push(w.event(bob, "Bob's", day(d)).await.id);
+    }
+    let first =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), page(3, None))
+            .await
+            .unwrap();
+    let cursor = first.next_cursor.expect("6 events by 3 have a second page");
+    let seen =
+        w.r.calendar
+            .list(bob, CalendarFilter::default(), page(100, Some(cursor)))
+            .await
+            .unwrap()
+            .items;
+    assert!(
+        seen.iter().all(|e| e.user_id == bob),
+        "Ada's cursor, passed to Bob's calendar, shows Bob Ada's events"
+    );
+    assert_eq!(
+        ids(&seen),
+        bobs[2..],
+        "the cursor does not continue Bob's own calendar after its date"
+    );
+}
+
+pub async fn calendar_filter_by_date_range_overlaps(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let h = |d: i64, hours: i64| day(d) + TimeDelta::hours(hours);
+    let specs = [
+        ("before", h(0, 9), Some(h(0, 10))),
+        ("ends at from", h(0, 22), Some(h(1, 0))),
+        ("spans from", h(0, 20), Some(h(1, 6))),
+        ("point at from", h(1, 0), None),
+        ("inside", h(1, 9), Some(h(1, 10))),
+        ("spans everything", h(0, 0), Some(h(5, 0))),
+        ("starts at to", h(3, 0), Some(h(3, 1))),
+        ("after", h(4, 0), None),
+    ];
+    for (name, starts, ends) in specs {
+        let schedule = EventSchedule::new(starts, ends).unwrap();
+        w.r.calendar
+            .create(
+                ada,
+                NewCalendarEvent {
+                    schedule,
+                    ..new_event(name, starts)
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let everything =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items;
+    assert_eq!(everything.len(), 8);
+    let windows = [
+        CalendarFilter {
+            from: Some(day(1)),
+            ..CalendarFilter::default()
+        },
+        CalendarFilter {
+            to: Some(day(3)),
+            ..CalendarFilter::default()
+        },
+        CalendarFilter {
+            from: Some(day(1)),
+            to: Some(day(3)),
+            ..CalendarFilter::default()
+        },
+        CalendarFilter {
+            from: Some(h(1, 8)),
+            to: Some(h(1, 9)),
+            ..CalendarFilter::default()
+        },
+        CalendarFilter {
+            from: Some(day(9)),
+            ..CalendarFilter::default()
+        },
+    ];
+    for window in windows {
+        let expected: Vec<&str> = everything
+            .iter()
+            .filter(|e| window.matches(e))
+            .map(|e| e.title.as_str())
+            .collect();
+        let (_, listed) = expect::every_page(3, |p| w.r.calendar.list(ada, window, p)).await;
+        let got: Vec<&str> = listed.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            got, expected,
+            "the calendar for {window:?} does not show exactly the events going on in that window, by start"
+        );
+    }
+    // The boundaries as the filter documents them, spelled out.
+    let from_one: Vec<String> =
+        w.r.calendar
+            .list(
+                ada,
+                CalendarFilter {
+                    from: Some(day(1)),
+                    to: Some(day(3)),
+                    ..CalendarFilter::default()
+                },
+                all(),
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+    assert_eq!(
+        from_one,
+        [
+            "spans everything",
+            "spans from",
+            "ends at from",
+            "point at from",
+            "inside"
+        ],
+        "an event ending exactly at `from` or starting exactly at `to` is on the wrong side"
+    );
+}
+
+pub async fn calendar_filter_by_course_and_type(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bio = w.course(ada, "Bio").await.id;
+    for (name, d, course, event_type) in [
+        ("bio exam", 1, Some(bio), EventType::Exam),
+        ("bio lecture", 2, Some(bio), EventType::Lecture),
+        ("exam", 3, None, EventType::Exam),
+        ("deadline", 4, None, EventType::Deadline),
+    ] {
+        w.r.calendar
+            .create(
+                ada,
+                NewCalendarEvent {
+                    course_id: course,
+                    event_type,
+                    ..new_event(name, day(d))
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let titles = |filter: CalendarFilter| {
+        let calendar = w.r.calendar.clone();
+        async move {
+            calendar
+                .list(ada, filter, all())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|e| e.title)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        titles(CalendarFilter {
+            course_id: Some(bio),
+            ..CalendarFilter::default()
+        })
+        .await,
+        ["bio exam", "bio lecture"],
+        "the course filter is wrong"
+    );
+    assert_eq!(
+        titles(CalendarFilter {
+            event_type: Some(EventType::Exam),
+            ..CalendarFilter::default()
+        })
+        .await,
+        ["bio exam", "exam"],
+        "the type filter is wrong"
+    );
+    assert_eq!(
+        titles(CalendarFilter {
+            course_id: Some(bio),
+            event_type: Some(EventType::Exam),
+            from: Some(day(1)),
+            to: Some(day(2))
+        })
+        .await,
+        ["bio exam"],
+        "filters do not combine with AND"
+    );
+    assert!(
+        titles(CalendarFilter {
+            course_id: Some(CourseId::new()),
+            ..CalendarFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+pub async fn calendar_events_of_another_user_are_not_found(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let adas_course = w.course(ada, "Ada's").await.id;
+    let adas_document = w.document(ada, "Ada's").await.id;
+    let event = w.event(ada, "Ada's exam", day(1)).await;
+    let bobs = w.event(bob, "Bob's", day(2)).await;
+    let missing = CalendarEventId::new();
+
+    expect::hidden(
+        w.r.calendar.get(bob, event.id).await,
+        w.r.calendar.get(bob, missing).await,
+        "calendar event",
+        "Bob opened Ada's event",
+    );
+    let rename = CalendarEventUpdate {
+        title: Some(title("Stolen")),
+        ..CalendarEventUpdate::default()
+    };
+    expect::hidden(
+        w.r.calendar.update(bob, event.id, rename.clone()).await,
+        w.r.calendar.update(bob, missing, rename).await,
+        "calendar event",
+        "Bob renamed Ada's event",
+    );
+    expect::hidden(
+        w.r.calendar.delete(bob, event.id).await,
+        w.r.calendar.delete(bob, missing).await,
+        "calendar event",
+        "Bob deleted Ada's event",
+    );
+    expect::not_found(
+        w.r.calendar
+            .create(
+                bob,
+                NewCalendarEvent {
+                    course_id: Some(adas_course),
+                    ..new_event("E", day(1))
+                },
+            )
+            .await,
+        "course",
+        "Bob put an event in Ada's course",
+    );
+    expect::not_found(
+        w.r.calendar
+            .create(
+                bob,
+                NewCalendarEvent {
+                    document_id: Some(adas_document),
+                    ..new_event("E", day(1))
+                },
+            )
+            .await,
+        "document",
+        "Bob linked an event to Ada's document",
+    );
+    expect::not_found(
+        w.r.calendar
+            .update(
+                bob,
+                bobs.id,
+                CalendarEventUpdate {
+                    course_id: Some(Some(adas_course)),
+                    title: Some(title("x")),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await,
+        "course",
+        "Bob moved his event into Ada's course",
+    );
+    expect::not_found(
+        w.r.calendar
+            .update(
+                bob,
+                bobs.id,
+                CalendarEventUpdate {
+                    document_id: Some(Some(adas_document)),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await,
+        "document",
+        "Bob linked his event to Ada's document",
+    );
+    assert_eq!(
+        w.r.calendar
+            .list(bob, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items,
+        [bobs],
+        "Bob's calendar shows Ada's events, a refused event was created, or a refused change applied"
+    );
+    assert_eq!(
+        w.r.calendar.get(ada, event.id).await.unwrap(),
+        event,
+        "Ada's event changed after Bob's attempts"
+    );
+}
+
+pub async fn calendar_delete(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let gone = w.event(ada, "Gone", day(1)).await;
+    let kept = w.event(ada, "Kept", day(2)).await;
+    w.r.calendar.delete(ada, gone.id).await.unwrap();
+    expect::not_found(
+        w.r.calendar.get(ada, gone.id).await,
+        "calendar event",
+        "a deleted event can be opened",
+    );
+    expect::not_found(
+        w.r.calendar.delete(ada, gone.id).await,
+        "calendar event",
+        "deleting an event twice",
+    );
+    assert_eq!(
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items,
+        [kept]
+    );
+}
