@@ -62,3 +62,21 @@ db-check: db-up
     for f in $(ls -r migrations/*/down.sql); do echo "down $f"; {{psql}} -d "$db" -q -f "$f"; done
     left=$({{psql}} -d "$db" -Atc "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
     [ "$left" = 0 ] && echo "all migrations apply and revert cleanly" || { echo "$left relations left after the downs"; exit 1; }
+
+# Benchmark the PostgreSQL adapter (a set of 50 cards written and read back) beside pgbench.
+bench-db: db-up
+    bash scripts/bench-db.sh
+
+# Regenerate crates/persistence/src/schema.rs from the migrations.
+schema: db-up
+    #!/usr/bin/env bash
+    set -euo pipefail
+    db="sophie_schema_$$"
+    {{psql}} -d postgres -qc "CREATE DATABASE $db"
+    trap '{{psql}} -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" diesel migration run
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" diesel print-schema > crates/persistence/src/schema.rs
+
+# Check that schema.rs matches the migrations.
+schema-check: db-up
+    bash scripts/check-schema.sh

@@ -15,7 +15,7 @@ CREATE TABLE courses (
     CONSTRAINT courses_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX courses_user_id_created_at_idx ON courses (user_id, created_at);
+CREATE INDEX courses_user_id_created_at_idx ON courses (user_id, created_at, id);
 
 CREATE TRIGGER courses_set_updated_at
     BEFORE UPDATE ON courses
@@ -43,7 +43,7 @@ CREATE TABLE notes (
     CONSTRAINT notes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX notes_user_id_created_at_idx ON notes (user_id, created_at);
+CREATE INDEX notes_user_id_created_at_idx ON notes (user_id, created_at, id);
 CREATE INDEX notes_course_id_idx ON notes (course_id);
 CREATE INDEX notes_title_trgm_idx ON notes USING gin (title gin_trgm_ops);
 CREATE INDEX notes_content_trgm_idx ON notes USING gin (content gin_trgm_ops);
@@ -75,7 +75,7 @@ CREATE TABLE documents (
     CONSTRAINT documents_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX documents_user_id_created_at_idx ON documents (user_id, created_at);
+CREATE INDEX documents_user_id_created_at_idx ON documents (user_id, created_at, id);
 CREATE INDEX documents_course_id_idx ON documents (course_id);
 
 CREATE TRIGGER documents_set_updated_at

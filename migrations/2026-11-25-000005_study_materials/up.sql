@@ -21,7 +21,7 @@ CREATE TABLE flashcard_sets (
     CONSTRAINT flashcard_sets_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id) ON DELETE SET NULL
 );
 
-CREATE INDEX flashcard_sets_user_id_created_at_idx ON flashcard_sets (user_id, created_at);
+CREATE INDEX flashcard_sets_user_id_created_at_idx ON flashcard_sets (user_id, created_at, id);
 CREATE INDEX flashcard_sets_course_id_idx ON flashcard_sets (course_id);
 CREATE INDEX flashcard_sets_note_id_idx ON flashcard_sets (note_id);
 CREATE INDEX flashcard_sets_document_id_idx ON flashcard_sets (document_id);
@@ -44,7 +44,7 @@ CREATE TABLE flashcards (
     CONSTRAINT flashcards_flashcard_set_id_fkey FOREIGN KEY (flashcard_set_id) REFERENCES flashcard_sets (id) ON DELETE CASCADE
 );
 
-CREATE INDEX flashcards_flashcard_set_id_created_at_idx ON flashcards (flashcard_set_id, created_at);
+CREATE INDEX flashcards_flashcard_set_id_created_at_idx ON flashcards (flashcard_set_id, created_at, id);
 CREATE INDEX flashcards_question_trgm_idx ON flashcards USING gin (question gin_trgm_ops);
 CREATE INDEX flashcards_answer_trgm_idx ON flashcards USING gin (answer gin_trgm_ops);
 
@@ -73,7 +73,7 @@ CREATE TABLE quizzes (
     CONSTRAINT quizzes_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id) ON DELETE SET NULL
 );
 
-CREATE INDEX quizzes_user_id_created_at_idx ON quizzes (user_id, created_at);
+CREATE INDEX quizzes_user_id_created_at_idx ON quizzes (user_id, created_at, id);
 CREATE INDEX quizzes_course_id_idx ON quizzes (course_id);
 CREATE INDEX quizzes_note_id_idx ON quizzes (note_id);
 CREATE INDEX quizzes_document_id_idx ON quizzes (document_id);
@@ -100,7 +100,7 @@ CREATE TABLE questions (
     CONSTRAINT questions_quiz_id_fkey FOREIGN KEY (quiz_id) REFERENCES quizzes (id) ON DELETE CASCADE
 );
 
-CREATE INDEX questions_quiz_id_created_at_idx ON questions (quiz_id, created_at);
+CREATE INDEX questions_quiz_id_created_at_idx ON questions (quiz_id, created_at, id);
 
 CREATE TRIGGER questions_set_updated_at
     BEFORE UPDATE ON questions
@@ -126,8 +126,8 @@ CREATE TABLE quiz_responses (
     CONSTRAINT quiz_responses_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX quiz_responses_user_id_created_at_idx ON quiz_responses (user_id, created_at);
-CREATE INDEX quiz_responses_quiz_id_created_at_idx ON quiz_responses (quiz_id, created_at);
+CREATE INDEX quiz_responses_user_id_created_at_idx ON quiz_responses (user_id, created_at, id);
+CREATE INDEX quiz_responses_quiz_id_created_at_idx ON quiz_responses (quiz_id, created_at, id);
 
 CREATE TRIGGER quiz_responses_set_updated_at
     BEFORE UPDATE ON quiz_responses
@@ -149,7 +149,7 @@ CREATE TABLE study_guides (
     CONSTRAINT study_guides_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX study_guides_user_id_created_at_idx ON study_guides (user_id, created_at);
+CREATE INDEX study_guides_user_id_created_at_idx ON study_guides (user_id, created_at, id);
 CREATE INDEX study_guides_note_id_idx ON study_guides (note_id);
 CREATE INDEX study_guides_course_id_idx ON study_guides (course_id);
 CREATE INDEX study_guides_document_id_idx ON study_guides (document_id);

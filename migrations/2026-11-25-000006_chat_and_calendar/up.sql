@@ -12,7 +12,7 @@ CREATE TABLE chat_sessions (
     CONSTRAINT chat_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX chat_sessions_user_id_created_at_idx ON chat_sessions (user_id, created_at);
+CREATE INDEX chat_sessions_user_id_created_at_idx ON chat_sessions (user_id, created_at, id);
 CREATE INDEX chat_sessions_course_id_idx ON chat_sessions (course_id);
 
 CREATE TRIGGER chat_sessions_set_updated_at
@@ -31,7 +31,7 @@ CREATE TABLE chat_messages (
     CONSTRAINT chat_messages_chat_session_id_fkey FOREIGN KEY (chat_session_id) REFERENCES chat_sessions (id) ON DELETE CASCADE
 );
 
-CREATE INDEX chat_messages_chat_session_id_created_at_idx ON chat_messages (chat_session_id, created_at);
+CREATE INDEX chat_messages_chat_session_id_created_at_idx ON chat_messages (chat_session_id, created_at, id);
 
 CREATE TRIGGER chat_messages_set_updated_at
     BEFORE UPDATE ON chat_messages
@@ -60,8 +60,8 @@ CREATE TABLE calendar_events (
     CONSTRAINT calendar_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX calendar_events_user_id_created_at_idx ON calendar_events (user_id, created_at);
-CREATE INDEX calendar_events_user_id_start_date_idx ON calendar_events (user_id, start_date);
+CREATE INDEX calendar_events_user_id_created_at_idx ON calendar_events (user_id, created_at, id);
+CREATE INDEX calendar_events_user_id_start_date_idx ON calendar_events (user_id, start_date, id);
 CREATE INDEX calendar_events_course_id_idx ON calendar_events (course_id);
 CREATE INDEX calendar_events_document_id_idx ON calendar_events (document_id);
 

@@ -25,7 +25,7 @@ CREATE TABLE import_jobs (
     CONSTRAINT import_jobs_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id) ON DELETE SET NULL
 );
 
-CREATE INDEX import_jobs_user_id_created_at_idx ON import_jobs (user_id, created_at);
+CREATE INDEX import_jobs_user_id_created_at_idx ON import_jobs (user_id, created_at, id);
 
 CREATE TRIGGER import_jobs_set_updated_at
     BEFORE UPDATE ON import_jobs
@@ -44,8 +44,8 @@ CREATE TABLE notifications (
     CONSTRAINT notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
 
-CREATE INDEX notifications_user_id_created_at_idx ON notifications (user_id, created_at);
-CREATE INDEX notifications_user_id_read_created_at_idx ON notifications (user_id, read, created_at);
+CREATE INDEX notifications_user_id_created_at_idx ON notifications (user_id, created_at, id);
+CREATE INDEX notifications_user_id_read_created_at_idx ON notifications (user_id, read, created_at, id);
 
 CREATE TRIGGER notifications_set_updated_at
     BEFORE UPDATE ON notifications

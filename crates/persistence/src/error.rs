@@ -40,6 +40,38 @@ const TABLES: &[&str] = &[
     "background_jobs",
 ];
 
+/// A failure inside a transaction: a database error, or a domain rule the transaction checked
+/// (a link to another user's note). Either rolls the transaction back.
+#[derive(Debug)]
+pub(crate) enum StoreError {
+    /// From the database.
+    Db(DieselError),
+    /// From a rule checked inside the transaction.
+    Domain(DomainError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl From<DomainError> for StoreError {
+    fn from(error: DomainError) -> Self {
+        Self::Domain(error)
+    }
+}
+
+impl StoreError {
+    /// The domain error, a database error read as met on `entity`.
+    pub(crate) fn into_domain(self, entity: &'static str) -> DomainError {
+        match self {
+            Self::Db(error) => from_diesel(entity, error),
+            Self::Domain(error) => error,
+        }
+    }
+}
+
 /// Maps a diesel error met while working on `entity` (`"note"`, `"flashcard set"`).
 pub(crate) fn from_diesel(entity: &'static str, error: DieselError) -> DomainError {
     match error {
@@ -71,6 +103,15 @@ fn from_database(
             },
             field: Some(field).filter(|f| !f.is_empty()),
         },
+        // Every row names its owner: a missing owner is a missing user, as the in-memory
+        // adapters answer.
+        DatabaseErrorKind::ForeignKeyViolation
+            if info
+                .constraint_name()
+                .is_some_and(|name| name.ends_with("_user_id_fkey")) =>
+        {
+            DomainError::not_found("user")
+        }
         DatabaseErrorKind::ForeignKeyViolation => DomainError::validation(
             field_or(field, "id"),
             "refers to something that does not exist (or no longer does)",

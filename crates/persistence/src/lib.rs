@@ -8,10 +8,21 @@
 
 pub mod config;
 mod error;
+mod keyset;
+mod links;
 pub mod migrate;
 pub mod migrations;
+mod pg_enums;
 pub mod pool;
+pub mod queue;
+mod repositories;
+mod schema;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::DatabaseConfig;
 pub use migrate::run_pending_migrations;
 pub use pool::Database;
+pub use queue::PostgresJobQueue;
+pub use store::PostgresStore;

@@ -8,7 +8,9 @@ use diesel::ConnectionError;
 use diesel_async::AsyncConnection as _;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use sophie_domain::DomainError;
 
 use crate::config::DatabaseConfig;
@@ -44,6 +46,10 @@ impl Database {
     pub fn connect_lazy(config: &DatabaseConfig) -> Result<Self, DomainError> {
         let connect_timeout = config.connect_timeout;
         let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        // The default recycling pings the server on every checkout: a round trip per request.
+        // A connection that died shows up as a ClosedConnection error instead (Unavailable),
+        // and the pool drops broken connections.
+        manager_config.recycling_method = RecyclingMethod::Fast;
         manager_config.custom_setup = Box::new(move |url| {
             let url = url.to_owned();
             Box::pin(async move {

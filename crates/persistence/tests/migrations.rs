@@ -581,14 +581,14 @@ const CHECK_CONSTRAINTS: [&str; 14] = [
 const INDEXES: [&str; 21] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
-    "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at)",
+    "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
     "CREATE INDEX notes_tags_idx ON public.notes USING gin (tags)",
-    "CREATE INDEX courses_user_id_created_at_idx ON public.courses USING btree (user_id, created_at)",
-    "CREATE INDEX flashcards_flashcard_set_id_created_at_idx ON public.flashcards USING btree (flashcard_set_id, created_at)",
-    "CREATE INDEX questions_quiz_id_created_at_idx ON public.questions USING btree (quiz_id, created_at)",
-    "CREATE INDEX chat_messages_chat_session_id_created_at_idx ON public.chat_messages USING btree (chat_session_id, created_at)",
-    "CREATE INDEX calendar_events_user_id_start_date_idx ON public.calendar_events USING btree (user_id, start_date)",
-    "CREATE INDEX notifications_user_id_read_created_at_idx ON public.notifications USING btree (user_id, read, created_at)",
+    "CREATE INDEX courses_user_id_created_at_idx ON public.courses USING btree (user_id, created_at, id)",
+    "CREATE INDEX flashcards_flashcard_set_id_created_at_idx ON public.flashcards USING btree (flashcard_set_id, created_at, id)",
+    "CREATE INDEX questions_quiz_id_created_at_idx ON public.questions USING btree (quiz_id, created_at, id)",
+    "CREATE INDEX chat_messages_chat_session_id_created_at_idx ON public.chat_messages USING btree (chat_session_id, created_at, id)",
+    "CREATE INDEX calendar_events_user_id_start_date_idx ON public.calendar_events USING btree (user_id, start_date, id)",
+    "CREATE INDEX notifications_user_id_read_created_at_idx ON public.notifications USING btree (user_id, read, created_at, id)",
     "CREATE INDEX notes_title_trgm_idx ON public.notes USING gin (title gin_trgm_ops)",
     "CREATE INDEX notes_content_trgm_idx ON public.notes USING gin (content gin_trgm_ops)",
     "CREATE INDEX notes_content_tsv_idx ON public.notes USING gin (content_tsv)",
@@ -602,7 +602,8 @@ const INDEXES: [&str; 21] = [
     "CREATE INDEX background_jobs_locked_until_idx ON public.background_jobs USING btree (locked_until) WHERE (status = 'PROCESSING'::job_status)",
 ];
 
-/// Tables listed per user, newest first: each needs an index on (user_id, created_at).
+/// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),
+/// which serves keyset pagination on (created_at, id) without a sort.
 const USER_LISTED_TABLES: [&str; 11] = [
     "courses",
     "notes",
@@ -906,7 +907,7 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
     .await?;
     for table in USER_LISTED_TABLES {
         let wanted = format!(
-            "CREATE INDEX {table}_user_id_created_at_idx ON public.{table} USING btree (user_id, created_at)"
+            "CREATE INDEX {table}_user_id_created_at_idx ON public.{table} USING btree (user_id, created_at, id)"
         );
         assert!(indexes.contains(&wanted), "missing index: {wanted}");
     }

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::{
-    AccountRepository, CalendarRepository, ChatRepository, CourseRepository,
-    DocumentRepository, FlashcardRepository, ImportJobRepository, NoteRepository,
-    NotificationRepository, QuizRepository, SearchIndex, SessionRepository,
-    StudyGuideRepository, UserRepository, VerificationRepository,
+    AccountRepository, CalendarRepository, ChatRepository, CourseRepository, DocumentRepository,
+    FlashcardRepository, ImportJobRepository, NoteRepository, NotificationRepository,
+    QuizRepository, SearchIndex, SessionRepository, StudyGuideRepository, UserRepository,
+    VerificationRepository,
 };
 
 /// One adapter for each repository port: the in-memory store or PostgreSQL. Cheap to clone.

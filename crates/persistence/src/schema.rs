@@ -1,0 +1,458 @@
+// @generated automatically by Diesel CLI.
+
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "difficulty"))]
+    pub struct Difficulty;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "document_status"))]
+    pub struct DocumentStatus;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "event_type"))]
+    pub struct EventType;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "import_source"))]
+    pub struct ImportSource;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "job_status"))]
+    pub struct JobStatus;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "message_type"))]
+    pub struct MessageType;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "note_source"))]
+    pub struct NoteSource;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "notification_type"))]
+    pub struct NotificationType;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "priority"))]
+    pub struct Priority;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "question_type"))]
+    pub struct QuestionType;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Uuid,
+        account_id -> Text,
+        provider_id -> Text,
+        user_id -> Uuid,
+        access_token -> Nullable<Text>,
+        refresh_token -> Nullable<Text>,
+        id_token -> Nullable<Text>,
+        access_token_expires_at -> Nullable<Timestamptz>,
+        refresh_token_expires_at -> Nullable<Timestamptz>,
+        scope -> Nullable<Text>,
+        password -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::JobStatus;
+
+    background_jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        status -> JobStatus,
+        priority -> Int4,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        unique_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::EventType;
+    use super::sql_types::Priority;
+
+    calendar_events (id) {
+        id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        start_date -> Timestamptz,
+        end_date -> Nullable<Timestamptz>,
+        event_type -> EventType,
+        location -> Nullable<Text>,
+        priority -> Nullable<Priority>,
+        color -> Text,
+        google_event_id -> Nullable<Text>,
+        google_calendar_id -> Nullable<Text>,
+        course_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::MessageType;
+
+    chat_messages (id) {
+        id -> Uuid,
+        content -> Text,
+        message_type -> MessageType,
+        references -> Nullable<Jsonb>,
+        chat_session_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chat_sessions (id) {
+        id -> Uuid,
+        title -> Text,
+        course_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    courses (id) {
+        id -> Uuid,
+        name -> Text,
+        code -> Nullable<Text>,
+        description -> Nullable<Text>,
+        color -> Text,
+        term -> Nullable<Text>,
+        instructor -> Nullable<Text>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
+    document_search_index (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        content -> Text,
+        page_number -> Nullable<Int4>,
+        chunk_index -> Int4,
+        embedding -> Nullable<Array<Nullable<Float4>>>,
+        content_tsv -> Nullable<Tsvector>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::DocumentStatus;
+
+    documents (id) {
+        id -> Uuid,
+        title -> Text,
+        file_name -> Text,
+        mime_type -> Text,
+        file_size -> Int8,
+        storage_key -> Text,
+        checksum_sha256 -> Text,
+        status -> DocumentStatus,
+        page_count -> Nullable<Int4>,
+        error_message -> Nullable<Text>,
+        course_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Difficulty;
+
+    flashcard_sets (id) {
+        id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        difficulty -> Difficulty,
+        tags -> Array<Nullable<Text>>,
+        color -> Text,
+        user_id -> Uuid,
+        course_id -> Nullable<Uuid>,
+        note_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Difficulty;
+
+    flashcards (id) {
+        id -> Uuid,
+        question -> Text,
+        answer -> Text,
+        hint -> Nullable<Text>,
+        explanation -> Nullable<Text>,
+        difficulty -> Difficulty,
+        flashcard_set_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ImportSource;
+    use super::sql_types::JobStatus;
+
+    import_jobs (id) {
+        id -> Uuid,
+        source -> ImportSource,
+        source_url -> Nullable<Text>,
+        title -> Nullable<Text>,
+        status -> JobStatus,
+        progress -> Int4,
+        error_message -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+        user_id -> Uuid,
+        note_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::NoteSource;
+    use super::sql_types::Tsvector;
+
+    notes (id) {
+        id -> Uuid,
+        title -> Text,
+        content -> Text,
+        transcription -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        source -> NoteSource,
+        source_url -> Nullable<Text>,
+        duration_seconds -> Nullable<Int4>,
+        tags -> Array<Nullable<Text>>,
+        course_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        content_tsv -> Nullable<Tsvector>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::NotificationType;
+
+    notifications (id) {
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> NotificationType,
+        title -> Text,
+        message -> Text,
+        read -> Bool,
+        link -> Nullable<Text>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::QuestionType;
+    use super::sql_types::Difficulty;
+
+    questions (id) {
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> QuestionType,
+        question -> Text,
+        options -> Nullable<Jsonb>,
+        correct_answer -> Text,
+        explanation -> Nullable<Text>,
+        hint -> Nullable<Text>,
+        difficulty -> Difficulty,
+        points -> Int4,
+        quiz_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quiz_responses (id) {
+        id -> Uuid,
+        quiz_id -> Uuid,
+        user_id -> Uuid,
+        answers -> Jsonb,
+        score -> Int4,
+        total_points -> Int4,
+        time_spent_seconds -> Nullable<Int4>,
+        started_at -> Nullable<Timestamptz>,
+        completed_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Difficulty;
+
+    quizzes (id) {
+        id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        difficulty -> Difficulty,
+        time_limit -> Nullable<Int4>,
+        total_points -> Int4,
+        user_id -> Uuid,
+        course_id -> Nullable<Uuid>,
+        note_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        expires_at -> Timestamptz,
+        token -> Text,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    study_guides (id) {
+        id -> Uuid,
+        title -> Text,
+        content -> Text,
+        note_id -> Nullable<Uuid>,
+        course_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        name -> Text,
+        email -> Text,
+        email_verified -> Bool,
+        image -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    verifications (id) {
+        id -> Uuid,
+        identifier -> Text,
+        value -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(accounts -> users (user_id));
+diesel::joinable!(calendar_events -> courses (course_id));
+diesel::joinable!(calendar_events -> documents (document_id));
+diesel::joinable!(calendar_events -> users (user_id));
+diesel::joinable!(chat_messages -> chat_sessions (chat_session_id));
+diesel::joinable!(chat_sessions -> courses (course_id));
+diesel::joinable!(chat_sessions -> users (user_id));
+diesel::joinable!(courses -> users (user_id));
+diesel::joinable!(document_search_index -> documents (document_id));
+diesel::joinable!(documents -> courses (course_id));
+diesel::joinable!(documents -> users (user_id));
+diesel::joinable!(flashcard_sets -> courses (course_id));
+diesel::joinable!(flashcard_sets -> documents (document_id));
+diesel::joinable!(flashcard_sets -> notes (note_id));
+diesel::joinable!(flashcard_sets -> users (user_id));
+diesel::joinable!(flashcards -> flashcard_sets (flashcard_set_id));
+diesel::joinable!(import_jobs -> documents (document_id));
+diesel::joinable!(import_jobs -> notes (note_id));
+diesel::joinable!(import_jobs -> users (user_id));
+diesel::joinable!(notes -> courses (course_id));
+diesel::joinable!(notes -> users (user_id));
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(questions -> quizzes (quiz_id));
+diesel::joinable!(quiz_responses -> quizzes (quiz_id));
+diesel::joinable!(quiz_responses -> users (user_id));
+diesel::joinable!(quizzes -> courses (course_id));
+diesel::joinable!(quizzes -> documents (document_id));
+diesel::joinable!(quizzes -> notes (note_id));
+diesel::joinable!(quizzes -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(study_guides -> courses (course_id));
+diesel::joinable!(study_guides -> documents (document_id));
+diesel::joinable!(study_guides -> notes (note_id));
+diesel::joinable!(study_guides -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    background_jobs,
+    calendar_events,
+    chat_messages,
+    chat_sessions,
+    courses,
+    document_search_index,
+    documents,
+    flashcard_sets,
+    flashcards,
+    import_jobs,
+    notes,
+    notifications,
+    questions,
+    quiz_responses,
+    quizzes,
+    sessions,
+    study_guides,
+    users,
+    verifications,
+);
