@@ -109,6 +109,22 @@ impl Database {
             .map_err(|e| crate::error::from_diesel("database", e))
     }
 
+    /// Holds one pooled connection in `SELECT pg_sleep(...)`, so tests can exhaust the pool.
+    ///
+    /// # Errors
+    ///
+    /// As any query.
+    #[cfg(feature = "testing")]
+    pub async fn sleep_for_test(&self, duration: Duration) -> Result<(), DomainError> {
+        use diesel_async::RunQueryDsl as _;
+        let mut conn = self.conn().await?;
+        diesel::sql_query(format!("SELECT pg_sleep({})", duration.as_secs_f64()))
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::error::from_diesel("database", e))
+    }
+
     fn unavailable<E: std::fmt::Display>(&self, error: &PoolError<E>) -> DomainError {
         let message = match error {
             PoolError::Timeout(_) => format!(
