@@ -181,12 +181,14 @@ impl Default for PageRequest {
 }
 
 /// One page of a list, and the cursor of the next page if there is one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// The items, in the list's order.
     pub items: Vec<T>,
     /// Pass this back to read the next page; `None` on the last page.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub next_cursor: Option<Cursor>,
 }
 

@@ -6,6 +6,7 @@ use crate::id::BackgroundJobId;
 
 /// A unit of work in the durable queue behind every asynchronous operation (imports,
 /// generation, calendar sync). Workers claim it under a lease they renew by heartbeat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackgroundJob {

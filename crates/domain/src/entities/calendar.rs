@@ -6,6 +6,7 @@ use crate::id::{CalendarEventId, CourseId, DocumentId, UserId};
 use crate::values::{Color, Description, EventSchedule, ShortText, Title};
 
 /// An event in the student's calendar: a lecture, an exam, a deadline.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarEvent {

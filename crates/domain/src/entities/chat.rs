@@ -8,6 +8,7 @@ use crate::id::{ChatMessageId, ChatSessionId, CourseId, UserId};
 use crate::values::{MessageText, Title};
 
 /// A conversation with the assistant, optionally about one course.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatSession {
@@ -27,6 +28,7 @@ pub struct ChatSession {
 
 /// Where an assistant's answer took something from: a note, a flashcard, or a passage of a
 /// document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatReference {
@@ -43,6 +45,7 @@ pub struct ChatReference {
 }
 
 /// One message of a chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {

@@ -6,6 +6,7 @@ use crate::values::{Color, Description, Name, ShortText};
 
 /// A course the student takes; notes, documents and study material are filed under it.
 /// Deleting a course keeps its material, unfiled.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {

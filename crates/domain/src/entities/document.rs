@@ -7,6 +7,7 @@ use crate::values::{FileSize, PageCount, ShortText, Title};
 
 /// An uploaded file (a PDF, slides, a syllabus). Its bytes live in the blob store under
 /// `storage_key`; its text, once processed, in the search index.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {

@@ -7,6 +7,7 @@ use crate::id::{CourseId, DocumentId, FlashcardId, FlashcardSetId, NoteId, UserI
 use crate::values::{CardText, Color, Description, Tags, Title};
 
 /// A set of flashcards, often generated from a note or a document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlashcardSet {
@@ -49,6 +50,7 @@ impl FlashcardSet {
 }
 
 /// One card: a question on the front, the answer on the back.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Flashcard {
@@ -73,6 +75,7 @@ pub struct Flashcard {
 }
 
 /// A set with all its cards, in the order they were added.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlashcardSetWithCards {

@@ -7,6 +7,7 @@ use crate::values::{Progress, Title, WebUrl};
 
 /// The student's view of an import running in the background: a lecture recording, a
 /// YouTube video, a file or a web page becoming a note (or a document).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportJob {

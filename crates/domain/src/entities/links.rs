@@ -4,6 +4,7 @@ use crate::id::{CourseId, DocumentId, NoteId};
 
 /// The material a piece of content belongs to or was made from. Every id must be the acting
 /// user's own (see [`crate::services::ownership`]).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceLinks {

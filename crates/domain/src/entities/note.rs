@@ -6,6 +6,7 @@ use crate::id::{CourseId, NoteId, UserId};
 use crate::values::{DurationSeconds, Markdown, Tags, Title, WebUrl};
 
 /// A note: Markdown the student wrote, or the text of an imported lecture.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {

@@ -6,6 +6,7 @@ use crate::id::{NotificationId, UserId};
 use crate::values::{Link, MessageText, Title};
 
 /// Something the student should know: an import finished, an exam is tomorrow.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {

@@ -9,6 +9,7 @@ use crate::values::{
 };
 
 /// A quiz. Its `total_points` is always the sum of its questions' points.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quiz {
@@ -51,6 +52,7 @@ impl Quiz {
 }
 
 /// One question of a quiz.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
@@ -82,6 +84,7 @@ pub struct Question {
 }
 
 /// A quiz with all its questions, in the order they were added.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuizWithQuestions {
@@ -203,6 +206,7 @@ pub struct QuizFilter {
 }
 
 /// An answer as the student submitted it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmittedAnswer {
@@ -213,6 +217,7 @@ pub struct SubmittedAnswer {
 }
 
 /// One question's result in a graded attempt.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GradedAnswer {
@@ -227,6 +232,7 @@ pub struct GradedAnswer {
 }
 
 /// One graded attempt at a quiz.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuizResponse {

@@ -6,6 +6,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{DocumentChunkId, DocumentId};
 
 /// The kinds of the student's material that search finds and chat cites.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceKind {
     /// A note.
@@ -21,6 +22,7 @@ pub enum SourceKind {
 
 /// A passage of a document's text: a row of the schema's `DocumentSearchIndex`. Chunks are
 /// what lexical and vector search run over.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentChunk {
@@ -112,6 +114,7 @@ impl SearchQuery {
 }
 
 /// One search result, best first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
@@ -132,6 +135,7 @@ pub struct SearchHit {
 }
 
 /// A chunk found by vector search, with its document's title.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkMatch {

@@ -6,6 +6,7 @@ use crate::id::{CourseId, DocumentId, NoteId, StudyGuideId, UserId};
 use crate::values::{Markdown, Title};
 
 /// A study guide: Markdown made from notes or documents, editable by the student.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StudyGuide {

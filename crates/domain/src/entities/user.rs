@@ -5,6 +5,7 @@ use crate::id::UserId;
 use crate::values::{Email, Name, WebUrl};
 
 /// A student with an account. Owns everything else; deleting a user deletes all of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {

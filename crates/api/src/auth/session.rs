@@ -1,0 +1,102 @@
+//! The signed-in user, from a bearer token or the session cookie.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::{DateTime, TimeDelta, Utc};
+use sophie_domain::{DomainError, Session, SessionId, UserId};
+
+use super::token::{COOKIE_NAME, hash_token};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The user a request acts as. A handler that takes it answers 401 without a valid session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurrentUser {
+    /// The user.
+    pub user_id: UserId,
+    /// The session the request came with.
+    pub session_id: SessionId,
+}
+
+fn presented_token(req: &HttpRequest) -> Option<String> {
+    let bearer = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        });
+    bearer
+        .or_else(|| req.cookie(COOKIE_NAME).map(|c| c.value().to_owned()))
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+}
+
+/// The expiry a session gets when used at `now`: pushed back by the TTL, never past the
+/// maximum age from sign-in; `None` when it was renewed recently enough.
+pub(crate) fn renewed_expiry(
+    session: &Session,
+    now: DateTime<Utc>,
+    state: &AppState,
+) -> Option<DateTime<Utc>> {
+    let renewal = TimeDelta::from_std(state.config.session_renewal).ok()?;
+    if now - session.updated_at < renewal {
+        return None;
+    }
+    let ttl = TimeDelta::from_std(state.config.session_ttl).ok()?;
+    let max_age = TimeDelta::from_std(state.config.session_max_age).ok()?;
+    let wanted = (now + ttl).min(session.created_at + max_age);
+    (wanted > session.expires_at).then_some(wanted)
+}
+
+async fn authenticate(
+    state: web::Data<AppState>,
+    token: Option<String>,
+) -> Result<CurrentUser, ApiError> {
+    let token = token.ok_or(DomainError::Unauthorized)?;
+    let session = state
+        .repositories
+        .sessions
+        .find_by_token_hash(&hash_token(&token))
+        .await?
+        .ok_or(DomainError::Unauthorized)?;
+    let now = state.clock.now();
+    if session.expires_at <= now {
+        return Err(DomainError::Unauthorized.into());
+    }
+    if let Some(expires_at) = renewed_expiry(&session, now, &state) {
+        // A failed renewal must not fail the request: the session is still valid now.
+        if let Err(error) = state
+            .repositories
+            .sessions
+            .extend(session.user_id, session.id, expires_at)
+            .await
+        {
+            tracing::warn!(%error, "could not renew a session");
+        }
+    }
+    Ok(CurrentUser {
+        user_id: session.user_id,
+        session_id: session.id,
+    })
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = presented_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| DomainError::internal("the app has no state"))?;
+            authenticate(state, token).await
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! The JSON body extractor: checks the media type and the size, and names the field at fault
+//! when the body does not fit the request type (`questions[2].type: unknown variant ...`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// A JSON request body of type `T`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T> ApiJson<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|essence| {
+            let essence = essence.trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+/// Reads `bytes` as `T`, naming the path of the field at fault.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => deserializer
+            .end()
+            .map(|()| value)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}"))),
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                Err(ApiError::BadRequest(format!("malformed JSON: {inner}")))
+            } else {
+                // A well-formed body with a wrong type, a missing field or an unknown value.
+                let message = inner
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                Err(ApiError::Invalid(vec![FieldError {
+                    field: if path == "." { "body".to_owned() } else { path },
+                    message,
+                }]))
+            }
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(1024 * 1024, |state| state.config.json_limit);
+        let json = is_json(req);
+        // The limit itself is the app's `PayloadConfig`, set from the same setting.
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the body must be JSON: send Content-Type: application/json".to_owned(),
+                ));
+            }
+            let bytes = body.await.map_err(|error| {
+                let overflow = error
+                    .as_error::<PayloadError>()
+                    .is_some_and(|e| matches!(e, PayloadError::Overflow));
+                if overflow {
+                    ApiError::TooLarge(format!("the body is over the limit of {limit} bytes"))
+                } else {
+                    ApiError::BadRequest(format!("cannot read the body: {error}"))
+                }
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}

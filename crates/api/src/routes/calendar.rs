@@ -1,0 +1,10 @@
+//! `/api/v1/calendar`.
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi()]
+pub(crate) struct Api;
+
+pub(crate) fn configure(_cfg: &mut web::ServiceConfig) {}

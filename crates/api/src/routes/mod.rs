@@ -1,0 +1,56 @@
+//! The resources under `/api/v1`, one module each, each with its OpenAPI part.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+mod calendar;
+mod chats;
+mod courses;
+mod documents;
+mod flashcards;
+mod import_jobs;
+mod notes;
+mod notifications;
+mod quizzes;
+mod search;
+mod study_guides;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(courses::configure)
+        .configure(notes::configure)
+        .configure(documents::configure)
+        .configure(flashcards::configure)
+        .configure(quizzes::configure)
+        .configure(study_guides::configure)
+        .configure(chats::configure)
+        .configure(calendar::configure)
+        .configure(import_jobs::configure)
+        .configure(notifications::configure)
+        .configure(search::configure);
+}
+
+/// The OpenAPI part of every resource module.
+pub(crate) fn documents() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        courses::Api::openapi(),
+        notes::Api::openapi(),
+        documents::Api::openapi(),
+        flashcards::Api::openapi(),
+        quizzes::Api::openapi(),
+        study_guides::Api::openapi(),
+        chats::Api::openapi(),
+        calendar::Api::openapi(),
+        import_jobs::Api::openapi(),
+        notifications::Api::openapi(),
+        search::Api::openapi(),
+    ]
+}
+
+/// 201 Created with the resource and its `Location`.
+pub(crate) fn created(location: String, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((LOCATION, location))
+        .json(body)
+}

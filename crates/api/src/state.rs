@@ -1,0 +1,107 @@
+//! What every handler can reach: the ports, the clock, the limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sophie_domain::{Clock, DomainResult, PasswordHasher, Repositories};
+
+use crate::auth::rate_limit::RateLimiter;
+
+/// Tells whether the storage answers, for `/readyz`.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Ok` when requests can be served.
+    async fn check(&self) -> DomainResult<()>;
+}
+
+/// Always ready: the in-memory storage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlwaysReady;
+
+#[async_trait]
+impl Readiness for AlwaysReady {
+    async fn check(&self) -> DomainResult<()> {
+        Ok(())
+    }
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The largest JSON body accepted, in bytes.
+    pub json_limit: usize,
+    /// Whether the session cookie carries `Secure` (on by default; browsers accept it on
+    /// `localhost` too).
+    pub secure_cookies: bool,
+    /// How long a session lives without use.
+    pub session_ttl: Duration,
+    /// How often, at most, a session's expiry is pushed back on use.
+    pub session_renewal: Duration,
+    /// The longest a session lives after sign-in, renewals included.
+    pub session_max_age: Duration,
+    /// Sign-in and sign-up attempts allowed per client IP per window.
+    pub attempts_per_ip: u32,
+    /// Sign-in and sign-up attempts allowed per email per window.
+    pub attempts_per_email: u32,
+    /// The rate-limit window.
+    pub attempt_window: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            json_limit: 1024 * 1024,
+            secure_cookies: true,
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_renewal: Duration::from_secs(24 * 3600),
+            session_max_age: Duration::from_secs(30 * 24 * 3600),
+            attempts_per_ip: 30,
+            attempts_per_email: 10,
+            attempt_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The application's shared state. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Every repository.
+    pub repositories: Repositories,
+    /// Hashes and checks passwords.
+    pub passwords: Arc<dyn PasswordHasher>,
+    /// Tells the time.
+    pub clock: Arc<dyn Clock>,
+    /// Whether the storage answers.
+    pub readiness: Arc<dyn Readiness>,
+    /// Sign-in and sign-up attempts.
+    pub limiter: Arc<RateLimiter>,
+    /// Settings.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// State over these ports with the given settings.
+    #[must_use]
+    pub fn new(
+        repositories: Repositories,
+        passwords: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        readiness: Arc<dyn Readiness>,
+        config: ApiConfig,
+    ) -> Self {
+        let limiter = Arc::new(RateLimiter::new(
+            config.attempts_per_ip,
+            config.attempts_per_email,
+            config.attempt_window,
+        ));
+        Self {
+            repositories,
+            passwords,
+            clock,
+            readiness,
+            limiter,
+            config: Arc::new(config),
+        }
+    }
+}
