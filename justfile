@@ -67,6 +67,10 @@ db-check: db-up
 bench-db: db-up
     bash scripts/bench-db.sh
 
+# Load-test the API (release, on PostgreSQL) with wrk, beside pgbench on the same SQL.
+bench-api: db-up
+    bash scripts/bench-api.sh
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh

@@ -1,75 +1,107 @@
 //! `sophie`: the composition root. It reads the configuration, picks the adapters (in memory,
 //! or PostgreSQL when `DATABASE_URL` is set), wires them and runs the command asked for.
 
+mod config;
+mod demo;
+mod serve;
+mod telemetry;
+
 use std::process::ExitCode;
 
-use sophie_persistence::{DatabaseConfig, run_pending_migrations};
+use sophie_persistence::run_pending_migrations;
 
-const USAGE: &str = "usage: sophie [serve | migrate | --version]
+use crate::config::Config;
 
-  serve     serve the HTTP API (the default; not built yet in this version)
-  migrate   apply pending database migrations to DATABASE_URL";
+const USAGE: &str = "usage: sophie [serve [--demo] | demo | migrate | --version | --help]
+
+  serve     serve the HTTP API (the default); --demo first creates a demo account
+  demo      create the demo account and its material, then exit (needs DATABASE_URL)
+  migrate   apply pending database migrations to DATABASE_URL
+
+Configuration comes from the environment and an optional .env file: HOST (127.0.0.1),
+PORT (8080), DATABASE_URL (unset: in memory, nothing kept), DATABASE_MAX_CONNECTIONS,
+LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES, SECURE_COOKIES.";
 
 fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    match command.as_deref() {
-        None | Some("serve") => {
-            eprintln!(
-                "sophie {}: the HTTP server is not built yet in this version; \
-                 the domain, the schema and `sophie migrate` are.",
-                env!("CARGO_PKG_VERSION")
-            );
-            ExitCode::from(2)
-        }
-        Some("migrate") => migrate(),
-        Some("--version" | "-V") => {
+    // A missing .env is normal; a broken one is worth knowing about.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("sophie: ignoring .env: {error}");
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => run(|config| serve::serve(config, false)),
+        ["serve", "--demo"] | ["--demo"] => run(|config| serve::serve(config, true)),
+        ["demo"] => run(|config| async move {
+            if config.database.is_none() {
+                return Err(
+                    "`sophie demo` keeps its account in PostgreSQL: set DATABASE_URL, \
+                            or run `sophie serve --demo` to try it in memory"
+                        .to_owned(),
+                );
+            }
+            let state = serve::state(&config).await?;
+            demo::seed_and_print(&state).await
+        }),
+        ["migrate"] => run(|config| async move {
+            let database = config
+                .database
+                .ok_or("set DATABASE_URL to the database to migrate")?;
+            let applied = run_pending_migrations(&database)
+                .await
+                .map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                eprintln!("sophie migrate: the database is up to date");
+            } else {
+                eprintln!("sophie migrate: applied {}", applied.join(", "));
+            }
+            Ok(())
+        }),
+        ["--version" | "-V"] => {
             eprintln!("sophie {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some("--help" | "-h" | "help") => {
+        ["--help" | "-h" | "help"] => {
             eprintln!("{USAGE}");
             ExitCode::SUCCESS
         }
-        Some(other) => {
-            eprintln!("sophie: unknown command {other:?}\n\n{USAGE}");
+        _ => {
+            eprintln!("sophie: unknown arguments {args:?}\n\n{USAGE}");
             ExitCode::from(2)
         }
     }
 }
 
-fn migrate() -> ExitCode {
-    let config = match DatabaseConfig::from_env() {
-        Ok(Some(config)) => config,
-        Ok(None) => {
-            eprintln!("sophie migrate: set DATABASE_URL to the database to migrate");
-            return ExitCode::from(2);
-        }
+fn run<F, Fut>(command: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let config = match Config::from_env() {
+        Ok(config) => config,
         Err(message) => {
-            eprintln!("sophie migrate: {message}");
+            eprintln!("sophie: {message}");
             return ExitCode::from(2);
         }
     };
+    telemetry::init(&config.log_level, config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("sophie migrate: cannot start the async runtime: {error}");
+            eprintln!("sophie: cannot start the async runtime: {error}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run_pending_migrations(&config)) {
-        Ok(applied) if applied.is_empty() => {
-            eprintln!("sophie migrate: the database is up to date");
-            ExitCode::SUCCESS
-        }
-        Ok(applied) => {
-            eprintln!("sophie migrate: applied {}", applied.join(", "));
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("sophie migrate: {error}");
+    match runtime.block_on(command(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("sophie: {message}");
             ExitCode::FAILURE
         }
     }

@@ -46,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .configure(openapi::configure)
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(
+                    auth::session::resolve_session,
+                ))
                 .configure(auth::routes::configure)
                 .configure(routes::configure),
         )

@@ -47,7 +47,36 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for part in crate::routes::documents() {
         doc.merge(part);
     }
+    unique_operation_ids(&mut doc);
     doc
+}
+
+/// Handlers are named `list`, `get`, ... in every module; OpenAPI wants each operation id
+/// unique, so each is prefixed with its tag: `courses_list`, `notes_list`.
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.first())
+                .map(|t| t.replace('-', "_"));
+            if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut())
+                && !id.starts_with(&tag)
+            {
+                *id = format!("{tag}_{id}");
+            }
+        }
+    }
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -73,4 +102,59 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .finish()
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::document;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_resource_and_unique_operation_ids() {
+        let doc = document();
+        let json = serde_json::to_value(&doc).unwrap();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = json["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/auth/sign-up",
+            "/api/v1/auth/sign-in",
+            "/api/v1/auth/sign-out",
+            "/api/v1/auth/sign-out-all",
+            "/api/v1/me",
+            "/api/v1/me/password",
+            "/api/v1/courses",
+            "/api/v1/courses/{id}",
+            "/api/v1/notes",
+            "/api/v1/notes/{id}",
+            "/api/v1/documents",
+            "/api/v1/documents/{id}",
+            "/api/v1/flashcard-sets",
+            "/api/v1/flashcard-sets/{id}",
+            "/api/v1/quizzes",
+            "/api/v1/quizzes/{id}",
+            "/api/v1/study-guides",
+            "/api/v1/chat-sessions",
+            "/api/v1/calendar-events",
+            "/api/v1/import-jobs",
+            "/api/v1/notifications",
+            "/api/v1/search",
+        ] {
+            assert!(
+                paths.contains_key(path),
+                "{path} is missing from the document"
+            );
+        }
+        let mut ids = HashSet::new();
+        let mut operations = 0;
+        for item in paths.values() {
+            for (_, operation) in item.as_object().unwrap() {
+                if let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) {
+                    operations += 1;
+                    assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+                }
+            }
+        }
+        assert!(operations >= 60, "only {operations} operations documented");
+    }
 }

@@ -46,6 +46,9 @@ pub struct ApiConfig {
     pub attempts_per_email: u32,
     /// The rate-limit window.
     pub attempt_window: Duration,
+    /// Whether a proxy in front writes `Forwarded` / `X-Forwarded-For`, so the client's IP
+    /// is taken from there (off: the peer address, which a client cannot forge).
+    pub trust_proxy: bool,
 }
 
 impl Default for ApiConfig {
@@ -59,6 +62,7 @@ impl Default for ApiConfig {
             attempts_per_ip: 30,
             attempts_per_email: 10,
             attempt_window: Duration::from_secs(15 * 60),
+            trust_proxy: false,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The signed-in user, from a bearer token or the session cookie.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use sophie_domain::{DomainError, Session, SessionId, UserId};
 
@@ -87,16 +88,40 @@ async fn authenticate(
     })
 }
 
+/// Resolves the request's session before any handler argument is extracted, so a request
+/// without a valid session is answered 401 before its body is even read (extractors run
+/// together: an awaited lookup could otherwise lose the race to a body error).
+///
+/// # Errors
+///
+/// When the session store cannot be reached (503), or as the rest of the chain.
+pub async fn resolve_session(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let token = presented_token(req.request());
+    if let (Some(token), Some(state)) = (token, req.app_data::<web::Data<AppState>>().cloned()) {
+        match authenticate(state, Some(token)).await {
+            Ok(user) => {
+                req.extensions_mut().insert(user);
+            }
+            Err(ApiError::Domain(DomainError::Unauthorized)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    next.call(req).await
+}
+
 impl FromRequest for CurrentUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = presented_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| DomainError::internal("the app has no state"))?;
-            authenticate(state, token).await
-        })
+        ready(
+            req.extensions()
+                .get::<Self>()
+                .copied()
+                .ok_or(ApiError::Domain(DomainError::Unauthorized)),
+        )
     }
 }

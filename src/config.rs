@@ -1,0 +1,104 @@
+//! The program's settings, from the environment (and an optional `.env` file).
+
+use std::net::IpAddr;
+
+use sophie_api::ApiConfig;
+use sophie_persistence::DatabaseConfig;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `sophie serve` needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub host: IpAddr,
+    /// The port; 0 picks a free one (printed at start).
+    pub port: u16,
+    /// PostgreSQL, or `None` for the in-memory storage.
+    pub database: Option<DatabaseConfig>,
+    /// The log filter (`info`, `sophie=debug,actix_web=info`).
+    pub log_level: String,
+    /// The log format.
+    pub log_format: LogFormat,
+    /// The HTTP layer's settings.
+    pub api: ApiConfig,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Reads `HOST` (127.0.0.1), `PORT` (8080), `DATABASE_URL` (+ `DATABASE_*`), `LOG_LEVEL`
+    /// (or `RUST_LOG`; `info`), `LOG_FORMAT` (`text` or `json`), `JSON_BODY_LIMIT_BYTES`
+    /// (1 MiB), `SECURE_COOKIES` (`true`) and `TRUST_PROXY` (`false`: take the client's IP from
+    /// `X-Forwarded-For` only behind a proxy that writes it).
+    ///
+    /// # Errors
+    ///
+    /// Names the variable with an unusable value.
+    pub fn from_env() -> Result<Self, String> {
+        let host = match var("HOST") {
+            Some(h) => h
+                .parse()
+                .map_err(|_| format!("HOST must be an IP address, not {h:?}"))?,
+            None => IpAddr::from([127, 0, 0, 1]),
+        };
+        let port = match var("PORT") {
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("PORT must be 0 to 65535, not {p:?}"))?,
+            None => 8080,
+        };
+        let log_format = match var("LOG_FORMAT")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(format!("LOG_FORMAT must be text or json, not {other:?}")),
+        };
+        let mut api = ApiConfig::default();
+        if let Some(limit) = var("JSON_BODY_LIMIT_BYTES") {
+            api.json_limit = limit.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("JSON_BODY_LIMIT_BYTES must be a positive number, not {limit:?}")
+            })?;
+        }
+        if let Some(secure) = var("SECURE_COOKIES") {
+            api.secure_cookies = match secure.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(format!(
+                        "SECURE_COOKIES must be true or false, not {secure:?}"
+                    ));
+                }
+            };
+        }
+        if let Some(trust) = var("TRUST_PROXY") {
+            api.trust_proxy = match trust.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => return Err(format!("TRUST_PROXY must be true or false, not {trust:?}")),
+            };
+        }
+        Ok(Self {
+            host,
+            port,
+            database: DatabaseConfig::from_env()?,
+            log_level: var("LOG_LEVEL")
+                .or_else(|| var("RUST_LOG"))
+                .unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            api,
+        })
+    }
+}

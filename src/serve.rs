@@ -1,0 +1,104 @@
+//! `sophie serve`: picks the storage, wires the API, serves until SIGTERM or Ctrl-C.
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer};
+use async_trait::async_trait;
+use sophie_api::auth::Argon2Hasher;
+use sophie_api::{AlwaysReady, AppState, Readiness};
+use sophie_domain::memory::MemoryStore;
+use sophie_domain::{Clock, DomainResult, Repositories, SystemClock};
+use sophie_persistence::{Database, PostgresStore, run_pending_migrations};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::demo;
+
+/// Ready when PostgreSQL answers.
+struct DatabaseReadiness(Database);
+
+#[async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn check(&self) -> DomainResult<()> {
+        self.0.ping().await
+    }
+}
+
+/// The application state on the storage the configuration names.
+///
+/// # Errors
+///
+/// When the database cannot be migrated or the hasher cannot start.
+pub async fn state(config: &Config) -> Result<AppState, String> {
+    let (repositories, readiness): (Repositories, Arc<dyn Readiness>) = match &config.database {
+        None => {
+            tracing::warn!(
+                "DATABASE_URL is not set: serving from memory. Nothing will be kept after \
+                 sophie stops. Set DATABASE_URL to a PostgreSQL database to keep data."
+            );
+            (MemoryStore::new().repositories(), Arc::new(AlwaysReady))
+        }
+        Some(database) => {
+            let applied = run_pending_migrations(database)
+                .await
+                .map_err(|e| format!("cannot migrate the database: {e}"))?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = ?applied, "applied pending migrations");
+            }
+            let pool = Database::connect_lazy(database).map_err(|e| e.to_string())?;
+            tracing::info!(
+                max_connections = database.max_connections,
+                "serving from PostgreSQL"
+            );
+            (
+                PostgresStore::new(pool.clone()).repositories(),
+                Arc::new(DatabaseReadiness(pool)),
+            )
+        }
+    };
+    let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(AppState::new(
+        repositories,
+        Arc::new(passwords),
+        clock,
+        readiness,
+        config.api.clone(),
+    ))
+}
+
+/// Serves the API until the process is asked to stop; in-flight requests are finished first.
+///
+/// # Errors
+///
+/// When the storage cannot start or the address cannot be bound.
+#[allow(
+    clippy::print_stdout,
+    reason = "the listening address is the program's output"
+)]
+pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
+    let state = state(&config).await?;
+    if with_demo {
+        demo::seed_and_print(&state).await?;
+    }
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .wrap(TracingLogger::default())
+            .configure(move |cfg| sophie_api::configure(cfg, state))
+    })
+    .bind((config.host, config.port))
+    .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?
+    .shutdown_timeout(30);
+    for address in server.addrs() {
+        println!("sophie listening on http://{address}");
+        tracing::info!(%address, docs = %format!("http://{address}/api/docs"), "listening");
+    }
+    // actix stops accepting on SIGTERM or Ctrl-C and waits for requests in flight.
+    server
+        .run()
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
