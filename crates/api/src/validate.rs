@@ -103,6 +103,39 @@ impl Fields {
     }
 }
 
+/// Reads a typed id from a query parameter.
+///
+/// # Errors
+///
+/// When the text is not a UUID.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "a Fields::check_opt parser: it is handed the String"
+)]
+pub fn id_param<T: std::str::FromStr>(value: String) -> Result<T, InvalidValue> {
+    value
+        .parse()
+        .map_err(|_| InvalidValue::new("must be a UUID"))
+}
+
+/// Reads one of the domain's enums from a query parameter, saying which values it takes.
+///
+/// # Errors
+///
+/// When the text is not one of the enum's values.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "a Fields::check_opt parser: it is handed the String"
+)]
+pub fn enum_param<T>(value: String) -> Result<T, InvalidValue>
+where
+    T: std::str::FromStr<Err = sophie_domain::enums::UnknownVariant>,
+{
+    value
+        .parse()
+        .map_err(|e: sophie_domain::enums::UnknownVariant| InvalidValue::new(e.to_string()))
+}
+
 /// Builds a command once every field has been checked: `$build` runs only when all the
 /// `Option`s bound are `Some`, else every error collected is returned.
 #[macro_export]

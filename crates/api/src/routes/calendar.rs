@@ -19,7 +19,7 @@ use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::patch;
 use crate::state::AppState;
-use crate::validate::Fields;
+use crate::validate::{Fields, enum_param, id_param};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -219,14 +219,8 @@ impl CalendarQuery {
         {
             fields.push("to", "must not be before from");
         }
-        let course_id = fields.check_opt("courseId", self.course_id, |id| {
-            id.parse::<CourseId>()
-                .map_err(|_| InvalidValue::new("must be a UUID"))
-        });
-        let event_type = fields.check_opt("eventType", self.event_type, |kind| {
-            kind.parse::<EventType>()
-                .map_err(|e| InvalidValue::new(e.to_string()))
-        });
+        let course_id = fields.check_opt("courseId", self.course_id, id_param);
+        let event_type = fields.check_opt("eventType", self.event_type, enum_param);
         Ok(
             all_valid!(fields, (from, to, course_id, event_type) => CalendarFilter {
                 from,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use sophie_domain::values::Title;
 use sophie_domain::{
     CourseId, Document, DocumentFilter, DocumentId, DocumentStatus, DocumentUpdate, DomainError,
-    InvalidValue, Page,
+    Page,
 };
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::patch;
 use crate::state::AppState;
-use crate::validate::Fields;
+use crate::validate::{Fields, enum_param, id_param};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -84,15 +84,8 @@ pub(crate) struct DocumentQuery {
 impl DocumentQuery {
     fn into_domain(self) -> ApiResult<DocumentFilter> {
         let mut fields = Fields::new();
-        let course_id = fields.check_opt("courseId", self.course_id, |id| {
-            id.parse::<CourseId>()
-                .map_err(|_| InvalidValue::new("must be a UUID"))
-        });
-        let status = fields.check_opt("status", self.status, |status| {
-            status
-                .parse::<DocumentStatus>()
-                .map_err(|e| InvalidValue::new(e.to_string()))
-        });
+        let course_id = fields.check_opt("courseId", self.course_id, id_param);
+        let status = fields.check_opt("status", self.status, enum_param);
         Ok(all_valid!(fields, (course_id, status) => DocumentFilter { course_id, status }))
     }
 }

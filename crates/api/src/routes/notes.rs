@@ -3,9 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use sophie_domain::values::{DurationSeconds, Markdown, Tags, Title, WebUrl};
-use sophie_domain::{
-    CourseId, InvalidValue, NewNote, Note, NoteFilter, NoteId, NoteSource, NoteUpdate, Page,
-};
+use sophie_domain::{CourseId, NewNote, Note, NoteFilter, NoteId, NoteSource, NoteUpdate, Page};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -17,7 +15,7 @@ use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::patch;
 use crate::state::AppState;
-use crate::validate::Fields;
+use crate::validate::{Fields, enum_param, id_param};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -160,15 +158,8 @@ pub(crate) struct NoteQuery {
 impl NoteQuery {
     fn into_domain(self) -> ApiResult<NoteFilter> {
         let mut fields = Fields::new();
-        let course_id = fields.check_opt("courseId", self.course_id, |id| {
-            id.parse::<CourseId>()
-                .map_err(|_| InvalidValue::new("must be a UUID"))
-        });
-        let source = fields.check_opt("source", self.source, |source| {
-            source
-                .parse::<NoteSource>()
-                .map_err(|e| InvalidValue::new(e.to_string()))
-        });
+        let course_id = fields.check_opt("courseId", self.course_id, id_param);
+        let source = fields.check_opt("source", self.source, enum_param);
         Ok(all_valid!(fields, (course_id, source) => NoteFilter {
             course_id,
             tag: self.tag,

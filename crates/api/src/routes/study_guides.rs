@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use sophie_domain::values::{Markdown, Title};
 use sophie_domain::{
-    CourseId, DocumentId, InvalidValue, NewStudyGuide, NoteId, Page, SourceLinks,
-    SourceLinksUpdate, StudyGuide, StudyGuideFilter, StudyGuideId, StudyGuideUpdate,
+    CourseId, DocumentId, NewStudyGuide, NoteId, Page, SourceLinks, SourceLinksUpdate, StudyGuide,
+    StudyGuideFilter, StudyGuideId, StudyGuideUpdate,
 };
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::patch;
 use crate::state::AppState;
-use crate::validate::Fields;
+use crate::validate::{Fields, id_param};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -131,22 +131,12 @@ pub(crate) struct StudyGuideQuery {
     document_id: Option<String>,
 }
 
-fn uuid_param(value: &str) -> Result<Uuid, InvalidValue> {
-    Uuid::parse_str(value).map_err(|_| InvalidValue::new("must be a UUID"))
-}
-
 impl StudyGuideQuery {
     fn into_domain(self) -> ApiResult<StudyGuideFilter> {
         let mut fields = Fields::new();
-        let course_id = fields.check_opt("courseId", self.course_id, |id| {
-            uuid_param(&id).map(CourseId::from_uuid)
-        });
-        let note_id = fields.check_opt("noteId", self.note_id, |id| {
-            uuid_param(&id).map(NoteId::from_uuid)
-        });
-        let document_id = fields.check_opt("documentId", self.document_id, |id| {
-            uuid_param(&id).map(DocumentId::from_uuid)
-        });
+        let course_id = fields.check_opt("courseId", self.course_id, id_param);
+        let note_id = fields.check_opt("noteId", self.note_id, id_param);
+        let document_id = fields.check_opt("documentId", self.document_id, id_param);
         Ok(
             all_valid!(fields, (course_id, note_id, document_id) => StudyGuideFilter {
                 course_id,
