@@ -29,6 +29,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The HTTP layer's settings.
     pub api: ApiConfig,
+    /// HTTP worker threads; `None` for one per core.
+    pub workers: Option<usize>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -38,7 +40,7 @@ fn var(name: &str) -> Option<String> {
 impl Config {
     /// Reads `HOST` (127.0.0.1), `PORT` (8080), `DATABASE_URL` (+ `DATABASE_*`), `LOG_LEVEL`
     /// (or `RUST_LOG`; `info`), `LOG_FORMAT` (`text` or `json`), `JSON_BODY_LIMIT_BYTES`
-    /// (1 MiB), `SECURE_COOKIES` (`true`) and `TRUST_PROXY` (`false`: take the client's IP from
+    /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`) and `TRUST_PROXY` (`false`: take the client's IP from
     /// `X-Forwarded-For` only behind a proxy that writes it).
     ///
     /// # Errors
@@ -90,7 +92,17 @@ impl Config {
                 _ => return Err(format!("TRUST_PROXY must be true or false, not {trust:?}")),
             };
         }
+        let workers = match var("HTTP_WORKERS") {
+            None => None,
+            Some(n) => Some(
+                n.parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("HTTP_WORKERS must be a positive number, not {n:?}"))?,
+            ),
+        };
         Ok(Self {
+            workers,
             host,
             port,
             database: DatabaseConfig::from_env()?,

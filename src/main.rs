@@ -20,7 +20,8 @@ const USAGE: &str = "usage: sophie [serve [--demo] | demo | migrate | --version 
 
 Configuration comes from the environment and an optional .env file: HOST (127.0.0.1),
 PORT (8080), DATABASE_URL (unset: in memory, nothing kept), DATABASE_MAX_CONNECTIONS,
-LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES, SECURE_COOKIES.";
+LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES, SECURE_COOKIES,
+TRUST_PROXY, HTTP_WORKERS.";
 
 fn main() -> ExitCode {
     // A missing .env is normal; a broken one is worth knowing about.

@@ -81,7 +81,7 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     if with_demo {
         demo::seed_and_print(&state).await?;
     }
-    let server = HttpServer::new(move || {
+    let mut server = HttpServer::new(move || {
         let state = state.clone();
         App::new()
             .wrap(TracingLogger::default())
@@ -90,6 +90,9 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     .bind((config.host, config.port))
     .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?
     .shutdown_timeout(30);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
     for address in server.addrs() {
         println!("sophie listening on http://{address}");
         tracing::info!(%address, docs = %format!("http://{address}/api/docs"), "listening");
