@@ -46,8 +46,9 @@ pub struct ApiConfig {
     pub attempts_per_email: u32,
     /// The rate-limit window.
     pub attempt_window: Duration,
-    /// Whether a proxy in front writes `Forwarded` / `X-Forwarded-For`, so the client's IP
-    /// is taken from there (off: the peer address, which a client cannot forge).
+    /// Whether one reverse proxy in front appends the client's address to `X-Forwarded-For`,
+    /// so the client's IP is that last entry (off: the peer address, which a client cannot
+    /// forge).
     pub trust_proxy: bool,
 }
 

@@ -135,15 +135,19 @@ pub(crate) struct AuthResponse {
 /// The client's IP address, for rate limits and the session record.
 ///
 /// The peer's address, unless the app runs behind a proxy it trusts (`trust_proxy`): then the
-/// `Forwarded` or `X-Forwarded-For` header the proxy writes. Without a proxy those headers are
-/// the client's to forge, which would let it dodge the per-IP limit. A header value that is
-/// not an IP address falls back to the peer, so it cannot grow the limiter's table either.
+/// last `X-Forwarded-For` entry, the one that proxy appended. Entries to its left are whatever
+/// the client sent, and the whole header is the client's to forge when there is no proxy,
+/// which would let it dodge the per-IP limit. A value that is not an IP address falls back to
+/// the peer, so it cannot grow the limiter's table either.
 fn client_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr().map(|addr| addr.ip());
     let state = req.app_data::<web::Data<AppState>>();
     let forwarded = if state.is_some_and(|s| s.config.trust_proxy) {
-        req.connection_info()
-            .realip_remote_addr()
+        req.headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .last()
             .and_then(parse_ip)
     } else {
         None
@@ -708,7 +712,7 @@ mod tests {
             .uri("/api/v1/auth/sign-up")
             .peer_addr("10.0.0.1:50000".parse().unwrap())
             .insert_header(("User-Agent", long_agent))
-            .insert_header(("X-Forwarded-For", "203.0.113.7, 10.0.0.1"))
+            .insert_header(("X-Forwarded-For", "192.0.2.66, 203.0.113.7"))
             .set_json(json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD }))
             .send_request(&app)
             .await;
