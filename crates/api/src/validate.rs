@@ -95,12 +95,6 @@ impl Fields {
             Err(ApiError::Invalid(self.errors))
         }
     }
-
-    /// Whether a problem was recorded.
-    #[must_use]
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
 }
 
 /// Reads a typed id from a query parameter.
