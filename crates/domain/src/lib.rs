@@ -13,6 +13,7 @@
 //! - [`ports`]: repository and service traits for adapters to implement;
 //! - [`services`]: rules that span entities (link ownership, quiz totals, grading);
 //! - [`pagination`]: keyset pagination over `(timestamp, id)`;
+//! - [`timestamp`]: how timestamps are written out (RFC 3339, UTC);
 //! - [`memory`] (feature `memory`): in-memory adapters that behave like the PostgreSQL schema.
 //!
 //! It does no I/O and depends on no web framework or database driver, so any Rust service can
@@ -29,6 +30,7 @@ pub mod memory;
 pub mod pagination;
 pub mod ports;
 pub mod services;
+pub mod timestamp;
 pub mod values;
 
 pub use entities::*;

@@ -129,6 +129,7 @@ pub(crate) struct AuthResponse {
     /// The bearer token. Shown once: only its hash is stored.
     token: String,
     /// When the session ends unless renewed by use.
+    #[serde(serialize_with = "sophie_domain::timestamp::serialize")]
     expires_at: DateTime<Utc>,
 }
 

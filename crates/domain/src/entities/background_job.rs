@@ -25,18 +25,22 @@ pub struct BackgroundJob {
     /// How many starts it gets before it fails for good.
     pub max_attempts: i32,
     /// Not before this instant.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub run_at: DateTime<Utc>,
     /// The worker holding it.
     pub locked_by: Option<String>,
     /// When the worker's lease runs out.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub locked_until: Option<DateTime<Utc>>,
     /// The last error it failed with.
     pub last_error: Option<String>,
     /// While the job is unfinished, no other unfinished job has the same key.
     pub unique_key: Option<String>,
     /// When it was enqueued.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -23,8 +23,10 @@ pub struct CalendarEvent {
     /// A description.
     pub description: Option<String>,
     /// When it starts.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub start_date: DateTime<Utc>,
     /// When it ends; never before it starts.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub end_date: Option<DateTime<Utc>>,
     /// What kind of event it is.
     pub event_type: EventType,
@@ -39,8 +41,10 @@ pub struct CalendarEvent {
     /// The Google calendar it is synchronised with.
     pub google_calendar_id: Option<String>,
     /// When it was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -21,8 +21,10 @@ pub struct ChatSession {
     /// Its title.
     pub title: String,
     /// When it was started.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -60,8 +62,10 @@ pub struct ChatMessage {
     /// The sources an assistant's answer cites; empty for the student's messages.
     pub references: Vec<ChatReference>,
     /// When it was sent.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -36,8 +36,10 @@ pub struct Document {
     /// Why processing failed.
     pub error_message: Option<String>,
     /// When it was uploaded.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

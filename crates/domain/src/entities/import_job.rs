@@ -32,10 +32,13 @@ pub struct ImportJob {
     /// Why it failed.
     pub error_message: Option<String>,
     /// When it finished.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub completed_at: Option<DateTime<Utc>>,
     /// When it was started.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

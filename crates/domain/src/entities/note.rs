@@ -33,8 +33,10 @@ pub struct Note {
     /// Its tags.
     pub tags: Vec<String>,
     /// When it was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -26,8 +26,10 @@ pub struct Notification {
     /// Where it leads in the app.
     pub link: Option<String>,
     /// When it was sent.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

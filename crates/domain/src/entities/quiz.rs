@@ -34,8 +34,10 @@ pub struct Quiz {
     /// The sum of its questions' points.
     pub total_points: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -78,8 +80,10 @@ pub struct Question {
     /// What it is worth; at least 1.
     pub points: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -251,12 +255,16 @@ pub struct QuizResponse {
     /// How long the attempt took.
     pub time_spent_seconds: Option<i32>,
     /// When the attempt started.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was submitted.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub completed_at: DateTime<Utc>,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

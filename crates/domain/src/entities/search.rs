@@ -39,8 +39,10 @@ pub struct DocumentChunk {
     /// Its embedding, once computed.
     pub embedding: Option<Vec<f32>>,
     /// When it was indexed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -25,8 +25,10 @@ pub struct StudyGuide {
     /// Its Markdown body.
     pub content: String,
     /// When it was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

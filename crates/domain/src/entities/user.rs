@@ -20,8 +20,10 @@ pub struct User {
     /// An avatar URL.
     pub image: Option<String>,
     /// When the account was created.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When the account was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
