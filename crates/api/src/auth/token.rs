@@ -26,10 +26,12 @@ pub fn new_token() -> Result<(String, String), DomainError> {
 /// has 256 bits of entropy, so nothing can be guessed from its hash.
 #[must_use]
 pub fn hash_token(token: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
     hex
 }
@@ -51,5 +53,13 @@ mod tests {
         assert_eq!(hash_a, hash_token(&a));
         assert_eq!(hash_a.len(), 64);
         assert_ne!(hash_a, a);
+    }
+
+    #[test]
+    fn the_hash_is_sha256_in_lower_case_hex() {
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
