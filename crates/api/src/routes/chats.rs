@@ -38,20 +38,23 @@ pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/chat-sessions")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/chat-sessions/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(
-        web::resource("/chat-sessions/{id}/messages")
-            .route(web::post().to(post_message))
-            .route(web::get().to(list_messages)),
+        web::scope("/chat-sessions")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::patch().to(update))
+                    .route(web::delete().to(delete)),
+            )
+            .service(
+                web::resource("/{id}/messages")
+                    .route(web::post().to(post_message))
+                    .route(web::get().to(list_messages)),
+            ),
     );
 }
 

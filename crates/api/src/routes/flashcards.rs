@@ -40,21 +40,24 @@ pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/flashcard-sets")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/flashcard-sets/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(web::resource("/flashcard-sets/{id}/flashcards").route(web::post().to(add_card)))
-    .service(
-        web::resource("/flashcard-sets/{id}/flashcards/{cardId}")
-            .route(web::patch().to(update_card))
-            .route(web::delete().to(delete_card)),
+        web::scope("/flashcard-sets")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::patch().to(update))
+                    .route(web::delete().to(delete)),
+            )
+            .service(web::resource("/{id}/flashcards").route(web::post().to(add_card)))
+            .service(
+                web::resource("/{id}/flashcards/{cardId}")
+                    .route(web::patch().to(update_card))
+                    .route(web::delete().to(delete_card)),
+            ),
     );
 }
 

@@ -22,16 +22,19 @@ pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/import-jobs")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/import-jobs/{id}")
-            .route(web::get().to(get))
-            .route(web::delete().to(delete)),
-    )
-    .service(web::resource("/import-jobs/{id}/cancel").route(web::post().to(cancel)));
+        web::scope("/import-jobs")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::delete().to(delete)),
+            )
+            .service(web::resource("/{id}/cancel").route(web::post().to(cancel))),
+    );
 }
 
 /// Narrows the list of imports.

@@ -17,6 +17,8 @@ mod quizzes;
 mod search;
 mod study_guides;
 
+/// Each resource is a scope under its own literal prefix: a request is matched against those
+/// prefixes by string comparison, and only its own resource's few path patterns run after.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(courses::configure)
         .configure(notes::configure)

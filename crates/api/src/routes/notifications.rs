@@ -22,12 +22,15 @@ use crate::state::AppState;
 pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    // The literal paths come before `/notifications/{id}`, which would otherwise take them.
-    cfg.service(web::resource("/notifications").route(web::get().to(list)))
-        .service(web::resource("/notifications/unread-count").route(web::get().to(unread_count)))
-        .service(web::resource("/notifications/read-all").route(web::post().to(mark_all_read)))
-        .service(web::resource("/notifications/{id}").route(web::delete().to(delete)))
-        .service(web::resource("/notifications/{id}/read").route(web::post().to(mark_read)));
+    // The literal paths come before `/{id}`, which would otherwise take them.
+    cfg.service(
+        web::scope("/notifications")
+            .service(web::resource("").route(web::get().to(list)))
+            .service(web::resource("/unread-count").route(web::get().to(unread_count)))
+            .service(web::resource("/read-all").route(web::post().to(mark_all_read)))
+            .service(web::resource("/{id}").route(web::delete().to(delete)))
+            .service(web::resource("/{id}/read").route(web::post().to(mark_read))),
+    );
 }
 
 /// Narrows the list of notifications.

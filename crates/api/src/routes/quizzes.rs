@@ -63,29 +63,32 @@ pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/quizzes")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/quizzes/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(web::resource("/quizzes/{id}/questions").route(web::post().to(add_question)))
-    .service(
-        web::resource("/quizzes/{id}/questions/{questionId}")
-            .route(web::patch().to(update_question))
-            .route(web::delete().to(delete_question)),
-    )
-    .service(
-        web::resource("/quizzes/{id}/responses")
-            .route(web::post().to(submit_response))
-            .route(web::get().to(list_responses)),
-    )
-    .service(
-        web::resource("/quizzes/{id}/responses/{responseId}").route(web::get().to(get_response)),
+        web::scope("/quizzes")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::patch().to(update))
+                    .route(web::delete().to(delete)),
+            )
+            .service(web::resource("/{id}/questions").route(web::post().to(add_question)))
+            .service(
+                web::resource("/{id}/questions/{questionId}")
+                    .route(web::patch().to(update_question))
+                    .route(web::delete().to(delete_question)),
+            )
+            .service(
+                web::resource("/{id}/responses")
+                    .route(web::post().to(submit_response))
+                    .route(web::get().to(list_responses)),
+            )
+            .service(
+                web::resource("/{id}/responses/{responseId}").route(web::get().to(get_response)),
+            ),
     );
 }
 

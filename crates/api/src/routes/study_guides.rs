@@ -31,15 +31,18 @@ pub(crate) struct Api;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/study-guides")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/study-guides/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
+        web::scope("/study-guides")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::patch().to(update))
+                    .route(web::delete().to(delete)),
+            ),
     );
 }
 
