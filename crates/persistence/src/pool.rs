@@ -125,6 +125,32 @@ impl Database {
             .map_err(|e| crate::error::from_diesel("database", e))
     }
 
+    /// The SQL of the statements one pooled connection holds prepared, so tests can check
+    /// that a repeated statement is parsed once per connection and not at every use.
+    /// Meaningful on a pool of one connection.
+    ///
+    /// # Errors
+    ///
+    /// As any query.
+    #[cfg(feature = "testing")]
+    pub async fn prepared_statements_for_test(&self) -> Result<Vec<String>, DomainError> {
+        use diesel::sql_types::Text;
+        use diesel_async::RunQueryDsl as _;
+
+        #[derive(diesel::QueryableByName)]
+        struct Prepared {
+            #[diesel(sql_type = Text)]
+            statement: String,
+        }
+
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT statement FROM pg_prepared_statements ORDER BY statement")
+            .load::<Prepared>(&mut conn)
+            .await
+            .map(|rows| rows.into_iter().map(|row| row.statement).collect())
+            .map_err(|e| crate::error::from_diesel("database", e))
+    }
+
     fn unavailable<E: std::fmt::Display>(&self, error: &PoolError<E>) -> DomainError {
         let message = match error {
             PoolError::Timeout(_) => format!(

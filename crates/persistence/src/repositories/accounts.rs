@@ -55,7 +55,7 @@ impl From<AccountRow> for Account {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = accounts)]
+#[diesel(table_name = accounts, treat_none_as_default_value = false)]
 pub(super) struct NewAccountRow {
     id: Uuid,
     account_id: String,

@@ -67,7 +67,7 @@ impl From<EventRow> for CalendarEvent {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = calendar_events)]
+#[diesel(table_name = calendar_events, treat_none_as_default_value = false)]
 struct NewEventRow {
     id: Uuid,
     title: String,

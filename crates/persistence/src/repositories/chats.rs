@@ -48,7 +48,7 @@ impl From<SessionRow> for ChatSession {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = chat_sessions)]
+#[diesel(table_name = chat_sessions, treat_none_as_default_value = false)]
 struct NewSessionRow {
     id: Uuid,
     title: String,

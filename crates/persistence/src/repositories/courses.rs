@@ -50,7 +50,7 @@ impl From<CourseRow> for Course {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = courses)]
+#[diesel(table_name = courses, treat_none_as_default_value = false)]
 struct NewCourseRow {
     id: Uuid,
     name: String,

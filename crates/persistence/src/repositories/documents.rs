@@ -63,7 +63,7 @@ impl From<DocumentRow> for Document {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = documents)]
+#[diesel(table_name = documents, treat_none_as_default_value = false)]
 struct NewDocumentRow {
     id: Uuid,
     title: String,

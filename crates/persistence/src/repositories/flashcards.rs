@@ -71,7 +71,7 @@ impl From<FlashcardSetRow> for FlashcardSet {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = flashcard_sets)]
+#[diesel(table_name = flashcard_sets, treat_none_as_default_value = false)]
 struct NewFlashcardSetRow {
     id: Uuid,
     title: String,
@@ -132,7 +132,7 @@ impl From<FlashcardRow> for Flashcard {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = flashcards)]
+#[diesel(table_name = flashcards, treat_none_as_default_value = false)]
 struct NewFlashcardRow {
     id: Uuid,
     question: String,

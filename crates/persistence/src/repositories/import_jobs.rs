@@ -61,7 +61,7 @@ impl From<ImportJobRow> for ImportJob {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = import_jobs)]
+#[diesel(table_name = import_jobs, treat_none_as_default_value = false)]
 struct NewImportJobRow {
     id: Uuid,
     source: PgImportSource,

@@ -62,7 +62,7 @@ impl From<NoteRow> for Note {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = notes)]
+#[diesel(table_name = notes, treat_none_as_default_value = false)]
 struct NewNoteRow {
     id: Uuid,
     title: String,
@@ -80,7 +80,7 @@ struct NewNoteRow {
 }
 
 #[derive(AsChangeset)]
-#[diesel(table_name = notes)]
+#[diesel(table_name = notes, treat_none_as_default_value = false)]
 struct NoteChanges {
     course_id: Option<Option<Uuid>>,
     title: Option<String>,

@@ -50,7 +50,7 @@ impl From<NotificationRow> for Notification {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 struct NewNotificationRow {
     id: Uuid,
     type_: PgNotificationType,

@@ -74,7 +74,7 @@ impl From<QuizRow> for Quiz {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = quizzes)]
+#[diesel(table_name = quizzes, treat_none_as_default_value = false)]
 struct NewQuizRow {
     id: Uuid,
     title: String,
@@ -165,7 +165,7 @@ fn questions_from_rows(rows: Vec<QuestionRow>) -> DomainResult<Vec<Question>> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = questions)]
+#[diesel(table_name = questions, treat_none_as_default_value = false)]
 struct NewQuestionRow {
     id: Uuid,
     type_: PgQuestionType,

@@ -71,7 +71,7 @@ impl From<ChunkRow> for DocumentChunk {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = document_search_index)]
+#[diesel(table_name = document_search_index, treat_none_as_default_value = false)]
 struct NewChunkRow {
     id: Uuid,
     document_id: Uuid,

@@ -44,7 +44,7 @@ impl From<SessionRow> for Session {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = sessions)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
 struct NewSessionRow {
     id: Uuid,
     expires_at: DateTime<Utc>,

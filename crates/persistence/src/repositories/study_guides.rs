@@ -49,7 +49,7 @@ impl From<StudyGuideRow> for StudyGuide {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = study_guides)]
+#[diesel(table_name = study_guides, treat_none_as_default_value = false)]
 struct NewStudyGuideRow {
     id: Uuid,
     title: String,

@@ -45,7 +45,7 @@ impl From<UserRow> for User {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 struct NewUserRow {
     id: Uuid,
     name: String,

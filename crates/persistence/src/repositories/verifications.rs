@@ -41,7 +41,7 @@ impl From<VerificationRow> for Verification {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = verifications)]
+#[diesel(table_name = verifications, treat_none_as_default_value = false)]
 struct NewVerificationRow {
     id: Uuid,
     identifier: String,
