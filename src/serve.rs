@@ -8,7 +8,7 @@ use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::MemoryStore;
 use sophie_domain::{Clock, DomainResult, Repositories, SystemClock};
-use sophie_persistence::{Database, PostgresStore, run_pending_migrations};
+use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
@@ -50,10 +50,7 @@ pub async fn state(config: &Config) -> Result<AppState, String> {
                 max_connections = database.max_connections,
                 "serving from PostgreSQL"
             );
-            (
-                PostgresStore::new(pool.clone()).repositories(),
-                Arc::new(DatabaseReadiness(pool)),
-            )
+            postgres(pool)
         }
     };
     let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
@@ -65,6 +62,46 @@ pub async fn state(config: &Config) -> Result<AppState, String> {
         readiness,
         config.api.clone(),
     ))
+}
+
+fn postgres(pool: Database) -> (Repositories, Arc<dyn Readiness>) {
+    (
+        PostgresStore::new(pool.clone()).repositories(),
+        Arc::new(DatabaseReadiness(pool)),
+    )
+}
+
+/// The state one HTTP worker serves with. On PostgreSQL each worker has its own share of the
+/// connections: a connection's I/O runs on the thread that opened it, so a worker that only
+/// uses its own never waits on another thread to be woken. Everything else (the rate limits,
+/// the hasher, the in-memory store) is shared.
+fn worker_state(shared: &AppState, database: Option<&DatabaseConfig>) -> AppState {
+    let Some(database) = database else {
+        return shared.clone();
+    };
+    match Database::connect_lazy(database) {
+        Ok(pool) => {
+            let (repositories, readiness) = postgres(pool);
+            AppState {
+                repositories,
+                readiness,
+                ..shared.clone()
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot build this worker's pool; sharing the common one");
+            shared.clone()
+        }
+    }
+}
+
+/// How many connections each of `workers` workers may hold: an even share of the configured
+/// maximum, at least one.
+fn per_worker(database: &DatabaseConfig, workers: usize) -> DatabaseConfig {
+    DatabaseConfig {
+        max_connections: (database.max_connections / workers.max(1)).max(1),
+        ..database.clone()
+    }
 }
 
 /// Serves the API until the process is asked to stop; in-flight requests are finished first.
@@ -81,18 +118,20 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     if with_demo {
         demo::seed_and_print(&state).await?;
     }
-    let mut server = HttpServer::new(move || {
-        let state = state.clone();
+    let workers = config.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let database = config.database.as_ref().map(|d| per_worker(d, workers));
+    let server = HttpServer::new(move || {
+        let state = worker_state(&state, database.as_ref());
         App::new()
             .wrap(TracingLogger::default())
             .configure(move |cfg| sophie_api::configure(cfg, state))
     })
+    .workers(workers)
     .bind((config.host, config.port))
     .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?
     .shutdown_timeout(30);
-    if let Some(workers) = config.workers {
-        server = server.workers(workers);
-    }
     for address in server.addrs() {
         println!("sophie listening on http://{address}");
         tracing::info!(%address, docs = %format!("http://{address}/api/docs"), "listening");
