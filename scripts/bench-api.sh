@@ -52,13 +52,17 @@ summary() { # wrk output -> "N req/s, p50 X, p99 Y"
        END {printf "%s req/s, p50 %s, p99 %s%s\n", rps, p50, p99, (bad ? ", NON-2XX: " bad : "")}'
 }
 
+# A short run first, so connections are open and statements prepared when measuring starts.
+wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $token" "$api/api/v1/flashcard-sets/$set_id" >/dev/null
+wrk -t2 -c"$connections" -d2s -s /tmp/sophie-bench-post.lua "$api/api/v1/notes" >/dev/null
+
 echo "== sophie (release) on PostgreSQL, wrk: $connections connections, 2 threads, ${seconds}s each"
-printf 'GET  /api/v1/flashcard-sets/{id} (50 cards): '
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
-  "$api/api/v1/flashcard-sets/$set_id" | summary
-printf 'POST /api/v1/notes:                         '
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s /tmp/sophie-bench-post.lua \
-  "$api/api/v1/notes" | summary
+api_get=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
+  "$api/api/v1/flashcard-sets/$set_id" | summary)
+echo "GET  /api/v1/flashcard-sets/{id} (50 cards): $api_get"
+api_post=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s /tmp/sophie-bench-post.lua \
+  "$api/api/v1/notes" | summary)
+echo "POST /api/v1/notes:                         $api_post"
 
 # The SQL one request runs: the session looked up by the token's hash, then the set and its
 # cards (GET) or the note inserted (POST). Same server, same database, same concurrency.
@@ -79,5 +83,10 @@ pgb() {
     | awk '/^tps/ {tps=$3} /latency average/ {lat=$4} END {printf "%.0f tps, latency average %s ms\n", tps, lat}'
 }
 echo "== pgbench, the SQL of one request: $connections clients, ${seconds}s each"
-printf 'GET  set with 50 cards (3 statements):        '; pgb /tmp/sophie-bench-get.sql
-printf 'POST note (2 statements):                    '; pgb /tmp/sophie-bench-post.sql
+pg_get=$(pgb /tmp/sophie-bench-get.sql)
+echo "GET  set with 50 cards (3 statements):        $pg_get"
+pg_post=$(pgb /tmp/sophie-bench-post.sql)
+echo "POST note (2 statements):                    $pg_post"
+
+share() { awk -v api="${1%% *}" -v pg="${2%% *}" 'BEGIN {printf "%.0f%%", 100 * api / pg}'; }
+echo "== sophie's rate as a share of pgbench's: GET $(share "$api_get" "$pg_get"), POST $(share "$api_post" "$pg_post")"
