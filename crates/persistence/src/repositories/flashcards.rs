@@ -294,21 +294,22 @@ impl FlashcardRepository for PostgresStore {
         user: UserId,
         id: FlashcardSetId,
     ) -> DomainResult<FlashcardSetWithCards> {
-        let mut conn = self.db.conn().await?;
-        let set: FlashcardSetRow = flashcard_sets::table
+        let conn = self.db.conn().await?;
+        // Both statements go out together and come back in one round trip. The cards are
+        // returned only when the set is the user's.
+        let set = flashcard_sets::table
             .filter(flashcard_sets::id.eq(id.as_uuid()))
             .filter(flashcard_sets::user_id.eq(user.as_uuid()))
             .select(FlashcardSetRow::as_select())
-            .first(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
-        let cards: Vec<FlashcardRow> = flashcards::table
+            .first::<FlashcardSetRow>(&mut &*conn);
+        let cards = flashcards::table
             .filter(flashcards::flashcard_set_id.eq(id.as_uuid()))
             .order((flashcards::created_at.asc(), flashcards::id.asc()))
             .select(FlashcardRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(CARD, e))?;
+            .load::<FlashcardRow>(&mut &*conn);
+        let (set, cards) = tokio::join!(set, cards);
+        let set = set.map_err(|e| from_diesel(ENTITY, e))?;
+        let cards = cards.map_err(|e| from_diesel(CARD, e))?;
         Ok(FlashcardSetWithCards {
             set: set.into(),
             flashcards: cards.into_iter().map(Flashcard::from).collect(),
