@@ -392,21 +392,22 @@ impl QuizRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: QuizId) -> DomainResult<QuizWithQuestions> {
-        let mut conn = self.db.conn().await?;
-        let quiz: QuizRow = quizzes::table
+        let conn = self.db.conn().await?;
+        // Both statements go out together and come back in one round trip. The questions
+        // are returned only when the quiz is the user's.
+        let quiz = quizzes::table
             .filter(quizzes::id.eq(id.as_uuid()))
             .filter(quizzes::user_id.eq(user.as_uuid()))
             .select(QuizRow::as_select())
-            .first(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
-        let rows: Vec<QuestionRow> = questions::table
+            .first::<QuizRow>(&mut &*conn);
+        let rows = questions::table
             .filter(questions::quiz_id.eq(id.as_uuid()))
             .order((questions::created_at.asc(), questions::id.asc()))
             .select(QuestionRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(QUESTION, e))?;
+            .load::<QuestionRow>(&mut &*conn);
+        let (quiz, rows) = tokio::join!(quiz, rows);
+        let quiz = quiz.map_err(|e| from_diesel(ENTITY, e))?;
+        let rows = rows.map_err(|e| from_diesel(QUESTION, e))?;
         Ok(QuizWithQuestions {
             quiz: quiz.into(),
             questions: questions_from_rows(rows)?,
