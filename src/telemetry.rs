@@ -1,5 +1,7 @@
 //! Structured logs with tracing.
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -13,7 +15,9 @@ pub fn init(level: &str, format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, plain text for a file or a log collector.
+        .with_ansi(std::io::stderr().is_terminal());
     // A second init (tests) keeps the first subscriber.
     let _ = match format {
         LogFormat::Text => builder.try_init(),
