@@ -144,3 +144,24 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     tracing::info!("stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(max_connections: usize, workers: usize) -> usize {
+        let database = DatabaseConfig {
+            max_connections,
+            ..DatabaseConfig::new(DatabaseConfig::DEFAULT_URL)
+        };
+        per_worker(&database, workers).max_connections
+    }
+
+    #[test]
+    fn the_connections_are_shared_evenly_between_workers_at_least_one_each() {
+        assert_eq!(share(16, 2), 8);
+        assert_eq!(share(16, 3), 5, "never more than the maximum in all");
+        assert_eq!(share(3, 4), 1, "every worker can query");
+        assert_eq!(share(16, 1), 16);
+    }
+}
