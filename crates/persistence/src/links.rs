@@ -1,22 +1,15 @@
 //! A link to a course, note or document must be the acting user's: checked in one round trip.
 
-use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Nullable, Uuid};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sophie_domain::services::ownership::check_links;
 use sophie_domain::{SourceLinks, UserId};
+use uuid::Uuid;
 
 use crate::error::StoreError;
-
-#[derive(QueryableByName)]
-struct Owned {
-    #[diesel(sql_type = Bool)]
-    course: bool,
-    #[diesel(sql_type = Bool)]
-    note: bool,
-    #[diesel(sql_type = Bool)]
-    document: bool,
-}
+use crate::schema::{courses, documents, notes};
 
 /// Fails with `NotFound` naming the first link that is missing or another user's. Rows never
 /// change owner, so the answer holds for the rest of the transaction; a row deleted meanwhile
@@ -29,18 +22,29 @@ pub(crate) async fn ensure_links_owned(
     if links.is_empty() {
         return Ok(());
     }
-    let owned: Owned = diesel::sql_query(
-        "SELECT \
-           ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM courses WHERE id = $2 AND user_id = $1)) AS course, \
-           ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM notes WHERE id = $3 AND user_id = $1)) AS note, \
-           ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM documents WHERE id = $4 AND user_id = $1)) AS document",
-    )
-    .bind::<Uuid, _>(user.as_uuid())
-    .bind::<Nullable<Uuid>, _>(links.course_id.map(|id| id.as_uuid()))
-    .bind::<Nullable<Uuid>, _>(links.note_id.map(|id| id.as_uuid()))
-    .bind::<Nullable<Uuid>, _>(links.document_id.map(|id| id.as_uuid()))
+    let user = user.as_uuid();
+    let course = links.course_id.map(Uuid::from);
+    let note = links.note_id.map(Uuid::from);
+    let document = links.document_id.map(Uuid::from);
+    // One statement whose text is the same whatever is linked, so it is prepared once per
+    // connection: an absent link is bound as NULL and counts as owned.
+    let absent = |id: Option<Uuid>| id.into_sql::<Nullable<SqlUuid>>().is_null();
+    let course_owned = courses::table
+        .filter(courses::user_id.eq(user))
+        .filter(courses::id.nullable().eq(course));
+    let note_owned = notes::table
+        .filter(notes::user_id.eq(user))
+        .filter(notes::id.nullable().eq(note));
+    let document_owned = documents::table
+        .filter(documents::user_id.eq(user))
+        .filter(documents::id.nullable().eq(document));
+    let (course_ok, note_ok, document_ok): (bool, bool, bool) = diesel::select((
+        absent(course).or(exists(course_owned)),
+        absent(note).or(exists(note_owned)),
+        absent(document).or(exists(document_owned)),
+    ))
     .get_result(conn)
     .await?;
-    check_links(links, |_| owned.course, |_| owned.note, |_| owned.document)?;
+    check_links(links, |_| course_ok, |_| note_ok, |_| document_ok)?;
     Ok(())
 }

@@ -93,4 +93,12 @@ async fn creating_rows_reuses_one_prepared_insert_per_table() {
             "the insert into {table} is prepared once and kept: {prepared:#?}"
         );
     }
+    let link_checks = prepared
+        .iter()
+        .filter(|s| s.contains("EXISTS") && s.contains("FROM \"documents\""))
+        .count();
+    assert_eq!(
+        link_checks, 1,
+        "the check that linked rows are the user's is prepared once and kept: {prepared:#?}"
+    );
 }
