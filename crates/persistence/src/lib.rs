@@ -7,6 +7,7 @@
 //! No diesel type leaves this crate: rows are converted to domain entities at the boundary.
 
 pub mod config;
+mod confirmed;
 mod error;
 mod keyset;
 mod links;

@@ -3,11 +3,12 @@
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use sophie_domain::services::ownership::check_links;
 use sophie_domain::{SourceLinks, UserId};
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::StoreError;
 use crate::schema::{courses, documents, notes};
 
@@ -43,7 +44,7 @@ pub(crate) async fn ensure_links_owned(
         absent(note).or(exists(note_owned)),
         absent(document).or(exists(document_owned)),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?;
     check_links(links, |_| course_ok, |_| note_ok, |_| document_ok)?;
     Ok(())

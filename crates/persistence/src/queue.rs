@@ -21,6 +21,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::pg_enums::PgJobStatus;
 use crate::pool::Database;
@@ -124,7 +125,7 @@ impl PostgresJobQueue {
             diesel::select(exists(
                 background_jobs::table.filter(background_jobs::id.eq(id.as_uuid())),
             ))
-            .get_result::<bool>(&mut conn)
+            .one::<bool>(&mut conn)
             .await
             .map_err(|e| from_diesel(ENTITY, e))
         };
@@ -173,7 +174,7 @@ impl JobQueue for PostgresJobQueue {
                 .bind::<Timestamptz, _>(run_at)
                 .bind::<Nullable<Text>, _>(job.unique_key.as_deref())
                 .bind::<Timestamptz, _>(now)
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .optional()
                 .map_err(|e| from_diesel(ENTITY, e))?;
@@ -191,7 +192,8 @@ impl JobQueue for PostgresJobQueue {
                         .or(background_jobs::status.eq(PgJobStatus(JobStatus::Processing))),
                 )
                 .select(JobRow::as_select())
-                .first(&mut conn)
+                .limit(1)
+                .one(&mut conn)
                 .await
                 .optional()
                 .map_err(|e| from_diesel(ENTITY, e))?;
@@ -236,7 +238,7 @@ impl JobQueue for PostgresJobQueue {
             .bind::<Timestamptz, _>(lease_end(now, lease))
             .bind::<Timestamptz, _>(now)
             .bind::<Array<Text>, _>(kinds)
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .optional()
             .map_err(|e| from_diesel(ENTITY, e))?;
@@ -323,7 +325,7 @@ impl JobQueue for PostgresJobQueue {
             .bind::<Text, _>(error)
             .bind::<Nullable<Timestamptz>, _>(retry_at.map(|at| at.trunc_subsecs(6)))
             .bind::<Timestamptz, _>(now)
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .optional()
             .map_err(|e| from_diesel(ENTITY, e))?;
@@ -359,7 +361,8 @@ impl JobQueue for PostgresJobQueue {
         background_jobs::table
             .filter(background_jobs::id.eq(id.as_uuid()))
             .select(JobRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(BackgroundJob::from)
             .map_err(|e| from_diesel(ENTITY, e))

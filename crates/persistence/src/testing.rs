@@ -17,6 +17,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use tokio::sync::OnceCell;
 
 use crate::config::DatabaseConfig;
+use crate::confirmed::ConfirmedDsl as _;
 use crate::pool::Database;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -143,7 +144,7 @@ async fn build_template(admin_url: String) -> String {
     let exists: i64 = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
     ))
-    .get_result::<Count>(&mut admin)
+    .one::<Count>(&mut admin)
     .await
     .expect("look up the template")
     .n;

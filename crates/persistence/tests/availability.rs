@@ -107,6 +107,10 @@ async fn processes_migrating_at_once_apply_each_migration_once() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a read in a test: no commit to wait for"
+    )]
     let tables: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' \
          AND tablename <> '__diesel_schema_migrations'",

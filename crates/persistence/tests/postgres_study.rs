@@ -69,6 +69,10 @@ struct Count {
     n: i64,
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a read in a test: no commit to wait for"
+)]
 async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql)
         .get_result::<Count>(conn)

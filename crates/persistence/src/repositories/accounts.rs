@@ -10,6 +10,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::schema::accounts;
 use crate::store::PostgresStore;
@@ -101,7 +102,7 @@ impl AccountRepository for PostgresStore {
         diesel::insert_into(accounts::table)
             .values(row)
             .returning(AccountRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(Account::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -117,7 +118,8 @@ impl AccountRepository for PostgresStore {
             .filter(accounts::provider_id.eq(provider_id))
             .filter(accounts::account_id.eq(account_id))
             .select(AccountRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .optional()
             .map(|row| row.map(Account::from))
@@ -132,7 +134,8 @@ impl AccountRepository for PostgresStore {
             .filter(accounts::provider_id.eq(Account::CREDENTIAL_PROVIDER))
             .order((accounts::created_at.asc(), accounts::id.asc()))
             .select(AccountRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .optional()
             .map(|row| row.map(Account::from))

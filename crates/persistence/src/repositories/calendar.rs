@@ -13,6 +13,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -124,7 +125,7 @@ async fn is_users_event(
             .filter(calendar_events::id.eq(id.as_uuid()))
             .filter(calendar_events::user_id.eq(user.as_uuid())),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?)
 }
 
@@ -162,13 +163,13 @@ impl CalendarRepository for PostgresStore {
         let row = if links.course_id.is_some() || links.document_id.is_some() {
             conn.transaction::<_, StoreError, _>(async |conn| {
                 ensure_links_owned(conn, user, links).await?;
-                Ok(insert.get_result(conn).await?)
+                Ok(insert.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             insert
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -181,7 +182,8 @@ impl CalendarRepository for PostgresStore {
             .filter(calendar_events::id.eq(id.as_uuid()))
             .filter(calendar_events::user_id.eq(user.as_uuid()))
             .select(EventRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(CalendarEvent::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -289,13 +291,13 @@ impl CalendarRepository for PostgresStore {
                     }
                     return Err(error);
                 }
-                Ok(statement.get_result(conn).await?)
+                Ok(statement.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             statement
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };

@@ -13,6 +13,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -136,7 +137,7 @@ async fn is_users_session(
             .filter(chat_sessions::id.eq(id.as_uuid()))
             .filter(chat_sessions::user_id.eq(user.as_uuid())),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?)
 }
 
@@ -160,13 +161,13 @@ impl ChatRepository for PostgresStore {
         let row = if course_id.is_some() {
             conn.transaction::<_, StoreError, _>(async |conn| {
                 ensure_links_owned(conn, user, course_link(course_id)).await?;
-                Ok(insert.get_result(conn).await?)
+                Ok(insert.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             insert
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -179,7 +180,8 @@ impl ChatRepository for PostgresStore {
             .filter(chat_sessions::id.eq(id.as_uuid()))
             .filter(chat_sessions::user_id.eq(user.as_uuid()))
             .select(SessionRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(ChatSession::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -252,13 +254,13 @@ impl ChatRepository for PostgresStore {
                     }
                     return Err(error);
                 }
-                Ok(statement.get_result(conn).await?)
+                Ok(statement.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             statement
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -320,7 +322,7 @@ impl ChatRepository for PostgresStore {
                 chat_messages::updated_at,
             ))
             .returning(MessageRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(ChatMessage::from)
             .map_err(|e| match e {

@@ -10,6 +10,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::keyset::after_cursor;
 use crate::schema::courses;
@@ -96,7 +97,7 @@ impl CourseRepository for PostgresStore {
         diesel::insert_into(courses::table)
             .values(row)
             .returning(CourseRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(Course::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -108,7 +109,8 @@ impl CourseRepository for PostgresStore {
             .filter(courses::id.eq(id.as_uuid()))
             .filter(courses::user_id.eq(user.as_uuid()))
             .select(CourseRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(Course::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -164,7 +166,7 @@ impl CourseRepository for PostgresStore {
         )
         .set(changes)
         .returning(CourseRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .map(Course::from)
         .map_err(|e| from_diesel(ENTITY, e))

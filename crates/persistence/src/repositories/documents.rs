@@ -13,6 +13,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -109,7 +110,7 @@ async fn is_users_document(
             .filter(documents::id.eq(id.as_uuid()))
             .filter(documents::user_id.eq(user.as_uuid())),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?)
 }
 
@@ -139,14 +140,14 @@ impl DocumentRepository for PostgresStore {
         let row = if course_id.is_some() {
             conn.transaction::<_, StoreError, _>(async |conn| {
                 ensure_links_owned(conn, user, course_link(course_id)).await?;
-                Ok(insert.get_result(conn).await?)
+                Ok(insert.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             // Nothing to check: one statement, no transaction.
             insert
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -159,7 +160,8 @@ impl DocumentRepository for PostgresStore {
             .filter(documents::id.eq(id.as_uuid()))
             .filter(documents::user_id.eq(user.as_uuid()))
             .select(DocumentRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(Document::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -239,13 +241,13 @@ impl DocumentRepository for PostgresStore {
                     }
                     return Err(error);
                 }
-                Ok(statement.get_result(conn).await?)
+                Ok(statement.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             statement
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -262,7 +264,7 @@ impl DocumentRepository for PostgresStore {
                 .filter(documents::user_id.eq(user.as_uuid())),
         )
         .returning(DocumentRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .map(Document::from)
         .map_err(|e| from_diesel(ENTITY, e))

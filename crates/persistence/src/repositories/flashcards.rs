@@ -16,6 +16,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -198,7 +199,7 @@ async fn update_set_row(
     )
     .set(changes)
     .returning(FlashcardSetRow::as_returning())
-    .get_result(conn)
+    .one(conn)
     .await
 }
 
@@ -222,7 +223,11 @@ fn owned_set(user: Uuid, set: Uuid) -> OwnedSet {
 /// Says what was missing when a card could not be reached: its set (missing or another
 /// user's), or the card itself. Runs only on that failure path.
 async fn missing_card(conn: &mut AsyncPgConnection, user: Uuid, set: Uuid) -> DomainError {
-    let owned = owned_set(user, set).first::<Uuid>(conn).await.optional();
+    let owned = owned_set(user, set)
+        .limit(1)
+        .one::<Uuid>(conn)
+        .await
+        .optional();
     match owned {
         Ok(Some(_)) => DomainError::not_found(CARD),
         Ok(None) => DomainError::not_found(ENTITY),
@@ -268,7 +273,7 @@ impl FlashcardRepository for PostgresStore {
                 let set: FlashcardSetRow = diesel::insert_into(flashcard_sets::table)
                     .values(&set_row)
                     .returning(FlashcardSetRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?;
                 let cards: Vec<FlashcardRow> = if card_rows.is_empty() {
                     Vec::new()
@@ -301,14 +306,21 @@ impl FlashcardRepository for PostgresStore {
             .filter(flashcard_sets::id.eq(id.as_uuid()))
             .filter(flashcard_sets::user_id.eq(user.as_uuid()))
             .select(FlashcardSetRow::as_select())
-            .first::<FlashcardSetRow>(&mut &*conn);
+            .limit(1)
+            .load::<FlashcardSetRow>(&mut &*conn);
         let cards = flashcards::table
             .filter(flashcards::flashcard_set_id.eq(id.as_uuid()))
             .order((flashcards::created_at.asc(), flashcards::id.asc()))
             .select(FlashcardRow::as_select())
             .load::<FlashcardRow>(&mut &*conn);
         let (set, cards) = tokio::join!(set, cards);
-        let set = set.map_err(|e| from_diesel(ENTITY, e))?;
+        let set = set
+            .and_then(|rows| {
+                rows.into_iter()
+                    .next()
+                    .ok_or(diesel::result::Error::NotFound)
+            })
+            .map_err(|e| from_diesel(ENTITY, e))?;
         let cards = cards.map_err(|e| from_diesel(CARD, e))?;
         Ok(FlashcardSetWithCards {
             set: set.into(),
@@ -438,7 +450,8 @@ impl FlashcardRepository for PostgresStore {
                             .single_value(),
                     )
                     .for_no_key_update()
-                    .first(conn)
+                    .limit(1)
+                    .one(conn)
                     .await
                     .optional()?;
                 let Some(count) = count else {
@@ -452,7 +465,7 @@ impl FlashcardRepository for PostgresStore {
                 Ok(diesel::insert_into(flashcards::table)
                     .values(&row)
                     .returning(FlashcardRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?)
             })
             .await
@@ -485,7 +498,7 @@ impl FlashcardRepository for PostgresStore {
         )
         .set(&changes)
         .returning(FlashcardRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .optional()
         .map_err(|e| from_diesel(CARD, e))?;

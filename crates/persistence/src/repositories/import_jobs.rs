@@ -13,6 +13,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -121,7 +122,7 @@ async fn is_users_job(
             .filter(import_jobs::id.eq(id.as_uuid()))
             .filter(import_jobs::user_id.eq(user.as_uuid())),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?)
 }
 
@@ -158,11 +159,11 @@ impl ImportJobRepository for PostgresStore {
                     },
                 )
                 .await?;
-                Ok(insert.get_result(conn).await?)
+                Ok(insert.one(conn).await?)
             })
             .await
         } else {
-            insert.get_result(&mut conn).await.map_err(StoreError::from)
+            insert.one(&mut conn).await.map_err(StoreError::from)
         }
         .map_err(import_error)?;
         Ok(ImportJob::from(row))
@@ -174,7 +175,8 @@ impl ImportJobRepository for PostgresStore {
             .filter(import_jobs::id.eq(id.as_uuid()))
             .filter(import_jobs::user_id.eq(user.as_uuid()))
             .select(ImportJobRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(ImportJob::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -256,14 +258,11 @@ impl ImportJobRepository for PostgresStore {
                     }
                     return Err(error);
                 }
-                Ok(statement.get_result(conn).await?)
+                Ok(statement.one(conn).await?)
             })
             .await
         } else {
-            statement
-                .get_result(&mut conn)
-                .await
-                .map_err(StoreError::from)
+            statement.one(&mut conn).await.map_err(StoreError::from)
         }
         .map_err(|e| with_target_messages(e.into_domain(ENTITY)))?;
         Ok(ImportJob::from(row))
@@ -289,7 +288,7 @@ impl ImportJobRepository for PostgresStore {
             import_jobs::updated_at.eq(now),
         ))
         .returning(ImportJobRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .optional()
         .map_err(|e| from_diesel(ENTITY, e))?;

@@ -12,6 +12,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -114,7 +115,7 @@ async fn is_users_note(
             .filter(notes::id.eq(id.as_uuid()))
             .filter(notes::user_id.eq(user.as_uuid())),
     ))
-    .get_result(conn)
+    .one(conn)
     .await?)
 }
 
@@ -145,14 +146,14 @@ impl NoteRepository for PostgresStore {
         let row = if course_id.is_some() {
             conn.transaction::<_, StoreError, _>(async |conn| {
                 ensure_links_owned(conn, user, course_link(course_id)).await?;
-                Ok(insert.get_result(conn).await?)
+                Ok(insert.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             // Nothing to check: one statement, no transaction.
             insert
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };
@@ -165,7 +166,8 @@ impl NoteRepository for PostgresStore {
             .filter(notes::id.eq(id.as_uuid()))
             .filter(notes::user_id.eq(user.as_uuid()))
             .select(NoteRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(Note::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -245,13 +247,13 @@ impl NoteRepository for PostgresStore {
                     }
                     return Err(error);
                 }
-                Ok(statement.get_result(conn).await?)
+                Ok(statement.one(conn).await?)
             })
             .await
             .map_err(|e| e.into_domain(ENTITY))?
         } else {
             statement
-                .get_result(&mut conn)
+                .one(&mut conn)
                 .await
                 .map_err(|e| from_diesel(ENTITY, e))?
         };

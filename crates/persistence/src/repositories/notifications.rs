@@ -11,6 +11,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::keyset::after_cursor;
 use crate::pg_enums::PgNotificationType;
@@ -87,7 +88,7 @@ impl NotificationRepository for PostgresStore {
         diesel::insert_into(notifications::table)
             .values(row)
             .returning(NotificationRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(Notification::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -136,7 +137,7 @@ impl NotificationRepository for PostgresStore {
             .filter(notifications::user_id.eq(user.as_uuid()))
             .filter(notifications::read.eq(false))
             .count()
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map_err(|e| from_diesel(ENTITY, e))?;
         Ok(count(unread))
@@ -155,7 +156,7 @@ impl NotificationRepository for PostgresStore {
             notifications::updated_at.eq(now),
         ))
         .returning(NotificationRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .map(Notification::from)
         .map_err(|e| from_diesel(ENTITY, e))

@@ -19,6 +19,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -269,7 +270,7 @@ async fn update_quiz_row(
     )
     .set(changes)
     .returning(QuizRow::as_returning())
-    .get_result(conn)
+    .one(conn)
     .await
 }
 
@@ -291,7 +292,8 @@ async fn lock_quiz(
                 .single_value(),
         )
         .for_no_key_update()
-        .first(conn)
+        .limit(1)
+        .one(conn)
         .await
         .optional()?;
     Ok(count.map(|n| n.unwrap_or(0)))
@@ -323,7 +325,8 @@ async fn missing_question(conn: &mut AsyncPgConnection, user: Uuid, quiz: Uuid) 
         .filter(quizzes::id.eq(quiz))
         .filter(quizzes::user_id.eq(user))
         .select(quizzes::id)
-        .first::<Uuid>(conn)
+        .limit(1)
+        .one::<Uuid>(conn)
         .await
         .optional();
     match owned {
@@ -368,7 +371,7 @@ impl QuizRepository for PostgresStore {
                 let quiz: QuizRow = diesel::insert_into(quizzes::table)
                     .values(&quiz_row)
                     .returning(QuizRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?;
                 let rows: Vec<QuestionRow> = if question_rows.is_empty() {
                     Vec::new()
@@ -399,14 +402,21 @@ impl QuizRepository for PostgresStore {
             .filter(quizzes::id.eq(id.as_uuid()))
             .filter(quizzes::user_id.eq(user.as_uuid()))
             .select(QuizRow::as_select())
-            .first::<QuizRow>(&mut &*conn);
+            .limit(1)
+            .load::<QuizRow>(&mut &*conn);
         let rows = questions::table
             .filter(questions::quiz_id.eq(id.as_uuid()))
             .order((questions::created_at.asc(), questions::id.asc()))
             .select(QuestionRow::as_select())
             .load::<QuestionRow>(&mut &*conn);
         let (quiz, rows) = tokio::join!(quiz, rows);
-        let quiz = quiz.map_err(|e| from_diesel(ENTITY, e))?;
+        let quiz = quiz
+            .and_then(|rows| {
+                rows.into_iter()
+                    .next()
+                    .ok_or(diesel::result::Error::NotFound)
+            })
+            .map_err(|e| from_diesel(ENTITY, e))?;
         let rows = rows.map_err(|e| from_diesel(QUESTION, e))?;
         Ok(QuizWithQuestions {
             quiz: quiz.into(),
@@ -527,7 +537,7 @@ impl QuizRepository for PostgresStore {
                 let question = diesel::insert_into(questions::table)
                     .values(&row)
                     .returning(QuestionRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?;
                 refresh_total_points(conn, quiz_id, now).await?;
                 Ok(question)
@@ -582,7 +592,7 @@ impl QuizRepository for PostgresStore {
                 )
                 .set(&changes)
                 .returning(QuestionRow::as_returning())
-                .get_result(conn)
+                .one(conn)
                 .await?;
                 refresh_total_points(conn, quiz_id, now).await?;
                 Ok(row)
@@ -607,7 +617,7 @@ impl QuizRepository for PostgresStore {
             )
             .set(&changes)
             .returning(QuestionRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .optional()
             .map_err(|e| from_diesel(QUESTION, e))?
@@ -730,7 +740,8 @@ impl QuizRepository for PostgresStore {
             .filter(quizzes::id.eq(quiz_id))
             .filter(quizzes::user_id.eq(user_id))
             .select(quizzes::id)
-            .first::<Uuid>(&mut conn)
+            .limit(1)
+            .one::<Uuid>(&mut conn)
             .await
             .map_err(|e| from_diesel(ENTITY, e))?;
         let mut query = quiz_responses::table
@@ -767,7 +778,8 @@ impl QuizRepository for PostgresStore {
             .filter(quiz_responses::id.eq(id.as_uuid()))
             .filter(quiz_responses::user_id.eq(user.as_uuid()))
             .select(QuizResponseRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map_err(|e| from_diesel(RESPONSE, e))?
             .try_into()

@@ -24,6 +24,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::schema::{document_search_index, documents};
 use crate::store::PostgresStore;
@@ -329,7 +330,8 @@ impl SearchIndex for PostgresStore {
                 .filter(documents::user_id.eq(user.as_uuid()))
                 .select(documents::id)
                 .for_no_key_update()
-                .first::<Uuid>(conn)
+                .limit(1)
+                .one::<Uuid>(conn)
                 .await
                 .optional()?;
             if owned.is_none() {

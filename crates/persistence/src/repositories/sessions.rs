@@ -9,6 +9,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::schema::sessions;
 use crate::store::PostgresStore;
@@ -79,7 +80,7 @@ impl SessionRepository for PostgresStore {
         diesel::insert_into(sessions::table)
             .values(row)
             .returning(SessionRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(Session::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -90,7 +91,8 @@ impl SessionRepository for PostgresStore {
         sessions::table
             .filter(sessions::token.eq(token_hash))
             .select(SessionRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .optional()
             .map(|row| row.map(Session::from))
@@ -114,7 +116,7 @@ impl SessionRepository for PostgresStore {
             sessions::updated_at.eq(self.clock.now()),
         ))
         .returning(SessionRow::as_returning())
-        .get_result(&mut conn)
+        .one(&mut conn)
         .await
         .map(Session::from)
         .map_err(|e| from_diesel(ENTITY, e))

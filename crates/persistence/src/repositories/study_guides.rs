@@ -10,6 +10,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
@@ -80,7 +81,7 @@ async fn insert_guide(
     diesel::insert_into(study_guides::table)
         .values(row)
         .returning(StudyGuideRow::as_returning())
-        .get_result(conn)
+        .one(conn)
         .await
 }
 
@@ -98,7 +99,7 @@ async fn update_guide(
     )
     .set(changes)
     .returning(StudyGuideRow::as_returning())
-    .get_result(conn)
+    .one(conn)
     .await
 }
 
@@ -140,7 +141,8 @@ impl StudyGuideRepository for PostgresStore {
             .filter(study_guides::id.eq(id.as_uuid()))
             .filter(study_guides::user_id.eq(user.as_uuid()))
             .select(StudyGuideRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(StudyGuide::from)
             .map_err(|e| from_diesel(ENTITY, e))

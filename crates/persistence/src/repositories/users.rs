@@ -12,6 +12,7 @@ use sophie_domain::{
 use uuid::Uuid;
 
 use super::accounts::{AccountRow, NewAccountRow};
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::schema::{accounts, users};
 use crate::store::PostgresStore;
@@ -88,7 +89,7 @@ impl UserRepository for PostgresStore {
         diesel::insert_into(users::table)
             .values(row)
             .returning(UserRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(User::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -111,12 +112,12 @@ impl UserRepository for PostgresStore {
                 let user = diesel::insert_into(users::table)
                     .values(user_row)
                     .returning(UserRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?;
                 let account = diesel::insert_into(accounts::table)
                     .values(account_row)
                     .returning(AccountRow::as_returning())
-                    .get_result(conn)
+                    .one(conn)
                     .await?;
                 Ok((user, account))
             })
@@ -130,7 +131,8 @@ impl UserRepository for PostgresStore {
         users::table
             .filter(users::id.eq(id.as_uuid()))
             .select(UserRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .map(User::from)
             .map_err(|e| from_diesel(ENTITY, e))
@@ -141,7 +143,8 @@ impl UserRepository for PostgresStore {
         users::table
             .filter(users::email.eq(email.as_str()))
             .select(UserRow::as_select())
-            .first(&mut conn)
+            .limit(1)
+            .one(&mut conn)
             .await
             .optional()
             .map(|row| row.map(User::from))
@@ -159,7 +162,7 @@ impl UserRepository for PostgresStore {
         diesel::update(users::table.filter(users::id.eq(id.as_uuid())))
             .set(changes)
             .returning(UserRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(User::from)
             .map_err(|e| from_diesel(ENTITY, e))

@@ -10,6 +10,7 @@ use sophie_domain::{
 };
 use uuid::Uuid;
 
+use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
 use crate::schema::verifications;
 use crate::store::PostgresStore;
@@ -67,7 +68,7 @@ impl VerificationRepository for PostgresStore {
         diesel::insert_into(verifications::table)
             .values(row)
             .returning(VerificationRow::as_returning())
-            .get_result(&mut conn)
+            .one(&mut conn)
             .await
             .map(Verification::from)
             .map_err(|e| from_diesel(ENTITY, e))
