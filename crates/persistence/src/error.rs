@@ -81,6 +81,10 @@ pub(crate) fn from_diesel(entity: &'static str, error: DieselError) -> DomainErr
             service: "database",
             message: "the connection's transaction state is broken".to_owned(),
         },
+        // The commit failed and so did the rollback: what counts is why the commit failed.
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => {
+            from_diesel(entity, *commit_error)
+        }
         other => DomainError::internal_from(format!("database error on {entity}"), other),
     }
 }
@@ -126,11 +130,39 @@ fn from_database(
             field: None,
             message: "the data changed while this request ran; try again".to_owned(),
         },
-        DatabaseErrorKind::ClosedConnection => DomainError::Unavailable {
-            service: "database",
-            message: info.message().to_owned(),
-        },
+        // No SQLSTATE: the client lost the connection (closed, reset, or never sent).
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+            connection_lost(info.message())
+        }
+        _ if is_termination(info.message()) => connection_lost(info.message()),
         _ => DomainError::internal(format!("database error on {entity}: {}", info.message())),
+    }
+}
+
+/// Whether a server error is PostgreSQL ending the session: an administrator's or an
+/// immediate shutdown, a crash of another backend (SQLSTATE 57P01, 57P02), or a server
+/// that is starting up, shutting down or recovering (57P03).
+///
+/// diesel keeps the message but not the SQLSTATE of a server error, so the messages of
+/// PostgreSQL's catalogue stand for the codes here; these are the ones it sends (FATAL,
+/// after which it closes the connection).
+fn is_termination(message: &str) -> bool {
+    const TERMINATIONS: &[&str] = &[
+        "terminating connection due to",
+        "terminating connection because of crash",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "the database system is not accepting connections",
+    ];
+    TERMINATIONS.iter().any(|t| message.starts_with(t))
+}
+
+fn connection_lost(message: &str) -> DomainError {
+    DomainError::Unavailable {
+        service: "database",
+        message: format!("the database connection was lost: {message}"),
     }
 }
 
@@ -182,6 +214,54 @@ fn camel_case(snake: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_ending_a_session_is_an_outage() {
+        for message in [
+            "terminating connection due to administrator command",
+            "terminating connection due to immediate shutdown command",
+            "terminating connection because of crash of another server process",
+            "the database system is starting up",
+            "the database system is in recovery mode",
+        ] {
+            assert!(is_termination(message), "{message}");
+        }
+        for message in [
+            "invalid byte sequence for encoding \"UTF8\": 0x00",
+            "canceling statement due to statement timeout",
+            "duplicate key value violates unique constraint \"users_email_key\"",
+        ] {
+            assert!(!is_termination(message), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_not_internal() {
+        let closed = DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_owned()),
+        );
+        assert!(matches!(
+            from_diesel("note", closed),
+            DomainError::Unavailable { .. }
+        ));
+        let admin = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        );
+        assert!(matches!(
+            from_diesel("note", admin),
+            DomainError::Unavailable { .. }
+        ));
+        let bug = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("column \"nope\" does not exist".to_owned()),
+        );
+        assert!(matches!(
+            from_diesel("note", bug),
+            DomainError::Internal { .. }
+        ));
+    }
 
     #[test]
     fn constraint_names_give_the_api_field() {
