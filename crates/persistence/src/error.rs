@@ -130,13 +130,45 @@ fn from_database(
             field: None,
             message: "the data changed while this request ran; try again".to_owned(),
         },
-        // No SQLSTATE: the client lost the connection (closed, reset, or never sent).
-        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-            connection_lost(info.message())
-        }
-        _ if is_termination(info.message()) => connection_lost(info.message()),
+        _ if is_lost(kind, info.message()) => connection_lost(info.message()),
         _ => DomainError::internal(format!("database error on {entity}: {}", info.message())),
     }
+}
+
+/// Whether `error` says the connection it was met on is gone: closed or reset, or ended by
+/// the server. The work may then be retried on another connection, if doing it twice is
+/// harmless.
+pub(crate) fn is_connection_lost(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(kind, info) => is_lost(*kind, info.message()),
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_connection_lost(commit_error),
+        _ => false,
+    }
+}
+
+fn is_lost(kind: DatabaseErrorKind, message: &str) -> bool {
+    match kind {
+        DatabaseErrorKind::ClosedConnection => true,
+        // The client's own errors, without an SQLSTATE: a few say the connection is gone,
+        // others are a statement it could not encode (a bug, not an outage).
+        DatabaseErrorKind::UnableToSendCommand => is_client_side_loss(message),
+        _ => is_termination(message),
+    }
+}
+
+/// Whether an error of the client library (tokio-postgres, which diesel-async reports with
+/// its message only) is the connection failing rather than a statement it refused.
+fn is_client_side_loss(message: &str) -> bool {
+    const LOSSES: &[&str] = &[
+        "connection closed",
+        "error communicating with the server",
+        "error connecting to server",
+        "timeout waiting for server",
+        "unexpected message from server",
+        "error parsing response from server",
+        "invalid message length",
+    ];
+    LOSSES.iter().any(|l| message.starts_with(l))
 }
 
 /// Whether a server error is PostgreSQL ending the session: an administrator's or an
@@ -261,6 +293,30 @@ mod tests {
             from_diesel("note", bug),
             DomainError::Internal { .. }
         ));
+    }
+
+    #[test]
+    fn a_statement_the_client_cannot_encode_is_a_bug_not_an_outage() {
+        let encode = DieselError::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("error serializing parameter 0: value too large".to_owned()),
+        );
+        assert!(!is_connection_lost(&encode));
+        assert!(matches!(
+            from_diesel("note", encode),
+            DomainError::Internal { .. }
+        ));
+        for message in [
+            "connection closed",
+            "error communicating with the server: Connection reset by peer (os error 104)",
+        ] {
+            let lost = DieselError::DatabaseError(
+                DatabaseErrorKind::UnableToSendCommand,
+                Box::new(message.to_owned()),
+            );
+            assert!(is_connection_lost(&lost), "{message}");
+        }
+        assert!(!is_connection_lost(&DieselError::NotFound));
     }
 
     #[test]
