@@ -1,19 +1,22 @@
 //! The connection pool: deadpool over diesel-async, with every wait bounded.
 
+use std::future::Future;
 use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::{PoolError, Timeouts};
 use diesel::ConnectionError;
+use diesel::result::QueryResult;
 use diesel_async::AsyncConnection as _;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use sophie_domain::DomainError;
+use sophie_domain::{DomainError, DomainResult};
 
 use crate::config::DatabaseConfig;
+use crate::error::{from_diesel, is_connection_lost};
 
 /// A pooled connection.
 pub(crate) type Connection = Object<AsyncPgConnection>;
@@ -94,6 +97,39 @@ impl Database {
             .map_err(|error| self.unavailable(&error))
     }
 
+    /// Runs `query`, which only reads, on a pooled connection; when that connection turns out
+    /// to be lost (the server restarted or ended it before the pool could notice), once more on
+    /// a fresh one. Reading twice is harmless, so a restart of PostgreSQL, or a proxy in front
+    /// of it failing over, costs a read no error. Writes are never retried this way: one that
+    /// met a lost connection may have committed.
+    ///
+    /// # Errors
+    ///
+    /// The query's error read as met on `entity`; `Unavailable` when no connection can be had
+    /// or the second one is lost too.
+    pub(crate) async fn read<T, F>(&self, entity: &'static str, query: F) -> DomainResult<T>
+    where
+        F: for<'c> AsyncFn(&'c mut AsyncPgConnection) -> QueryResult<T>
+            + for<'c> Attempt<'c, T>
+            + Send
+            + Sync,
+        T: Send,
+    {
+        let mut conn = self.conn().await?;
+        match Attempt::run(&query, &mut conn).await {
+            Err(error) if is_connection_lost(&error) => {
+                // Out of the pool for good, whatever it would say of itself at the next checkout.
+                drop(Object::take(conn));
+                tracing::debug!(%error, entity, "read on a lost connection: retried on a fresh one");
+                let mut conn = self.conn().await?;
+                Attempt::run(&query, &mut conn)
+                    .await
+                    .map_err(|e| from_diesel(entity, e))
+            }
+            result => result.map_err(|e| from_diesel(entity, e)),
+        }
+    }
+
     /// Checks that the database answers.
     ///
     /// # Errors
@@ -106,7 +142,7 @@ impl Database {
             .execute(&mut conn)
             .await
             .map(|_| ())
-            .map_err(|e| crate::error::from_diesel("database", e))
+            .map_err(|e| from_diesel("database", e))
     }
 
     /// Holds one pooled connection in `SELECT pg_sleep(...)`, so tests can exhaust the pool.
@@ -122,7 +158,7 @@ impl Database {
             .execute(&mut conn)
             .await
             .map(|_| ())
-            .map_err(|e| crate::error::from_diesel("database", e))
+            .map_err(|e| from_diesel("database", e))
     }
 
     /// The SQL of the statements one pooled connection holds prepared, so tests can check
@@ -148,7 +184,7 @@ impl Database {
             .load::<Prepared>(&mut conn)
             .await
             .map(|rows| rows.into_iter().map(|row| row.statement).collect())
-            .map_err(|e| crate::error::from_diesel("database", e))
+            .map_err(|e| from_diesel("database", e))
     }
 
     fn unavailable<E: std::fmt::Display>(&self, error: &PoolError<E>) -> DomainError {
@@ -165,4 +201,25 @@ impl Database {
             message,
         }
     }
+}
+
+/// One attempt of a [`Database::read`]: a call of the query on a connection, whose future
+/// borrows that connection and may move to another thread (`Send`), as the ports' futures must.
+/// Every `async` closure over a connection is one; the trait only names its future's type.
+pub(crate) trait Attempt<'c, T>: Fn(&'c mut AsyncPgConnection) -> Self::Run {
+    /// The future of one attempt.
+    type Run: Future<Output = QueryResult<T>> + Send;
+
+    /// Runs the query once on `conn`.
+    fn run(&self, conn: &'c mut AsyncPgConnection) -> Self::Run {
+        self(conn)
+    }
+}
+
+impl<'c, T, F, R> Attempt<'c, T> for F
+where
+    F: Fn(&'c mut AsyncPgConnection) -> R,
+    R: Future<Output = QueryResult<T>> + Send,
+{
+    type Run = R;
 }

@@ -357,14 +357,16 @@ impl JobQueue for PostgresJobQueue {
     }
 
     async fn get(&self, id: BackgroundJobId) -> DomainResult<BackgroundJob> {
-        let mut conn = self.db.conn().await?;
-        background_jobs::table
-            .filter(background_jobs::id.eq(id.as_uuid()))
-            .select(JobRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                background_jobs::table
+                    .filter(background_jobs::id.eq(id.as_uuid()))
+                    .select(JobRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(BackgroundJob::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 }

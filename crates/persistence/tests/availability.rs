@@ -2,13 +2,26 @@
 //! configured time; and several processes may migrate at once.
 
 #![cfg(feature = "testing")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test: a failure should stop it where it happened"
+)]
 
 use std::time::{Duration, Instant};
 
-use diesel_async::RunQueryDsl;
-use sophie_domain::{CourseRepository, DomainError, PageRequest, UserId};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use sophie_domain::contract::seed::{new_course, new_user};
+use sophie_domain::{
+    CourseRepository, DomainError, PageRequest, SessionRepository, UserId, UserRepository,
+};
 use sophie_persistence::testing::TestDatabase;
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
 
 fn is_unavailable<T>(result: &Result<T, DomainError>) -> bool {
     matches!(
@@ -102,11 +115,6 @@ async fn processes_migrating_at_once_apply_each_migration_once() {
     );
     assert!(total >= 9, "every migration was applied: {applied:?}");
 
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     #[expect(
         clippy::disallowed_methods,
         reason = "a read in a test: no commit to wait for"
@@ -119,4 +127,134 @@ async fn processes_migrating_at_once_apply_each_migration_once() {
     .await
     .unwrap();
     assert_eq!(tables.n, 20, "the schema's twenty tables exist once");
+}
+
+#[tokio::test]
+async fn connections_the_server_ended_leave_the_pool_and_the_next_requests_succeed() {
+    let db = TestDatabase::new().await;
+    let store = PostgresStore::new(db.pool());
+    let user = UserId::new();
+    // Open the pool's four connections.
+    let (a, b, c, d) = tokio::join!(
+        store.list(user, PageRequest::first()),
+        store.list(user, PageRequest::first()),
+        store.list(user, PageRequest::first()),
+        store.list(user, PageRequest::first()),
+    );
+    for listed in [a, b, c, d] {
+        listed.unwrap();
+    }
+
+    // The server ends every one of them, unseen by this thread so far.
+    terminate_other_connections_unseen(&db);
+
+    // Each request meets a connection whose end its thread has not read yet: every read fails
+    // on it, is retried once on a fresh connection, and succeeds.
+    let (a, b, c, d) = tokio::join!(
+        store.find_by_token_hash("0"),
+        store.find_by_token_hash("1"),
+        store.list(user, PageRequest::first()),
+        store.list(user, PageRequest::first()),
+    );
+    assert!(matches!(a, Ok(None)), "got {a:?}");
+    assert!(matches!(b, Ok(None)), "got {b:?}");
+    for listed in [c, d] {
+        listed.unwrap();
+    }
+
+    // Ended while this thread runs, so that it reads their end: the pool then never hands
+    // them out again. Writes are not retried, so each succeeding shows it got a live one.
+    let ada = UserRepository::create(&store, new_user("Ada", "ada@example.com"))
+        .await
+        .unwrap()
+        .id;
+    let mut admin = db.connection().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut admin,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (a, b, c, d, e, f) = tokio::join!(
+        CourseRepository::create(&store, ada, new_course("Biology")),
+        CourseRepository::create(&store, ada, new_course("Chemistry")),
+        CourseRepository::create(&store, ada, new_course("Physics")),
+        CourseRepository::create(&store, ada, new_course("History")),
+        CourseRepository::create(&store, ada, new_course("Music")),
+        CourseRepository::create(&store, ada, new_course("Art")),
+    );
+    for created in [a, b, c, d, e, f] {
+        created.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_write_on_a_connection_the_server_ended_is_unavailable_and_not_retried() {
+    let db = TestDatabase::new().await;
+    let store = PostgresStore::new(db.pool());
+    let ada = UserRepository::create(&store, new_user("Ada", "ada@example.com"))
+        .await
+        .unwrap()
+        .id;
+    terminate_other_connections_unseen(&db);
+
+    // The pool's one open connection is gone, and this thread has not noticed yet. A write
+    // that met a lost connection may have committed, so it is not sent again: it answers
+    // unavailable, and the caller decides.
+    let created = CourseRepository::create(&store, ada, new_course("Biology")).await;
+    assert!(is_unavailable(&created), "got {created:?}");
+
+    // The next write goes out on a fresh connection.
+    CourseRepository::create(&store, ada, new_course("Chemistry"))
+        .await
+        .unwrap();
+    let names: Vec<String> = CourseRepository::list(&store, ada, PageRequest::first())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|course| course.name)
+        .collect();
+    assert_eq!(names, ["Chemistry"]);
+}
+
+/// Ends every other connection to the test's database, as a restart of PostgreSQL does
+/// (57P01, administrator command), and waits until their server processes are gone, all
+/// without letting this test's runtime run: the pool's connections then hold the server's
+/// goodbye unread, as they do when a request takes one at the moment of a restart.
+fn terminate_other_connections_unseen(db: &TestDatabase) {
+    let url = db.url().to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut admin = AsyncPgConnection::establish(&url).await.unwrap();
+            diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            loop {
+                let others: Vec<Count> = diesel::sql_query(
+                    "SELECT count(*) AS n FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .load(&mut admin)
+                .await
+                .unwrap();
+                if others[0].n == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+    })
+    .join()
+    .unwrap();
 }

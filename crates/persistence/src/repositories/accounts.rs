@@ -113,44 +113,53 @@ impl AccountRepository for PostgresStore {
         provider_id: &str,
         account_id: &str,
     ) -> DomainResult<Option<Account>> {
-        let mut conn = self.db.conn().await?;
-        accounts::table
-            .filter(accounts::provider_id.eq(provider_id))
-            .filter(accounts::account_id.eq(account_id))
-            .select(AccountRow::as_select())
-            .limit(1)
-            .one(&mut conn)
-            .await
-            .optional()
-            .map(|row| row.map(Account::from))
-            .map_err(|e| from_diesel(ENTITY, e))
+        let row = self
+            .db
+            .read(ENTITY, async |conn| {
+                accounts::table
+                    .filter(accounts::provider_id.eq(provider_id))
+                    .filter(accounts::account_id.eq(account_id))
+                    .select(AccountRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn find_credential(&self, user: UserId) -> DomainResult<Option<Account>> {
-        let mut conn = self.db.conn().await?;
         // At most one in practice (its account id is the user's id); the oldest if not.
-        accounts::table
-            .filter(accounts::user_id.eq(user.as_uuid()))
-            .filter(accounts::provider_id.eq(Account::CREDENTIAL_PROVIDER))
-            .order((accounts::created_at.asc(), accounts::id.asc()))
-            .select(AccountRow::as_select())
-            .limit(1)
-            .one(&mut conn)
-            .await
-            .optional()
-            .map(|row| row.map(Account::from))
-            .map_err(|e| from_diesel(ENTITY, e))
+        let row = self
+            .db
+            .read(ENTITY, async |conn| {
+                accounts::table
+                    .filter(accounts::user_id.eq(user.as_uuid()))
+                    .filter(accounts::provider_id.eq(Account::CREDENTIAL_PROVIDER))
+                    .order((accounts::created_at.asc(), accounts::id.asc()))
+                    .select(AccountRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(Account::from))
     }
 
     async fn list_for_user(&self, user: UserId) -> DomainResult<Vec<Account>> {
-        let mut conn = self.db.conn().await?;
-        let rows = accounts::table
-            .filter(accounts::user_id.eq(user.as_uuid()))
-            .order((accounts::created_at.asc(), accounts::id.asc()))
-            .select(AccountRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| {
+                accounts::table
+                    .filter(accounts::user_id.eq(user.as_uuid()))
+                    .order((accounts::created_at.asc(), accounts::id.asc()))
+                    .select(AccountRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
         Ok(rows.into_iter().map(Account::from).collect())
     }
 

@@ -177,16 +177,18 @@ impl CalendarRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: CalendarEventId) -> DomainResult<CalendarEvent> {
-        let mut conn = self.db.conn().await?;
-        calendar_events::table
-            .filter(calendar_events::id.eq(id.as_uuid()))
-            .filter(calendar_events::user_id.eq(user.as_uuid()))
-            .select(EventRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                calendar_events::table
+                    .filter(calendar_events::id.eq(id.as_uuid()))
+                    .filter(calendar_events::user_id.eq(user.as_uuid()))
+                    .select(EventRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(CalendarEvent::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(
@@ -196,46 +198,48 @@ impl CalendarRepository for PostgresStore {
         page: PageRequest,
     ) -> DomainResult<Page<CalendarEvent>> {
         // The rows `CalendarFilter::matches` accepts; `(user_id, start_date, id)` is indexed.
-        let mut query = calendar_events::table
-            .filter(calendar_events::user_id.eq(user.as_uuid()))
-            .select(EventRow::as_select())
-            .order((calendar_events::start_date.asc(), calendar_events::id.asc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(from) = filter.from {
-            // Still going on at `from`: its end, or its start when it has none, is not before.
-            // `COALESCE(end_date, start_date) >= from`, spelled without a function.
-            let from = micros(from);
-            query = query.filter(
-                calendar_events::end_date
-                    .ge(from)
-                    .or(calendar_events::end_date
-                        .is_null()
-                        .and(calendar_events::start_date.ge(from))),
-            );
-        }
-        if let Some(to) = filter.to {
-            query = query.filter(calendar_events::start_date.lt(micros(to)));
-        }
-        if let Some(course_id) = filter.course_id {
-            query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
-        }
-        if let Some(event_type) = filter.event_type {
-            query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "calendar_events.start_date",
-                "calendar_events.id",
-                SortOrder::OldestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = calendar_events::table
+                .filter(calendar_events::user_id.eq(user.as_uuid()))
+                .select(EventRow::as_select())
+                .order((calendar_events::start_date.asc(), calendar_events::id.asc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(from) = filter.from {
+                // Still going on at `from`: its end, or its start when it has none, is not before.
+                // `COALESCE(end_date, start_date) >= from`, spelled without a function.
+                let from = micros(from);
+                query = query.filter(
+                    calendar_events::end_date
+                        .ge(from)
+                        .or(calendar_events::end_date
+                            .is_null()
+                            .and(calendar_events::start_date.ge(from))),
+                );
+            }
+            if let Some(to) = filter.to {
+                query = query.filter(calendar_events::start_date.lt(micros(to)));
+            }
+            if let Some(course_id) = filter.course_id {
+                query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
+            }
+            if let Some(event_type) = filter.event_type {
+                query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "calendar_events.start_date",
+                    "calendar_events.id",
+                    SortOrder::OldestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(CalendarEvent::from).collect(),
             page,

@@ -131,14 +131,14 @@ async fn is_users_session(
     conn: &mut AsyncPgConnection,
     user: UserId,
     id: ChatSessionId,
-) -> Result<bool, StoreError> {
-    Ok(diesel::select(exists(
+) -> QueryResult<bool> {
+    diesel::select(exists(
         chat_sessions::table
             .filter(chat_sessions::id.eq(id.as_uuid()))
             .filter(chat_sessions::user_id.eq(user.as_uuid())),
     ))
     .one(conn)
-    .await?)
+    .await
 }
 
 #[async_trait]
@@ -175,16 +175,18 @@ impl ChatRepository for PostgresStore {
     }
 
     async fn get_session(&self, user: UserId, id: ChatSessionId) -> DomainResult<ChatSession> {
-        let mut conn = self.db.conn().await?;
-        chat_sessions::table
-            .filter(chat_sessions::id.eq(id.as_uuid()))
-            .filter(chat_sessions::user_id.eq(user.as_uuid()))
-            .select(SessionRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                chat_sessions::table
+                    .filter(chat_sessions::id.eq(id.as_uuid()))
+                    .filter(chat_sessions::user_id.eq(user.as_uuid()))
+                    .select(SessionRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(ChatSession::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list_sessions(
@@ -193,28 +195,30 @@ impl ChatRepository for PostgresStore {
         filter: ChatSessionFilter,
         page: PageRequest,
     ) -> DomainResult<Page<ChatSession>> {
-        let mut query = chat_sessions::table
-            .filter(chat_sessions::user_id.eq(user.as_uuid()))
-            .select(SessionRow::as_select())
-            .order((chat_sessions::created_at.desc(), chat_sessions::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course_id) = filter.course_id {
-            query = query.filter(chat_sessions::course_id.eq(course_id.as_uuid()));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "chat_sessions.created_at",
-                "chat_sessions.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = chat_sessions::table
+                .filter(chat_sessions::user_id.eq(user.as_uuid()))
+                .select(SessionRow::as_select())
+                .order((chat_sessions::created_at.desc(), chat_sessions::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course_id) = filter.course_id {
+                query = query.filter(chat_sessions::course_id.eq(course_id.as_uuid()));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "chat_sessions.created_at",
+                    "chat_sessions.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(ChatSession::from).collect(),
             page,
@@ -341,33 +345,35 @@ impl ChatRepository for PostgresStore {
         session: ChatSessionId,
         page: PageRequest,
     ) -> DomainResult<Page<ChatMessage>> {
-        let mut query = chat_messages::table
-            .filter(chat_messages::chat_session_id.eq(session.as_uuid()))
-            .select(MessageRow::as_select())
-            .order((chat_messages::created_at.asc(), chat_messages::id.asc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "chat_messages.created_at",
-                "chat_messages.id",
-                SortOrder::OldestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        // Checked first, so that an empty page of a chat that is not the user's answers
-        // `NotFound`; chats never change owner, so the answer holds for the read that follows.
-        if !is_users_session(&mut conn, user, session)
-            .await
-            .map_err(|e| e.into_domain(ENTITY))?
-        {
-            return Err(DomainError::not_found(ENTITY));
-        }
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = chat_messages::table
+                .filter(chat_messages::chat_session_id.eq(session.as_uuid()))
+                .select(MessageRow::as_select())
+                .order((chat_messages::created_at.asc(), chat_messages::id.asc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "chat_messages.created_at",
+                    "chat_messages.id",
+                    SortOrder::OldestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        // The chat is checked first, so that an empty page of a chat that is not the user's
+        // answers `NotFound`; chats never change owner, so the answer holds for the read that
+        // follows.
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| {
+                if !is_users_session(conn, user, session).await? {
+                    return Err(diesel::result::Error::NotFound);
+                }
+                query().load(conn).await
+            })
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(ChatMessage::from).collect(),
             page,

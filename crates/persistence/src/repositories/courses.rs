@@ -104,38 +104,42 @@ impl CourseRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: CourseId) -> DomainResult<Course> {
-        let mut conn = self.db.conn().await?;
-        courses::table
-            .filter(courses::id.eq(id.as_uuid()))
-            .filter(courses::user_id.eq(user.as_uuid()))
-            .select(CourseRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                courses::table
+                    .filter(courses::id.eq(id.as_uuid()))
+                    .filter(courses::user_id.eq(user.as_uuid()))
+                    .select(CourseRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(Course::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(&self, user: UserId, page: PageRequest) -> DomainResult<Page<Course>> {
-        let mut query = courses::table
-            .filter(courses::user_id.eq(user.as_uuid()))
-            .select(CourseRow::as_select())
-            .order((courses::created_at.desc(), courses::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "courses.created_at",
-                "courses.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = courses::table
+                .filter(courses::user_id.eq(user.as_uuid()))
+                .select(CourseRow::as_select())
+                .order((courses::created_at.desc(), courses::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "courses.created_at",
+                    "courses.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(Course::from).collect(),
             page,

@@ -155,16 +155,18 @@ impl DocumentRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: DocumentId) -> DomainResult<Document> {
-        let mut conn = self.db.conn().await?;
-        documents::table
-            .filter(documents::id.eq(id.as_uuid()))
-            .filter(documents::user_id.eq(user.as_uuid()))
-            .select(DocumentRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                documents::table
+                    .filter(documents::id.eq(id.as_uuid()))
+                    .filter(documents::user_id.eq(user.as_uuid()))
+                    .select(DocumentRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(Document::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(
@@ -173,31 +175,33 @@ impl DocumentRepository for PostgresStore {
         filter: DocumentFilter,
         page: PageRequest,
     ) -> DomainResult<Page<Document>> {
-        let mut query = documents::table
-            .filter(documents::user_id.eq(user.as_uuid()))
-            .select(DocumentRow::as_select())
-            .order((documents::created_at.desc(), documents::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course_id) = filter.course_id {
-            query = query.filter(documents::course_id.eq(course_id.as_uuid()));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(documents::status.eq(PgDocumentStatus(status)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "documents.created_at",
-                "documents.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = documents::table
+                .filter(documents::user_id.eq(user.as_uuid()))
+                .select(DocumentRow::as_select())
+                .order((documents::created_at.desc(), documents::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course_id) = filter.course_id {
+                query = query.filter(documents::course_id.eq(course_id.as_uuid()));
+            }
+            if let Some(status) = filter.status {
+                query = query.filter(documents::status.eq(PgDocumentStatus(status)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "documents.created_at",
+                    "documents.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(Document::from).collect(),
             page,

@@ -299,29 +299,30 @@ impl FlashcardRepository for PostgresStore {
         user: UserId,
         id: FlashcardSetId,
     ) -> DomainResult<FlashcardSetWithCards> {
-        let conn = self.db.conn().await?;
         // Both statements go out together and come back in one round trip. The cards are
         // returned only when the set is the user's.
-        let set = flashcard_sets::table
-            .filter(flashcard_sets::id.eq(id.as_uuid()))
-            .filter(flashcard_sets::user_id.eq(user.as_uuid()))
-            .select(FlashcardSetRow::as_select())
-            .limit(1)
-            .load::<FlashcardSetRow>(&mut &*conn);
-        let cards = flashcards::table
-            .filter(flashcards::flashcard_set_id.eq(id.as_uuid()))
-            .order((flashcards::created_at.asc(), flashcards::id.asc()))
-            .select(FlashcardRow::as_select())
-            .load::<FlashcardRow>(&mut &*conn);
-        let (set, cards) = tokio::join!(set, cards);
-        let set = set
-            .and_then(|rows| {
-                rows.into_iter()
+        let (set, cards) = self
+            .db
+            .read(ENTITY, async |conn| {
+                let set = flashcard_sets::table
+                    .filter(flashcard_sets::id.eq(id.as_uuid()))
+                    .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+                    .select(FlashcardSetRow::as_select())
+                    .limit(1)
+                    .load::<FlashcardSetRow>(&mut &*conn);
+                let cards = flashcards::table
+                    .filter(flashcards::flashcard_set_id.eq(id.as_uuid()))
+                    .order((flashcards::created_at.asc(), flashcards::id.asc()))
+                    .select(FlashcardRow::as_select())
+                    .load::<FlashcardRow>(&mut &*conn);
+                let (set, cards) = tokio::join!(set, cards);
+                let set = set?
+                    .into_iter()
                     .next()
-                    .ok_or(diesel::result::Error::NotFound)
+                    .ok_or(diesel::result::Error::NotFound)?;
+                Ok((set, cards?))
             })
-            .map_err(|e| from_diesel(ENTITY, e))?;
-        let cards = cards.map_err(|e| from_diesel(CARD, e))?;
+            .await?;
         Ok(FlashcardSetWithCards {
             set: set.into(),
             flashcards: cards.into_iter().map(Flashcard::from).collect(),
@@ -334,40 +335,42 @@ impl FlashcardRepository for PostgresStore {
         filter: FlashcardSetFilter,
         page: PageRequest,
     ) -> DomainResult<Page<FlashcardSet>> {
-        let mut query = flashcard_sets::table
-            .filter(flashcard_sets::user_id.eq(user.as_uuid()))
-            .select(FlashcardSetRow::as_select())
-            .order((flashcard_sets::created_at.desc(), flashcard_sets::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course) = filter.course_id {
-            query = query.filter(flashcard_sets::course_id.eq(course.as_uuid()));
-        }
-        if let Some(note) = filter.note_id {
-            query = query.filter(flashcard_sets::note_id.eq(note.as_uuid()));
-        }
-        if let Some(document) = filter.document_id {
-            query = query.filter(flashcard_sets::document_id.eq(document.as_uuid()));
-        }
-        if let Some(tag) = filter.tag {
-            query = query.filter(flashcard_sets::tags.contains(vec![Some(tag)]));
-        }
-        if let Some(difficulty) = filter.difficulty {
-            query = query.filter(flashcard_sets::difficulty.eq(PgDifficulty(difficulty)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "flashcard_sets.created_at",
-                "flashcard_sets.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = flashcard_sets::table
+                .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+                .select(FlashcardSetRow::as_select())
+                .order((flashcard_sets::created_at.desc(), flashcard_sets::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course) = filter.course_id {
+                query = query.filter(flashcard_sets::course_id.eq(course.as_uuid()));
+            }
+            if let Some(note) = filter.note_id {
+                query = query.filter(flashcard_sets::note_id.eq(note.as_uuid()));
+            }
+            if let Some(document) = filter.document_id {
+                query = query.filter(flashcard_sets::document_id.eq(document.as_uuid()));
+            }
+            if let Some(tag) = &filter.tag {
+                query = query.filter(flashcard_sets::tags.contains(vec![Some(tag.clone())]));
+            }
+            if let Some(difficulty) = filter.difficulty {
+                query = query.filter(flashcard_sets::difficulty.eq(PgDifficulty(difficulty)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "flashcard_sets.created_at",
+                    "flashcard_sets.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(FlashcardSet::from).collect(),
             page,

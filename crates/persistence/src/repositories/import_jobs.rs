@@ -170,16 +170,18 @@ impl ImportJobRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {
-        let mut conn = self.db.conn().await?;
-        import_jobs::table
-            .filter(import_jobs::id.eq(id.as_uuid()))
-            .filter(import_jobs::user_id.eq(user.as_uuid()))
-            .select(ImportJobRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                import_jobs::table
+                    .filter(import_jobs::id.eq(id.as_uuid()))
+                    .filter(import_jobs::user_id.eq(user.as_uuid()))
+                    .select(ImportJobRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(ImportJob::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(
@@ -188,28 +190,30 @@ impl ImportJobRepository for PostgresStore {
         filter: ImportJobFilter,
         page: PageRequest,
     ) -> DomainResult<Page<ImportJob>> {
-        let mut query = import_jobs::table
-            .filter(import_jobs::user_id.eq(user.as_uuid()))
-            .select(ImportJobRow::as_select())
-            .order((import_jobs::created_at.desc(), import_jobs::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(status) = filter.status {
-            query = query.filter(import_jobs::status.eq(PgJobStatus(status)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "import_jobs.created_at",
-                "import_jobs.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = import_jobs::table
+                .filter(import_jobs::user_id.eq(user.as_uuid()))
+                .select(ImportJobRow::as_select())
+                .order((import_jobs::created_at.desc(), import_jobs::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(status) = filter.status {
+                query = query.filter(import_jobs::status.eq(PgJobStatus(status)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "import_jobs.created_at",
+                    "import_jobs.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(ImportJob::from).collect(),
             page,

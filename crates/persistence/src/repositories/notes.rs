@@ -161,16 +161,18 @@ impl NoteRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: NoteId) -> DomainResult<Note> {
-        let mut conn = self.db.conn().await?;
-        notes::table
-            .filter(notes::id.eq(id.as_uuid()))
-            .filter(notes::user_id.eq(user.as_uuid()))
-            .select(NoteRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                notes::table
+                    .filter(notes::id.eq(id.as_uuid()))
+                    .filter(notes::user_id.eq(user.as_uuid()))
+                    .select(NoteRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(Note::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(
@@ -179,35 +181,37 @@ impl NoteRepository for PostgresStore {
         filter: NoteFilter,
         page: PageRequest,
     ) -> DomainResult<Page<Note>> {
-        let mut query = notes::table
-            .filter(notes::user_id.eq(user.as_uuid()))
-            .select(NoteRow::as_select())
-            .order((notes::created_at.desc(), notes::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course_id) = filter.course_id {
-            query = query.filter(notes::course_id.eq(course_id.as_uuid()));
-        }
-        if let Some(tag) = filter.tag {
-            // `tags @> ARRAY[tag]`: the form the GIN index on `tags` serves.
-            query = query.filter(notes::tags.contains(vec![Some(tag)]));
-        }
-        if let Some(source) = filter.source {
-            query = query.filter(notes::source.eq(PgNoteSource(source)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "notes.created_at",
-                "notes.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = notes::table
+                .filter(notes::user_id.eq(user.as_uuid()))
+                .select(NoteRow::as_select())
+                .order((notes::created_at.desc(), notes::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course_id) = filter.course_id {
+                query = query.filter(notes::course_id.eq(course_id.as_uuid()));
+            }
+            if let Some(tag) = &filter.tag {
+                // `tags @> ARRAY[tag]`: the form the GIN index on `tags` serves.
+                query = query.filter(notes::tags.contains(vec![Some(tag.clone())]));
+            }
+            if let Some(source) = filter.source {
+                query = query.filter(notes::source.eq(PgNoteSource(source)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "notes.created_at",
+                    "notes.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(Note::from).collect(),
             page,

@@ -102,28 +102,30 @@ impl NotificationRepository for PostgresStore {
     ) -> DomainResult<Page<Notification>> {
         // `(user_id, read, created_at, id)` serves the unread list, `(user_id, created_at,
         // id)` the full one.
-        let mut query = notifications::table
-            .filter(notifications::user_id.eq(user.as_uuid()))
-            .select(NotificationRow::as_select())
-            .order((notifications::created_at.desc(), notifications::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if filter.unread_only {
-            query = query.filter(notifications::read.eq(false));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "notifications.created_at",
-                "notifications.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = notifications::table
+                .filter(notifications::user_id.eq(user.as_uuid()))
+                .select(NotificationRow::as_select())
+                .order((notifications::created_at.desc(), notifications::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if filter.unread_only {
+                query = query.filter(notifications::read.eq(false));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "notifications.created_at",
+                    "notifications.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(Notification::from).collect(),
             page,
@@ -132,14 +134,17 @@ impl NotificationRepository for PostgresStore {
     }
 
     async fn count_unread(&self, user: UserId) -> DomainResult<u64> {
-        let mut conn = self.db.conn().await?;
-        let unread: i64 = notifications::table
-            .filter(notifications::user_id.eq(user.as_uuid()))
-            .filter(notifications::read.eq(false))
-            .count()
-            .one(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let unread: i64 = self
+            .db
+            .read(ENTITY, async |conn| {
+                notifications::table
+                    .filter(notifications::user_id.eq(user.as_uuid()))
+                    .filter(notifications::read.eq(false))
+                    .count()
+                    .one(conn)
+                    .await
+            })
+            .await?;
         Ok(count(unread))
     }
 

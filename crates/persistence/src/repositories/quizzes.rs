@@ -395,29 +395,30 @@ impl QuizRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: QuizId) -> DomainResult<QuizWithQuestions> {
-        let conn = self.db.conn().await?;
         // Both statements go out together and come back in one round trip. The questions
         // are returned only when the quiz is the user's.
-        let quiz = quizzes::table
-            .filter(quizzes::id.eq(id.as_uuid()))
-            .filter(quizzes::user_id.eq(user.as_uuid()))
-            .select(QuizRow::as_select())
-            .limit(1)
-            .load::<QuizRow>(&mut &*conn);
-        let rows = questions::table
-            .filter(questions::quiz_id.eq(id.as_uuid()))
-            .order((questions::created_at.asc(), questions::id.asc()))
-            .select(QuestionRow::as_select())
-            .load::<QuestionRow>(&mut &*conn);
-        let (quiz, rows) = tokio::join!(quiz, rows);
-        let quiz = quiz
-            .and_then(|rows| {
-                rows.into_iter()
+        let (quiz, rows) = self
+            .db
+            .read(ENTITY, async |conn| {
+                let quiz = quizzes::table
+                    .filter(quizzes::id.eq(id.as_uuid()))
+                    .filter(quizzes::user_id.eq(user.as_uuid()))
+                    .select(QuizRow::as_select())
+                    .limit(1)
+                    .load::<QuizRow>(&mut &*conn);
+                let rows = questions::table
+                    .filter(questions::quiz_id.eq(id.as_uuid()))
+                    .order((questions::created_at.asc(), questions::id.asc()))
+                    .select(QuestionRow::as_select())
+                    .load::<QuestionRow>(&mut &*conn);
+                let (quiz, rows) = tokio::join!(quiz, rows);
+                let quiz = quiz?
+                    .into_iter()
                     .next()
-                    .ok_or(diesel::result::Error::NotFound)
+                    .ok_or(diesel::result::Error::NotFound)?;
+                Ok((quiz, rows?))
             })
-            .map_err(|e| from_diesel(ENTITY, e))?;
-        let rows = rows.map_err(|e| from_diesel(QUESTION, e))?;
+            .await?;
         Ok(QuizWithQuestions {
             quiz: quiz.into(),
             questions: questions_from_rows(rows)?,
@@ -430,37 +431,39 @@ impl QuizRepository for PostgresStore {
         filter: QuizFilter,
         page: PageRequest,
     ) -> DomainResult<Page<Quiz>> {
-        let mut query = quizzes::table
-            .filter(quizzes::user_id.eq(user.as_uuid()))
-            .select(QuizRow::as_select())
-            .order((quizzes::created_at.desc(), quizzes::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course) = filter.course_id {
-            query = query.filter(quizzes::course_id.eq(course.as_uuid()));
-        }
-        if let Some(note) = filter.note_id {
-            query = query.filter(quizzes::note_id.eq(note.as_uuid()));
-        }
-        if let Some(document) = filter.document_id {
-            query = query.filter(quizzes::document_id.eq(document.as_uuid()));
-        }
-        if let Some(difficulty) = filter.difficulty {
-            query = query.filter(quizzes::difficulty.eq(PgDifficulty(difficulty)));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "quizzes.created_at",
-                "quizzes.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = quizzes::table
+                .filter(quizzes::user_id.eq(user.as_uuid()))
+                .select(QuizRow::as_select())
+                .order((quizzes::created_at.desc(), quizzes::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course) = filter.course_id {
+                query = query.filter(quizzes::course_id.eq(course.as_uuid()));
+            }
+            if let Some(note) = filter.note_id {
+                query = query.filter(quizzes::note_id.eq(note.as_uuid()));
+            }
+            if let Some(document) = filter.document_id {
+                query = query.filter(quizzes::document_id.eq(document.as_uuid()));
+            }
+            if let Some(difficulty) = filter.difficulty {
+                query = query.filter(quizzes::difficulty.eq(PgDifficulty(difficulty)));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "quizzes.created_at",
+                    "quizzes.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(Quiz::from).collect(),
             page,
@@ -735,34 +738,38 @@ impl QuizRepository for PostgresStore {
         page: PageRequest,
     ) -> DomainResult<Page<QuizResponse>> {
         let (user_id, quiz_id) = (user.as_uuid(), quiz.as_uuid());
-        let mut conn = self.db.conn().await?;
-        quizzes::table
-            .filter(quizzes::id.eq(quiz_id))
-            .filter(quizzes::user_id.eq(user_id))
-            .select(quizzes::id)
-            .limit(1)
-            .one::<Uuid>(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
-        let mut query = quiz_responses::table
-            .filter(quiz_responses::quiz_id.eq(quiz_id))
-            .filter(quiz_responses::user_id.eq(user_id))
-            .select(QuizResponseRow::as_select())
-            .order((quiz_responses::created_at.desc(), quiz_responses::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "quiz_responses.created_at",
-                "quiz_responses.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(RESPONSE, e))?;
+        let query = || {
+            let mut query = quiz_responses::table
+                .filter(quiz_responses::quiz_id.eq(quiz_id))
+                .filter(quiz_responses::user_id.eq(user_id))
+                .select(QuizResponseRow::as_select())
+                .order((quiz_responses::created_at.desc(), quiz_responses::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "quiz_responses.created_at",
+                    "quiz_responses.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        // The quiz first: a quiz that is not the user's is `NotFound`, not an empty page.
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| {
+                quizzes::table
+                    .filter(quizzes::id.eq(quiz_id))
+                    .filter(quizzes::user_id.eq(user_id))
+                    .select(quizzes::id)
+                    .limit(1)
+                    .one::<Uuid>(conn)
+                    .await?;
+                query().load(conn).await
+            })
+            .await?;
         let responses = rows
             .into_iter()
             .map(QuizResponse::try_from)
@@ -773,15 +780,17 @@ impl QuizRepository for PostgresStore {
     }
 
     async fn get_response(&self, user: UserId, id: QuizResponseId) -> DomainResult<QuizResponse> {
-        let mut conn = self.db.conn().await?;
-        quiz_responses::table
-            .filter(quiz_responses::id.eq(id.as_uuid()))
-            .filter(quiz_responses::user_id.eq(user.as_uuid()))
-            .select(QuizResponseRow::as_select())
-            .limit(1)
-            .one(&mut conn)
-            .await
-            .map_err(|e| from_diesel(RESPONSE, e))?
+        self.db
+            .read(RESPONSE, async |conn| {
+                quiz_responses::table
+                    .filter(quiz_responses::id.eq(id.as_uuid()))
+                    .filter(quiz_responses::user_id.eq(user.as_uuid()))
+                    .select(QuizResponseRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
+            .await?
             .try_into()
     }
 }

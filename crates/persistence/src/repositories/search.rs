@@ -25,7 +25,7 @@ use sophie_domain::{
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
-use crate::error::{StoreError, from_diesel};
+use crate::error::StoreError;
 use crate::schema::{document_search_index, documents};
 use crate::store::PostgresStore;
 
@@ -364,16 +364,19 @@ impl SearchIndex for PostgresStore {
     ) -> DomainResult<Vec<DocumentChunk>> {
         // One statement: the document (so a missing one is told from one without chunks)
         // left-joined to its chunks.
-        let mut conn = self.db.conn().await?;
-        let rows: Vec<Option<ChunkRow>> = documents::table
-            .left_join(document_search_index::table)
-            .filter(documents::id.eq(document.as_uuid()))
-            .filter(documents::user_id.eq(user.as_uuid()))
-            .select(<Option<ChunkRow>>::as_select())
-            .order(document_search_index::chunk_index.asc())
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let rows: Vec<Option<ChunkRow>> = self
+            .db
+            .read(ENTITY, async |conn| {
+                documents::table
+                    .left_join(document_search_index::table)
+                    .filter(documents::id.eq(document.as_uuid()))
+                    .filter(documents::user_id.eq(user.as_uuid()))
+                    .select(<Option<ChunkRow>>::as_select())
+                    .order(document_search_index::chunk_index.asc())
+                    .load(conn)
+                    .await
+            })
+            .await?;
         if rows.is_empty() {
             return Err(DomainError::not_found(ENTITY));
         }
@@ -390,21 +393,23 @@ impl SearchIndex for PostgresStore {
         if words.is_empty() || words.iter().any(|word| word.contains('\0')) {
             return Ok(Vec::new());
         }
-        let mut statement = diesel::sql_query(search_sql(words.len()))
-            .into_boxed()
-            .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-            .bind::<Text, _>(query.text().to_owned())
-            .bind::<BigInt, _>(i64::from(query.limit()));
-        for word in words {
-            statement = statement
-                .bind::<Text, _>(contains_pattern(word))
-                .bind::<Text, _>(word.to_owned());
-        }
-        let mut conn = self.db.conn().await?;
-        let rows: Vec<HitRow> = statement
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel("search", e))?;
+        let statement = || {
+            let mut statement = diesel::sql_query(search_sql(words.len()))
+                .into_boxed()
+                .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+                .bind::<Text, _>(query.text().to_owned())
+                .bind::<BigInt, _>(i64::from(query.limit()));
+            for word in &words {
+                statement = statement
+                    .bind::<Text, _>(contains_pattern(word))
+                    .bind::<Text, _>((*word).to_owned());
+            }
+            statement
+        };
+        let rows: Vec<HitRow> = self
+            .db
+            .read("search", async |conn| statement().load(conn).await)
+            .await?;
         rows.into_iter().map(SearchHit::try_from).collect()
     }
 
@@ -420,15 +425,18 @@ impl SearchIndex for PostgresStore {
         if dimension == 0 || limit == 0 {
             return Ok(Vec::new());
         }
-        let mut conn = self.db.conn().await?;
-        let rows: Vec<ChunkMatchRow> = diesel::sql_query(NEAREST_SQL)
-            .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-            .bind::<Array<Float4>, _>(embedding)
-            .bind::<Integer, _>(dimension)
-            .bind::<BigInt, _>(i64::from(limit))
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel("search", e))?;
+        let rows: Vec<ChunkMatchRow> = self
+            .db
+            .read("search", async |conn| {
+                diesel::sql_query(NEAREST_SQL)
+                    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+                    .bind::<Array<Float4>, _>(&embedding)
+                    .bind::<Integer, _>(dimension)
+                    .bind::<BigInt, _>(i64::from(limit))
+                    .load(conn)
+                    .await
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .map(|row| ChunkMatch {

@@ -87,16 +87,19 @@ impl SessionRepository for PostgresStore {
     }
 
     async fn find_by_token_hash(&self, token_hash: &str) -> DomainResult<Option<Session>> {
-        let mut conn = self.db.conn().await?;
-        sessions::table
-            .filter(sessions::token.eq(token_hash))
-            .select(SessionRow::as_select())
-            .limit(1)
-            .one(&mut conn)
-            .await
-            .optional()
-            .map(|row| row.map(Session::from))
-            .map_err(|e| from_diesel(ENTITY, e))
+        let row = self
+            .db
+            .read(ENTITY, async |conn| {
+                sessions::table
+                    .filter(sessions::token.eq(token_hash))
+                    .select(SessionRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(Session::from))
     }
 
     async fn extend(

@@ -136,16 +136,18 @@ impl StudyGuideRepository for PostgresStore {
     }
 
     async fn get(&self, user: UserId, id: StudyGuideId) -> DomainResult<StudyGuide> {
-        let mut conn = self.db.conn().await?;
-        study_guides::table
-            .filter(study_guides::id.eq(id.as_uuid()))
-            .filter(study_guides::user_id.eq(user.as_uuid()))
-            .select(StudyGuideRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                study_guides::table
+                    .filter(study_guides::id.eq(id.as_uuid()))
+                    .filter(study_guides::user_id.eq(user.as_uuid()))
+                    .select(StudyGuideRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(StudyGuide::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn list(
@@ -154,34 +156,36 @@ impl StudyGuideRepository for PostgresStore {
         filter: StudyGuideFilter,
         page: PageRequest,
     ) -> DomainResult<Page<StudyGuide>> {
-        let mut query = study_guides::table
-            .filter(study_guides::user_id.eq(user.as_uuid()))
-            .select(StudyGuideRow::as_select())
-            .order((study_guides::created_at.desc(), study_guides::id.desc()))
-            .limit(page.fetch_limit())
-            .into_boxed();
-        if let Some(course) = filter.course_id {
-            query = query.filter(study_guides::course_id.eq(course.as_uuid()));
-        }
-        if let Some(note) = filter.note_id {
-            query = query.filter(study_guides::note_id.eq(note.as_uuid()));
-        }
-        if let Some(document) = filter.document_id {
-            query = query.filter(study_guides::document_id.eq(document.as_uuid()));
-        }
-        if let Some(cursor) = page.cursor {
-            query = query.filter(after_cursor(
-                "study_guides.created_at",
-                "study_guides.id",
-                SortOrder::NewestFirst,
-                cursor,
-            ));
-        }
-        let mut conn = self.db.conn().await?;
-        let rows = query
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let query = || {
+            let mut query = study_guides::table
+                .filter(study_guides::user_id.eq(user.as_uuid()))
+                .select(StudyGuideRow::as_select())
+                .order((study_guides::created_at.desc(), study_guides::id.desc()))
+                .limit(page.fetch_limit())
+                .into_boxed();
+            if let Some(course) = filter.course_id {
+                query = query.filter(study_guides::course_id.eq(course.as_uuid()));
+            }
+            if let Some(note) = filter.note_id {
+                query = query.filter(study_guides::note_id.eq(note.as_uuid()));
+            }
+            if let Some(document) = filter.document_id {
+                query = query.filter(study_guides::document_id.eq(document.as_uuid()));
+            }
+            if let Some(cursor) = page.cursor {
+                query = query.filter(after_cursor(
+                    "study_guides.created_at",
+                    "study_guides.id",
+                    SortOrder::NewestFirst,
+                    cursor,
+                ));
+            }
+            query
+        };
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| query().load(conn).await)
+            .await?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(StudyGuide::from).collect(),
             page,

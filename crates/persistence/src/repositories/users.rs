@@ -127,28 +127,33 @@ impl UserRepository for PostgresStore {
     }
 
     async fn get(&self, id: UserId) -> DomainResult<User> {
-        let mut conn = self.db.conn().await?;
-        users::table
-            .filter(users::id.eq(id.as_uuid()))
-            .select(UserRow::as_select())
-            .limit(1)
-            .one(&mut conn)
+        self.db
+            .read(ENTITY, async |conn| {
+                users::table
+                    .filter(users::id.eq(id.as_uuid()))
+                    .select(UserRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
             .await
             .map(User::from)
-            .map_err(|e| from_diesel(ENTITY, e))
     }
 
     async fn find_by_email(&self, email: &Email) -> DomainResult<Option<User>> {
-        let mut conn = self.db.conn().await?;
-        users::table
-            .filter(users::email.eq(email.as_str()))
-            .select(UserRow::as_select())
-            .limit(1)
-            .one(&mut conn)
-            .await
-            .optional()
-            .map(|row| row.map(User::from))
-            .map_err(|e| from_diesel(ENTITY, e))
+        let row = self
+            .db
+            .read(ENTITY, async |conn| {
+                users::table
+                    .filter(users::email.eq(email.as_str()))
+                    .select(UserRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()
+            })
+            .await?;
+        Ok(row.map(User::from))
     }
 
     async fn update(&self, id: UserId, update: UserUpdate) -> DomainResult<User> {

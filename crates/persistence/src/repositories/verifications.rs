@@ -79,15 +79,18 @@ impl VerificationRepository for PostgresStore {
         identifier: &str,
         now: DateTime<Utc>,
     ) -> DomainResult<Vec<Verification>> {
-        let mut conn = self.db.conn().await?;
-        let rows = verifications::table
-            .filter(verifications::identifier.eq(identifier))
-            .filter(verifications::expires_at.gt(now))
-            .order((verifications::created_at.desc(), verifications::id.desc()))
-            .select(VerificationRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| from_diesel(ENTITY, e))?;
+        let rows = self
+            .db
+            .read(ENTITY, async |conn| {
+                verifications::table
+                    .filter(verifications::identifier.eq(identifier))
+                    .filter(verifications::expires_at.gt(now))
+                    .order((verifications::created_at.desc(), verifications::id.desc()))
+                    .select(VerificationRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
         Ok(rows.into_iter().map(Verification::from).collect())
     }
 
