@@ -137,12 +137,11 @@ impl Database {
     /// `Unavailable` when it does not.
     pub async fn ping(&self) -> Result<(), DomainError> {
         use diesel_async::RunQueryDsl as _;
-        let mut conn = self.conn().await?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| from_diesel("database", e))
+        self.read("database", async |conn| {
+            diesel::sql_query("SELECT 1").execute(conn).await
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Holds one pooled connection in `SELECT pg_sleep(...)`, so tests can exhaust the pool.
