@@ -71,6 +71,11 @@ bench-db: db-up
 bench-api: db-up
     bash scripts/bench-api.sh
 
+# The fault test, long: a private PostgreSQL cluster restarted and crashed three times and a
+# server killed under eight writing students for 75 s, then every acknowledged write checked.
+chaos seconds="75" crashes="3":
+    CHAOS_SECONDS={{seconds}} CHAOS_CRASHES={{crashes}} cargo test --all-features --test chaos -- --nocapture
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh
