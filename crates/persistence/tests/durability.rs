@@ -14,16 +14,26 @@
     reason = "a test: a failure should stop it where it happened"
 )]
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use sophie_domain::contract::seed::{card_text, md, new_course, new_note, new_user, title};
-use sophie_domain::values::{Name, Tags};
+use sophie_domain::contract::seed::{
+    World, card_text, chunk, day, md, new_card, new_chat, new_course, new_document, new_event,
+    new_guide, new_import, new_message, new_note, new_notification, new_oauth, new_question,
+    new_quiz, new_set, new_user, title,
+};
+use sophie_domain::values::{Name, PasswordHash, Progress, ShortText, Tags};
 use sophie_domain::{
-    CourseRepository, CourseUpdate, Difficulty, FlashcardRepository, FlashcardUpdate, JobQueue,
-    NewBackgroundJob, NewFlashcard, NewFlashcardSet, NewSession, NoteFilter, NoteRepository,
-    NoteUpdate, PageRequest, SessionRepository, SourceLinks, UserRepository, UserUpdate,
+    CalendarEventUpdate, ChatSessionUpdate, CourseRepository, CourseUpdate, Difficulty,
+    DocumentUpdate, DomainResult, FlashcardRepository, FlashcardSetUpdate, FlashcardUpdate,
+    ImportJobUpdate, JobQueue, NewBackgroundJob, NewFlashcard, NewFlashcardSet, NewQuizResponse,
+    NewSession, NewVerification, NoteFilter, NoteRepository, NoteUpdate, PageRequest,
+    QuestionUpdate, QuizUpdate, SessionRepository, SourceLinks, StudyGuideUpdate, UserRepository,
+    UserUpdate,
 };
 use sophie_persistence::testing::TestDatabase;
 use sophie_persistence::{PostgresJobQueue, PostgresStore};
@@ -279,4 +289,410 @@ async fn diesel_async_get_result_answers_before_the_commit_is_confirmed() {
         .await
         .unwrap();
     assert!(users.is_empty(), "neither insert was committed: {users:?}");
+}
+
+/// A write to run twice: once while commits are rejected, once while they are not.
+type Write<'a> = (
+    &'static str,
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = DomainResult<()>> + 'a>> + 'a>,
+);
+
+macro_rules! write {
+    ($name:literal, $call:expr) => {
+        (
+            $name,
+            Box::new(move || Box::pin(async move { $call.await.map(|_| ()) })),
+        )
+    };
+}
+
+/// The content of every table, digested, to tell that nothing at all changed.
+async fn digest_every_table(admin: &mut AsyncPgConnection) -> Vec<(String, String)> {
+    #[derive(diesel::QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Digest {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        digest: String,
+    }
+    let tables: Vec<Table> = diesel::sql_query(
+        "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' \
+         AND tablename NOT IN ('reject_commits', '__diesel_schema_migrations') ORDER BY 1",
+    )
+    .load(admin)
+    .await
+    .unwrap();
+    let mut digests = Vec::new();
+    for table in tables {
+        let digest: Vec<Digest> = diesel::sql_query(format!(
+            "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') \
+             AS digest FROM {} t",
+            table.name
+        ))
+        .load(admin)
+        .await
+        .unwrap();
+        digests.push((table.name, digest[0].digest.clone()));
+    }
+    digests
+}
+
+/// Every write of every repository port and of the job queue, beyond those above: each must
+/// report a commit that failed, leave every table as it was, and succeed once commits do.
+/// With `get_result` in place of `ConfirmedDsl::one`, 23 of these 52 reported success.
+#[tokio::test]
+async fn every_write_of_every_port_reports_a_failed_commit() {
+    let db = TestDatabase::new().await;
+    let mut admin = db.connection().await;
+    admin.batch_execute(REJECT_AT_COMMIT).await.unwrap();
+    let store = PostgresStore::new(db.pool());
+    let queue = PostgresJobQueue::new(db.pool());
+    let world = World {
+        r: store.clone().repositories(),
+        queue: Arc::new(queue.clone()),
+    };
+    let ada = world
+        .r
+        .users
+        .create_with_password(
+            new_user("Ada", "ada@example.com"),
+            PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+        )
+        .await
+        .unwrap()
+        .0
+        .id;
+    let e = world.everything(ada, "a").await;
+    let verification = world
+        .r
+        .verifications
+        .create(NewVerification {
+            identifier: ShortText::parse("ada@example.com").unwrap(),
+            value: "hash".to_owned(),
+            expires_at: Utc::now() + TimeDelta::hours(1),
+        })
+        .await
+        .unwrap()
+        .id;
+    for n in 0..2 {
+        queue
+            .enqueue(NewBackgroundJob::new("test", serde_json::json!({ "n": n })))
+            .await
+            .unwrap();
+    }
+    let lease = Duration::from_secs(60);
+    let claim = async || {
+        queue
+            .claim("worker-1".to_owned(), vec!["test".to_owned()], lease)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (held, failing) = (claim().await, claim().await);
+
+    let r = &world.r;
+    let e = &e;
+    let queue = &queue;
+    // In an order in which each succeeds once commits are accepted again.
+    let writes: Vec<Write<'_>> = vec![
+        write!(
+            "creating a user",
+            r.users.create(new_user("Bea", "bea@example.com"))
+        ),
+        write!(
+            "creating a user with a password",
+            r.users.create_with_password(
+                new_user("Cy", "cy@example.com"),
+                PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+            )
+        ),
+        write!(
+            "extending a session",
+            r.sessions
+                .extend(ada, e.session, Utc::now() + TimeDelta::days(2))
+        ),
+        write!(
+            "adding an account",
+            r.accounts.create(new_oauth(ada, "github", "ada"))
+        ),
+        write!(
+            "setting a password",
+            r.accounts.set_password(
+                ada,
+                PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$eA$eQ")
+            )
+        ),
+        write!(
+            "recording a verification",
+            r.verifications.create(NewVerification {
+                identifier: ShortText::parse("bea@example.com").unwrap(),
+                value: "hash".to_owned(),
+                expires_at: Utc::now() + TimeDelta::hours(1),
+            })
+        ),
+        write!(
+            "adding a document",
+            r.documents.create(
+                ada,
+                new_document("Notes", &format!("docs/{}", uuid::Uuid::now_v7()))
+            )
+        ),
+        write!(
+            "editing a document",
+            r.documents.update(
+                ada,
+                e.document,
+                DocumentUpdate {
+                    title: Some(title("Renamed")),
+                    ..DocumentUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "replacing a document's chunks",
+            r.search
+                .replace_chunks(ada, e.document, vec![chunk(0, "Lysosomes digest", None)])
+        ),
+        write!(
+            "creating a flashcard set",
+            r.flashcards.create_set(
+                ada,
+                new_set("Set", SourceLinks::default(), vec![new_card("Q", "A")])
+            )
+        ),
+        write!(
+            "editing a flashcard set",
+            r.flashcards.update_set(
+                ada,
+                e.set,
+                FlashcardSetUpdate {
+                    title: Some(title("Renamed")),
+                    ..FlashcardSetUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "adding a card",
+            r.flashcards.add_card(ada, e.set, new_card("Q2", "A2"))
+        ),
+        write!(
+            "creating a quiz",
+            r.quizzes.create(
+                ada,
+                new_quiz("Quiz", SourceLinks::default(), vec![new_question("Q?", 1)])
+            )
+        ),
+        write!(
+            "editing a quiz",
+            r.quizzes.update(
+                ada,
+                e.quiz,
+                QuizUpdate {
+                    title: Some(title("Renamed")),
+                    ..QuizUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "adding a question",
+            r.quizzes
+                .add_question(ada, e.quiz, new_question("Another?", 3))
+        ),
+        write!(
+            "editing a question",
+            r.quizzes.update_question(
+                ada,
+                e.quiz,
+                e.question,
+                QuestionUpdate {
+                    question: Some(card_text("Edited?")),
+                    ..QuestionUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "recording an attempt",
+            r.quizzes.record_response(
+                ada,
+                NewQuizResponse {
+                    quiz_id: e.quiz,
+                    answers: Vec::new(),
+                    score: 0,
+                    total_points: 2,
+                    time_spent_seconds: None,
+                    started_at: None,
+                    completed_at: Utc::now(),
+                }
+            )
+        ),
+        write!(
+            "creating a study guide",
+            r.study_guides
+                .create(ada, new_guide("Guide", SourceLinks::default()))
+        ),
+        write!(
+            "editing a study guide",
+            r.study_guides.update(
+                ada,
+                e.guide,
+                StudyGuideUpdate {
+                    title: Some(title("Renamed")),
+                    ..StudyGuideUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "starting a chat",
+            r.chats.create_session(ada, new_chat("Chat", None))
+        ),
+        write!(
+            "renaming a chat",
+            r.chats.update_session(
+                ada,
+                e.chat,
+                ChatSessionUpdate {
+                    title: Some(title("Renamed")),
+                    ..ChatSessionUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "sending a message",
+            r.chats.add_message(ada, e.chat, new_message("Another"))
+        ),
+        write!(
+            "adding an event",
+            r.calendar.create(ada, new_event("Lab", day(3)))
+        ),
+        write!(
+            "editing an event",
+            r.calendar.update(
+                ada,
+                e.event,
+                CalendarEventUpdate {
+                    title: Some(title("Renamed")),
+                    ..CalendarEventUpdate::default()
+                }
+            )
+        ),
+        write!(
+            "starting an import",
+            r.import_jobs.create(ada, new_import(None))
+        ),
+        write!(
+            "reporting an import's progress",
+            r.import_jobs.update(
+                ada,
+                e.import,
+                ImportJobUpdate {
+                    progress: Some(Progress::new(50).unwrap()),
+                    ..ImportJobUpdate::default()
+                }
+            )
+        ),
+        write!("cancelling an import", r.import_jobs.cancel(ada, e.import)),
+        write!(
+            "notifying",
+            r.notifications.create(ada, new_notification("Ready"))
+        ),
+        write!(
+            "reading a notification",
+            r.notifications.mark_read(ada, e.notification)
+        ),
+        write!(
+            "reading every notification",
+            r.notifications.mark_all_read(ada)
+        ),
+        write!(
+            "renewing a job's lease",
+            queue.heartbeat(held, "worker-1".to_owned(), lease)
+        ),
+        write!(
+            "failing a job",
+            queue.fail(
+                failing,
+                "worker-1".to_owned(),
+                "boom".to_owned(),
+                Some(Utc::now() + TimeDelta::hours(1))
+            )
+        ),
+        write!(
+            "rescuing expired jobs",
+            queue.rescue_expired(Utc::now() + TimeDelta::days(1))
+        ),
+        write!(
+            "deleting a card",
+            r.flashcards.delete_card(ada, e.set, e.card)
+        ),
+        write!(
+            "deleting a question",
+            r.quizzes.delete_question(ada, e.quiz, e.question)
+        ),
+        write!("deleting a set", r.flashcards.delete_set(ada, e.set)),
+        write!("deleting a quiz", r.quizzes.delete(ada, e.quiz)),
+        write!(
+            "deleting a study guide",
+            r.study_guides.delete(ada, e.guide)
+        ),
+        write!("deleting a chat", r.chats.delete_session(ada, e.chat)),
+        write!("deleting an event", r.calendar.delete(ada, e.event)),
+        write!("deleting an import", r.import_jobs.delete(ada, e.import)),
+        write!(
+            "deleting a notification",
+            r.notifications.delete(ada, e.notification)
+        ),
+        write!("deleting a note", r.notes.delete(ada, e.note)),
+        write!("deleting a document", r.documents.delete(ada, e.document)),
+        write!("deleting a course", r.courses.delete(ada, e.course)),
+        write!("deleting an account", r.accounts.delete(ada, e.account)),
+        write!("using a verification", r.verifications.delete(verification)),
+        write!(
+            "removing expired verifications",
+            r.verifications
+                .delete_expired(Utc::now() + TimeDelta::days(1))
+        ),
+        write!("signing out", r.sessions.delete(ada, e.session)),
+        write!(
+            "signing out everywhere",
+            r.sessions.delete_all_for_user(ada, None)
+        ),
+        write!(
+            "removing expired sessions",
+            r.sessions.delete_expired(Utc::now() + TimeDelta::days(90))
+        ),
+        write!("deleting an account and all of it", r.users.delete(ada)),
+    ];
+
+    let before = digest_every_table(&mut admin).await;
+    reject_commits(&mut admin, true).await;
+    let mut reported_done = Vec::new();
+    for (name, write) in &writes {
+        if write().await.is_ok() {
+            reported_done.push(*name);
+        }
+    }
+    reject_commits(&mut admin, false).await;
+    assert_eq!(
+        reported_done,
+        Vec::<&str>::new(),
+        "reported done, though the commit failed"
+    );
+    assert_eq!(
+        digest_every_table(&mut admin).await,
+        before,
+        "a write whose commit failed left something behind"
+    );
+
+    // Each of them is a write that succeeds when its commit does, so each failure above was
+    // the commit's.
+    for (name, write) in &writes {
+        if let Err(error) = write().await {
+            panic!("{name} fails even with commits accepted: {error:?}");
+        }
+    }
+    assert_ne!(digest_every_table(&mut admin).await, before);
 }
