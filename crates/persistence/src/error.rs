@@ -192,6 +192,7 @@ fn is_termination(message: &str) -> bool {
 }
 
 fn connection_lost(message: &str) -> DomainError {
+    crate::pool::note_connection_lost();
     DomainError::Unavailable {
         service: "database",
         message: format!("the database connection was lost: {message}"),

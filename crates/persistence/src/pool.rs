@@ -1,18 +1,20 @@
 //! The connection pool: deadpool over diesel-async, with every wait bounded.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use deadpool::Runtime;
-use deadpool::managed::{PoolError, Timeouts};
+use deadpool::managed::{Hook, HookError, Metrics, PoolError, Timeouts};
 use diesel::ConnectionError;
 use diesel::result::QueryResult;
-use diesel_async::AsyncConnection as _;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
+use diesel_async::{AsyncConnection as _, SimpleAsyncConnection as _};
 use sophie_domain::{DomainError, DomainResult};
 
 use crate::config::DatabaseConfig;
@@ -50,8 +52,8 @@ impl Database {
         let connect_timeout = config.connect_timeout;
         let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
         // The default recycling pings the server on every checkout: a round trip per request.
-        // A connection that died shows up as a ClosedConnection error instead (Unavailable),
-        // and the pool drops broken connections.
+        // Instead a connection is checked only for having closed, and pinged only when a lost
+        // connection was seen since it was last handed out (`verify_after_a_loss`).
         manager_config.recycling_method = RecyclingMethod::Fast;
         manager_config.custom_setup = Box::new(move |url| {
             let url = url.to_owned();
@@ -76,6 +78,9 @@ impl Database {
                 recycle: Some(config.connect_timeout),
             })
             .runtime(Runtime::Tokio1)
+            .post_recycle(Hook::async_fn(move |conn, metrics| {
+                Box::pin(verify_after_a_loss(conn, metrics, connect_timeout))
+            }))
             .build()
             .map_err(|e| DomainError::internal_from("cannot build the connection pool", e))?;
         Ok(Self {
@@ -118,8 +123,10 @@ impl Database {
         let mut conn = self.conn().await?;
         match Attempt::run(&query, &mut conn).await {
             Err(error) if is_connection_lost(&error) => {
-                // Out of the pool for good, whatever it would say of itself at the next checkout.
+                // Out of the pool for good, whatever it would say of itself at the next checkout;
+                // and the others are checked before they are handed out again.
                 drop(Object::take(conn));
+                note_connection_lost();
                 tracing::debug!(%error, entity, "read on a lost connection: retried on a fresh one");
                 let mut conn = self.conn().await?;
                 Attempt::run(&query, &mut conn)
@@ -192,7 +199,10 @@ impl Database {
                 "no database connection became available within {} ms",
                 self.wait_timeout.as_millis()
             ),
-            PoolError::Backend(e) => format!("cannot connect to the database: {e}"),
+            PoolError::Backend(e) => {
+                note_connection_lost();
+                format!("cannot connect to the database: {e}")
+            }
             other => format!("database pool: {other}"),
         };
         DomainError::Unavailable {
@@ -221,4 +231,152 @@ where
     R: Future<Output = QueryResult<T>> + Send,
 {
     type Run = R;
+}
+
+/// When this process last saw a database connection lost, in nanoseconds after [`since`]'s
+/// origin; 0 while it never has.
+static LAST_LOSS: AtomicU64 = AtomicU64::new(0);
+
+/// The origin of [`LAST_LOSS`]: the first time it was needed.
+fn since() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
+}
+
+/// Records that a connection was found lost: the server restarted, crashed or ended it, or
+/// could not be reached. Every pooled connection handed out before now is then pinged at its
+/// next checkout, as the same event has likely ended it too.
+pub(crate) fn note_connection_lost() {
+    let nanos = u64::try_from(since().elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    LAST_LOSS.fetch_max(nanos, Ordering::Relaxed);
+}
+
+/// Whether a connection was found lost after `instant`.
+fn lost_since(instant: Instant) -> bool {
+    match LAST_LOSS.load(Ordering::Relaxed) {
+        0 => false,
+        nanos => since() + Duration::from_nanos(nanos) > instant,
+    }
+}
+
+/// Run at every checkout, after the pool's own check that the connection has not closed.
+/// When a lost connection was seen since this one was last handed out, the event that ended
+/// that one (a restart, a crash, a failover) may have ended this one too without its thread
+/// having read it yet: one round trip tells, and a dead connection is dropped and the next
+/// one tried, so that a write is never sent on it. Otherwise nothing is sent.
+async fn verify_after_a_loss<E>(
+    conn: &mut AsyncPgConnection,
+    metrics: &Metrics,
+    timeout: Duration,
+) -> Result<(), HookError<E>> {
+    if !lost_since(metrics.recycled.unwrap_or(metrics.created)) {
+        return Ok(());
+    }
+    match tokio::time::timeout(timeout, conn.batch_execute("SELECT 1")).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(HookError::Message(
+            format!("a connection checked after a loss is gone: {error}").into(),
+        )),
+        Err(_) => Err(HookError::Message(
+            "a connection checked after a loss did not answer".into(),
+        )),
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+#[allow(
+    clippy::unwrap_used,
+    reason = "a test: a failure should stop it where it happened"
+)]
+mod tests {
+    use diesel_async::RunQueryDsl as _;
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// Ends `victim`'s server process and waits until it is gone, without letting this
+    /// thread's runtime run: `victim` then holds the server's goodbye unread.
+    fn terminate_unseen(url: &str, victim: i32) {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&url).await.unwrap();
+                admin
+                    .batch_execute(&format!("SELECT pg_terminate_backend({victim})"))
+                    .await
+                    .unwrap();
+                loop {
+                    let alive: Vec<i64> = diesel::sql_query(format!(
+                        "SELECT pid::bigint AS n FROM pg_stat_activity WHERE pid = {victim}"
+                    ))
+                    .load::<Pid>(&mut admin)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| p.n)
+                    .collect();
+                    if alive.is_empty() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    async fn backend_pid(conn: &mut AsyncPgConnection) -> i32 {
+        #[derive(diesel::QueryableByName)]
+        struct Backend {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .load::<Backend>(conn)
+            .await
+            .unwrap()[0]
+            .pid
+    }
+
+    #[tokio::test]
+    async fn after_a_loss_a_connection_is_checked_before_it_is_handed_out_again() {
+        let db = TestDatabase::new().await;
+        let mut live = AsyncPgConnection::establish(db.url()).await.unwrap();
+        let mut ended = AsyncPgConnection::establish(db.url()).await.unwrap();
+        let last_handed_out = Metrics::default();
+        let victim = backend_pid(&mut ended).await;
+        terminate_unseen(db.url(), victim);
+        assert!(
+            !diesel_async::pooled_connection::PoolableConnection::is_broken(&mut ended),
+            "the connection does not know yet that it is gone"
+        );
+
+        note_connection_lost();
+        let timeout = Duration::from_secs(5);
+        assert!(
+            verify_after_a_loss::<()>(&mut ended, &last_handed_out, timeout)
+                .await
+                .is_err(),
+            "the ended connection is found out and dropped"
+        );
+        assert!(
+            verify_after_a_loss::<()>(&mut live, &last_handed_out, timeout)
+                .await
+                .is_ok(),
+            "a live one is handed out"
+        );
+    }
 }
