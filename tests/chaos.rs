@@ -31,6 +31,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -310,6 +311,7 @@ struct Ledger {
 
 const DELETED: &str = "\u{0}deleted";
 const NO_ANSWER: &str = "no answer in 5 s";
+const UNAVAILABLE_WHILE_UP: &str = "503 after both servers were ready again";
 
 #[derive(Default)]
 struct Answers {
@@ -335,6 +337,8 @@ struct Student {
     token: String,
     servers: Arc<RwLock<Vec<String>>>,
     answers: Arc<Mutex<Answers>>,
+    /// False from the moment PostgreSQL is stopped until both servers are ready again.
+    database_up: Arc<AtomicBool>,
     turn: usize,
 }
 
@@ -378,6 +382,11 @@ impl Student {
                         .lock()
                         .unwrap()
                         .count("503 without Retry-After");
+                }
+                if status == StatusCode::SERVICE_UNAVAILABLE
+                    && AtomicBool::load(&self.database_up, Ordering::Relaxed)
+                {
+                    self.answers.lock().unwrap().count(UNAVAILABLE_WHILE_UP);
                 }
                 self.answers.lock().unwrap().count(status.as_str());
                 let text = response.text().await.unwrap_or_default();
@@ -815,6 +824,7 @@ async fn acknowledged_writes_survive_restarts_crashes_and_a_killed_server() {
         .build()
         .unwrap();
     let answers = Arc::new(Mutex::new(Answers::default()));
+    let database_up = Arc::new(AtomicBool::new(true));
     let ledger = Arc::new(Mutex::new(Ledger::default()));
 
     let mut tokens = Vec::new();
@@ -842,6 +852,7 @@ async fn acknowledged_writes_survive_restarts_crashes_and_a_killed_server() {
                 token: token.clone(),
                 servers: servers.clone(),
                 answers: answers.clone(),
+                database_up: database_up.clone(),
                 turn: i,
             };
             tokio::spawn(write_until(student, i, ledger.clone(), until))
@@ -858,10 +869,12 @@ async fn acknowledged_writes_survive_restarts_crashes_and_a_killed_server() {
         tokio::time::sleep_until((started + gap * u32::try_from(i + 1).unwrap()).into()).await;
         let back = match fault {
             Fault::Restart => {
+                database_up.store(false, Ordering::Relaxed);
                 tokio::task::block_in_place(|| cluster.restart_fast());
                 Instant::now()
             }
             Fault::Crash => {
+                database_up.store(false, Ordering::Relaxed);
                 tokio::task::block_in_place(|| cluster.crash());
                 probe_readiness(&http, &servers, Duration::from_secs(3), &mut down).await;
                 tokio::task::block_in_place(|| cluster.start_again());
@@ -877,6 +890,7 @@ async fn acknowledged_writes_survive_restarts_crashes_and_a_killed_server() {
             }
         };
         recoveries.push((*fault, recovery(&http, &servers, back).await));
+        database_up.store(true, Ordering::Relaxed);
     }
     for writer in writers {
         writer.await.unwrap();
@@ -901,6 +915,14 @@ async fn acknowledged_writes_survive_restarts_crashes_and_a_killed_server() {
     for (status, count) in &answers.by_status {
         println!("  {status}: {count}");
     }
+    println!(
+        "{UNAVAILABLE_WHILE_UP}: {}",
+        answers
+            .by_status
+            .get(UNAVAILABLE_WHILE_UP)
+            .copied()
+            .unwrap_or(0)
+    );
     println!("recovery after each fault (until both servers are ready):");
     for (fault, took) in &recoveries {
         println!("  {fault:?}: {} ms", took.as_millis());
