@@ -126,6 +126,15 @@ fn from_database(
         DatabaseErrorKind::NotNullViolation => {
             DomainError::validation(field_or(field, entity), "is required")
         }
+        // A standby, or a primary put into read-only mode: writes are refused for now, as
+        // after a failover to a server not yet promoted.
+        DatabaseErrorKind::ReadOnlyTransaction => DomainError::Unavailable {
+            service: "database",
+            message: format!(
+                "the database accepts no writes at the moment: {}",
+                info.message()
+            ),
+        },
         DatabaseErrorKind::SerializationFailure => DomainError::Conflict {
             field: None,
             message: "the data changed while this request ran; try again".to_owned(),
@@ -166,7 +175,8 @@ fn is_client_side_loss(message: &str) -> bool {
         "timeout waiting for server",
         "unexpected message from server",
         "error parsing response from server",
-        "invalid message length",
+        // diesel-async: the connection's background task has ended.
+        "channel closed",
     ];
     LOSSES.iter().any(|l| message.starts_with(l))
 }
@@ -297,6 +307,18 @@ mod tests {
     }
 
     #[test]
+    fn a_write_refused_by_a_read_only_server_is_unavailable() {
+        let refused = DieselError::DatabaseError(
+            DatabaseErrorKind::ReadOnlyTransaction,
+            Box::new("cannot execute INSERT in a read-only transaction".to_owned()),
+        );
+        assert!(matches!(
+            from_diesel("note", refused),
+            DomainError::Unavailable { .. }
+        ));
+    }
+
+    #[test]
     fn a_statement_the_client_cannot_encode_is_a_bug_not_an_outage() {
         let encode = DieselError::DatabaseError(
             DatabaseErrorKind::UnableToSendCommand,
@@ -310,6 +332,7 @@ mod tests {
         for message in [
             "connection closed",
             "error communicating with the server: Connection reset by peer (os error 104)",
+            "channel closed",
         ] {
             let lost = DieselError::DatabaseError(
                 DatabaseErrorKind::UnableToSendCommand,
