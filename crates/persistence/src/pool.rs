@@ -28,6 +28,9 @@ pub(crate) type Connection = Object<AsyncPgConnection>;
 pub struct Database {
     pool: Pool<AsyncPgConnection>,
     wait_timeout: Duration,
+    /// The longest a checkout may take: waiting for a free connection, then checking or
+    /// opening one.
+    checkout_timeout: Duration,
 }
 
 impl std::fmt::Debug for Database {
@@ -86,6 +89,7 @@ impl Database {
         Ok(Self {
             pool,
             wait_timeout: config.wait_timeout,
+            checkout_timeout: config.wait_timeout + config.connect_timeout,
         })
     }
 
@@ -96,10 +100,19 @@ impl Database {
     /// `Unavailable` when the server cannot be reached or every connection stays busy past
     /// the wait timeout.
     pub(crate) async fn conn(&self) -> Result<Connection, DomainError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|error| self.unavailable(&error))
+        // deadpool bounds the wait for a free connection and each opening, but not the checks
+        // run on the connections it tries: after a loss, when the server silently stopped
+        // answering, each of those could take its own timeout. One deadline bounds it all.
+        match tokio::time::timeout(self.checkout_timeout, self.pool.get()).await {
+            Ok(got) => got.map_err(|error| self.unavailable(&error)),
+            Err(_) => Err(DomainError::Unavailable {
+                service: "database",
+                message: format!(
+                    "no working database connection within {} ms",
+                    self.checkout_timeout.as_millis()
+                ),
+            }),
+        }
     }
 
     /// Runs `query`, which only reads, on a pooled connection; when that connection turns out
@@ -296,48 +309,6 @@ mod tests {
     use super::*;
     use crate::testing::TestDatabase;
 
-    /// Ends `victim`'s server process and waits until it is gone, without letting this
-    /// thread's runtime run: `victim` then holds the server's goodbye unread.
-    fn terminate_unseen(url: &str, victim: i32) {
-        let url = url.to_owned();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let mut admin = AsyncPgConnection::establish(&url).await.unwrap();
-                admin
-                    .batch_execute(&format!("SELECT pg_terminate_backend({victim})"))
-                    .await
-                    .unwrap();
-                loop {
-                    let alive: Vec<i64> = diesel::sql_query(format!(
-                        "SELECT pid::bigint AS n FROM pg_stat_activity WHERE pid = {victim}"
-                    ))
-                    .load::<Pid>(&mut admin)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|p| p.n)
-                    .collect();
-                    if alive.is_empty() {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            });
-        })
-        .join()
-        .unwrap();
-    }
-
-    #[derive(diesel::QueryableByName)]
-    struct Pid {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-
     async fn backend_pid(conn: &mut AsyncPgConnection) -> i32 {
         #[derive(diesel::QueryableByName)]
         struct Backend {
@@ -358,14 +329,26 @@ mod tests {
         let mut ended = AsyncPgConnection::establish(db.url()).await.unwrap();
         let last_handed_out = Metrics::default();
         let victim = backend_pid(&mut ended).await;
-        terminate_unseen(db.url(), victim);
+        db.terminate_unseen(Some(victim));
         assert!(
             !diesel_async::pooled_connection::PoolableConnection::is_broken(&mut ended),
             "the connection does not know yet that it is gone"
         );
 
-        note_connection_lost();
         let timeout = Duration::from_secs(5);
+        // Handed out after every loss there can be: nothing is sent, dead or not.
+        let handed_out_later = Metrics {
+            recycled: Some(Instant::now() + Duration::from_secs(3600)),
+            ..Metrics::default()
+        };
+        assert!(
+            verify_after_a_loss::<()>(&mut ended, &handed_out_later, timeout)
+                .await
+                .is_ok(),
+            "no loss since it was last handed out: not checked"
+        );
+
+        note_connection_lost();
         assert!(
             verify_after_a_loss::<()>(&mut ended, &last_handed_out, timeout)
                 .await

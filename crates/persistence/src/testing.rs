@@ -87,6 +87,51 @@ impl TestDatabase {
     pub async fn connection(&self) -> AsyncPgConnection {
         connect(&self.config.url).await
     }
+
+    /// Ends the server processes of connections to this database (every one, or only the
+    /// one of `pid`), as a restart of PostgreSQL does (57P01, administrator command), and
+    /// waits until they are gone, all without letting the calling thread's runtime run: on a
+    /// test's single-threaded runtime, the connections then hold the server's goodbye unread,
+    /// as they do when a request takes one at the moment of a restart.
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be reached or does not end them within 10 s.
+    pub fn terminate_unseen(&self, pid: Option<i32>) {
+        let url = self.config.url.clone();
+        let which = pid.map_or_else(String::new, |pid| format!(" AND pid = {pid}"));
+        let others = format!(
+            "FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid(){which}"
+        );
+        let ended = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the terminating thread");
+            runtime.block_on(async {
+                let mut admin = connect(&url).await;
+                admin
+                    .batch_execute(&format!("SELECT pg_terminate_backend(pid) {others}"))
+                    .await
+                    .expect("terminate the connections");
+                for _ in 0..2_000 {
+                    let left: Vec<Count> =
+                        diesel::sql_query(format!("SELECT count(*) AS n {others}"))
+                            .load(&mut admin)
+                            .await
+                            .expect("count the connections left");
+                    if left[0].n == 0 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                panic!("the terminated connections did not end within 10 s");
+            });
+        })
+        .join();
+        assert!(ended.is_ok(), "the terminating thread failed");
+    }
 }
 
 impl Drop for TestDatabase {

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use sophie_domain::contract::seed::{new_course, new_user};
 use sophie_domain::{
     CourseRepository, DomainError, PageRequest, SessionRepository, UserId, UserRepository,
@@ -146,7 +146,7 @@ async fn connections_the_server_ended_leave_the_pool_and_the_next_requests_succe
     }
 
     // The server ends every one of them, unseen by this thread so far.
-    terminate_other_connections_unseen(&db);
+    db.terminate_unseen(None);
 
     // Each request meets a connection whose end its thread has not read yet: every read fails
     // on it, is retried once on a fresh connection, and succeeds.
@@ -162,21 +162,15 @@ async fn connections_the_server_ended_leave_the_pool_and_the_next_requests_succe
         listed.unwrap();
     }
 
-    // Ended while this thread runs, so that it reads their end: the pool then never hands
-    // them out again. Writes are not retried, so each succeeding shows it got a live one.
+    // Ended again, and this time read by this thread: the pool never hands them out again.
+    // Writes are not retried, so each succeeding shows it got a live connection.
     let ada = UserRepository::create(&store, new_user("Ada", "ada@example.com"))
         .await
         .unwrap()
         .id;
-    let mut admin = db.connection().await;
-    diesel_async::SimpleAsyncConnection::batch_execute(
-        &mut admin,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .await
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    db.terminate_unseen(None);
+    // Gone for sure; a moment for this thread to read that they are.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let (a, b, c, d, e, f) = tokio::join!(
         CourseRepository::create(&store, ada, new_course("Biology")),
         CourseRepository::create(&store, ada, new_course("Chemistry")),
@@ -188,73 +182,4 @@ async fn connections_the_server_ended_leave_the_pool_and_the_next_requests_succe
     for created in [a, b, c, d, e, f] {
         created.unwrap();
     }
-}
-
-#[tokio::test]
-async fn a_write_on_a_connection_the_server_ended_is_unavailable_and_not_retried() {
-    let db = TestDatabase::new().await;
-    let store = PostgresStore::new(db.pool());
-    let ada = UserRepository::create(&store, new_user("Ada", "ada@example.com"))
-        .await
-        .unwrap()
-        .id;
-    terminate_other_connections_unseen(&db);
-
-    // The pool's one open connection is gone, and this thread has not noticed yet. A write
-    // that met a lost connection may have committed, so it is not sent again: it answers
-    // unavailable, and the caller decides.
-    let created = CourseRepository::create(&store, ada, new_course("Biology")).await;
-    assert!(is_unavailable(&created), "got {created:?}");
-
-    // The next write goes out on a fresh connection.
-    CourseRepository::create(&store, ada, new_course("Chemistry"))
-        .await
-        .unwrap();
-    let names: Vec<String> = CourseRepository::list(&store, ada, PageRequest::first())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|course| course.name)
-        .collect();
-    assert_eq!(names, ["Chemistry"]);
-}
-
-/// Ends every other connection to the test's database, as a restart of PostgreSQL does
-/// (57P01, administrator command), and waits until their server processes are gone, all
-/// without letting this test's runtime run: the pool's connections then hold the server's
-/// goodbye unread, as they do when a request takes one at the moment of a restart.
-fn terminate_other_connections_unseen(db: &TestDatabase) {
-    let url = db.url().to_owned();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let mut admin = AsyncPgConnection::establish(&url).await.unwrap();
-            diesel::sql_query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            )
-            .execute(&mut admin)
-            .await
-            .unwrap();
-            loop {
-                let others: Vec<Count> = diesel::sql_query(
-                    "SELECT count(*) AS n FROM pg_stat_activity \
-                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
-                )
-                .load(&mut admin)
-                .await
-                .unwrap();
-                if others[0].n == 0 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        });
-    })
-    .join()
-    .unwrap();
 }
