@@ -342,7 +342,7 @@ async fn digest_every_table(admin: &mut AsyncPgConnection) -> Vec<(String, Strin
 
 /// Every write of every repository port and of the job queue, beyond those above: each must
 /// report a commit that failed, leave every table as it was, and succeed once commits do.
-/// With `get_result` in place of `ConfirmedDsl::one`, 23 of these 52 reported success.
+/// With `get_result` in place of `ConfirmedDsl::one`, 24 of these 53 reported success.
 #[tokio::test]
 async fn every_write_of_every_port_reports_a_failed_commit() {
     let db = TestDatabase::new().await;
@@ -377,7 +377,8 @@ async fn every_write_of_every_port_reports_a_failed_commit() {
         .await
         .unwrap()
         .id;
-    for n in 0..2 {
+    // Two claimed below, one left for the claim under test.
+    for n in 0..3 {
         queue
             .enqueue(NewBackgroundJob::new("test", serde_json::json!({ "n": n })))
             .await
@@ -606,6 +607,10 @@ async fn every_write_of_every_port_reports_a_failed_commit() {
         write!(
             "reading every notification",
             r.notifications.mark_all_read(ada)
+        ),
+        write!(
+            "claiming a job",
+            queue.claim("worker-2".to_owned(), vec!["test".to_owned()], lease)
         ),
         write!(
             "renewing a job's lease",
