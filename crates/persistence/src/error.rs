@@ -201,6 +201,8 @@ fn is_termination(message: &str) -> bool {
     TERMINATIONS.iter().any(|t| message.starts_with(t))
 }
 
+/// The error for a lost connection; also tells the pool, which then checks its older
+/// connections before handing them out (`pool::note_connection_lost`).
 fn connection_lost(message: &str) -> DomainError {
     crate::pool::note_connection_lost();
     DomainError::Unavailable {

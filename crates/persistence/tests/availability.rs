@@ -17,12 +17,6 @@ use sophie_domain::{
 use sophie_persistence::testing::TestDatabase;
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 fn is_unavailable<T>(result: &Result<T, DomainError>) -> bool {
     matches!(
         result,
@@ -115,6 +109,11 @@ async fn processes_migrating_at_once_apply_each_migration_once() {
     );
     assert!(total >= 9, "every migration was applied: {applied:?}");
 
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
     #[expect(
         clippy::disallowed_methods,
         reason = "a read in a test: no commit to wait for"
