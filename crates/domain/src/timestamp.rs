@@ -10,6 +10,48 @@
 use chrono::{DateTime, Datelike as _, SecondsFormat, Timelike as _, Utc};
 use serde::Serializer;
 
+use crate::values::InvalidValue;
+
+/// The years a timestamp may fall in: those RFC 3339 can write, year 0 aside, which
+/// PostgreSQL and every client read alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Checks that `at` can be written as RFC 3339 and is kept alike by every storage: a year in
+/// [`YEARS`] and no leap second (`23:59:60`, which PostgreSQL moves to the next minute).
+///
+/// # Errors
+///
+/// When it cannot.
+pub fn check(at: &DateTime<Utc>) -> Result<(), InvalidValue> {
+    if !YEARS.contains(&at.year()) {
+        return Err(InvalidValue::new(format!(
+            "must be a date-time between the years {} and {}",
+            YEARS.start(),
+            YEARS.end()
+        )));
+    }
+    if at.nanosecond() >= 1_000_000_000 {
+        return Err(InvalidValue::new("must not be a leap second"));
+    }
+    Ok(())
+}
+
+/// Reads an RFC 3339 timestamp (`2026-09-01T09:00:00Z`, any offset) as UTC, checked by
+/// [`check`].
+///
+/// # Errors
+///
+/// When the text is not such a timestamp.
+pub fn parse(text: &str) -> Result<DateTime<Utc>, InvalidValue> {
+    let at = DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            InvalidValue::new("must be an RFC 3339 date-time such as 2026-09-01T09:00:00Z")
+        })?;
+    check(&at)?;
+    Ok(at)
+}
+
 /// The longest text [`format`] writes: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 const MAX_LEN: usize = 30;
 

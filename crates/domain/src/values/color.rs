@@ -22,24 +22,34 @@ impl Color {
         Self("blue".to_owned())
     }
 
-    /// Checks `value` is a palette name or a `#rgb` / `#rrggbb` hex code.
+    /// Checks `value` is a palette name or a `#rgb` / `#rrggbb` hex code (kept lower-case),
+    /// exactly as [`Color::pattern`] describes it: no white space around, names in lower case.
     ///
     /// # Errors
     ///
     /// When it is neither.
     pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
-        let value = value.as_ref().trim().to_ascii_lowercase();
+        let value = value.as_ref();
         let is_hex = value.strip_prefix('#').is_some_and(|hex| {
             (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
         });
-        if is_hex || Self::PALETTE.contains(&value.as_str()) {
-            Ok(Self(value))
+        if is_hex || Self::PALETTE.contains(&value) {
+            Ok(Self(value.to_ascii_lowercase()))
         } else {
             Err(InvalidValue::new(format!(
                 "must be a hex colour like #1e90ff or one of: {}",
                 Self::PALETTE.join(", ")
             )))
         }
+    }
+
+    /// The rule of [`Color::parse`] as a regular expression, for the OpenAPI document.
+    #[must_use]
+    pub fn pattern() -> String {
+        format!(
+            "^(#[0-9A-Fa-f]{{3}}|#[0-9A-Fa-f]{{6}}|{})$",
+            Self::PALETTE.join("|")
+        )
     }
 
     /// The colour.

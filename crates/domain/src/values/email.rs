@@ -3,7 +3,7 @@ use std::ops::Deref;
 
 use super::InvalidValue;
 
-/// An email address, trimmed and lower-cased, so one address is one account whatever its case.
+/// An email address, lower-cased, so one address is one account whatever its case.
 ///
 /// The check is deliberately modest (one `@`, a dotted domain, no spaces, at most 254
 /// characters): only delivering a message proves an address.
@@ -11,8 +11,10 @@ use super::InvalidValue;
 pub struct Email(String);
 
 impl Email {
-    /// The longest address accepted, in bytes (RFC 5321's path limit).
+    /// The longest address accepted (RFC 5321's path limit).
     pub const MAX_CHARS: usize = 254;
+    /// The longest part before the `@`.
+    pub const MAX_LOCAL_CHARS: usize = 64;
 
     /// Normalises and checks `value`.
     ///
@@ -20,26 +22,28 @@ impl Email {
     ///
     /// When `value` does not look like an email address.
     pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
-        let value = value.as_ref().trim().to_lowercase();
+        let value = value.as_ref();
         if value.is_empty() {
             return Err(InvalidValue::new("must not be empty"));
         }
-        // RFC 5321 counts octets: 254 for the address, 64 for the local part.
-        if value.len() > Self::MAX_CHARS {
+        // Counted in characters as given, as the OpenAPI document's `maxLength` counts.
+        if value.chars().count() > Self::MAX_CHARS {
             return Err(InvalidValue::new(format!(
-                "must be at most {} bytes",
+                "must be at most {} characters",
                 Self::MAX_CHARS
             )));
         }
+        let value = value.to_lowercase();
         let invalid = || InvalidValue::new("is not a valid email address");
         if value
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+            .any(|c| c.is_whitespace() || super::is_blank(c))
         {
             return Err(invalid());
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
-        if local.is_empty() || local.len() > 64 || domain.contains('@') {
+        if local.is_empty() || local.chars().count() > Self::MAX_LOCAL_CHARS || domain.contains('@')
+        {
             return Err(invalid());
         }
         let labels: Vec<&str> = domain.split('.').collect();
@@ -60,19 +64,6 @@ impl Email {
     pub fn into_inner(self) -> String {
         self.0
     }
-}
-
-/// Format characters that render as nothing, so two addresses that look alike could differ.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{FEFF}'
-    )
 }
 
 impl Deref for Email {

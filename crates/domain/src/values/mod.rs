@@ -10,6 +10,8 @@ mod number;
 mod password;
 mod question;
 mod schedule;
+#[cfg(feature = "openapi")]
+pub mod schema;
 mod tags;
 mod text;
 mod url;
@@ -20,13 +22,14 @@ pub use number::{
     BoundedInt, DurationSeconds, FileSize, PageCount, Points, Progress, TimeLimitMinutes,
 };
 pub use password::{Password, PasswordHash};
-pub use question::QuestionContent;
+pub use question::{Answer, QuestionContent};
 pub use schedule::EventSchedule;
 pub use tags::Tags;
 pub use text::{
-    BoundedText, CardText, Description, LongText, Markdown, MessageText, Name, ShortText, Title,
+    BLANK_RANGES, BoundedText, CardText, Description, LongText, Markdown, MessageText, Name,
+    ShortText, Title, is_blank,
 };
-pub use url::{Link, WebUrl};
+pub use url::{Link, MAX_URL_CHARS, WebUrl};
 
 use crate::error::{DomainError, DomainResult};
 

@@ -1,6 +1,11 @@
+use super::{BoundedText, InvalidValue};
 use crate::enums::QuestionType;
 use crate::error::{DomainError, DomainResult};
 use crate::services::grading::normalize_answer;
+
+/// An option or a correct answer: a [`BoundedText`] of at most
+/// [`QuestionContent::MAX_ANSWER_CHARS`] characters.
+pub type Answer = BoundedText<{ QuestionContent::MAX_ANSWER_CHARS }>;
 
 /// The gradable part of a question: its type, its options and its correct answer, checked to
 /// be consistent with each other.
@@ -35,20 +40,9 @@ impl QuestionContent {
         options: Option<Vec<String>>,
         correct_answer: impl Into<String>,
     ) -> DomainResult<Self> {
-        let correct_answer: String = correct_answer.into();
-        let correct_answer = correct_answer.trim();
-        if correct_answer.is_empty() {
-            return Err(DomainError::validation(
-                "correctAnswer",
-                "must not be empty",
-            ));
-        }
-        if correct_answer.chars().count() > Self::MAX_ANSWER_CHARS {
-            return Err(DomainError::validation(
-                "correctAnswer",
-                format!("must be at most {} characters", Self::MAX_ANSWER_CHARS),
-            ));
-        }
+        let correct_answer = Answer::parse(correct_answer.into())
+            .map_err(|InvalidValue(message)| DomainError::validation("correctAnswer", message))?;
+        let correct_answer = correct_answer.as_str();
         let options = options.unwrap_or_default();
         match question_type {
             QuestionType::MultipleChoice => Self::multiple_choice(&options, correct_answer),
@@ -109,19 +103,10 @@ impl QuestionContent {
         let mut cleaned: Vec<String> = Vec::with_capacity(options.len());
         let mut normalized: Vec<String> = Vec::with_capacity(options.len());
         for (index, option) in options.iter().enumerate() {
-            let option = option.trim();
-            if option.is_empty() {
-                return Err(DomainError::validation(
-                    format!("options[{index}]"),
-                    "must not be empty",
-                ));
-            }
-            if option.chars().count() > Self::MAX_ANSWER_CHARS {
-                return Err(DomainError::validation(
-                    format!("options[{index}]"),
-                    format!("must be at most {} characters", Self::MAX_ANSWER_CHARS),
-                ));
-            }
+            let option = Answer::parse(option.as_str()).map_err(|InvalidValue(message)| {
+                DomainError::validation(format!("options[{index}]"), message)
+            })?;
+            let option = option.as_str();
             let key = normalize_answer(option);
             if normalized.contains(&key) {
                 return Err(DomainError::validation(

@@ -1,9 +1,10 @@
 use std::collections::HashSet;
 
-use super::InvalidValue;
+use super::{BoundedText, InvalidValue};
 
-/// A list of tags: at most 20, each trimmed, 1 to 50 characters, without repeats (compared
-/// case-insensitively, the first spelling kept), in the order given.
+/// A list of at most 20 tags, each a [`super::BoundedText`] of at most 50 characters, kept
+/// trimmed and without repeats (compared case-insensitively, the first spelling kept), in the
+/// order given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tags(Vec<String>);
 
@@ -26,25 +27,18 @@ impl Tags {
         let mut tags: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (index, value) in values.into_iter().enumerate() {
-            let tag = value.as_ref().trim();
-            if tag.is_empty() {
-                return Err(InvalidValue::new(format!("tag {index} must not be empty")));
-            }
-            if tag.chars().count() > Self::MAX_CHARS {
+            // Counted as given, so a huge list costs no more than 21 tags.
+            if index == Self::MAX_COUNT {
                 return Err(InvalidValue::new(format!(
-                    "tag {index} must be at most {} characters",
-                    Self::MAX_CHARS
+                    "must have at most {} tags",
+                    Self::MAX_COUNT
                 )));
             }
+            let tag = BoundedText::<{ Self::MAX_CHARS }>::parse(value.as_ref())
+                .map_err(|InvalidValue(message)| InvalidValue(format!("tag {index} {message}")))?
+                .into_inner();
             if seen.insert(tag.to_lowercase()) {
-                // Stop at the first tag too many, so a huge list costs no more than 21 tags.
-                if tags.len() == Self::MAX_COUNT {
-                    return Err(InvalidValue::new(format!(
-                        "must have at most {} tags",
-                        Self::MAX_COUNT
-                    )));
-                }
-                tags.push(tag.to_owned());
+                tags.push(tag);
             }
         }
         Ok(Self(tags))

@@ -3,7 +3,54 @@ use std::ops::Deref;
 
 use super::InvalidValue;
 
-/// Trimmed text that is not empty and has at most `MAX` characters.
+/// Characters that show nothing: controls, white space and the invisible format characters
+/// (zero-width spaces and joiners, direction marks, the byte-order mark, fillers, variation
+/// selectors). The one list behind [`is_blank`] and the pattern of the OpenAPI document.
+pub const BLANK_RANGES: &[(char, char)] = &[
+    ('\u{0000}', '\u{0020}'),
+    ('\u{007F}', '\u{00A0}'),
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{2000}', '\u{200F}'),
+    ('\u{2028}', '\u{202F}'),
+    ('\u{205F}', '\u{206F}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{FFF0}', '\u{FFF8}'),
+];
+
+/// Whether `c` shows nothing: a control, white space or an invisible format character.
+#[must_use]
+pub fn is_blank(c: char) -> bool {
+    BLANK_RANGES
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// Every text refuses NUL, which PostgreSQL cannot store, and counts its characters as given.
+fn check_chars(value: &str, max: usize) -> Result<(), InvalidValue> {
+    if value.contains('\0') {
+        return Err(InvalidValue::new("must not contain the NUL character"));
+    }
+    // Bytes bound characters from above: most texts skip the count.
+    if value.len() > max && value.chars().count() > max {
+        return Err(InvalidValue::new(format!(
+            "must be at most {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Text that shows something (see [`is_blank`]), has at most `MAX` characters as given and
+/// no NUL, kept without the white space around it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BoundedText<const MAX: usize>(String);
 
@@ -11,22 +58,19 @@ impl<const MAX: usize> BoundedText<MAX> {
     /// The largest number of characters accepted.
     pub const MAX_CHARS: usize = MAX;
 
-    /// Trims `value` and checks it is neither empty nor longer than `MAX` characters.
+    /// Checks `value` has at most `MAX` characters, no NUL and at least one visible character
+    /// (see [`is_blank`]), then trims the white space around it.
     ///
     /// # Errors
     ///
-    /// When the trimmed text is empty or too long.
+    /// When the text is too long, holds a NUL or shows nothing.
     pub fn parse(value: impl Into<String>) -> Result<Self, InvalidValue> {
         let value: String = value.into();
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
+        check_chars(&value, MAX)?;
+        if !value.chars().any(|c| !is_blank(c)) {
             return Err(InvalidValue::new("must not be empty"));
         }
-        if trimmed.chars().count() > MAX {
-            return Err(InvalidValue::new(format!(
-                "must be at most {MAX} characters"
-            )));
-        }
+        let trimmed = value.trim();
         Ok(Self(if trimmed.len() == value.len() {
             value
         } else {
@@ -55,19 +99,14 @@ impl<const MAX: usize> LongText<MAX> {
     /// The largest number of characters accepted.
     pub const MAX_CHARS: usize = MAX;
 
-    /// Checks `value` is not longer than `MAX` characters.
+    /// Checks `value` has at most `MAX` characters and no NUL.
     ///
     /// # Errors
     ///
-    /// When the text is too long.
+    /// When the text is too long or holds a NUL.
     pub fn parse(value: impl Into<String>) -> Result<Self, InvalidValue> {
         let value: String = value.into();
-        // Bytes bound characters from above: most texts skip the count.
-        if value.len() > MAX && value.chars().count() > MAX {
-            return Err(InvalidValue::new(format!(
-                "must be at most {MAX} characters"
-            )));
-        }
+        check_chars(&value, MAX)?;
         Ok(Self(value))
     }
 

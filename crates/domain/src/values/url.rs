@@ -3,7 +3,14 @@ use std::ops::Deref;
 
 use super::InvalidValue;
 
-const MAX_URL_CHARS: usize = 2_048;
+/// The longest URL or link accepted.
+pub const MAX_URL_CHARS: usize = 2_048;
+
+/// A subset of what [`WebUrl::parse`] accepts, as a regular expression for the OpenAPI
+/// document: an http(s) URL with an ASCII host name, an optional port and a printable ASCII
+/// rest. Everything it matches is accepted.
+pub const WEB_URL_PATTERN: &str =
+    r"^[hH][tT][tT][pP]([sS])?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!-\[\]-~]*)?$";
 
 fn check_web_url(value: &str) -> Result<(), InvalidValue> {
     let invalid = || InvalidValue::new("must be an http or https URL with a host name");
@@ -77,7 +84,7 @@ impl WebUrl {
     ///
     /// When it is not, or is too long.
     pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
-        let value = value.as_ref().trim();
+        let value = value.as_ref();
         check_length(value)?;
         check_web_url(value)?;
         Ok(Self(value.to_owned()))
@@ -101,7 +108,7 @@ impl Link {
     ///
     /// When it is neither, or is too long.
     pub fn parse(value: impl AsRef<str>) -> Result<Self, InvalidValue> {
-        let value = value.as_ref().trim();
+        let value = value.as_ref();
         check_length(value)?;
         // `//host` and `/\host` lead browsers to another site: a path must not start so, and
         // a backslash has no business in an app path at all.
