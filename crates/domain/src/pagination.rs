@@ -22,22 +22,25 @@ pub struct Cursor {
     pub at: DateTime<Utc>,
     /// The id of the last item returned, breaking ties between equal timestamps.
     pub id: Uuid,
+    /// The list it belongs to (see [`PageRequest::within`]); 0 for none.
+    list: u64,
 }
 
 impl Cursor {
     /// A cursor just past the item with this sort key.
     #[must_use]
     pub const fn new(at: DateTime<Utc>, id: Uuid) -> Self {
-        Self { at, id }
+        Self { at, id, list: 0 }
     }
 
-    /// The opaque string handed to clients: 8 bytes of microseconds since the epoch and the
-    /// 16 bytes of the id, base64url without padding.
+    /// The opaque string handed to clients: 8 bytes of microseconds since the epoch, the
+    /// 16 bytes of the id and 8 bytes naming the list, base64url without padding.
     #[must_use]
     pub fn encode(&self) -> String {
-        let mut bytes = [0_u8; 24];
+        let mut bytes = [0_u8; 32];
         bytes[..8].copy_from_slice(&self.at.timestamp_micros().to_be_bytes());
-        bytes[8..].copy_from_slice(self.id.as_bytes());
+        bytes[8..24].copy_from_slice(self.id.as_bytes());
+        bytes[24..].copy_from_slice(&self.list.to_be_bytes());
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
@@ -49,15 +52,18 @@ impl Cursor {
     pub fn decode(value: &str) -> DomainResult<Self> {
         let invalid = || DomainError::validation("cursor", "is not a cursor this API issued");
         let bytes = URL_SAFE_NO_PAD.decode(value).map_err(|_| invalid())?;
-        let bytes: [u8; 24] = bytes.try_into().map_err(|_| invalid())?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| invalid())?;
         let mut micros = [0_u8; 8];
         micros.copy_from_slice(&bytes[..8]);
         let mut id = [0_u8; 16];
-        id.copy_from_slice(&bytes[8..]);
+        id.copy_from_slice(&bytes[8..24]);
+        let mut list = [0_u8; 8];
+        list.copy_from_slice(&bytes[24..]);
         let at = DateTime::from_timestamp_micros(i64::from_be_bytes(micros)).ok_or_else(invalid)?;
         Ok(Self {
             at,
             id: Uuid::from_bytes(id),
+            list: u64::from_be_bytes(list),
         })
     }
 }
@@ -109,6 +115,8 @@ pub struct PageRequest {
     limit: u32,
     /// The cursor of the previous page, or `None` for the first page.
     pub cursor: Option<Cursor>,
+    /// The list the next cursor is bound to.
+    list: u64,
 }
 
 impl PageRequest {
@@ -130,7 +138,32 @@ impl PageRequest {
                 format!("must be between 1 and {}", Self::MAX_LIMIT),
             ));
         }
-        Ok(Self { limit, cursor })
+        Ok(Self {
+            limit,
+            cursor,
+            list: 0,
+        })
+    }
+
+    /// Binds the request to one list (an HTTP layer names it by its path): the cursor given
+    /// must have come from that list, and the next cursor will carry its name.
+    ///
+    /// # Errors
+    ///
+    /// A validation error on `cursor` when it was issued by another list.
+    pub fn within(mut self, list: &str) -> DomainResult<Self> {
+        // FNV-1a: a stable name for the list, not a secret.
+        let tag = list.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        if self.cursor.is_some_and(|cursor| cursor.list != tag) {
+            return Err(DomainError::validation(
+                "cursor",
+                "was issued by another list",
+            ));
+        }
+        self.list = tag;
+        Ok(self)
     }
 
     /// The first page, of the default size.
@@ -139,6 +172,7 @@ impl PageRequest {
         Self {
             limit: Self::DEFAULT_LIMIT,
             cursor: None,
+            list: 0,
         }
     }
 
@@ -148,6 +182,7 @@ impl PageRequest {
         Self {
             limit: limit.clamp(1, Self::MAX_LIMIT),
             cursor: None,
+            list: 0,
         }
     }
 
@@ -157,6 +192,7 @@ impl PageRequest {
         Self {
             limit: self.limit,
             cursor: Some(cursor),
+            list: self.list,
         }
     }
 
@@ -206,7 +242,11 @@ impl<T> Page<T> {
             rows.truncate(limit);
             rows.last().map(|last| {
                 let (at, id) = key(last);
-                Cursor::new(at, id)
+                Cursor {
+                    at,
+                    id,
+                    list: request.list,
+                }
             })
         } else {
             None

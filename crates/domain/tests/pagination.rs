@@ -59,7 +59,7 @@ fn cursor_keeps_microseconds_and_drops_what_postgresql_cannot_store() {
 fn cursor_string_is_url_safe() {
     for _ in 0..50 {
         let text = Cursor::new(Utc::now(), Uuid::new_v4()).encode();
-        assert_eq!(text.len(), 32);
+        assert_eq!(text.len(), 43);
         assert!(
             text.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
@@ -350,4 +350,20 @@ fn walking_is_stable_when_newer_items_arrive_between_pages() {
     let mut seen = first.items;
     seen.extend(rest);
     assert_eq!(seen, sorted(items, order));
+}
+
+#[test]
+fn a_cursor_is_bound_to_the_list_that_issued_it() {
+    let rows: Vec<(chrono::DateTime<Utc>, Uuid)> =
+        (0..3).map(|_| (Utc::now(), Uuid::now_v7())).collect();
+    let request = PageRequest::new(Some(2), None)
+        .unwrap()
+        .within("/api/v1/notes")
+        .unwrap();
+    let page = Page::from_overfetch(rows, request, |row| *row);
+    let cursor = page.next_cursor.unwrap();
+    let again = PageRequest::new(Some(2), Some(cursor)).unwrap();
+    assert!(again.within("/api/v1/notes").is_ok());
+    let error = again.within("/api/v1/courses").unwrap_err();
+    assert!(error.to_string().contains("another list"), "{error}");
 }
