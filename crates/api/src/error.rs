@@ -45,12 +45,18 @@ pub enum ApiError {
     /// The request cannot be read (400).
     #[error("{0}")]
     BadRequest(String),
+    /// The body is JSON of the wrong shape: these fields have the wrong JSON type (400).
+    #[error("malformed fields")]
+    Malformed(Vec<FieldError>),
     /// The body is over the limit (413).
     #[error("{0}")]
     TooLarge(String),
     /// The body is not JSON (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The path exists, but not with this method (405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
 }
 
 impl ApiError {
@@ -69,11 +75,18 @@ impl ApiError {
                 "validation",
                 "Invalid request",
             ),
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Malformed request"),
+            Self::BadRequest(_) | Self::Malformed(_) => {
+                (StatusCode::BAD_REQUEST, "bad-request", "Malformed request")
+            }
             Self::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "Request too large",
+            ),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
             ),
             Self::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -119,7 +132,7 @@ impl ApiError {
     fn problem(&self) -> Problem {
         let (status, slug, title) = self.parts();
         let (detail, errors) = match self {
-            Self::Invalid(errors) => (
+            Self::Invalid(errors) | Self::Malformed(errors) => (
                 errors
                     .iter()
                     .map(|e| format!("{}: {}", e.field, e.message))

@@ -38,7 +38,20 @@ fn is_json(req: &HttpRequest) -> bool {
 }
 
 /// Reads `bytes` as `T`, naming the path of the field at fault.
+///
+/// A body that cannot be read as the request's shape is a 400: not JSON, not an object (serde
+/// would read `["Algebra", null]` as a struct), or a value of the wrong JSON type. A well-formed
+/// body with a value out of its rules is a 422: an unknown enum value or field, a missing field.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'{') {
+        // Malformed JSON is still told as such below; a well-formed non-object is told here.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+            return Err(ApiError::BadRequest(
+                "the body must be a JSON object".to_owned(),
+            ));
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => deserializer
@@ -49,19 +62,20 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             let path = error.path().to_string();
             let inner = error.into_inner();
             if inner.is_syntax() || inner.is_eof() {
-                Err(ApiError::BadRequest(format!("malformed JSON: {inner}")))
+                return Err(ApiError::BadRequest(format!("malformed JSON: {inner}")));
+            }
+            let message = inner
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let field = if path == "." { "body".to_owned() } else { path };
+            // serde words a type mismatch `invalid type: ...` (`de::Error::invalid_type`).
+            if message.starts_with("invalid type:") {
+                Err(ApiError::Malformed(vec![FieldError { field, message }]))
             } else {
-                // A well-formed body with a wrong type, a missing field or an unknown value.
-                let message = inner
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                Err(ApiError::Invalid(vec![FieldError {
-                    field: if path == "." { "body".to_owned() } else { path },
-                    message,
-                }]))
+                Err(ApiError::Invalid(vec![FieldError { field, message }]))
             }
         }
     }

@@ -17,13 +17,19 @@ pub mod json;
 pub mod openapi;
 pub mod paging;
 pub mod patch;
+pub mod query;
 pub mod routes;
 pub mod state;
 #[cfg(test)]
 mod test_support;
 pub mod validate;
 
-use actix_web::{HttpResponse, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use sophie_domain::DomainError;
 
 pub use error::{ApiError, ApiResult, Problem};
@@ -40,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
                 .error_handler(|_, _| ApiError::Domain(DomainError::not_found("resource")).into()),
         )
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            ApiError::BadRequest(format!("bad query string: {error}")).into()
+            ApiError::field("query", error.to_string()).into()
         }))
         .configure(health::configure)
         .configure(openapi::configure)
@@ -49,12 +55,55 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
                 .wrap(actix_web::middleware::from_fn(
                     auth::session::resolve_session,
                 ))
+                .wrap(actix_web::middleware::from_fn(edges))
                 .configure(auth::routes::configure)
                 .configure(routes::configure),
         )
         .default_service(web::to(not_found));
 }
 
-async fn not_found() -> ApiResult<HttpResponse> {
-    Err(DomainError::not_found("route").into())
+/// A path nothing serves is a 404; a documented path asked with another method is a 405.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    match openapi::allowed_methods(req.path()) {
+        Some(allowed) => method_not_allowed(req.method().as_str(), &allowed),
+        None => ApiError::from(DomainError::not_found("route")).error_response(),
+    }
+}
+
+/// 405 with `Allow` and a problem body.
+fn method_not_allowed(method: &str, allowed: &[String]) -> HttpResponse {
+    let allow = allowed.join(", ");
+    let mut response = ApiError::MethodNotAllowed(format!(
+        "{method} is not served here; this path answers {allow}"
+    ))
+    .error_response();
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+/// Around every answer under `/api/v1`: nothing personal is cached (`Cache-Control:
+/// no-store`), and a method a resource does not serve gets a 405 with `Allow` and a problem
+/// body instead of actix's empty one.
+async fn edges(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let mut response = if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(ALLOW)
+    {
+        let (req, _) = response.into_parts();
+        let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+        let allowed = openapi::allowed_methods(&pattern).unwrap_or_default();
+        let answer = method_not_allowed(req.method().as_str(), &allowed);
+        ServiceResponse::new(req, answer)
+    } else {
+        response
+    };
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

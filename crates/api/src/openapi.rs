@@ -1,7 +1,15 @@
 //! The OpenAPI 3.1 document, generated from the handlers, and the interactive page.
 
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -48,7 +56,159 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     unique_operation_ids(&mut doc);
+    complete_responses(&mut doc);
     doc
+}
+
+/// The document, built once.
+pub(crate) fn shared() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(document)
+}
+
+/// The operations of a path, with their lower-case methods.
+pub(crate) fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
+    [
+        ("get", &item.get),
+        ("put", &item.put),
+        ("post", &item.post),
+        ("delete", &item.delete),
+        ("options", &item.options),
+        ("head", &item.head),
+        ("patch", &item.patch),
+        ("trace", &item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|op| (method, op)))
+    .collect()
+}
+
+/// The methods the document lists for the path matching `path` (a concrete request path or a
+/// route pattern), upper-case and sorted; `None` when no documented path matches.
+pub(crate) fn allowed_methods(path: &str) -> Option<Vec<String>> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    shared().paths.paths.iter().find_map(|(template, item)| {
+        let pattern: Vec<&str> = template.split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern.iter().zip(&segments).all(|(p, s)| {
+                p == s || (p.starts_with('{') && p.ends_with('}') && !s.is_empty())
+            });
+        matches.then(|| {
+            operations(item)
+                .into_iter()
+                .map(|(method, _)| method.to_ascii_uppercase())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+    })
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Completes every operation with the answers the layers around its handler give, so the
+/// document lists each status the server can send, and sends every error as the
+/// `application/problem+json` it is:
+///
+/// - 401 on every secured operation (the session middleware);
+/// - 400, 413, 415 and 422 on every operation with a body (the JSON extractor and validation);
+/// - 422 on every operation with query parameters (the query extractor);
+/// - 404 on every operation with a path parameter (an id that names nothing);
+/// - 500 and 503 everywhere (a failure, or the storage unreachable: `Retry-After` says when
+///   to try again).
+fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let secured = operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements| !requirements.is_empty());
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let has_query = parameters
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let has_path = parameters
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+            let has_body = operation.request_body.is_some();
+            let mut added: Vec<(&str, &str)> = Vec::new();
+            if has_body {
+                added.push((
+                    "400",
+                    "The body is not a JSON object, or a field has the wrong JSON type",
+                ));
+                added.push(("413", "The body is over the size limit"));
+                added.push(("415", "The body is not JSON"));
+            }
+            if has_body || has_query {
+                added.push((
+                    "422",
+                    "A value breaks its rule; `errors` names each field or parameter at fault",
+                ));
+            }
+            if has_path {
+                added.push(("404", "Nothing of the student's has this id"));
+            }
+            if secured {
+                added.push(("401", "Not signed in, or the session has ended"));
+            }
+            added.push(("500", "The server failed; the cause is logged, not sent"));
+            let responses = &mut operation.responses.responses;
+            for (status, description) in added {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            }
+            responses.entry("503".to_owned()).or_insert_with(|| {
+                let mut unavailable = problem("The storage is unreachable; try again shortly");
+                if let RefOr::T(response) = &mut unavailable {
+                    response.headers.insert(
+                        "Retry-After".to_owned(),
+                        HeaderBuilder::new()
+                            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(
+                                utoipa::openapi::schema::Type::Integer,
+                            ))
+                            .description(Some("Seconds to wait before trying again"))
+                            .build(),
+                    );
+                }
+                unavailable
+            });
+            // Every error is a problem document, whatever the handler's annotation said.
+            for (status, response) in responses.iter_mut() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let RefOr::T(response) = response {
+                        let schema = Some(Ref::from_schema_name("Problem"));
+                        response.content.clear();
+                        response.content.insert(
+                            "application/problem+json".to_owned(),
+                            ContentBuilder::new().schema(schema).build(),
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Handlers are named `list`, `get`, ... in every module; OpenAPI wants each operation id
@@ -80,7 +240,7 @@ fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    let doc = document();
+    let doc = shared().clone();
     let json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
     cfg.route(
         "/api/openapi.json",

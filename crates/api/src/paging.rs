@@ -1,5 +1,9 @@
 //! `?limit=` and `?cursor=` on every list.
 
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
 use serde::Deserialize;
 use sophie_domain::{Cursor, PageRequest};
 use utoipa::IntoParams;
@@ -11,19 +15,45 @@ use crate::error::{ApiError, ApiResult};
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page, 1 to 100 (20 by default).
-    #[param(minimum = 1, maximum = 100)]
+    /// Items per page (20 by default).
+    #[param(schema_with = limit_schema)]
     pub limit: Option<u32>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page of the same list.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// The list asked for: the request's path, which the cursor must have come from.
+    #[serde(skip)]
+    #[param(ignore)]
+    list: String,
+}
+
+/// `limit`: from 1 to the domain's largest page.
+fn limit_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(PageRequest::MAX_LIMIT))
+        .build()
+}
+
+impl FromRequest for PageQuery {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(crate::query::parse::<Self>(req).map(|page| Self {
+            list: req.path().to_owned(),
+            ..page
+        }))
+    }
 }
 
 impl PageQuery {
-    /// The domain's page request.
+    /// The domain's page request, bound to this list.
     ///
     /// # Errors
     ///
-    /// 422 on a bad limit or a cursor this API did not issue.
+    /// 422 on a bad limit, or a cursor this list did not issue.
     pub fn to_request(&self) -> ApiResult<PageRequest> {
         let cursor = self
             .cursor
@@ -31,6 +61,8 @@ impl PageQuery {
             .map(Cursor::decode)
             .transpose()
             .map_err(ApiError::from)?;
-        PageRequest::new(self.limit, cursor).map_err(ApiError::from)
+        PageRequest::new(self.limit, cursor)
+            .and_then(|request| request.within(&self.list))
+            .map_err(ApiError::from)
     }
 }

@@ -42,7 +42,9 @@ pub struct ApiConfig {
     pub session_max_age: Duration,
     /// Sign-in and sign-up attempts allowed per client IP per window.
     pub attempts_per_ip: u32,
-    /// Sign-in and sign-up attempts allowed per email per window.
+    /// Sign-in and sign-up attempts allowed per email from one client IP per window (from
+    /// every IP together, five times as many go at full speed, then the account is slowed;
+    /// see [`crate::auth::rate_limit`]). Also the password changes allowed per user.
     pub attempts_per_email: u32,
     /// The rate-limit window.
     pub attempt_window: Duration,
