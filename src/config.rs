@@ -40,8 +40,10 @@ fn var(name: &str) -> Option<String> {
 impl Config {
     /// Reads `HOST` (127.0.0.1), `PORT` (8080), `DATABASE_URL` (+ `DATABASE_*`), `LOG_LEVEL`
     /// (or `RUST_LOG`; `info`), `LOG_FORMAT` (`text` or `json`), `JSON_BODY_LIMIT_BYTES`
-    /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`) and `TRUST_PROXY` (`false`: take the client's IP from
-    /// `X-Forwarded-For` only behind a proxy that writes it).
+    /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`), `TRUST_PROXY`
+    /// (`false`: take the client's IP from `X-Forwarded-For` only behind a proxy that writes
+    /// it), `SIGN_IN_ATTEMPTS_PER_IP` (30) and `SIGN_IN_ATTEMPTS_PER_EMAIL` (10, from one
+    /// address) per 15 minutes.
     ///
     /// # Errors
     ///
@@ -91,6 +93,16 @@ impl Config {
                 "false" | "0" | "no" => false,
                 _ => return Err(format!("TRUST_PROXY must be true or false, not {trust:?}")),
             };
+        }
+        for (name, setting) in [
+            ("SIGN_IN_ATTEMPTS_PER_IP", &mut api.attempts_per_ip),
+            ("SIGN_IN_ATTEMPTS_PER_EMAIL", &mut api.attempts_per_email),
+        ] {
+            if let Some(value) = var(name) {
+                *setting = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("{name} must be a positive number, not {value:?}")
+                })?;
+            }
         }
         let workers = match var("HTTP_WORKERS") {
             None => None,

@@ -160,7 +160,8 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, String> {
     Ok(Some(password))
 }
 
-/// Seeds the demo account and tells the newcomer how to use it.
+/// Seeds the demo account and tells the newcomer how to use it on the server at `base_url`
+/// (`http://127.0.0.1:8080`).
 ///
 /// # Errors
 ///
@@ -169,14 +170,14 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, String> {
     clippy::print_stdout,
     reason = "the sign-in instructions are the command's output"
 )]
-pub async fn seed_and_print(state: &AppState) -> Result<(), String> {
+pub async fn seed_and_print(state: &AppState, base_url: &str) -> Result<(), String> {
     match seed(state).await? {
         Some(password) => println!(
             "demo account ready: {DEMO_EMAIL} / {password}\n\
-             sign in:  curl -s -X POST http://HOST:PORT/api/v1/auth/sign-in \
+             sign in:  curl -s -X POST {base_url}/api/v1/auth/sign-in \
              -H 'Content-Type: application/json' \
              -d '{{\"email\":\"{DEMO_EMAIL}\",\"password\":\"{password}\"}}'\n\
-             then send the token as 'Authorization: Bearer <token>'; browse /api/docs"
+             then send the token as 'Authorization: Bearer <token>'; browse {base_url}/api/docs"
         ),
         None => println!(
             "the demo account {DEMO_EMAIL} already exists; sign in with the password printed \

@@ -6,6 +6,7 @@ mod demo;
 mod serve;
 mod telemetry;
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use sophie_persistence::run_pending_migrations;
@@ -44,7 +45,8 @@ fn main() -> ExitCode {
                 );
             }
             let state = serve::state(&config).await?;
-            demo::seed_and_print(&state).await
+            let base_url = format!("http://{}", SocketAddr::from((config.host, config.port)));
+            demo::seed_and_print(&state, &base_url).await
         }),
         ["migrate"] => run(|config| async move {
             let database = config

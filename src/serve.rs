@@ -115,9 +115,7 @@ fn per_worker(database: &DatabaseConfig, workers: usize) -> DatabaseConfig {
 )]
 pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     let state = state(&config).await?;
-    if with_demo {
-        demo::seed_and_print(&state).await?;
-    }
+    let demo_state = with_demo.then(|| state.clone());
     let workers = config.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -132,9 +130,14 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     .bind((config.host, config.port))
     .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?
     .shutdown_timeout(30);
-    for address in server.addrs() {
+    let addresses = server.addrs();
+    for address in &addresses {
         println!("sophie listening on http://{address}");
         tracing::info!(%address, docs = %format!("http://{address}/api/docs"), "listening");
+    }
+    // Seeded once the address is known, so the instructions name the one it listens on.
+    if let (Some(state), Some(address)) = (demo_state, addresses.first()) {
+        demo::seed_and_print(&state, &format!("http://{address}")).await?;
     }
     // actix stops accepting on SIGTERM or Ctrl-C and waits for requests in flight.
     server
