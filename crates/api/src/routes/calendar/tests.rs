@@ -1,53 +1,9 @@
 //! The handlers of `/api/v1/calendar-events`, driven through the HTTP API.
 
-use actix_web::test;
+use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::test_support::{app, bearer, signed_in, state};
-
-macro_rules! post_json {
-    ($app:expr, $token:expr, $uri:expr, $body:expr) => {
-        test::TestRequest::post()
-            .uri($uri)
-            .insert_header(bearer($token))
-            .set_json($body)
-            .send_request($app)
-            .await
-    };
-}
-
-macro_rules! patch_json {
-    ($app:expr, $token:expr, $uri:expr, $body:expr) => {
-        test::TestRequest::patch()
-            .uri($uri)
-            .insert_header(bearer($token))
-            .set_json($body)
-            .send_request($app)
-            .await
-    };
-}
-
-macro_rules! get_json {
-    ($app:expr, $token:expr, $uri:expr) => {{
-        let response = test::TestRequest::get()
-            .uri($uri)
-            .insert_header(bearer($token))
-            .send_request($app)
-            .await;
-        assert_eq!(response.status(), 200, "GET {}", $uri);
-        let body: Value = test::read_body_json(response).await;
-        body
-    }};
-}
-
-fn fields_named(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect()
-}
+use crate::test_support::{TestApp, state};
 
 /// The titles of a page, in the order given.
 fn titles(page: &Value) -> Vec<&str> {
@@ -61,45 +17,30 @@ fn titles(page: &Value) -> Vec<&str> {
 
 #[actix_web::test]
 async fn a_student_creates_reads_changes_and_deletes_an_event() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let course = post_json!(
-        &app,
-        &token,
-        "/api/v1/courses",
-        json!({ "name": "Biology" })
-    );
-    let course: Value = test::read_body_json(course).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let course = ada
+        .post("/api/v1/courses", json!({ "name": "Biology" }))
+        .await;
 
-    let created = post_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events",
-        json!({
-            "title": "Midterm",
-            "description": "Chapters 1-4",
-            "startDate": "2026-10-15T09:00:00+02:00",
-            "endDate": "2026-10-15T11:00:00+02:00",
-            "eventType": "EXAM",
-            "location": "Hall B",
-            "priority": "HIGH",
-            "courseId": course["id"],
-        })
-    );
-    assert_eq!(created.status(), 201);
-    let location = created
-        .headers()
-        .get("Location")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let event: Value = test::read_body_json(created).await;
-    assert_eq!(
-        location,
-        format!("/api/v1/calendar-events/{}", event["id"].as_str().unwrap())
-    );
+    let event = ada
+        .post(
+            "/api/v1/calendar-events",
+            json!({
+                "title": "Midterm",
+                "description": "Chapters 1-4",
+                "startDate": "2026-10-15T09:00:00+02:00",
+                "endDate": "2026-10-15T11:00:00+02:00",
+                "eventType": "EXAM",
+                "location": "Hall B",
+                "priority": "HIGH",
+                "courseId": course["id"],
+            }),
+        )
+        .await;
+    assert_eq!(event.status, 201);
+    let location = event.location.as_deref().unwrap();
+    assert_eq!(location, format!("/api/v1/calendar-events/{}", event.id()));
     assert_eq!(event["startDate"], "2026-10-15T07:00:00Z", "kept in UTC");
     assert_eq!(event["endDate"], "2026-10-15T09:00:00Z");
     assert_eq!(event["eventType"], "EXAM");
@@ -107,17 +48,16 @@ async fn a_student_creates_reads_changes_and_deletes_an_event() {
     assert_eq!(event["color"], "blue", "blue by default");
     assert_eq!(event["courseId"], course["id"]);
     assert_eq!(event["googleEventId"], Value::Null);
-    assert_eq!(get_json!(&app, &token, &location), event);
+    assert_eq!(ada.get_ok(location).await, event.body);
 
     // Moving the start alone keeps the stored end.
-    let moved = patch_json!(
-        &app,
-        &token,
-        &location,
-        json!({ "startDate": "2026-10-15T08:00:00Z", "priority": null, "location": null })
-    );
-    assert_eq!(moved.status(), 200);
-    let moved: Value = test::read_body_json(moved).await;
+    let moved = ada
+        .patch(
+            location,
+            json!({ "startDate": "2026-10-15T08:00:00Z", "priority": null, "location": null }),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
     assert_eq!(moved["startDate"], "2026-10-15T08:00:00Z");
     assert_eq!(moved["endDate"], "2026-10-15T09:00:00Z");
     assert_eq!(moved["priority"], Value::Null, "null clears");
@@ -127,110 +67,92 @@ async fn a_student_creates_reads_changes_and_deletes_an_event() {
         "untouched fields stay"
     );
 
-    let open_ended = patch_json!(
-        &app,
-        &token,
-        &location,
-        json!({ "endDate": null, "eventType": "DEADLINE", "courseId": null })
-    );
-    assert_eq!(open_ended.status(), 200);
-    let open_ended: Value = test::read_body_json(open_ended).await;
+    let open_ended = ada
+        .patch(
+            location,
+            json!({ "endDate": null, "eventType": "DEADLINE", "courseId": null }),
+        )
+        .await;
+    assert_eq!(open_ended.status, 200);
     assert_eq!(open_ended["endDate"], Value::Null, "null clears the end");
     assert_eq!(open_ended["startDate"], "2026-10-15T08:00:00Z");
     assert_eq!(open_ended["eventType"], "DEADLINE");
     assert_eq!(open_ended["courseId"], Value::Null);
 
     // Without an end, any later start is fine; both may change at once.
-    let both = patch_json!(
-        &app,
-        &token,
-        &location,
-        json!({ "startDate": "2026-11-01T10:00:00Z", "endDate": "2026-11-01T12:00:00Z" })
-    );
-    assert_eq!(both.status(), 200);
-    let both: Value = test::read_body_json(both).await;
+    let both = ada
+        .patch(
+            location,
+            json!({ "startDate": "2026-11-01T10:00:00Z", "endDate": "2026-11-01T12:00:00Z" }),
+        )
+        .await;
+    assert_eq!(both.status, 200);
     assert_eq!(both["startDate"], "2026-11-01T10:00:00Z");
     assert_eq!(both["endDate"], "2026-11-01T12:00:00Z");
 
-    let deleted = test::TestRequest::delete()
-        .uri(&location)
-        .insert_header(bearer(&token))
-        .send_request(&app)
-        .await;
-    assert_eq!(deleted.status(), 204);
-    let gone = test::TestRequest::get()
-        .uri(&location)
-        .insert_header(bearer(&token))
-        .send_request(&app)
-        .await;
-    assert_eq!(gone.status(), 404);
+    assert_eq!(ada.delete(location).await.status, 204);
+    assert_eq!(ada.get(location).await.status, 404);
 }
 
 #[actix_web::test]
 async fn an_event_never_ends_before_it_starts() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let backwards = post_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events",
-        json!({
-            "title": "Backwards",
-            "startDate": "2026-10-15T10:00:00Z",
-            "endDate": "2026-10-15T09:00:00Z",
-            "eventType": "LECTURE",
-        })
-    );
-    assert_eq!(backwards.status(), 422);
-    let problem: Value = test::read_body_json(backwards).await;
-    assert_eq!(fields_named(&problem), ["endDate"]);
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let backwards = ada
+        .post(
+            "/api/v1/calendar-events",
+            json!({
+                "title": "Backwards",
+                "startDate": "2026-10-15T10:00:00Z",
+                "endDate": "2026-10-15T09:00:00Z",
+                "eventType": "LECTURE",
+            }),
+        )
+        .await;
+    assert_eq!(backwards.status, 422);
+    assert_eq!(backwards.fields(), ["endDate"]);
 
-    let event = post_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events",
-        json!({
-            "title": "Lecture",
-            "startDate": "2026-10-15T09:00:00Z",
-            "endDate": "2026-10-15T10:00:00Z",
-            "eventType": "LECTURE",
-        })
-    );
-    let event: Value = test::read_body_json(event).await;
-    let uri = format!("/api/v1/calendar-events/{}", event["id"].as_str().unwrap());
+    let event = ada
+        .post(
+            "/api/v1/calendar-events",
+            json!({
+                "title": "Lecture",
+                "startDate": "2026-10-15T09:00:00Z",
+                "endDate": "2026-10-15T10:00:00Z",
+                "eventType": "LECTURE",
+            }),
+        )
+        .await;
+    let uri = format!("/api/v1/calendar-events/{}", event.id());
     for body in [
         json!({ "startDate": "2026-10-15T11:00:00Z" }),
         json!({ "endDate": "2026-10-15T08:00:00Z" }),
         json!({ "startDate": "2026-10-16T09:00:00Z", "endDate": "2026-10-15T09:00:00Z" }),
     ] {
-        let response = patch_json!(&app, &token, &uri, &body);
-        assert_eq!(response.status(), 422, "{body}");
-        let problem: Value = test::read_body_json(response).await;
-        assert_eq!(fields_named(&problem), ["endDate"]);
+        let problem = ada.patch(&uri, &body).await;
+        assert_eq!(problem.status, 422, "{body}");
+        assert_eq!(problem.fields(), ["endDate"]);
     }
-    assert_eq!(get_json!(&app, &token, &uri), event, "unchanged");
+    assert_eq!(ada.get_ok(&uri).await, event.body, "unchanged");
 }
 
 #[actix_web::test]
 async fn bad_input_is_named_field_by_field() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let response = post_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events",
-        json!({
-            "title": " ",
-            "startDate": "2026-10-15T09:00:00Z",
-            "eventType": "EXAM",
-            "color": "blurple",
-        })
-    );
-    assert_eq!(response.status(), 422);
-    let problem: Value = test::read_body_json(response).await;
-    assert_eq!(fields_named(&problem), ["title", "color"]);
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let problem = ada
+        .post(
+            "/api/v1/calendar-events",
+            json!({
+                "title": " ",
+                "startDate": "2026-10-15T09:00:00Z",
+                "eventType": "EXAM",
+                "color": "blurple",
+            }),
+        )
+        .await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["title", "color"]);
 
     for (body, field) in [
         (
@@ -248,11 +170,9 @@ async fn bad_input_is_named_field_by_field() {
         ),
         (json!({ "title": "x", "eventType": "EXAM" }), "body"),
     ] {
-        let response = post_json!(&app, &token, "/api/v1/calendar-events", body);
-        assert_eq!(response.status(), 422, "{field}");
-        let problem: Value = test::read_body_json(response).await;
-        let named = fields_named(&problem)[0].to_owned();
-        assert_eq!(named, field);
+        let problem = ada.post("/api/v1/calendar-events", body).await;
+        assert_eq!(problem.status, 422, "{field}");
+        assert_eq!(problem.fields()[0], field);
     }
 
     for (query, field) in [
@@ -262,29 +182,19 @@ async fn bad_input_is_named_field_by_field() {
         ("eventType=exam", "eventType"),
         ("courseId=1", "courseId"),
     ] {
-        let response = test::TestRequest::get()
-            .uri(&format!("/api/v1/calendar-events?{query}"))
-            .insert_header(bearer(&token))
-            .send_request(&app)
-            .await;
-        assert_eq!(response.status(), 422, "{query}");
-        let problem: Value = test::read_body_json(response).await;
-        assert_eq!(fields_named(&problem), [field], "{query}");
+        let problem = ada.get(&format!("/api/v1/calendar-events?{query}")).await;
+        assert_eq!(problem.status, 422, "{query}");
+        assert_eq!(problem.fields(), [field], "{query}");
     }
 }
 
 #[actix_web::test]
 async fn events_are_listed_by_start_date_and_filtered_by_range_course_and_kind() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let course = post_json!(
-        &app,
-        &token,
-        "/api/v1/courses",
-        json!({ "name": "Biology" })
-    );
-    let course: Value = test::read_body_json(course).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let course = ada
+        .post("/api/v1/courses", json!({ "name": "Biology" }))
+        .await;
     // Created out of order, so the list's order is the start date's.
     for body in [
         json!({ "title": "Exam", "startDate": "2026-10-20T09:00:00Z",
@@ -298,116 +208,105 @@ async fn events_are_listed_by_start_date_and_filtered_by_range_course_and_kind()
         json!({ "title": "Lecture 2", "startDate": "2026-10-08T09:00:00Z",
                 "eventType": "LECTURE" }),
     ] {
-        let response = post_json!(&app, &token, "/api/v1/calendar-events", body);
-        assert_eq!(response.status(), 201);
+        assert_eq!(ada.post("/api/v1/calendar-events", body).await.status, 201);
     }
-    let all = get_json!(&app, &token, "/api/v1/calendar-events");
+    let all = ada.get_ok("/api/v1/calendar-events").await;
     assert_eq!(
         titles(&all),
         ["Lecture 1", "Project week", "Lecture 2", "Exam"]
     );
 
     // From the 7th to the 15th: the project still runs on the 7th; the exam is after.
-    let week = get_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events?from=2026-10-07T00:00:00Z&to=2026-10-15T00:00:00Z"
-    );
+    let week = ada
+        .get_ok("/api/v1/calendar-events?from=2026-10-07T00:00:00Z&to=2026-10-15T00:00:00Z")
+        .await;
     assert_eq!(titles(&week), ["Project week", "Lecture 2"]);
-    let from = get_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events?from=2026-10-12T00:00:00Z"
-    );
+    let from = ada
+        .get_ok("/api/v1/calendar-events?from=2026-10-12T00:00:00Z")
+        .await;
     assert_eq!(
         titles(&from),
         ["Project week", "Exam"],
         "an end at `from` counts"
     );
-    let to = get_json!(
-        &app,
-        &token,
-        "/api/v1/calendar-events?to=2026-10-05T00:00:00Z"
-    );
+    let to = ada
+        .get_ok("/api/v1/calendar-events?to=2026-10-05T00:00:00Z")
+        .await;
     assert_eq!(titles(&to), ["Lecture 1"], "`to` excludes a start at it");
 
-    let course_id = course["id"].as_str().unwrap();
-    let by_course = get_json!(
-        &app,
-        &token,
-        &format!("/api/v1/calendar-events?courseId={course_id}")
-    );
+    let course_id = course.id();
+    let by_course = ada
+        .get_ok(&format!("/api/v1/calendar-events?courseId={course_id}"))
+        .await;
     assert_eq!(titles(&by_course), ["Lecture 1", "Exam"]);
-    let lectures = get_json!(&app, &token, "/api/v1/calendar-events?eventType=LECTURE");
+    let lectures = ada
+        .get_ok("/api/v1/calendar-events?eventType=LECTURE")
+        .await;
     assert_eq!(titles(&lectures), ["Lecture 1", "Lecture 2"]);
-    let combined = get_json!(
-        &app,
-        &token,
-        &format!("/api/v1/calendar-events?eventType=LECTURE&courseId={course_id}")
-    );
+    let combined = ada
+        .get_ok(&format!(
+            "/api/v1/calendar-events?eventType=LECTURE&courseId={course_id}"
+        ))
+        .await;
     assert_eq!(titles(&combined), ["Lecture 1"]);
 
     // Paging follows the start date too.
-    let first = get_json!(&app, &token, "/api/v1/calendar-events?limit=3");
+    let first = ada.get_ok("/api/v1/calendar-events?limit=3").await;
     assert_eq!(titles(&first), ["Lecture 1", "Project week", "Lecture 2"]);
     let cursor = first["nextCursor"].as_str().unwrap();
-    let second = get_json!(
-        &app,
-        &token,
-        &format!("/api/v1/calendar-events?limit=3&cursor={cursor}")
-    );
+    let second = ada
+        .get_ok(&format!("/api/v1/calendar-events?limit=3&cursor={cursor}"))
+        .await;
     assert_eq!(titles(&second), ["Exam"]);
     assert_eq!(second["nextCursor"], Value::Null);
 }
 
 #[actix_web::test]
 async fn another_students_event_and_course_are_not_found() {
-    let state = state();
-    let (_, ada) = signed_in(&state, "ada@example.com").await;
-    let (_, bob) = signed_in(&state, "bob@example.com").await;
-    let app = app(state).await;
-    let event = post_json!(
-        &app,
-        &ada,
-        "/api/v1/calendar-events",
-        json!({ "title": "Ada's", "startDate": "2026-10-01T09:00:00Z",
-                "eventType": "OTHER" })
-    );
-    let event: Value = test::read_body_json(event).await;
-    let uri = format!("/api/v1/calendar-events/{}", event["id"].as_str().unwrap());
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let event = ada
+        .post(
+            "/api/v1/calendar-events",
+            json!({ "title": "Ada's", "startDate": "2026-10-01T09:00:00Z",
+                    "eventType": "OTHER" }),
+        )
+        .await;
+    let uri = format!("/api/v1/calendar-events/{}", event.id());
     for request in [
-        test::TestRequest::get().uri(&uri),
-        test::TestRequest::patch()
+        TestRequest::get().uri(&uri),
+        TestRequest::patch()
             .uri(&uri)
             .set_json(json!({ "title": "Bob's now" })),
-        test::TestRequest::patch()
+        TestRequest::patch()
             .uri(&uri)
             .set_json(json!({ "startDate": "2027-01-01T00:00:00Z" })),
-        test::TestRequest::delete().uri(&uri),
+        TestRequest::delete().uri(&uri),
     ] {
-        let response = request.insert_header(bearer(&bob)).send_request(&app).await;
-        assert_eq!(response.status(), 404);
+        assert_eq!(bob.send(request).await.status, 404);
     }
-    assert_eq!(get_json!(&app, &ada, &uri), event, "unchanged");
-    let bobs = get_json!(&app, &bob, "/api/v1/calendar-events");
+    assert_eq!(ada.get_ok(&uri).await, event.body, "unchanged");
+    let bobs = bob.get_ok("/api/v1/calendar-events").await;
     assert_eq!(bobs["items"], json!([]));
 
-    let course = post_json!(&app, &ada, "/api/v1/courses", json!({ "name": "Ada's" }));
-    let course: Value = test::read_body_json(course).await;
-    let linked = post_json!(
-        &app,
-        &bob,
-        "/api/v1/calendar-events",
-        json!({ "title": "Sneaky", "startDate": "2026-10-01T09:00:00Z",
-                "eventType": "OTHER", "courseId": course["id"] })
-    );
-    assert_eq!(linked.status(), 404);
-    let missing_document = post_json!(
-        &app,
-        &bob,
-        "/api/v1/calendar-events",
-        json!({ "title": "Sneaky", "startDate": "2026-10-01T09:00:00Z",
-                "eventType": "OTHER", "documentId": uuid::Uuid::new_v4() })
-    );
-    assert_eq!(missing_document.status(), 404);
+    let course = ada
+        .post("/api/v1/courses", json!({ "name": "Ada's" }))
+        .await;
+    let linked = bob
+        .post(
+            "/api/v1/calendar-events",
+            json!({ "title": "Sneaky", "startDate": "2026-10-01T09:00:00Z",
+                    "eventType": "OTHER", "courseId": course["id"] }),
+        )
+        .await;
+    assert_eq!(linked.status, 404);
+    let missing_document = bob
+        .post(
+            "/api/v1/calendar-events",
+            json!({ "title": "Sneaky", "startDate": "2026-10-01T09:00:00Z",
+                    "eventType": "OTHER", "documentId": uuid::Uuid::new_v4() }),
+        )
+        .await;
+    assert_eq!(missing_document.status, 404);
 }

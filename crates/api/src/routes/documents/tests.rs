@@ -1,6 +1,5 @@
 //! The handlers of `/api/v1/documents`, driven through the HTTP API.
 
-use actix_web::test;
 use serde_json::{Value, json};
 use sophie_domain::values::{Color, FileSize, Name, ShortText, Title};
 use sophie_domain::{
@@ -8,7 +7,7 @@ use sophie_domain::{
 };
 
 use crate::state::AppState;
-use crate::test_support::{app, bearer, signed_in, state};
+use crate::test_support::{TestApp, state};
 
 async fn upload(
     state: &AppState,
@@ -48,13 +47,14 @@ fn titles(page: &Value) -> Vec<String> {
 
 #[actix_web::test]
 async fn a_student_lists_reads_renames_refiles_and_deletes_a_document() {
-    let state = state();
-    let (ada, token) = signed_in(&state, "ada@example.com").await;
-    let course = state
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let course = app
+        .state
         .repositories
         .courses
         .create(
-            ada,
+            ada.user_id(),
             NewCourse {
                 name: Name::parse("Biology").unwrap(),
                 code: None,
@@ -66,13 +66,13 @@ async fn a_student_lists_reads_renames_refiles_and_deletes_a_document() {
         )
         .await
         .unwrap();
-    let filed = upload(&state, ada, "Syllabus", Some(course.id)).await;
-    let loose = upload(&state, ada, "Slides", None).await;
-    state
+    let filed = upload(&app.state, ada.user_id(), "Syllabus", Some(course.id)).await;
+    let loose = upload(&app.state, ada.user_id(), "Slides", None).await;
+    app.state
         .repositories
         .documents
         .update(
-            ada,
+            ada.user_id(),
             loose.id,
             DocumentUpdate {
                 status: Some(DocumentStatus::Ready),
@@ -81,74 +81,47 @@ async fn a_student_lists_reads_renames_refiles_and_deletes_a_document() {
         )
         .await
         .unwrap();
-    let app = app(state).await;
-    let get = |uri: String| {
-        test::TestRequest::get()
-            .uri(&uri)
-            .insert_header(bearer(&token))
-            .to_request()
-    };
 
-    let all: Value = test::call_and_read_body_json(&app, get("/api/v1/documents".into())).await;
+    let all = ada.get_ok("/api/v1/documents").await;
     assert_eq!(titles(&all), ["Slides", "Syllabus"]);
     assert_eq!(all["nextCursor"], Value::Null);
-    let by_course: Value = test::call_and_read_body_json(
-        &app,
-        get(format!("/api/v1/documents?courseId={}", course.id)),
-    )
-    .await;
+    let by_course = ada
+        .get_ok(&format!("/api/v1/documents?courseId={}", course.id))
+        .await;
     assert_eq!(titles(&by_course), ["Syllabus"]);
-    let ready: Value =
-        test::call_and_read_body_json(&app, get("/api/v1/documents?status=READY".into())).await;
+    let ready = ada.get_ok("/api/v1/documents?status=READY").await;
     assert_eq!(titles(&ready), ["Slides"]);
     assert_eq!(ready["items"][0]["status"], "READY");
-    let pending: Value =
-        test::call_and_read_body_json(&app, get("/api/v1/documents?status=PENDING&limit=1".into()))
-            .await;
+    let pending = ada.get_ok("/api/v1/documents?status=PENDING&limit=1").await;
     assert_eq!(titles(&pending), ["Syllabus"]);
 
     let uri = format!("/api/v1/documents/{}", filed.id);
-    let read: Value = test::call_and_read_body_json(&app, get(uri.clone())).await;
+    let read = ada.get_ok(&uri).await;
     assert_eq!(read["fileName"], "Syllabus.pdf");
     assert_eq!(read["mimeType"], "application/pdf");
     assert_eq!(read["fileSize"], 1234);
     assert_eq!(read["courseId"], course.id.to_string());
 
-    let changed = test::TestRequest::patch()
-        .uri(&uri)
-        .insert_header(bearer(&token))
-        .set_json(json!({ "title": "Syllabus 2026", "courseId": null }))
-        .send_request(&app)
+    let changed = ada
+        .patch(&uri, json!({ "title": "Syllabus 2026", "courseId": null }))
         .await;
-    assert_eq!(changed.status(), 200);
-    let changed: Value = test::read_body_json(changed).await;
+    assert_eq!(changed.status, 200);
     assert_eq!(changed["title"], "Syllabus 2026");
     assert_eq!(changed["courseId"], Value::Null, "null unfiles");
     assert_eq!(changed["status"], "PENDING", "untouched fields stay");
 
-    let deleted = test::TestRequest::delete()
-        .uri(&uri)
-        .insert_header(bearer(&token))
-        .send_request(&app)
-        .await;
-    assert_eq!(deleted.status(), 204);
-    let gone = test::call_service(&app, get(uri)).await;
-    assert_eq!(gone.status(), 404);
+    assert_eq!(ada.delete(&uri).await.status, 204);
+    assert_eq!(ada.get(&uri).await.status, 404);
 }
 
 #[actix_web::test]
 async fn uploading_is_not_implemented_yet() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let response = test::TestRequest::post()
-        .uri("/api/v1/documents")
-        .insert_header(bearer(&token))
-        .set_json(json!({ "title": "Upload" }))
-        .send_request(&app)
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let problem = ada
+        .post("/api/v1/documents", json!({ "title": "Upload" }))
         .await;
-    assert_eq!(response.status(), 501);
-    let problem: Value = test::read_body_json(response).await;
+    assert_eq!(problem.status, 501);
     assert_eq!(problem["type"], "urn:sophie:problem:not-implemented");
     assert!(
         problem["detail"]
@@ -156,97 +129,59 @@ async fn uploading_is_not_implemented_yet() {
             .unwrap()
             .contains("uploading documents")
     );
-    let anonymous = test::TestRequest::post()
-        .uri("/api/v1/documents")
-        .send_request(&app)
-        .await;
-    assert_eq!(anonymous.status(), 401);
+    let anonymous = app.anonymous().post_empty("/api/v1/documents").await;
+    assert_eq!(anonymous.status, 401);
 }
 
 #[actix_web::test]
 async fn bad_input_is_named_field_by_field() {
-    let state = state();
-    let (ada, token) = signed_in(&state, "ada@example.com").await;
-    let document = upload(&state, ada, "Notes", None).await;
-    let app = app(state).await;
-    let response = test::TestRequest::patch()
-        .uri(&format!("/api/v1/documents/{}", document.id))
-        .insert_header(bearer(&token))
-        .set_json(json!({ "title": " " }))
-        .send_request(&app)
-        .await;
-    assert_eq!(response.status(), 422);
-    let problem: Value = test::read_body_json(response).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let document = upload(&app.state, ada.user_id(), "Notes", None).await;
+    let uri = format!("/api/v1/documents/{}", document.id);
+    let problem = ada.patch(&uri, json!({ "title": " " })).await;
+    assert_eq!(problem.status, 422);
     assert_eq!(problem["errors"][0]["field"], "title");
 
     // The worker's fields are not the student's to change.
-    let response = test::TestRequest::patch()
-        .uri(&format!("/api/v1/documents/{}", document.id))
-        .insert_header(bearer(&token))
-        .set_json(json!({ "status": "READY" }))
-        .send_request(&app)
-        .await;
-    assert_eq!(response.status(), 422);
+    let refused = ada.patch(&uri, json!({ "status": "READY" })).await;
+    assert_eq!(refused.status, 422);
 
     for (query, field) in [("status=DONE", "status"), ("courseId=42", "courseId")] {
-        let response = test::TestRequest::get()
-            .uri(&format!("/api/v1/documents?{query}"))
-            .insert_header(bearer(&token))
-            .send_request(&app)
-            .await;
-        assert_eq!(response.status(), 422, "{query}");
-        let problem: Value = test::read_body_json(response).await;
+        let problem = ada.get(&format!("/api/v1/documents?{query}")).await;
+        assert_eq!(problem.status, 422, "{query}");
         assert_eq!(problem["errors"][0]["field"], field);
     }
 }
 
 #[actix_web::test]
 async fn another_students_document_and_course_are_not_found() {
-    let state = state();
-    let (ada, ada_token) = signed_in(&state, "ada@example.com").await;
-    let (bob, bob_token) = signed_in(&state, "bob@example.com").await;
-    let adas = upload(&state, ada, "Ada's", None).await;
-    let bobs = upload(&state, bob, "Bob's", None).await;
-    let app = app(state).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let adas = upload(&app.state, ada.user_id(), "Ada's", None).await;
+    let bobs = upload(&app.state, bob.user_id(), "Bob's", None).await;
 
     let uri = format!("/api/v1/documents/{}", adas.id);
-    for request in [
-        test::TestRequest::get().uri(&uri),
-        test::TestRequest::patch()
-            .uri(&uri)
-            .set_json(json!({ "title": "Bob's now" })),
-        test::TestRequest::delete().uri(&uri),
-    ] {
-        let response = request
-            .insert_header(bearer(&bob_token))
-            .send_request(&app)
-            .await;
-        assert_eq!(response.status(), 404);
-    }
-    let unchanged: Value = test::call_and_read_body_json(
-        &app,
-        test::TestRequest::get()
-            .uri(&uri)
-            .insert_header(bearer(&ada_token))
-            .to_request(),
-    )
-    .await;
+    assert_eq!(bob.get(&uri).await.status, 404);
+    assert_eq!(
+        bob.patch(&uri, json!({ "title": "Bob's now" }))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(bob.delete(&uri).await.status, 404);
+    let unchanged = ada.get(&uri).await;
     assert_eq!(unchanged["title"], "Ada's");
 
-    let course: Value = test::call_and_read_body_json(
-        &app,
-        test::TestRequest::post()
-            .uri("/api/v1/courses")
-            .insert_header(bearer(&ada_token))
-            .set_json(json!({ "name": "Ada's course" }))
-            .to_request(),
-    )
-    .await;
-    let refiled = test::TestRequest::patch()
-        .uri(&format!("/api/v1/documents/{}", bobs.id))
-        .insert_header(bearer(&bob_token))
-        .set_json(json!({ "courseId": course["id"] }))
-        .send_request(&app)
+    let course = ada
+        .post("/api/v1/courses", json!({ "name": "Ada's course" }))
         .await;
-    assert_eq!(refiled.status(), 404);
+    let refiled = bob
+        .patch(
+            &format!("/api/v1/documents/{}", bobs.id),
+            json!({ "courseId": course["id"] }),
+        )
+        .await;
+    assert_eq!(refiled.status, 404);
 }

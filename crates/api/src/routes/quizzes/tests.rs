@@ -1,45 +1,9 @@
 //! The handlers of `/api/v1/quizzes`, driven through the HTTP API.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
+use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::test_support::{app, bearer, signed_in, state};
-
-/// Sends `request` as `token`; the status, the `Location` and the JSON body (`null` if none).
-async fn send<S, B>(
-    app: &S,
-    token: &str,
-    request: test::TestRequest,
-) -> (u16, Option<String>, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let response = request.insert_header(bearer(token)).send_request(app).await;
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("Location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = test::read_body(response).await;
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap()
-    };
-    (status, location, json)
-}
-
-fn error_fields(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect()
-}
+use crate::test_support::{Reply, TestApp, TestClient, state};
 
 /// A quiz with one question of each type, worth 2, 1 (by default), 3 and 4 points.
 fn every_type() -> Value {
@@ -59,33 +23,19 @@ fn every_type() -> Value {
     })
 }
 
-async fn create_quiz<S, B>(app: &S, token: &str, body: Value) -> (String, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let (status, location, quiz) = send(
-        app,
-        token,
-        test::TestRequest::post()
-            .uri("/api/v1/quizzes")
-            .set_json(body),
-    )
-    .await;
-    assert_eq!(status, 201, "{quiz}");
-    (location.unwrap(), quiz)
+/// Creates a quiz, which must answer 201; its location and the answer.
+async fn create_quiz(client: &TestClient, body: Value) -> (String, Reply) {
+    let quiz = client.post("/api/v1/quizzes", body).await;
+    assert_eq!(quiz.status, 201, "{quiz}");
+    (quiz.location.clone().unwrap(), quiz)
 }
 
 #[actix_web::test]
 async fn a_quiz_of_every_question_type_totals_its_points() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let (location, quiz) = create_quiz(&app, &token, every_type()).await;
-    assert_eq!(
-        location,
-        format!("/api/v1/quizzes/{}", quiz["id"].as_str().unwrap())
-    );
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let (location, quiz) = create_quiz(&ada, every_type()).await;
+    assert_eq!(location, format!("/api/v1/quizzes/{}", quiz.id()));
     assert_eq!(quiz["totalPoints"], 10);
     assert_eq!(quiz["timeLimit"], 30);
     let questions = quiz["questions"].as_array().unwrap();
@@ -116,55 +66,38 @@ async fn a_quiz_of_every_question_type_totals_its_points() {
     assert_eq!(questions[2]["difficulty"], "HARD");
     assert_eq!(questions[3]["options"], Value::Null);
 
-    let (status, _, read) = send(&app, &token, test::TestRequest::get().uri(&location)).await;
-    assert_eq!(status, 200);
-    assert_eq!(read, quiz);
+    let read = ada.get(&location).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body, quiz.body);
 
-    let (_, _, page) = send(
-        &app,
-        &token,
-        test::TestRequest::get().uri("/api/v1/quizzes?difficulty=MEDIUM"),
-    )
-    .await;
+    let page = ada.get("/api/v1/quizzes?difficulty=MEDIUM").await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["totalPoints"], 10);
     assert!(items[0].get("questions").is_none());
 
-    let (status, _, changed) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&location)
-            .set_json(json!({ "timeLimit": null, "title": "Biology", "description": "x" })),
-    )
-    .await;
-    assert_eq!(status, 200, "{changed}");
+    let changed = ada
+        .patch(
+            &location,
+            json!({ "timeLimit": null, "title": "Biology", "description": "x" }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{changed}");
     assert_eq!(changed["timeLimit"], Value::Null, "null removes the limit");
     assert_eq!(changed["title"], "Biology");
     assert_eq!(changed["totalPoints"], 10);
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&location)
-            .set_json(json!({ "timeLimit": 0 })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(error_fields(&problem), ["timeLimit"]);
+    let problem = ada.patch(&location, json!({ "timeLimit": 0 })).await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["timeLimit"]);
 
-    let (status, _, _) = send(&app, &token, test::TestRequest::delete().uri(&location)).await;
-    assert_eq!(status, 204);
-    let (status, _, _) = send(&app, &token, test::TestRequest::get().uri(&location)).await;
-    assert_eq!(status, 404);
+    assert_eq!(ada.delete(&location).await.status, 204);
+    assert_eq!(ada.get(&location).await.status, 404);
 }
 
 #[actix_web::test]
 async fn inconsistent_questions_are_named_by_their_position() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
     let cases = [
         (
             json!({ "type": "MULTIPLE_CHOICE", "question": "2 + 2?",
@@ -191,54 +124,42 @@ async fn inconsistent_questions_are_named_by_their_position() {
         ),
     ];
     for (question, field) in cases {
-        let (status, _, problem) = send(
-            &app,
-            &token,
-            test::TestRequest::post()
-                .uri("/api/v1/quizzes")
-                .set_json(json!({
-                    "title": "Bad", "difficulty": "EASY", "questions": [question]
-                })),
-        )
-        .await;
-        assert_eq!(status, 422, "{problem}");
-        assert_eq!(error_fields(&problem), [field], "{problem}");
+        let problem = ada
+            .post(
+                "/api/v1/quizzes",
+                json!({ "title": "Bad", "difficulty": "EASY", "questions": [question] }),
+            )
+            .await;
+        assert_eq!(problem.status, 422, "{problem}");
+        assert_eq!(problem.fields(), [field], "{problem}");
     }
 
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri("/api/v1/quizzes")
-            .set_json(json!({
+    let problem = ada
+        .post(
+            "/api/v1/quizzes",
+            json!({
                 "title": "Two bad", "difficulty": "EASY", "questions": [
                     { "type": "SHORT_ANSWER", "question": "Fine", "correctAnswer": "yes" },
                     { "type": "MULTIPLE_CHOICE", "question": " ",
                       "options": ["a", "A"], "correctAnswer": "a" }
                 ]
-            })),
-    )
-    .await;
-    assert_eq!(status, 422);
+            }),
+        )
+        .await;
+    assert_eq!(problem.status, 422);
     assert_eq!(
-        error_fields(&problem),
+        problem.fields(),
         ["questions[1].question", "questions[1].options[1]"]
     );
-    let (_, _, page) = send(
-        &app,
-        &token,
-        test::TestRequest::get().uri("/api/v1/quizzes"),
-    )
-    .await;
+    let page = ada.get("/api/v1/quizzes").await;
     assert_eq!(page["items"], json!([]), "nothing was created");
 }
 
 #[actix_web::test]
 async fn an_attempt_is_graded_on_the_server_with_partial_credit() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let (location, quiz) = create_quiz(&app, &token, every_type()).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let (location, quiz) = create_quiz(&ada, every_type()).await;
     let ids: Vec<&str> = quiz["questions"]
         .as_array()
         .unwrap()
@@ -246,12 +167,10 @@ async fn an_attempt_is_graded_on_the_server_with_partial_credit() {
         .map(|q| q["id"].as_str().unwrap())
         .collect();
 
-    let (status, response_uri, graded) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({
+    let graded = ada
+        .post(
+            &format!("{location}/responses"),
+            json!({
                 "answers": [
                     { "questionId": ids[0], "answer": "PARIS" },
                     { "questionId": ids[1], "answer": "true" },
@@ -259,14 +178,14 @@ async fn an_attempt_is_graded_on_the_server_with_partial_credit() {
                 ],
                 "timeSpentSeconds": 95,
                 "startedAt": "2024-01-01T10:00:00Z"
-            })),
-    )
-    .await;
-    assert_eq!(status, 201, "{graded}");
-    let response_uri = response_uri.unwrap();
+            }),
+        )
+        .await;
+    assert_eq!(graded.status, 201, "{graded}");
+    let response_uri = graded.location.as_deref().unwrap();
     assert_eq!(
         response_uri,
-        format!("{location}/responses/{}", graded["id"].as_str().unwrap())
+        format!("{location}/responses/{}", graded.id())
     );
     assert_eq!(graded["quizId"], quiz["id"]);
     assert_eq!(graded["score"], 5);
@@ -293,33 +212,26 @@ async fn an_attempt_is_graded_on_the_server_with_partial_credit() {
     );
     assert_eq!(graded["answers"][3]["answer"], Value::Null);
 
-    let (status, _, read) = send(&app, &token, test::TestRequest::get().uri(&response_uri)).await;
-    assert_eq!(status, 200);
-    assert_eq!(read, graded);
+    let read = ada.get(response_uri).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body, graded.body);
 
-    let (_, _, second) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({ "answers": [
+    let second = ada
+        .post(
+            &format!("{location}/responses"),
+            json!({ "answers": [
                 { "questionId": ids[0], "answer": "Paris" },
                 { "questionId": ids[1], "answer": "FALSE" },
                 { "questionId": ids[2], "answer": "the mitochondria" },
                 { "questionId": ids[3], "answer": "Nucleus" }
-            ] })),
-    )
-    .await;
+            ] }),
+        )
+        .await;
     assert_eq!(second["score"], 10);
     assert_eq!(second["percentage"], 100.0);
 
-    let (status, _, page) = send(
-        &app,
-        &token,
-        test::TestRequest::get().uri(&format!("{location}/responses")),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let page = ada.get(&format!("{location}/responses")).await;
+    assert_eq!(page.status, 200);
     let scores: Vec<i64> = page["items"]
         .as_array()
         .unwrap()
@@ -332,129 +244,107 @@ async fn an_attempt_is_graded_on_the_server_with_partial_credit() {
 
 #[actix_web::test]
 async fn an_answer_must_be_to_a_question_of_the_quiz_and_times_must_be_sane() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
-    let (location, _) = create_quiz(&app, &token, every_type()).await;
-    let (other_location, other) = create_quiz(&app, &token, every_type()).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let (location, _) = create_quiz(&ada, every_type()).await;
+    let (other_location, other) = create_quiz(&ada, every_type()).await;
     let foreign = other["questions"][0]["id"].as_str().unwrap();
 
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({ "answers": [{ "questionId": foreign, "answer": "Paris" }] })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(error_fields(&problem), ["answers[0].questionId"]);
+    let problem = ada
+        .post(
+            &format!("{location}/responses"),
+            json!({ "answers": [{ "questionId": foreign, "answer": "Paris" }] }),
+        )
+        .await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["answers[0].questionId"]);
 
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({ "answers": [], "timeSpentSeconds": -1,
-                "startedAt": "2999-01-01T00:00:00Z" })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(error_fields(&problem), ["timeSpentSeconds", "startedAt"]);
+    let problem = ada
+        .post(
+            &format!("{location}/responses"),
+            json!({ "answers": [], "timeSpentSeconds": -1,
+                "startedAt": "2999-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["timeSpentSeconds", "startedAt"]);
 
-    let (status, _, page) = send(
-        &app,
-        &token,
-        test::TestRequest::get().uri(&format!("{location}/responses")),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let page = ada.get(&format!("{location}/responses")).await;
+    assert_eq!(page.status, 200);
     assert_eq!(page["items"], json!([]), "nothing was recorded");
 
     // An attempt read under another quiz's path is not found.
-    let (_, response_uri, _) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({ "answers": [] })),
-    )
-    .await;
-    let response_id = response_uri.unwrap().rsplit('/').next().unwrap().to_owned();
-    let (status, _, _) = send(
-        &app,
-        &token,
-        test::TestRequest::get().uri(&format!("{other_location}/responses/{response_id}")),
-    )
-    .await;
-    assert_eq!(status, 404);
+    let attempt = ada
+        .post(&format!("{location}/responses"), json!({ "answers": [] }))
+        .await;
+    let response_id = attempt
+        .location
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let elsewhere = ada
+        .get(&format!("{other_location}/responses/{response_id}"))
+        .await;
+    assert_eq!(elsewhere.status, 404);
 }
 
 #[actix_web::test]
 async fn another_student_cannot_see_change_or_answer_the_quiz() {
-    let state = state();
-    let (_, ada) = signed_in(&state, "ada@example.com").await;
-    let (_, bob) = signed_in(&state, "bob@example.com").await;
-    let app = app(state).await;
-    let (location, quiz) = create_quiz(&app, &ada, every_type()).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let (location, quiz) = create_quiz(&ada, every_type()).await;
     let question = quiz["questions"][0]["id"].as_str().unwrap();
-    let (_, response_uri, _) = send(
-        &app,
-        &ada,
-        test::TestRequest::post()
-            .uri(&format!("{location}/responses"))
-            .set_json(json!({ "answers": [{ "questionId": question, "answer": "Paris" }] })),
-    )
-    .await;
-    let response_uri = response_uri.unwrap();
+    let attempt = ada
+        .post(
+            &format!("{location}/responses"),
+            json!({ "answers": [{ "questionId": question, "answer": "Paris" }] }),
+        )
+        .await;
+    let response_uri = attempt.location.as_deref().unwrap();
     let question_uri = format!("{location}/questions/{question}");
 
     for request in [
-        test::TestRequest::get().uri(&location),
-        test::TestRequest::patch()
+        TestRequest::get().uri(&location),
+        TestRequest::patch()
             .uri(&location)
             .set_json(json!({ "title": "Mine" })),
-        test::TestRequest::delete().uri(&location),
-        test::TestRequest::post()
+        TestRequest::delete().uri(&location),
+        TestRequest::post()
             .uri(&format!("{location}/questions"))
             .set_json(json!({ "type": "SHORT_ANSWER", "question": "q",
                 "correctAnswer": "a" })),
-        test::TestRequest::patch()
+        TestRequest::patch()
             .uri(&question_uri)
             .set_json(json!({ "points": 9 })),
-        test::TestRequest::patch()
+        TestRequest::patch()
             .uri(&question_uri)
             .set_json(json!({ "correctAnswer": "Lyon" })),
-        test::TestRequest::delete().uri(&question_uri),
-        test::TestRequest::post()
+        TestRequest::delete().uri(&question_uri),
+        TestRequest::post()
             .uri(&format!("{location}/responses"))
             .set_json(json!({ "answers": [{ "questionId": question, "answer": "Paris" }] })),
-        test::TestRequest::get().uri(&format!("{location}/responses")),
-        test::TestRequest::get().uri(&response_uri),
+        TestRequest::get().uri(&format!("{location}/responses")),
+        TestRequest::get().uri(response_uri),
     ] {
-        let (status, _, problem) = send(&app, &bob, request).await;
-        assert_eq!(status, 404, "{problem}");
+        let problem = bob.send(request).await;
+        assert_eq!(problem.status, 404, "{problem}");
     }
 
-    let (_, _, read) = send(&app, &ada, test::TestRequest::get().uri(&location)).await;
-    assert_eq!(read, quiz, "unchanged");
-    let (_, _, page) = send(
-        &app,
-        &ada,
-        test::TestRequest::get().uri(&format!("{location}/responses")),
-    )
-    .await;
+    let read = ada.get(&location).await;
+    assert_eq!(read.body, quiz.body, "unchanged");
+    let page = ada.get(&format!("{location}/responses")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
 
 #[actix_web::test]
 async fn total_points_follow_questions_added_changed_and_removed() {
-    let state = state();
-    let (_, token) = signed_in(&state, "ada@example.com").await;
-    let app = app(state).await;
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
     let (location, quiz) = create_quiz(
-        &app,
-        &token,
+        &ada,
         json!({ "title": "Growing", "difficulty": "EASY", "questions": [
             { "type": "MULTIPLE_CHOICE", "question": "2 + 2?", "options": ["3", "4"],
               "correctAnswer": "4", "points": 2 }
@@ -467,92 +357,66 @@ async fn total_points_follow_questions_added_changed_and_removed() {
         quiz["questions"][0]["id"].as_str().unwrap()
     );
 
-    let (status, added_uri, added) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/questions"))
-            .set_json(
-                json!({ "type": "SHORT_ANSWER", "question": "Capital of Italy?",
+    let added = ada
+        .post(
+            &format!("{location}/questions"),
+            json!({ "type": "SHORT_ANSWER", "question": "Capital of Italy?",
                 "correctAnswer": "Rome", "points": 5 }),
-            ),
-    )
-    .await;
-    assert_eq!(status, 201, "{added}");
-    let added_uri = added_uri.unwrap();
-    assert_eq!(
-        added_uri,
-        format!("{location}/questions/{}", added["id"].as_str().unwrap())
-    );
+        )
+        .await;
+    assert_eq!(added.status, 201, "{added}");
+    let added_uri = added.location.as_deref().unwrap();
+    assert_eq!(added_uri, format!("{location}/questions/{}", added.id()));
     assert_eq!(added["difficulty"], "EASY", "the quiz's difficulty");
-    let (_, _, read) = send(&app, &token, test::TestRequest::get().uri(&location)).await;
+    let read = ada.get(&location).await;
     assert_eq!(read["totalPoints"], 7);
 
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::post()
-            .uri(&format!("{location}/questions"))
-            .set_json(json!({ "type": "TRUE_FALSE", "question": "?", "correctAnswer": "yes" })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(error_fields(&problem), ["correctAnswer"]);
+    let problem = ada
+        .post(
+            &format!("{location}/questions"),
+            json!({ "type": "TRUE_FALSE", "question": "?", "correctAnswer": "yes" }),
+        )
+        .await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["correctAnswer"]);
 
     // The correct answer alone is checked against the options the question has.
-    let (status, _, problem) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&first_uri)
-            .set_json(json!({ "correctAnswer": "5" })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(error_fields(&problem), ["correctAnswer"]);
-    let (status, _, changed) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&first_uri)
-            .set_json(json!({ "correctAnswer": "3", "points": 4, "hint": "odd" })),
-    )
-    .await;
-    assert_eq!(status, 200, "{changed}");
+    let problem = ada.patch(&first_uri, json!({ "correctAnswer": "5" })).await;
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.fields(), ["correctAnswer"]);
+    let changed = ada
+        .patch(
+            &first_uri,
+            json!({ "correctAnswer": "3", "points": 4, "hint": "odd" }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{changed}");
     assert_eq!(changed["correctAnswer"], "3");
     assert_eq!(changed["options"], json!(["3", "4"]), "the options stay");
     assert_eq!(changed["hint"], "odd");
     // A new type drops options that no longer fit it.
-    let (status, _, changed) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&first_uri)
-            .set_json(json!({ "type": "TRUE_FALSE", "correctAnswer": "TRUE" })),
-    )
-    .await;
-    assert_eq!(status, 200, "{changed}");
+    let changed = ada
+        .patch(
+            &first_uri,
+            json!({ "type": "TRUE_FALSE", "correctAnswer": "TRUE" }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{changed}");
     assert_eq!(changed["type"], "TRUE_FALSE");
     assert_eq!(changed["options"], Value::Null);
     assert_eq!(changed["correctAnswer"], "true");
     assert_eq!(changed["points"], 4);
-    let (_, _, read) = send(&app, &token, test::TestRequest::get().uri(&location)).await;
+    let read = ada.get(&location).await;
     assert_eq!(read["totalPoints"], 9);
 
-    let (status, _, _) = send(&app, &token, test::TestRequest::delete().uri(&added_uri)).await;
-    assert_eq!(status, 204);
-    let (_, _, read) = send(&app, &token, test::TestRequest::get().uri(&location)).await;
+    assert_eq!(ada.delete(added_uri).await.status, 204);
+    let read = ada.get(&location).await;
     assert_eq!(read["totalPoints"], 4);
     assert_eq!(read["questions"].as_array().unwrap().len(), 1);
-    let (status, _, _) = send(
-        &app,
-        &token,
-        test::TestRequest::patch()
-            .uri(&added_uri)
-            .set_json(json!({ "correctAnswer": "Roma" })),
-    )
-    .await;
-    assert_eq!(status, 404, "a removed question is gone");
+    let gone = ada
+        .patch(added_uri, json!({ "correctAnswer": "Roma" }))
+        .await;
+    assert_eq!(gone.status, 404, "a removed question is gone");
 }
 
 #[actix_web::test]
