@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{CalendarEvent, CalendarEventId, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -101,12 +100,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CalendarEventId>,
 ) -> ApiResult<HttpResponse> {
     let event = state
         .repositories
         .calendar
-        .get(user.user_id, CalendarEventId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(event))
 }
@@ -124,10 +123,10 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CalendarEventId>,
     body: ApiJson<UpdateCalendarEvent>,
 ) -> ApiResult<HttpResponse> {
-    let id = CalendarEventId::from_uuid(id.into_inner());
+    let id = id.into_inner();
     let body = body.into_inner();
     // Start and end are validated as a whole, so a change to one is merged with the other as
     // stored. (A concurrent change to the schedule between this read and the write is lost to
@@ -153,12 +152,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CalendarEventId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .calendar
-        .delete(user.user_id, CalendarEventId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

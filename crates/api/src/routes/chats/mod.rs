@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{ChatMessage, ChatSession, ChatSessionId, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -107,12 +106,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ChatSessionId>,
 ) -> ApiResult<HttpResponse> {
     let session = state
         .repositories
         .chats
-        .get_session(user.user_id, ChatSessionId::from_uuid(id.into_inner()))
+        .get_session(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(session))
 }
@@ -126,18 +125,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ChatSessionId>,
     body: ApiJson<UpdateChatSession>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let session = state
         .repositories
         .chats
-        .update_session(
-            user.user_id,
-            ChatSessionId::from_uuid(id.into_inner()),
-            update,
-        )
+        .update_session(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(session))
 }
@@ -149,12 +144,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ChatSessionId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .chats
-        .delete_session(user.user_id, ChatSessionId::from_uuid(id.into_inner()))
+        .delete_session(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -173,11 +168,11 @@ async fn delete(
 async fn post_message(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ChatSessionId>,
     body: ApiJson<CreateChatMessage>,
 ) -> ApiResult<HttpResponse> {
     let new = body.into_inner().into_domain()?;
-    let session = ChatSessionId::from_uuid(id.into_inner());
+    let session = id.into_inner();
     let message = state
         .repositories
         .chats
@@ -198,18 +193,14 @@ async fn post_message(
 async fn list_messages(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ChatSessionId>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = page.to_request()?;
     let messages = state
         .repositories
         .chats
-        .list_messages(
-            user.user_id,
-            ChatSessionId::from_uuid(id.into_inner()),
-            page,
-        )
+        .list_messages(user.user_id, id.into_inner(), page)
         .await?;
     Ok(HttpResponse::Ok().json(messages))
 }

@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{Course, CourseId, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -78,12 +77,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CourseId>,
 ) -> ApiResult<HttpResponse> {
     let course = state
         .repositories
         .courses
-        .get(user.user_id, CourseId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -95,14 +94,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CourseId>,
     body: ApiJson<UpdateCourse>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let course = state
         .repositories
         .courses
-        .update(user.user_id, CourseId::from_uuid(id.into_inner()), update)
+        .update(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(course))
 }
@@ -114,12 +113,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<CourseId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .courses
-        .delete(user.user_id, CourseId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

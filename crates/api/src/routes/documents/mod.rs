@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{Document, DocumentId, DomainError, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
@@ -85,12 +84,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DocumentId>,
 ) -> ApiResult<HttpResponse> {
     let document = state
         .repositories
         .documents
-        .get(user.user_id, DocumentId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(document))
 }
@@ -106,14 +105,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DocumentId>,
     body: ApiJson<UpdateDocument>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let document = state
         .repositories
         .documents
-        .update(user.user_id, DocumentId::from_uuid(id.into_inner()), update)
+        .update(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(document))
 }
@@ -125,7 +124,7 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DocumentId>,
 ) -> ApiResult<HttpResponse> {
     // The repository hands back the deleted record so that its bytes can be removed from the
     // blob store (`storageKey`). The blob store is not wired into the API yet: the bytes are
@@ -133,7 +132,7 @@ async fn delete(
     let _deleted = state
         .repositories
         .documents
-        .delete(user.user_id, DocumentId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,6 @@ use sophie_domain::{
     Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards, Page,
 };
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -111,12 +110,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<FlashcardSetId>,
 ) -> ApiResult<HttpResponse> {
     let set = state
         .repositories
         .flashcards
-        .get_set(user.user_id, FlashcardSetId::from_uuid(id.into_inner()))
+        .get_set(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(set))
 }
@@ -130,18 +129,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<FlashcardSetId>,
     body: ApiJson<UpdateFlashcardSet>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let set = state
         .repositories
         .flashcards
-        .update_set(
-            user.user_id,
-            FlashcardSetId::from_uuid(id.into_inner()),
-            update,
-        )
+        .update_set(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(set))
 }
@@ -153,12 +148,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<FlashcardSetId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .flashcards
-        .delete_set(user.user_id, FlashcardSetId::from_uuid(id.into_inner()))
+        .delete_set(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -172,10 +167,10 @@ async fn delete(
 async fn add_card(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<FlashcardSetId>,
     body: ApiJson<CreateFlashcard>,
 ) -> ApiResult<HttpResponse> {
-    let set_id = FlashcardSetId::from_uuid(id.into_inner());
+    let set_id = id.into_inner();
     let body = body.into_inner();
     let difficulty = match body.difficulty {
         Some(difficulty) => difficulty,
@@ -210,7 +205,7 @@ async fn add_card(
 async fn update_card(
     state: web::Data<AppState>,
     user: CurrentUser,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(FlashcardSetId, FlashcardId)>,
     body: ApiJson<UpdateFlashcard>,
 ) -> ApiResult<HttpResponse> {
     let (set_id, card_id) = ids.into_inner();
@@ -218,12 +213,7 @@ async fn update_card(
     let card = state
         .repositories
         .flashcards
-        .update_card(
-            user.user_id,
-            FlashcardSetId::from_uuid(set_id),
-            FlashcardId::from_uuid(card_id),
-            update,
-        )
+        .update_card(user.user_id, set_id, card_id, update)
         .await?;
     Ok(HttpResponse::Ok().json(card))
 }
@@ -236,17 +226,13 @@ async fn update_card(
 async fn delete_card(
     state: web::Data<AppState>,
     user: CurrentUser,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(FlashcardSetId, FlashcardId)>,
 ) -> ApiResult<HttpResponse> {
     let (set_id, card_id) = ids.into_inner();
     state
         .repositories
         .flashcards
-        .delete_card(
-            user.user_id,
-            FlashcardSetId::from_uuid(set_id),
-            FlashcardId::from_uuid(card_id),
-        )
+        .delete_card(user.user_id, set_id, card_id)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{DomainError, ImportJob, ImportJobId, JobStatus, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
@@ -85,12 +84,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ImportJobId>,
 ) -> ApiResult<HttpResponse> {
     let job = state
         .repositories
         .import_jobs
-        .get(user.user_id, ImportJobId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(job))
 }
@@ -104,12 +103,12 @@ async fn get(
 async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ImportJobId>,
 ) -> ApiResult<HttpResponse> {
     let job = state
         .repositories
         .import_jobs
-        .cancel(user.user_id, ImportJobId::from_uuid(id.into_inner()))
+        .cancel(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(job))
 }
@@ -121,12 +120,12 @@ async fn cancel(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<ImportJobId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .import_jobs
-        .delete(user.user_id, ImportJobId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

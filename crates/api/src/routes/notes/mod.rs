@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{Note, NoteId, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -88,12 +87,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<NoteId>,
 ) -> ApiResult<HttpResponse> {
     let note = state
         .repositories
         .notes
-        .get(user.user_id, NoteId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(note))
 }
@@ -108,14 +107,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<NoteId>,
     body: ApiJson<UpdateNote>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let note = state
         .repositories
         .notes
-        .update(user.user_id, NoteId::from_uuid(id.into_inner()), update)
+        .update(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(note))
 }
@@ -127,12 +126,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<NoteId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .notes
-        .delete(user.user_id, NoteId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{Notification, NotificationId, NotificationType, Page};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
@@ -79,12 +78,12 @@ async fn unread_count(state: web::Data<AppState>, user: CurrentUser) -> ApiResul
 async fn mark_read(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<NotificationId>,
 ) -> ApiResult<HttpResponse> {
     let notification = state
         .repositories
         .notifications
-        .mark_read(user.user_id, NotificationId::from_uuid(id.into_inner()))
+        .mark_read(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(notification))
 }
@@ -109,12 +108,12 @@ async fn mark_all_read(state: web::Data<AppState>, user: CurrentUser) -> ApiResu
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<NotificationId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .notifications
-        .delete(user.user_id, NotificationId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,7 +8,6 @@ use sophie_domain::{
     QuizResponseId, QuizWithQuestions, SubmittedAnswer,
 };
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::all_valid;
@@ -136,12 +135,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
 ) -> ApiResult<HttpResponse> {
     let quiz = state
         .repositories
         .quizzes
-        .get(user.user_id, QuizId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(quiz))
 }
@@ -154,14 +153,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
     body: ApiJson<UpdateQuiz>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let quiz = state
         .repositories
         .quizzes
-        .update(user.user_id, QuizId::from_uuid(id.into_inner()), update)
+        .update(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(quiz))
 }
@@ -173,12 +172,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .quizzes
-        .delete(user.user_id, QuizId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -192,10 +191,10 @@ async fn delete(
 async fn add_question(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
     body: ApiJson<CreateQuestion>,
 ) -> ApiResult<HttpResponse> {
-    let quiz_id = QuizId::from_uuid(id.into_inner());
+    let quiz_id = id.into_inner();
     let body = body.into_inner();
     let difficulty = match body.difficulty {
         Some(difficulty) => difficulty,
@@ -230,14 +229,10 @@ async fn add_question(
 async fn update_question(
     state: web::Data<AppState>,
     user: CurrentUser,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(QuizId, QuestionId)>,
     body: ApiJson<UpdateQuestion>,
 ) -> ApiResult<HttpResponse> {
     let (quiz_id, question_id) = ids.into_inner();
-    let (quiz_id, question_id) = (
-        QuizId::from_uuid(quiz_id),
-        QuestionId::from_uuid(question_id),
-    );
     let body = body.into_inner();
     let update = if body.changes_content() {
         let quiz = state
@@ -270,17 +265,13 @@ async fn update_question(
 async fn delete_question(
     state: web::Data<AppState>,
     user: CurrentUser,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(QuizId, QuestionId)>,
 ) -> ApiResult<HttpResponse> {
     let (quiz_id, question_id) = ids.into_inner();
     state
         .repositories
         .quizzes
-        .delete_question(
-            user.user_id,
-            QuizId::from_uuid(quiz_id),
-            QuestionId::from_uuid(question_id),
-        )
+        .delete_question(user.user_id, quiz_id, question_id)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -295,10 +286,10 @@ async fn delete_question(
 async fn submit_response(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
     body: ApiJson<SubmitResponse>,
 ) -> ApiResult<HttpResponse> {
-    let quiz_id = QuizId::from_uuid(id.into_inner());
+    let quiz_id = id.into_inner();
     let body = body.into_inner();
     let now = state.clock.now();
     let mut fields = Fields::new();
@@ -347,14 +338,14 @@ async fn submit_response(
 async fn list_responses(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<QuizId>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = page.to_request()?;
     let responses = state
         .repositories
         .quizzes
-        .list_responses(user.user_id, QuizId::from_uuid(id.into_inner()), page)
+        .list_responses(user.user_id, id.into_inner(), page)
         .await?;
     Ok(HttpResponse::Ok().json(responses.map(GradedQuizResponse::of)))
 }
@@ -367,15 +358,15 @@ async fn list_responses(
 async fn get_response(
     state: web::Data<AppState>,
     user: CurrentUser,
-    ids: web::Path<(Uuid, Uuid)>,
+    ids: web::Path<(QuizId, QuizResponseId)>,
 ) -> ApiResult<HttpResponse> {
     let (quiz_id, response_id) = ids.into_inner();
     let response = state
         .repositories
         .quizzes
-        .get_response(user.user_id, QuizResponseId::from_uuid(response_id))
+        .get_response(user.user_id, response_id)
         .await?;
-    if response.quiz_id != QuizId::from_uuid(quiz_id) {
+    if response.quiz_id != quiz_id {
         return Err(DomainError::not_found("quiz response").into());
     }
     Ok(HttpResponse::Ok().json(GradedQuizResponse::of(response)))

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use sophie_domain::{Page, StudyGuide, StudyGuideId};
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use super::created;
 use crate::auth::CurrentUser;
@@ -97,12 +96,12 @@ async fn list(
 async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StudyGuideId>,
 ) -> ApiResult<HttpResponse> {
     let guide = state
         .repositories
         .study_guides
-        .get(user.user_id, StudyGuideId::from_uuid(id.into_inner()))
+        .get(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(guide))
 }
@@ -120,18 +119,14 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StudyGuideId>,
     body: ApiJson<UpdateStudyGuide>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().into_domain()?;
     let guide = state
         .repositories
         .study_guides
-        .update(
-            user.user_id,
-            StudyGuideId::from_uuid(id.into_inner()),
-            update,
-        )
+        .update(user.user_id, id.into_inner(), update)
         .await?;
     Ok(HttpResponse::Ok().json(guide))
 }
@@ -143,12 +138,12 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<Uuid>,
+    id: web::Path<StudyGuideId>,
 ) -> ApiResult<HttpResponse> {
     state
         .repositories
         .study_guides
-        .delete(user.user_id, StudyGuideId::from_uuid(id.into_inner()))
+        .delete(user.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
