@@ -1,10 +1,10 @@
 //! `/api/v1/calendar-events`: lectures, exams and deadlines in the student's calendar.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{CalendarEvent, CalendarEventId, Page};
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -58,16 +58,16 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateCalendarEvent>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<CalendarEvent>> {
     let new = body.into_inner().into_domain()?;
     let event = state
         .repositories
         .calendar
         .create(user.user_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/calendar-events/{}", event.id),
-        &event,
+        event,
     ))
 }
 
@@ -81,7 +81,7 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<CalendarQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<CalendarEvent>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
     let events = state
@@ -89,7 +89,7 @@ async fn list(
         .calendar
         .list(user.user_id, filter, page)
         .await?;
-    Ok(HttpResponse::Ok().json(events))
+    Ok(web::Json(events))
 }
 
 /// Reads a calendar event.
@@ -101,13 +101,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<CalendarEventId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<CalendarEvent>> {
     let event = state
         .repositories
         .calendar
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(event))
+    Ok(web::Json(event))
 }
 
 /// Changes a calendar event. A new start or end is checked against the other one, as stored
@@ -125,7 +125,7 @@ async fn update(
     user: CurrentUser,
     id: web::Path<CalendarEventId>,
     body: ApiJson<UpdateCalendarEvent>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<CalendarEvent>> {
     let id = id.into_inner();
     let body = body.into_inner();
     // Start and end are validated as a whole, so a change to one is merged with the other as
@@ -142,7 +142,7 @@ async fn update(
         .calendar
         .update(user.user_id, id, update)
         .await?;
-    Ok(HttpResponse::Ok().json(event))
+    Ok(web::Json(event))
 }
 
 /// Deletes a calendar event.
@@ -153,11 +153,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<CalendarEventId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .calendar
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,10 +1,10 @@
 //! `/api/v1/chat-sessions`: the student's conversations with the assistant, and their messages.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{ChatMessage, ChatSession, ChatSessionId, Page};
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -65,16 +65,16 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateChatSession>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<ChatSession>> {
     let new = body.into_inner().into_domain()?;
     let session = state
         .repositories
         .chats
         .create_session(user.user_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/chat-sessions/{}", session.id),
-        &session,
+        session,
     ))
 }
 
@@ -88,14 +88,14 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<ChatSessionQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<ChatSession>>> {
     let page = page.to_request()?;
     let sessions = state
         .repositories
         .chats
         .list_sessions(user.user_id, filter.to_filter(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(sessions))
+    Ok(web::Json(sessions))
 }
 
 /// Reads a chat.
@@ -107,13 +107,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<ChatSession>> {
     let session = state
         .repositories
         .chats
         .get_session(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(session))
+    Ok(web::Json(session))
 }
 
 /// Renames a chat or files it under another course (`courseId: null` unfiles it).
@@ -127,14 +127,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
     body: ApiJson<UpdateChatSession>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<ChatSession>> {
     let update = body.into_inner().into_domain()?;
     let session = state
         .repositories
         .chats
         .update_session(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(session))
+    Ok(web::Json(session))
 }
 
 /// Deletes a chat and its messages.
@@ -145,13 +145,13 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .chats
         .delete_session(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Posts the student's message to a chat.
@@ -170,7 +170,7 @@ async fn post_message(
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
     body: ApiJson<CreateChatMessage>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<ChatMessage>> {
     let new = body.into_inner().into_domain()?;
     let session = id.into_inner();
     let message = state
@@ -178,9 +178,9 @@ async fn post_message(
         .chats
         .add_message(user.user_id, session, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/chat-sessions/{session}/messages"),
-        &message,
+        message,
     ))
 }
 
@@ -195,12 +195,12 @@ async fn list_messages(
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<ChatMessage>>> {
     let page = page.to_request()?;
     let messages = state
         .repositories
         .chats
         .list_messages(user.user_id, id.into_inner(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(messages))
+    Ok(web::Json(messages))
 }

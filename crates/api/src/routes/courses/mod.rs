@@ -1,10 +1,10 @@
 //! `/api/v1/courses`: the courses a student takes.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{Course, CourseId, Page};
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -50,10 +50,13 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateCourse>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<Course>> {
     let new = body.into_inner().into_domain()?;
     let course = state.repositories.courses.create(user.user_id, new).await?;
-    Ok(created(format!("/api/v1/courses/{}", course.id), &course))
+    Ok(Created::at(
+        format!("/api/v1/courses/{}", course.id),
+        course,
+    ))
 }
 
 /// Lists the student's courses, newest first.
@@ -64,10 +67,10 @@ async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<Course>>> {
     let page = page.to_request()?;
     let courses = state.repositories.courses.list(user.user_id, page).await?;
-    Ok(HttpResponse::Ok().json(courses))
+    Ok(web::Json(courses))
 }
 
 /// Reads a course.
@@ -78,13 +81,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<CourseId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Course>> {
     let course = state
         .repositories
         .courses
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(course))
+    Ok(web::Json(course))
 }
 
 /// Changes a course.
@@ -96,14 +99,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<CourseId>,
     body: ApiJson<UpdateCourse>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Course>> {
     let update = body.into_inner().into_domain()?;
     let course = state
         .repositories
         .courses
         .update(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(course))
+    Ok(web::Json(course))
 }
 
 /// Deletes a course; what was filed under it stays, unfiled.
@@ -114,11 +117,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<CourseId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .courses
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,10 +1,11 @@
 //! `/api/v1/documents`: the records of uploaded files (PDFs, slides, syllabi). Uploading
 //! itself comes later; for now documents are read, renamed, refiled and deleted.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{Document, DocumentId, DomainError, Page};
 use utoipa::OpenApi;
 
+use super::reply::{Never, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -48,7 +49,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 401, body = Problem),
         (status = 501, description = "Uploading documents is not available yet", body = Problem)))]
-async fn create(_user: CurrentUser) -> ApiResult<HttpResponse> {
+async fn create(_user: CurrentUser) -> ApiResult<Never> {
     Err(DomainError::NotImplemented {
         feature: "uploading documents",
     }
@@ -65,7 +66,7 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<DocumentQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<Document>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
     let documents = state
@@ -73,7 +74,7 @@ async fn list(
         .documents
         .list(user.user_id, filter, page)
         .await?;
-    Ok(HttpResponse::Ok().json(documents))
+    Ok(web::Json(documents))
 }
 
 /// Reads a document's record.
@@ -85,13 +86,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<DocumentId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Document>> {
     let document = state
         .repositories
         .documents
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(document))
+    Ok(web::Json(document))
 }
 
 /// Renames or refiles a document.
@@ -107,14 +108,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<DocumentId>,
     body: ApiJson<UpdateDocument>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Document>> {
     let update = body.into_inner().into_domain()?;
     let document = state
         .repositories
         .documents
         .update(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(document))
+    Ok(web::Json(document))
 }
 
 /// Deletes a document and its search index; material made from it stays, unlinked.
@@ -125,7 +126,7 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<DocumentId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     // The repository hands back the deleted record so that its bytes can be removed from the
     // blob store (`storageKey`). The blob store is not wired into the API yet: the bytes are
     // removed here once uploads exist.
@@ -134,5 +135,5 @@ async fn delete(
         .documents
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,12 +1,12 @@
 //! `/api/v1/flashcard-sets`: sets of flashcards and their cards.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{
     Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards, Page,
 };
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -70,16 +70,16 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateFlashcardSet>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<FlashcardSetWithCards>> {
     let new = body.into_inner().into_domain()?;
     let set = state
         .repositories
         .flashcards
         .create_set(user.user_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/flashcard-sets/{}", set.set.id),
-        &set,
+        set,
     ))
 }
 
@@ -93,14 +93,14 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<FlashcardSetQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<FlashcardSet>>> {
     let page = page.to_request()?;
     let sets = state
         .repositories
         .flashcards
         .list_sets(user.user_id, filter.into_inner().into_domain(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(sets))
+    Ok(web::Json(sets))
 }
 
 /// Reads a flashcard set with its cards, oldest card first.
@@ -111,13 +111,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<FlashcardSetId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<FlashcardSetWithCards>> {
     let set = state
         .repositories
         .flashcards
         .get_set(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(set))
+    Ok(web::Json(set))
 }
 
 /// Changes a flashcard set (not its cards).
@@ -131,14 +131,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<FlashcardSetId>,
     body: ApiJson<UpdateFlashcardSet>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<FlashcardSet>> {
     let update = body.into_inner().into_domain()?;
     let set = state
         .repositories
         .flashcards
         .update_set(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(set))
+    Ok(web::Json(set))
 }
 
 /// Deletes a flashcard set and its cards.
@@ -149,13 +149,13 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<FlashcardSetId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .flashcards
         .delete_set(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Adds a card to a flashcard set.
@@ -169,7 +169,7 @@ async fn add_card(
     user: CurrentUser,
     id: web::Path<FlashcardSetId>,
     body: ApiJson<CreateFlashcard>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<Flashcard>> {
     let set_id = id.into_inner();
     let body = body.into_inner();
     let difficulty = match body.difficulty {
@@ -190,9 +190,9 @@ async fn add_card(
         .flashcards
         .add_card(user.user_id, set_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/flashcard-sets/{set_id}/flashcards/{}", card.id),
-        &card,
+        card,
     ))
 }
 
@@ -207,7 +207,7 @@ async fn update_card(
     user: CurrentUser,
     ids: web::Path<(FlashcardSetId, FlashcardId)>,
     body: ApiJson<UpdateFlashcard>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Flashcard>> {
     let (set_id, card_id) = ids.into_inner();
     let update = body.into_inner().into_domain()?;
     let card = state
@@ -215,7 +215,7 @@ async fn update_card(
         .flashcards
         .update_card(user.user_id, set_id, card_id, update)
         .await?;
-    Ok(HttpResponse::Ok().json(card))
+    Ok(web::Json(card))
 }
 
 /// Removes a card from a flashcard set.
@@ -227,12 +227,12 @@ async fn delete_card(
     state: web::Data<AppState>,
     user: CurrentUser,
     ids: web::Path<(FlashcardSetId, FlashcardId)>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     let (set_id, card_id) = ids.into_inner();
     state
         .repositories
         .flashcards
         .delete_card(user.user_id, set_id, card_id)
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,9 +1,10 @@
 //! `/api/v1/import-jobs`: the student's view of imports running in the background.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{DomainError, ImportJob, ImportJobId, JobStatus, Page};
 use utoipa::OpenApi;
 
+use super::reply::{Never, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
@@ -49,7 +50,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 401, body = Problem),
         (status = 501, body = Problem, description = "Starting imports comes in a later version")))]
-async fn create(_user: CurrentUser) -> ApiResult<HttpResponse> {
+async fn create(_user: CurrentUser) -> ApiResult<Never> {
     Err(DomainError::NotImplemented {
         feature: "starting imports",
     }
@@ -66,14 +67,14 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<ImportJobQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<ImportJob>>> {
     let page = page.to_request()?;
     let jobs = state
         .repositories
         .import_jobs
         .list(user.user_id, filter.to_filter(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(jobs))
+    Ok(web::Json(jobs))
 }
 
 /// Reads an import.
@@ -85,13 +86,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ImportJobId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<ImportJob>> {
     let job = state
         .repositories
         .import_jobs
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(job))
+    Ok(web::Json(job))
 }
 
 /// Cancels an import that has not finished: it becomes `CANCELLED`, with `completedAt` set.
@@ -104,13 +105,13 @@ async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ImportJobId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<ImportJob>> {
     let job = state
         .repositories
         .import_jobs
         .cancel(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(job))
+    Ok(web::Json(job))
 }
 
 /// Deletes an import's record; the note or document it produced stays.
@@ -121,11 +122,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ImportJobId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .import_jobs
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,10 +1,10 @@
 //! `/api/v1/notes`: Markdown the student wrote, or the text of an imported lecture.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{Note, NoteId, Page};
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -52,10 +52,10 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateNote>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<Note>> {
     let new = body.into_inner().into_domain()?;
     let note = state.repositories.notes.create(user.user_id, new).await?;
-    Ok(created(format!("/api/v1/notes/{}", note.id), &note))
+    Ok(Created::at(format!("/api/v1/notes/{}", note.id), note))
 }
 
 /// Lists the student's notes, newest first.
@@ -68,7 +68,7 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<NoteQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<Note>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
     let notes = state
@@ -76,7 +76,7 @@ async fn list(
         .notes
         .list(user.user_id, filter, page)
         .await?;
-    Ok(HttpResponse::Ok().json(notes))
+    Ok(web::Json(notes))
 }
 
 /// Reads a note.
@@ -88,13 +88,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<NoteId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Note>> {
     let note = state
         .repositories
         .notes
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(note))
+    Ok(web::Json(note))
 }
 
 /// Changes a note.
@@ -109,14 +109,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<NoteId>,
     body: ApiJson<UpdateNote>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Note>> {
     let update = body.into_inner().into_domain()?;
     let note = state
         .repositories
         .notes
         .update(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(note))
+    Ok(web::Json(note))
 }
 
 /// Deletes a note; material made from it stays, unlinked.
@@ -127,11 +127,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<NoteId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .notes
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,10 +1,11 @@
 //! `/api/v1/notifications`: what the student should know. The system sends them; the student
 //! reads, marks and deletes them.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{Notification, NotificationId, NotificationType, Page};
 use utoipa::OpenApi;
 
+use super::reply::NoContent;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
@@ -47,27 +48,30 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<NotificationQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<Notification>>> {
     let page = page.to_request()?;
     let notifications = state
         .repositories
         .notifications
         .list(user.user_id, filter.to_filter(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(notifications))
+    Ok(web::Json(notifications))
 }
 
 /// Counts the student's unread notifications, for a badge.
 #[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = UnreadCount), (status = 401, body = Problem)))]
-async fn unread_count(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
+async fn unread_count(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> ApiResult<web::Json<UnreadCount>> {
     let count = state
         .repositories
         .notifications
         .count_unread(user.user_id)
         .await?;
-    Ok(HttpResponse::Ok().json(UnreadCount { count }))
+    Ok(web::Json(UnreadCount { count }))
 }
 
 /// Marks a notification read.
@@ -79,26 +83,29 @@ async fn mark_read(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<NotificationId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Notification>> {
     let notification = state
         .repositories
         .notifications
         .mark_read(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(notification))
+    Ok(web::Json(notification))
 }
 
 /// Marks every notification of the student's read; answers how many changed.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ReadAll), (status = 401, body = Problem)))]
-async fn mark_all_read(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
+async fn mark_all_read(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> ApiResult<web::Json<ReadAll>> {
     let updated = state
         .repositories
         .notifications
         .mark_all_read(user.user_id)
         .await?;
-    Ok(HttpResponse::Ok().json(ReadAll { updated }))
+    Ok(web::Json(ReadAll { updated }))
 }
 
 /// Deletes a notification.
@@ -109,11 +116,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<NotificationId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .notifications
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

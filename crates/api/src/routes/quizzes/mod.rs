@@ -1,6 +1,6 @@
 //! `/api/v1/quizzes`: quizzes, their questions, and graded attempts at them.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::services::grading::grade_quiz_response;
 use sophie_domain::values::DurationSeconds;
 use sophie_domain::{
@@ -9,7 +9,7 @@ use sophie_domain::{
 };
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::all_valid;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
@@ -102,10 +102,13 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateQuiz>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<QuizWithQuestions>> {
     let new = body.into_inner().into_domain()?;
     let quiz = state.repositories.quizzes.create(user.user_id, new).await?;
-    Ok(created(format!("/api/v1/quizzes/{}", quiz.quiz.id), &quiz))
+    Ok(Created::at(
+        format!("/api/v1/quizzes/{}", quiz.quiz.id),
+        quiz,
+    ))
 }
 
 /// Lists the student's quizzes, newest first, without their questions.
@@ -118,14 +121,14 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<QuizQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<Quiz>>> {
     let page = page.to_request()?;
     let quizzes = state
         .repositories
         .quizzes
         .list(user.user_id, filter.into_inner().into_domain(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(quizzes))
+    Ok(web::Json(quizzes))
 }
 
 /// Reads a quiz with its questions (correct answers included: it is the student's own).
@@ -136,13 +139,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<QuizId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<QuizWithQuestions>> {
     let quiz = state
         .repositories
         .quizzes
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(quiz))
+    Ok(web::Json(quiz))
 }
 
 /// Changes a quiz (not its questions).
@@ -155,14 +158,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<QuizId>,
     body: ApiJson<UpdateQuiz>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Quiz>> {
     let update = body.into_inner().into_domain()?;
     let quiz = state
         .repositories
         .quizzes
         .update(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(quiz))
+    Ok(web::Json(quiz))
 }
 
 /// Deletes a quiz, its questions and its attempts.
@@ -173,13 +176,13 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<QuizId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .quizzes
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Adds a question to a quiz; its total points follow.
@@ -193,7 +196,7 @@ async fn add_question(
     user: CurrentUser,
     id: web::Path<QuizId>,
     body: ApiJson<CreateQuestion>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<Question>> {
     let quiz_id = id.into_inner();
     let body = body.into_inner();
     let difficulty = match body.difficulty {
@@ -214,9 +217,9 @@ async fn add_question(
         .quizzes
         .add_question(user.user_id, quiz_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/quizzes/{quiz_id}/questions/{}", question.id),
-        &question,
+        question,
     ))
 }
 
@@ -231,7 +234,7 @@ async fn update_question(
     user: CurrentUser,
     ids: web::Path<(QuizId, QuestionId)>,
     body: ApiJson<UpdateQuestion>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Question>> {
     let (quiz_id, question_id) = ids.into_inner();
     let body = body.into_inner();
     let update = if body.changes_content() {
@@ -254,7 +257,7 @@ async fn update_question(
         .quizzes
         .update_question(user.user_id, quiz_id, question_id, update)
         .await?;
-    Ok(HttpResponse::Ok().json(question))
+    Ok(web::Json(question))
 }
 
 /// Removes a question from a quiz; its total points follow.
@@ -266,14 +269,14 @@ async fn delete_question(
     state: web::Data<AppState>,
     user: CurrentUser,
     ids: web::Path<(QuizId, QuestionId)>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     let (quiz_id, question_id) = ids.into_inner();
     state
         .repositories
         .quizzes
         .delete_question(user.user_id, quiz_id, question_id)
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Grades an attempt at a quiz on the server and records it: each right answer earns its
@@ -288,7 +291,7 @@ async fn submit_response(
     user: CurrentUser,
     id: web::Path<QuizId>,
     body: ApiJson<SubmitResponse>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<GradedQuizResponse>> {
     let quiz_id = id.into_inner();
     let body = body.into_inner();
     let now = state.clock.now();
@@ -324,9 +327,9 @@ async fn submit_response(
         .record_response(user.user_id, new)
         .await?;
     let graded = GradedQuizResponse::of(response);
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/quizzes/{quiz_id}/responses/{}", graded.response.id),
-        &graded,
+        graded,
     ))
 }
 
@@ -340,14 +343,14 @@ async fn list_responses(
     user: CurrentUser,
     id: web::Path<QuizId>,
     page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<GradedQuizResponse>>> {
     let page = page.to_request()?;
     let responses = state
         .repositories
         .quizzes
         .list_responses(user.user_id, id.into_inner(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(responses.map(GradedQuizResponse::of)))
+    Ok(web::Json(responses.map(GradedQuizResponse::of)))
 }
 
 /// Reads one graded attempt at a quiz.
@@ -359,7 +362,7 @@ async fn get_response(
     state: web::Data<AppState>,
     user: CurrentUser,
     ids: web::Path<(QuizId, QuizResponseId)>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<GradedQuizResponse>> {
     let (quiz_id, response_id) = ids.into_inner();
     let response = state
         .repositories
@@ -369,5 +372,5 @@ async fn get_response(
     if response.quiz_id != quiz_id {
         return Err(DomainError::not_found("quiz response").into());
     }
-    Ok(HttpResponse::Ok().json(GradedQuizResponse::of(response)))
+    Ok(web::Json(GradedQuizResponse::of(response)))
 }

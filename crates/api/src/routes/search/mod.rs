@@ -1,6 +1,6 @@
 //! `/api/v1/search`: one search over the student's notes, flashcards and documents.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{SearchHit, SearchQuery};
 use utoipa::OpenApi;
 
@@ -36,7 +36,7 @@ async fn search(
     state: web::Data<AppState>,
     user: CurrentUser,
     params: web::Query<SearchParams>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<SearchResults>> {
     let params = params.into_inner();
     let query = SearchQuery::new(params.q.as_deref().unwrap_or_default(), params.limit)?;
     let items = state
@@ -44,5 +44,5 @@ async fn search(
         .search
         .search(user.user_id, query)
         .await?;
-    Ok(HttpResponse::Ok().json(SearchResults { items }))
+    Ok(web::Json(SearchResults { items }))
 }

@@ -1,11 +1,11 @@
 //! `/api/v1/study-guides`: Markdown guides made from notes or documents, editable by the
 //! student.
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use sophie_domain::{Page, StudyGuide, StudyGuideId};
 use utoipa::OpenApi;
 
-use super::created;
+use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -54,16 +54,16 @@ async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ApiJson<CreateStudyGuide>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Created<StudyGuide>> {
     let new = body.into_inner().into_domain()?;
     let guide = state
         .repositories
         .study_guides
         .create(user.user_id, new)
         .await?;
-    Ok(created(
+    Ok(Created::at(
         format!("/api/v1/study-guides/{}", guide.id),
-        &guide,
+        guide,
     ))
 }
 
@@ -77,7 +77,7 @@ async fn list(
     user: CurrentUser,
     page: web::Query<PageQuery>,
     filter: web::Query<StudyGuideQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<Page<StudyGuide>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
     let guides = state
@@ -85,7 +85,7 @@ async fn list(
         .study_guides
         .list(user.user_id, filter, page)
         .await?;
-    Ok(HttpResponse::Ok().json(guides))
+    Ok(web::Json(guides))
 }
 
 /// Reads a study guide.
@@ -97,13 +97,13 @@ async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<StudyGuideId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<StudyGuide>> {
     let guide = state
         .repositories
         .study_guides
         .get(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::Ok().json(guide))
+    Ok(web::Json(guide))
 }
 
 /// Changes a study guide.
@@ -121,14 +121,14 @@ async fn update(
     user: CurrentUser,
     id: web::Path<StudyGuideId>,
     body: ApiJson<UpdateStudyGuide>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<web::Json<StudyGuide>> {
     let update = body.into_inner().into_domain()?;
     let guide = state
         .repositories
         .study_guides
         .update(user.user_id, id.into_inner(), update)
         .await?;
-    Ok(HttpResponse::Ok().json(guide))
+    Ok(web::Json(guide))
 }
 
 /// Deletes a study guide.
@@ -139,11 +139,11 @@ async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<StudyGuideId>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     state
         .repositories
         .study_guides
         .delete(user.user_id, id.into_inner())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
