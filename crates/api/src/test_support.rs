@@ -1,14 +1,31 @@
-//! What handler tests share: an app on the in-memory adapters and signed-in users.
+//! What handler tests share: an app on the in-memory adapters, and a client that talks to it
+//! as a signed-in user (or as nobody) and reads its answers.
+//!
+//! ```ignore
+//! let app = TestApp::start(state()).await;
+//! let ada = app.signed_in("ada@example.com").await;
+//! let created = ada.post("/api/v1/courses", json!({ "name": "Biology" })).await;
+//! assert_eq!(created.status, 201);
+//! let course = ada.get_ok(created.location.as_deref().unwrap()).await;
+//! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::fmt;
+use std::future::Future;
+use std::ops::Index;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::App;
-use actix_web::body::MessageBody;
+use actix_web::body::{MessageBody, to_bytes};
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
+use actix_web::http::header::HeaderMap;
+use actix_web::web::Bytes;
+use actix_web::{App, test};
 use chrono::TimeDelta;
+use serde::Serialize;
+use serde_json::Value;
 use sophie_domain::memory::MemoryStore;
 use sophie_domain::values::{Email, Name};
 use sophie_domain::{Clock, NewSession, NewUser, SystemClock, UserId};
@@ -29,18 +46,7 @@ pub(crate) fn state() -> AppState {
     )
 }
 
-/// The app over `state`.
-pub(crate) async fn app(
-    state: AppState,
-) -> impl Service<
-    actix_http::Request,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = actix_web::Error,
-> {
-    test::init_service(App::new().configure(|cfg| crate::configure(cfg, state))).await
-}
-
-/// A user with a live session; returns their id and bearer token.
+/// A user with a live session (and no password); returns their id and bearer token.
 pub(crate) async fn signed_in(state: &AppState, email: &str) -> (UserId, String) {
     let user = state
         .repositories
@@ -68,7 +74,216 @@ pub(crate) async fn signed_in(state: &AppState, email: &str) -> (UserId, String)
     (user.id, token)
 }
 
-/// `Authorization: Bearer <token>`.
-pub(crate) fn bearer(token: &str) -> (&'static str, String) {
-    ("Authorization", format!("Bearer {token}"))
+type Call = Rc<dyn Fn(actix_http::Request) -> Pin<Box<dyn Future<Output = Reply>>>>;
+
+/// The app, started once over some state; every client it hands out talks to this one app.
+#[derive(Clone)]
+pub(crate) struct TestApp {
+    call: Call,
+    /// The state the app runs on: to arrange data behind the API, and to check what it stored.
+    pub(crate) state: AppState,
+}
+
+impl TestApp {
+    /// Starts the whole app (routes, middleware, error handling) over `state`.
+    pub(crate) async fn start(state: AppState) -> Self {
+        let service = Rc::new(
+            test::init_service(App::new().configure(|cfg| crate::configure(cfg, state.clone())))
+                .await,
+        );
+        let call: Call = Rc::new(move |request| {
+            let service = Rc::clone(&service);
+            Box::pin(async move { Reply::of(service.call(request).await).await })
+        });
+        Self { call, state }
+    }
+
+    /// A client for a new user with a live session (see [`signed_in`]).
+    pub(crate) async fn signed_in(&self, email: &str) -> TestClient {
+        let (user_id, token) = signed_in(&self.state, email).await;
+        TestClient {
+            app: self.clone(),
+            token: Some(token),
+            user_id: Some(user_id),
+        }
+    }
+
+    /// A client that sends `token` as its bearer token.
+    pub(crate) fn with_token(&self, token: &str) -> TestClient {
+        TestClient {
+            app: self.clone(),
+            token: Some(token.to_owned()),
+            user_id: None,
+        }
+    }
+
+    /// A client without any session.
+    pub(crate) fn anonymous(&self) -> TestClient {
+        TestClient {
+            app: self.clone(),
+            token: None,
+            user_id: None,
+        }
+    }
+}
+
+/// Sends requests to a [`TestApp`], with `Authorization: Bearer <token>` when it has a token.
+#[derive(Clone)]
+pub(crate) struct TestClient {
+    app: TestApp,
+    token: Option<String>,
+    user_id: Option<UserId>,
+}
+
+impl TestClient {
+    /// The user this client was signed in as by [`TestApp::signed_in`].
+    pub(crate) fn user_id(&self) -> UserId {
+        self.user_id
+            .expect("only a client from TestApp::signed_in knows its user")
+    }
+
+    /// The bearer token this client sends.
+    pub(crate) fn token(&self) -> &str {
+        self.token
+            .as_deref()
+            .expect("an anonymous client has no token")
+    }
+
+    /// Sends `request`, adding this client's bearer token.
+    pub(crate) async fn send(&self, request: test::TestRequest) -> Reply {
+        let request = match &self.token {
+            Some(token) => request.insert_header(("Authorization", format!("Bearer {token}"))),
+            None => request,
+        };
+        (self.app.call)(request.to_request()).await
+    }
+
+    /// `GET uri`.
+    pub(crate) async fn get(&self, uri: &str) -> Reply {
+        self.send(test::TestRequest::get().uri(uri)).await
+    }
+
+    /// `GET uri`, which must answer 200; its JSON body.
+    pub(crate) async fn get_ok(&self, uri: &str) -> Value {
+        let reply = self.get(uri).await;
+        assert_eq!(reply.status, 200, "GET {uri}: {reply}");
+        reply.body
+    }
+
+    /// `POST uri` with a JSON body.
+    pub(crate) async fn post(&self, uri: &str, body: impl Serialize) -> Reply {
+        self.send(test::TestRequest::post().uri(uri).set_json(body))
+            .await
+    }
+
+    /// `POST uri` without a body.
+    pub(crate) async fn post_empty(&self, uri: &str) -> Reply {
+        self.send(test::TestRequest::post().uri(uri)).await
+    }
+
+    /// `PATCH uri` with a JSON body.
+    pub(crate) async fn patch(&self, uri: &str, body: impl Serialize) -> Reply {
+        self.send(test::TestRequest::patch().uri(uri).set_json(body))
+            .await
+    }
+
+    /// `DELETE uri`.
+    pub(crate) async fn delete(&self, uri: &str) -> Reply {
+        self.send(test::TestRequest::delete().uri(uri)).await
+    }
+}
+
+/// An answer of the app, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The status code.
+    pub(crate) status: u16,
+    /// The `Location` header.
+    pub(crate) location: Option<String>,
+    /// Every header.
+    pub(crate) headers: HeaderMap,
+    /// The body as JSON; `null` when empty. A body that is not JSON fails the test.
+    pub(crate) body: Value,
+    /// The body as sent.
+    pub(crate) raw: Bytes,
+}
+
+impl Reply {
+    /// Reads an answer. An error the app's services return instead of a response becomes its
+    /// error response, as the server would send it.
+    async fn of<B: MessageBody>(result: Result<ServiceResponse<B>, actix_web::Error>) -> Self {
+        let (status, headers, raw) = match result {
+            Ok(response) => (
+                response.status(),
+                response.headers().clone(),
+                test::read_body(response).await,
+            ),
+            Err(error) => {
+                let response = error.error_response();
+                (
+                    response.status(),
+                    response.headers().clone(),
+                    to_bytes(response.into_body()).await.unwrap(),
+                )
+            }
+        };
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw).unwrap_or_else(|error| {
+                panic!(
+                    "the body is not JSON ({error}): {}",
+                    String::from_utf8_lossy(&raw)
+                )
+            })
+        };
+        Self {
+            status: status.as_u16(),
+            location: headers
+                .get("Location")
+                .map(|value| value.to_str().unwrap().to_owned()),
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    /// The value of header `name`, if present.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|value| value.to_str().unwrap())
+    }
+
+    /// The fields a problem names (`errors[].field`), in order; fails unless the body is a
+    /// problem that names fields.
+    pub(crate) fn fields(&self) -> Vec<&str> {
+        self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a problem naming fields: {self}"))
+            .iter()
+            .map(|error| error["field"].as_str().unwrap())
+            .collect()
+    }
+
+    /// The `id` of the resource in the body.
+    pub(crate) fn id(&self) -> &str {
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {self}"))
+    }
+}
+
+/// `reply["title"]` reads the JSON body.
+impl Index<&str> for Reply {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        &self.body[key]
+    }
+}
+
+/// The status and the body, for assertion messages.
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
 }

@@ -1,0 +1,88 @@
+//! The request bodies of `/api/v1/auth/*` and `/api/v1/me`, with their conversions into
+//! domain commands, and the signed-in session they answer with.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sophie_domain::values::{Name, WebUrl};
+use sophie_domain::{User, UserUpdate};
+use utoipa::ToSchema;
+
+use crate::all_valid;
+use crate::error::ApiResult;
+use crate::patch;
+use crate::validate::Fields;
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SignUp {
+    /// The name shown in the app, 1 to 100 characters.
+    pub(super) name: String,
+    /// The sign-in email; unique, whatever its case.
+    pub(super) email: String,
+    /// 8 to 128 characters.
+    #[schema(format = Password)]
+    pub(super) password: String,
+}
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SignIn {
+    /// The sign-in email.
+    pub(super) email: String,
+    /// The password.
+    #[schema(format = Password)]
+    pub(super) password: String,
+}
+
+/// Changes to the signed-in user's profile: fields left out stay; `null` removes the image.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct UpdateMe {
+    /// A new name, 1 to 100 characters.
+    name: Option<String>,
+    /// A new avatar URL (http or https), or `null` to remove it.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<String>)]
+    image: Option<Option<String>>,
+}
+
+impl UpdateMe {
+    pub(super) fn into_domain(self) -> ApiResult<UserUpdate> {
+        let mut fields = Fields::new();
+        let name = fields.check_opt("name", self.name, Name::parse);
+        let image = fields.check_patch("image", self.image, WebUrl::parse);
+        Ok(all_valid!(fields, (name, image) => UserUpdate {
+            name,
+            image,
+            email_verified: None,
+        }))
+    }
+}
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ChangePassword {
+    /// The password in use now.
+    #[schema(format = Password)]
+    pub(super) current_password: String,
+    /// The new password, 8 to 128 characters.
+    #[schema(format = Password)]
+    pub(super) new_password: String,
+}
+
+/// A signed-in session: send `token` as `Authorization: Bearer <token>` (the response also sets
+/// it as an HttpOnly cookie for browsers).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuthResponse {
+    /// The signed-in user.
+    pub(super) user: User,
+    /// The bearer token. Shown once: only its hash is stored.
+    pub(super) token: String,
+    /// When the session ends unless renewed by use.
+    #[serde(serialize_with = "sophie_domain::timestamp::serialize")]
+    pub(super) expires_at: DateTime<Utc>,
+}

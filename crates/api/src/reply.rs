@@ -1,0 +1,56 @@
+//! Answers that say in the handler's signature what they send: [`Created`] for 201 with the
+//! new resource and its `Location`, [`NoContent`] for 204, and [`Never`] for a handler that
+//! only ever fails. A 200 with a JSON body is actix's own `web::Json<T>`.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, Responder};
+use serde::Serialize;
+
+/// 201 Created: the new resource as JSON, and its `Location`.
+#[derive(Debug)]
+pub(crate) struct Created<T> {
+    location: String,
+    body: T,
+}
+
+impl<T> Created<T> {
+    /// `body`, created at `location`.
+    pub(crate) const fn at(location: String, body: T) -> Self {
+        Self { location, body }
+    }
+}
+
+impl<T: Serialize> Responder for Created<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::Created()
+            .insert_header((LOCATION, self.location))
+            .json(self.body)
+    }
+}
+
+/// 204 No Content.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoContent;
+
+impl Responder for NoContent {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+}
+
+/// No answer at all: the handler only ever returns an error (a feature not available yet).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Never {}
+
+impl Responder for Never {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        match self {}
+    }
+}

@@ -1,0 +1,203 @@
+//! The request bodies and the query string of `/api/v1/calendar-events`, with their
+//! conversions into domain commands and filters.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sophie_domain::values::{Color, Description, EventSchedule, ShortText, Title};
+use sophie_domain::{
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, CourseId, DocumentId, EventType,
+    InvalidValue, NewCalendarEvent, Priority,
+};
+use utoipa::ToSchema;
+
+use crate::all_valid;
+use crate::error::ApiResult;
+use crate::patch;
+use crate::validate::{Fields, enum_param, id_param};
+
+/// A new calendar event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CreateCalendarEvent {
+    /// Its title, 1 to 200 characters.
+    title: String,
+    /// A description.
+    description: Option<String>,
+    /// When it starts (RFC 3339).
+    start_date: DateTime<Utc>,
+    /// When it ends (RFC 3339); not before it starts.
+    end_date: Option<DateTime<Utc>>,
+    /// What kind of event it is.
+    event_type: EventType,
+    /// Where it happens.
+    location: Option<String>,
+    /// How urgent it is.
+    priority: Option<Priority>,
+    /// A palette name or hex colour; `blue` by default.
+    color: Option<String>,
+    /// The course it belongs to.
+    course_id: Option<CourseId>,
+    /// The document it was found in (a syllabus).
+    document_id: Option<DocumentId>,
+}
+
+impl CreateCalendarEvent {
+    pub(super) fn into_domain(self) -> ApiResult<NewCalendarEvent> {
+        let mut fields = Fields::new();
+        let title = fields.check("title", Title::parse(self.title));
+        let description = fields.check_opt("description", self.description, Description::parse);
+        let schedule = fields.check(
+            "endDate",
+            EventSchedule::new(self.start_date, self.end_date),
+        );
+        let location = fields.check_opt("location", self.location, ShortText::parse);
+        let color = fields
+            .check_opt("color", self.color, Color::parse)
+            .map(Option::unwrap_or_default);
+        Ok(
+            all_valid!(fields, (title, description, schedule, location, color) => NewCalendarEvent {
+                title,
+                description,
+                schedule,
+                event_type: self.event_type,
+                location,
+                priority: self.priority,
+                color,
+                google_event_id: None,
+                google_calendar_id: None,
+                course_id: self.course_id,
+                document_id: self.document_id,
+            }),
+        )
+    }
+}
+
+/// Changes to a calendar event: fields left out stay; `null` clears a nullable one. The start
+/// and end are checked together, against the event's current ones when only one changes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct UpdateCalendarEvent {
+    title: Option<String>,
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<String>)]
+    description: Option<Option<String>>,
+    /// A new start (RFC 3339).
+    start_date: Option<DateTime<Utc>>,
+    /// A new end (RFC 3339); `null` leaves the event without an end.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    end_date: Option<Option<DateTime<Utc>>>,
+    event_type: Option<EventType>,
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<String>)]
+    location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<Priority>)]
+    priority: Option<Option<Priority>>,
+    color: Option<String>,
+    /// The course it belongs to; `null` for none.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<CourseId>)]
+    course_id: Option<Option<CourseId>>,
+    /// The document it was found in; `null` for none.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<DocumentId>)]
+    document_id: Option<Option<DocumentId>>,
+}
+
+impl UpdateCalendarEvent {
+    /// Whether the start or the end changes, so the event must be read to check them together.
+    pub(super) const fn changes_schedule(&self) -> bool {
+        self.start_date.is_some() || self.end_date.is_some()
+    }
+
+    /// The update; `current` is the event as stored, given when [`Self::changes_schedule`]:
+    /// the new schedule is its start and end with this body's changes applied.
+    pub(super) fn into_domain(
+        self,
+        current: Option<&CalendarEvent>,
+    ) -> ApiResult<CalendarEventUpdate> {
+        let mut fields = Fields::new();
+        let title = fields.check_opt("title", self.title, Title::parse);
+        let description = fields.check_patch("description", self.description, Description::parse);
+        let schedule = match current {
+            None => Some(None),
+            Some(event) => {
+                let start = self.start_date.unwrap_or(event.start_date);
+                let end = self.end_date.unwrap_or(event.end_date);
+                fields
+                    .check("endDate", EventSchedule::new(start, end))
+                    .map(Some)
+            }
+        };
+        let location = fields.check_patch("location", self.location, ShortText::parse);
+        let color = fields.check_opt("color", self.color, Color::parse);
+        Ok(
+            all_valid!(fields, (title, description, schedule, location, color) => CalendarEventUpdate {
+                title,
+                description,
+                schedule,
+                event_type: self.event_type,
+                location,
+                priority: self.priority,
+                color,
+                course_id: self.course_id,
+                document_id: self.document_id,
+                ..CalendarEventUpdate::default()
+            }),
+        )
+    }
+}
+
+/// Narrows the list of events; filters combine with AND.
+// `utoipa::IntoParams` stays qualified: the path macro writes `<T as utoipa::IntoParams>`, which
+// an import of the trait would make an unnecessary qualification.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CalendarQuery {
+    /// Only events still going on at or after this instant (RFC 3339, such as
+    /// `2026-09-01T00:00:00Z`): their end, or their start when they have none, is not before it.
+    #[param(value_type = Option<DateTime<Utc>>)]
+    from: Option<String>,
+    /// Only events starting before this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    to: Option<String>,
+    /// Only events of this course.
+    #[param(value_type = Option<Uuid>)]
+    course_id: Option<String>,
+    /// Only events of this kind.
+    #[param(value_type = Option<EventType>)]
+    event_type: Option<String>,
+}
+
+fn instant_param(value: &str) -> Result<DateTime<Utc>, InvalidValue> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|_| {
+            InvalidValue::new("must be an RFC 3339 timestamp such as 2026-09-01T09:00:00Z")
+        })
+}
+
+impl CalendarQuery {
+    pub(super) fn into_domain(self) -> ApiResult<CalendarFilter> {
+        let mut fields = Fields::new();
+        let from = fields.check_opt("from", self.from, |from| instant_param(&from));
+        let to = fields.check_opt("to", self.to, |to| instant_param(&to));
+        if let (Some(Some(from)), Some(Some(to))) = (from, to)
+            && to < from
+        {
+            fields.push("to", "must not be before from");
+        }
+        let course_id = fields.check_opt("courseId", self.course_id, id_param);
+        let event_type = fields.check_opt("eventType", self.event_type, enum_param);
+        Ok(
+            all_valid!(fields, (from, to, course_id, event_type) => CalendarFilter {
+                from,
+                to,
+                course_id,
+                event_type,
+            }),
+        )
+    }
+}

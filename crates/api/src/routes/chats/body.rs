@@ -1,0 +1,94 @@
+//! The request bodies and the query string of `/api/v1/chat-sessions`, with their conversions
+//! into domain commands and filters.
+
+use serde::Deserialize;
+use sophie_domain::values::{MessageText, Title};
+use sophie_domain::{
+    ChatSessionFilter, ChatSessionUpdate, CourseId, MessageType, NewChatMessage, NewChatSession,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::all_valid;
+use crate::error::ApiResult;
+use crate::patch;
+use crate::validate::Fields;
+
+/// A new chat.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CreateChatSession {
+    /// Its title, 1 to 200 characters.
+    title: String,
+    /// The course it is about; must be the student's.
+    course_id: Option<Uuid>,
+}
+
+impl CreateChatSession {
+    pub(super) fn into_domain(self) -> ApiResult<NewChatSession> {
+        let mut fields = Fields::new();
+        let title = fields.check("title", Title::parse(self.title));
+        let course_id = Some(self.course_id.map(CourseId::from_uuid));
+        Ok(all_valid!(fields, (title, course_id) => NewChatSession { title, course_id }))
+    }
+}
+
+/// Changes to a chat: fields left out stay; `courseId: null` unfiles it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct UpdateChatSession {
+    /// A new title, 1 to 200 characters.
+    title: Option<String>,
+    /// Another course of the student's, or `null` for none.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<Uuid>)]
+    course_id: Option<Option<Uuid>>,
+}
+
+impl UpdateChatSession {
+    pub(super) fn into_domain(self) -> ApiResult<ChatSessionUpdate> {
+        let mut fields = Fields::new();
+        let title = fields.check_opt("title", self.title, Title::parse);
+        let course_id = Some(self.course_id.map(|id| id.map(CourseId::from_uuid)));
+        Ok(all_valid!(fields, (title, course_id) => ChatSessionUpdate { title, course_id }))
+    }
+}
+
+/// A message from the student.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CreateChatMessage {
+    /// Its text, 1 to 32,000 characters.
+    content: String,
+}
+
+impl CreateChatMessage {
+    pub(super) fn into_domain(self) -> ApiResult<NewChatMessage> {
+        let mut fields = Fields::new();
+        let content = fields.check("content", MessageText::parse(self.content));
+        Ok(all_valid!(fields, (content) => NewChatMessage {
+            content,
+            message_type: MessageType::User,
+            references: Vec::new(),
+        }))
+    }
+}
+
+/// Narrows the list of chats.
+// `utoipa::IntoParams` stays qualified: imported, it makes `#[utoipa::path]` warn
+// (`unused_qualifications`) on the `web::Query` of the handler.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ChatSessionQuery {
+    /// Only chats about this course.
+    course_id: Option<Uuid>,
+}
+
+impl ChatSessionQuery {
+    pub(super) fn to_filter(&self) -> ChatSessionFilter {
+        ChatSessionFilter {
+            course_id: self.course_id.map(CourseId::from_uuid),
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! `/api/v1/chat-sessions`: the student's conversations with the assistant, and their messages.
+
+use actix_web::web;
+use sophie_domain::{ChatMessage, ChatSession, ChatSessionId, Page};
+use utoipa::OpenApi;
+
+use super::reply::{Created, NoContent};
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, Problem};
+use crate::json::ApiJson;
+use crate::paging::PageQuery;
+use crate::state::AppState;
+
+mod body;
+#[cfg(test)]
+mod tests;
+
+use body::{ChatSessionQuery, CreateChatMessage, CreateChatSession, UpdateChatSession};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(create, list, get, update, delete, post_message, list_messages),
+    components(schemas(
+        CreateChatSession,
+        UpdateChatSession,
+        CreateChatMessage,
+        ChatSession,
+        ChatMessage,
+        Page<ChatSession>,
+        Page<ChatMessage>
+    )),
+    tags((name = "chat-sessions", description = "Conversations with the assistant and their messages"))
+)]
+pub(crate) struct Api;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/chat-sessions")
+            .service(
+                web::resource("")
+                    .route(web::post().to(create))
+                    .route(web::get().to(list)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .route(web::get().to(get))
+                    .route(web::patch().to(update))
+                    .route(web::delete().to(delete)),
+            )
+            .service(
+                web::resource("/{id}/messages")
+                    .route(web::post().to(post_message))
+                    .route(web::get().to(list_messages)),
+            ),
+    );
+}
+
+/// Starts a chat.
+#[utoipa::path(post, path = "/api/v1/chat-sessions", tag = "chat-sessions", request_body = CreateChatSession,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = ChatSession), (status = 401, body = Problem),
+        (status = 404, body = Problem, description = "The course is not the student's"),
+        (status = 422, body = Problem)))]
+async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ApiJson<CreateChatSession>,
+) -> ApiResult<Created<ChatSession>> {
+    let new = body.into_inner().into_domain()?;
+    let session = state
+        .repositories
+        .chats
+        .create_session(user.user_id, new)
+        .await?;
+    Ok(Created::at(
+        format!("/api/v1/chat-sessions/{}", session.id),
+        session,
+    ))
+}
+
+/// Lists the student's chats, newest first.
+#[utoipa::path(get, path = "/api/v1/chat-sessions", tag = "chat-sessions", params(PageQuery, ChatSessionQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Page<ChatSession>), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: web::Query<PageQuery>,
+    filter: web::Query<ChatSessionQuery>,
+) -> ApiResult<web::Json<Page<ChatSession>>> {
+    let page = page.to_request()?;
+    let sessions = state
+        .repositories
+        .chats
+        .list_sessions(user.user_id, filter.to_filter(), page)
+        .await?;
+    Ok(web::Json(sessions))
+}
+
+/// Reads a chat.
+#[utoipa::path(get, path = "/api/v1/chat-sessions/{id}", tag = "chat-sessions", params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ChatSession), (status = 401, body = Problem),
+        (status = 404, body = Problem)))]
+async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ChatSessionId>,
+) -> ApiResult<web::Json<ChatSession>> {
+    let session = state
+        .repositories
+        .chats
+        .get_session(user.user_id, id.into_inner())
+        .await?;
+    Ok(web::Json(session))
+}
+
+/// Renames a chat or files it under another course (`courseId: null` unfiles it).
+#[utoipa::path(patch, path = "/api/v1/chat-sessions/{id}", tag = "chat-sessions", params(("id" = Uuid, Path)),
+    request_body = UpdateChatSession, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ChatSession), (status = 401, body = Problem),
+        (status = 404, body = Problem, description = "The chat, or the new course, is not the student's"),
+        (status = 422, body = Problem)))]
+async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ChatSessionId>,
+    body: ApiJson<UpdateChatSession>,
+) -> ApiResult<web::Json<ChatSession>> {
+    let update = body.into_inner().into_domain()?;
+    let session = state
+        .repositories
+        .chats
+        .update_session(user.user_id, id.into_inner(), update)
+        .await?;
+    Ok(web::Json(session))
+}
+
+/// Deletes a chat and its messages.
+#[utoipa::path(delete, path = "/api/v1/chat-sessions/{id}", tag = "chat-sessions", params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ChatSessionId>,
+) -> ApiResult<NoContent> {
+    state
+        .repositories
+        .chats
+        .delete_session(user.user_id, id.into_inner())
+        .await?;
+    Ok(NoContent)
+}
+
+/// Posts the student's message to a chat.
+///
+/// The message is stored as sent, with `messageType: USER` and no references. The assistant
+/// does not answer yet: its replies come in a later version of sophie, so no `ASSISTANT`
+/// message follows for now. The `Location` is the chat's list of messages, where the new
+/// message is the newest.
+#[utoipa::path(post, path = "/api/v1/chat-sessions/{id}/messages", tag = "chat-sessions",
+    params(("id" = Uuid, Path)), request_body = CreateChatMessage,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = ChatMessage), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn post_message(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ChatSessionId>,
+    body: ApiJson<CreateChatMessage>,
+) -> ApiResult<Created<ChatMessage>> {
+    let new = body.into_inner().into_domain()?;
+    let session = id.into_inner();
+    let message = state
+        .repositories
+        .chats
+        .add_message(user.user_id, session, new)
+        .await?;
+    Ok(Created::at(
+        format!("/api/v1/chat-sessions/{session}/messages"),
+        message,
+    ))
+}
+
+/// Lists a chat's messages, oldest first, as the conversation reads.
+#[utoipa::path(get, path = "/api/v1/chat-sessions/{id}/messages", tag = "chat-sessions",
+    params(("id" = Uuid, Path), PageQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Page<ChatMessage>), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn list_messages(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<ChatSessionId>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<ChatMessage>>> {
+    let page = page.to_request()?;
+    let messages = state
+        .repositories
+        .chats
+        .list_messages(user.user_id, id.into_inner(), page)
+        .await?;
+    Ok(web::Json(messages))
+}
