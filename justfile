@@ -18,10 +18,16 @@ run *args:
 test *args:
     cargo test --workspace --all-features {{args}}
 
-# Clippy with warnings as errors, and the domain's dependency rule.
+# Clippy with warnings as errors, and the dependency rules.
 lint:
     cargo clippy --workspace --all-targets --all-features -- -D warnings
     bash scripts/check-domain-deps.sh
+    bash scripts/check-adapter-deps.sh
+
+# The contract run: schemathesis (every check, stateful, fixed seed) against sophie on memory
+# and on PostgreSQL, then a generated Python client's journey (`scripts/contract/`).
+contract *storages="memory postgres": db-up
+    CONTRACT_STORAGES="{{storages}}" bash scripts/contract/run.sh
 
 # Format the code.
 fmt:

@@ -99,9 +99,10 @@ impl Config {
             ("SIGN_IN_ATTEMPTS_PER_EMAIL", &mut api.attempts_per_email),
         ] {
             if let Some(value) = var(name) {
-                *setting = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("{name} must be a positive number, not {value:?}")
-                })?;
+                *setting =
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        format!("{name} must be a positive number, not {value:?}")
+                    })?;
             }
         }
         let workers = match var("HTTP_WORKERS") {

@@ -52,12 +52,39 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             ));
         }
     }
+    match parse_slice::<T>(bytes) {
+        // JSON Schema counts `3.0` as an integer: when a whole number written with a fraction
+        // is what stopped the read, read again with such numbers made integers.
+        Err(ApiError::Malformed(errors))
+            if errors
+                .iter()
+                .any(|e| e.message.starts_with("invalid type: floating point")) =>
+        {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes)
+                .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+            integers_as_integers(&mut value);
+            parse_as::<T>(value)
+        }
+        result => result,
+    }
+}
+
+/// Reads `T` from the whole of `bytes`.
+fn parse_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => deserializer
-            .end()
-            .map(|()| value)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}"))),
+    let value = parse_as::<T>(&mut deserializer)?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Reads `T` from `deserializer`, naming the path of the field at fault.
+fn parse_as<'de, T: DeserializeOwned>(
+    deserializer: impl serde::Deserializer<'de, Error = serde_json::Error>,
+) -> Result<T, ApiError> {
+    match serde_path_to_error::deserialize::<_, T>(deserializer) {
+        Ok(value) => Ok(value),
         Err(error) => {
             let path = error.path().to_string();
             let inner = error.into_inner();
@@ -78,6 +105,27 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
                 Err(ApiError::Invalid(vec![FieldError { field, message }]))
             }
         }
+    }
+}
+
+/// Turns every whole number written with a fraction (`3.0`, `1e3`) into an integer.
+fn integers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|f| f.fract() == 0.0)
+                && float.abs() < 9.0e15
+            {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a whole number below 2^53 in magnitude converts exactly"
+                )]
+                let whole = float as i64;
+                *number = whole.into();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integers_as_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integers_as_integers),
+        _ => {}
     }
 }
 

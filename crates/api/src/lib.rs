@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod paging;
 pub mod patch;
 pub mod query;
+mod reply;
 pub mod routes;
 pub mod state;
 #[cfg(test)]
@@ -45,9 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             web::PathConfig::default()
                 .error_handler(|_, _| ApiError::Domain(DomainError::not_found("resource")).into()),
         )
-        .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            ApiError::field("query", error.to_string()).into()
-        }))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|error, _| ApiError::field("query", error.to_string()).into()),
+        )
         .configure(health::configure)
         .configure(openapi::configure)
         .service(

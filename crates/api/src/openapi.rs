@@ -90,9 +90,10 @@ pub(crate) fn allowed_methods(path: &str) -> Option<Vec<String>> {
     shared().paths.paths.iter().find_map(|(template, item)| {
         let pattern: Vec<&str> = template.split('/').collect();
         let matches = pattern.len() == segments.len()
-            && pattern.iter().zip(&segments).all(|(p, s)| {
-                p == s || (p.starts_with('{') && p.ends_with('}') && !s.is_empty())
-            });
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p == s || (p.starts_with('{') && p.ends_with('}') && !s.is_empty()));
         matches.then(|| {
             operations(item)
                 .into_iter()
@@ -185,9 +186,10 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
                     response.headers.insert(
                         "Retry-After".to_owned(),
                         HeaderBuilder::new()
-                            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(
-                                utoipa::openapi::schema::Type::Integer,
-                            ))
+                            .schema(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::Integer),
+                            )
                             .description(Some("Seconds to wait before trying again"))
                             .build(),
                     );

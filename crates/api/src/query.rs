@@ -93,7 +93,11 @@ pub(crate) fn parse<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiErro
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
         ApiError::Invalid(vec![FieldError {
-            field: if field == "." { "query".to_owned() } else { field },
+            field: if field == "." {
+                "query".to_owned()
+            } else {
+                field
+            },
             message: error.into_inner().to_string(),
         }])
     })

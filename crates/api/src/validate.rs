@@ -75,6 +75,14 @@ impl Fields {
         }
     }
 
+    /// Records why a timestamp, if given, is outside what every storage keeps alike (years 1
+    /// to 9999, no leap second).
+    pub fn check_instant(&mut self, field: &str, at: Option<&chrono::DateTime<chrono::Utc>>) {
+        if let Some(at) = at {
+            self.check(field, sophie_domain::timestamp::check(at));
+        }
+    }
+
     /// Records a problem with `field`.
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {

@@ -12,10 +12,6 @@ mod import_jobs;
 mod notes;
 mod notifications;
 mod quizzes;
-// The typed answers sit at the crate root, next to `error.rs`; `lib.rs` does not declare
-// them yet, so the handlers here, their only users so far, reach them as `super::reply`.
-#[path = "../reply.rs"]
-mod reply;
 mod search;
 mod study_guides;
 

@@ -72,23 +72,16 @@ impl SearchQuery {
     /// The most hits returned.
     pub const MAX_LIMIT: u32 = 50;
 
-    /// A query for `text` (trimmed, 1 to 200 characters) returning at most `limit` hits
+    /// A query for `text` (a [`crate::values::BoundedText`] of at most 200 characters) returning at most `limit` hits
     /// (default 20, at most 50).
     ///
     /// # Errors
     ///
     /// A validation error on `q` or `limit`.
     pub fn new(text: &str, limit: Option<u32>) -> DomainResult<Self> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(DomainError::validation("q", "must not be empty"));
-        }
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::validation(
-                "q",
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
-        }
+        let text = crate::values::BoundedText::<{ Self::MAX_CHARS }>::parse(text).map_err(
+            |crate::values::InvalidValue(message)| DomainError::validation("q", message),
+        )?;
         let limit = limit.unwrap_or(20);
         if limit == 0 || limit > Self::MAX_LIMIT {
             return Err(DomainError::validation(
@@ -97,7 +90,7 @@ impl SearchQuery {
             ));
         }
         Ok(Self {
-            text: text.to_owned(),
+            text: text.into_inner(),
             limit,
         })
     }

@@ -102,8 +102,9 @@ impl ToSchema for Color {}
 
 impl PartialSchema for Email {
     fn schema() -> RefOr<Schema> {
+        // No `format: email`: the pattern is the rule the server applies, and it is looser
+        // than RFC 5322 (non-ASCII addresses are accepted).
         string()
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .max_length(Some(Email::MAX_CHARS))
             .pattern(Some(email_pattern()))
             .into()
@@ -126,8 +127,9 @@ impl ToSchema for Password {}
 
 impl PartialSchema for WebUrl {
     fn schema() -> RefOr<Schema> {
+        // No `format: uri`: the pattern is the rule, which takes some characters RFC 3986
+        // wants escaped (`|`, `{`), as browsers do.
         string()
-            .format(Some(SchemaFormat::Custom("uri".to_owned())))
             .max_length(Some(MAX_URL_CHARS))
             .pattern(Some(WEB_URL_PATTERN))
             .into()

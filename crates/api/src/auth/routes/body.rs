@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::values::{Name, WebUrl};
+use sophie_domain::values::{Email, Name, Password, WebUrl};
 use sophie_domain::{User, UserUpdate};
 use utoipa::ToSchema;
 
@@ -16,12 +16,14 @@ use crate::validate::Fields;
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SignUp {
-    /// The name shown in the app, 1 to 100 characters.
+    /// The name shown in the app.
+    #[schema(value_type = Name, inline)]
     pub(super) name: String,
     /// The sign-in email; unique, whatever its case.
+    #[schema(value_type = Email, inline)]
     pub(super) email: String,
-    /// 8 to 128 characters.
-    #[schema(format = Password)]
+    /// The password.
+    #[schema(value_type = Password, inline)]
     pub(super) password: String,
 }
 
@@ -30,9 +32,10 @@ pub(crate) struct SignUp {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SignIn {
     /// The sign-in email.
+    #[schema(value_type = Email, inline)]
     pub(super) email: String,
     /// The password.
-    #[schema(format = Password)]
+    #[schema(value_type = Password, inline)]
     pub(super) password: String,
 }
 
@@ -41,10 +44,11 @@ pub(crate) struct SignIn {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateMe {
     /// A new name, 1 to 100 characters.
+    #[schema(value_type = Option<Name>, inline)]
     name: Option<String>,
     /// A new avatar URL (http or https), or `null` to remove it.
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<WebUrl>, inline)]
     image: Option<Option<String>>,
 }
 
@@ -66,10 +70,10 @@ impl UpdateMe {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ChangePassword {
     /// The password in use now.
-    #[schema(format = Password)]
+    #[schema(value_type = Password, inline)]
     pub(super) current_password: String,
-    /// The new password, 8 to 128 characters.
-    #[schema(format = Password)]
+    /// The new password.
+    #[schema(value_type = Password, inline)]
     pub(super) new_password: String,
 }
 

@@ -345,7 +345,6 @@ async fn update_me(
             description = "Seconds until another attempt is allowed")))))]
 async fn change_password(
     state: web::Data<AppState>,
-    req: HttpRequest,
     current: CurrentUser,
     body: ApiJson<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
@@ -353,12 +352,9 @@ async fn change_password(
     let new_password = Password::parse(body.new_password).map_err(field_error("newPassword"))?;
     let not_current = || ApiError::field("currentPassword", "is not your current password");
 
-    // A stolen session must not become a way to guess the password: the guesses count
-    // against the same per-email limit as sign-in's.
-    let user = state.repositories.users.get(current.user_id).await?;
-    state
-        .limiter
-        .attempt(client_ip(&req).as_deref().unwrap_or("unknown"), &user.email)?;
+    // A stolen session must not become a way to guess the password: the guesses are counted
+    // for this account on their own, so nothing a stranger does at sign-in can block them.
+    state.limiter.attempt_as(current.user_id)?;
     let hash = state
         .repositories
         .accounts

@@ -76,7 +76,7 @@ async fn sign_up_then_sign_in_and_the_token_authenticates() {
         .anonymous()
         .post(
             "/api/v1/auth/sign-up",
-            json!({ "name": "Ada Lovelace", "email": " Ada@Example.com ", "password": PASSWORD }),
+            json!({ "name": "Ada Lovelace", "email": "Ada@Example.com", "password": PASSWORD }),
         )
         .await;
     assert_eq!(reply.status, 201);

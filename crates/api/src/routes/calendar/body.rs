@@ -20,8 +20,10 @@ use crate::validate::{Fields, enum_param, id_param};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateCalendarEvent {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// A description.
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     /// When it starts (RFC 3339).
     start_date: DateTime<Utc>,
@@ -30,10 +32,12 @@ pub(crate) struct CreateCalendarEvent {
     /// What kind of event it is.
     event_type: EventType,
     /// Where it happens.
+    #[schema(value_type = Option<ShortText>, inline)]
     location: Option<String>,
     /// How urgent it is.
     priority: Option<Priority>,
     /// A palette name or hex colour; `blue` by default.
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     /// The course it belongs to.
     course_id: Option<CourseId>,
@@ -46,6 +50,8 @@ impl CreateCalendarEvent {
         let mut fields = Fields::new();
         let title = fields.check("title", Title::parse(self.title));
         let description = fields.check_opt("description", self.description, Description::parse);
+        fields.check_instant("startDate", Some(&self.start_date));
+        fields.check_instant("endDate", self.end_date.as_ref());
         let schedule = fields.check(
             "endDate",
             EventSchedule::new(self.start_date, self.end_date),
@@ -77,9 +83,10 @@ impl CreateCalendarEvent {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateCalendarEvent {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<Option<String>>,
     /// A new start (RFC 3339).
     start_date: Option<DateTime<Utc>>,
@@ -89,11 +96,12 @@ pub(crate) struct UpdateCalendarEvent {
     end_date: Option<Option<DateTime<Utc>>>,
     event_type: Option<EventType>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     location: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
     #[schema(value_type = Option<Priority>)]
     priority: Option<Option<Priority>>,
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     /// The course it belongs to; `null` for none.
     #[serde(default, deserialize_with = "patch::present")]
@@ -120,6 +128,8 @@ impl UpdateCalendarEvent {
         let mut fields = Fields::new();
         let title = fields.check_opt("title", self.title, Title::parse);
         let description = fields.check_patch("description", self.description, Description::parse);
+        fields.check_instant("startDate", self.start_date.as_ref());
+        fields.check_instant("endDate", self.end_date.flatten().as_ref());
         let schedule = match current {
             None => Some(None),
             Some(event) => {
@@ -172,11 +182,7 @@ pub(crate) struct CalendarQuery {
 }
 
 fn instant_param(value: &str) -> Result<DateTime<Utc>, InvalidValue> {
-    DateTime::parse_from_rfc3339(value.trim())
-        .map(|instant| instant.with_timezone(&Utc))
-        .map_err(|_| {
-            InvalidValue::new("must be an RFC 3339 timestamp such as 2026-09-01T09:00:00Z")
-        })
+    sophie_domain::timestamp::parse(value)
 }
 
 impl CalendarQuery {

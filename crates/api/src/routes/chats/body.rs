@@ -19,6 +19,7 @@ use crate::validate::Fields;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateChatSession {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// The course it is about; must be the student's.
     course_id: Option<Uuid>,
@@ -38,6 +39,7 @@ impl CreateChatSession {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateChatSession {
     /// A new title, 1 to 200 characters.
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     /// Another course of the student's, or `null` for none.
     #[serde(default, deserialize_with = "patch::present")]
@@ -59,6 +61,7 @@ impl UpdateChatSession {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateChatMessage {
     /// Its text, 1 to 32,000 characters.
+    #[schema(value_type = MessageText, inline)]
     content: String,
 }
 

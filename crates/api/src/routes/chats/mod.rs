@@ -4,11 +4,12 @@ use actix_web::web;
 use sophie_domain::{ChatMessage, ChatSession, ChatSessionId, Page};
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -86,8 +87,8 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<ChatSessionQuery>,
+    page: PageQuery,
+    filter: ApiQuery<ChatSessionQuery>,
 ) -> ApiResult<web::Json<Page<ChatSession>>> {
     let page = page.to_request()?;
     let sessions = state
@@ -194,7 +195,7 @@ async fn list_messages(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
-    page: web::Query<PageQuery>,
+    page: PageQuery,
 ) -> ApiResult<web::Json<Page<ChatMessage>>> {
     let page = page.to_request()?;
     let messages = state

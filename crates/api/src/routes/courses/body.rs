@@ -15,16 +15,22 @@ use crate::validate::Fields;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateCourse {
     /// Its name, 1 to 100 characters.
+    #[schema(value_type = Name, inline)]
     name: String,
     /// Its code (`MATH 221`).
+    #[schema(value_type = Option<ShortText>, inline)]
     code: Option<String>,
     /// A description.
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     /// A palette name or hex colour; `blue` by default.
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     /// The term (`Fall 2026`).
+    #[schema(value_type = Option<ShortText>, inline)]
     term: Option<String>,
     /// Who teaches it.
+    #[schema(value_type = Option<ShortText>, inline)]
     instructor: Option<String>,
 }
 
@@ -51,19 +57,21 @@ impl CreateCourse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateCourse {
+    #[schema(value_type = Option<Name>, inline)]
     name: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     code: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<Option<String>>,
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     term: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ShortText>, inline)]
     instructor: Option<Option<String>>,
 }
 

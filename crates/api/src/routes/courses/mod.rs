@@ -4,11 +4,11 @@ use actix_web::web;
 use sophie_domain::{Course, CourseId, Page};
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -66,7 +66,7 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
+    page: PageQuery,
 ) -> ApiResult<web::Json<Page<Course>>> {
     let page = page.to_request()?;
     let courses = state.repositories.courses.list(user.user_id, page).await?;

@@ -16,6 +16,7 @@ use crate::validate::{Fields, enum_param, id_param};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateDocument {
     /// A new title, 1 to 200 characters.
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     /// The course to file it under; `null` unfiles it.
     #[serde(default, deserialize_with = "patch::present")]

@@ -5,11 +5,12 @@ use actix_web::web;
 use sophie_domain::{Document, DocumentId, DomainError, Page};
 use utoipa::OpenApi;
 
-use super::reply::{Never, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Never, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -64,8 +65,8 @@ async fn create(_user: CurrentUser) -> ApiResult<Never> {
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<DocumentQuery>,
+    page: PageQuery,
+    filter: ApiQuery<DocumentQuery>,
 ) -> ApiResult<web::Json<Page<Document>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;

@@ -29,12 +29,16 @@ fn field_name(prefix: &str, field: &str) -> String {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateFlashcard {
     /// The front, 1 to 5000 characters.
+    #[schema(value_type = CardText, inline)]
     question: String,
     /// The back, 1 to 5000 characters.
+    #[schema(value_type = CardText, inline)]
     answer: String,
     /// A hint.
+    #[schema(value_type = Option<CardText>, inline)]
     hint: Option<String>,
     /// Why the answer is right.
+    #[schema(value_type = Option<CardText>, inline)]
     explanation: Option<String>,
     /// How hard it is; the set's difficulty by default.
     pub(super) difficulty: Option<Difficulty>,
@@ -83,14 +87,18 @@ impl CreateFlashcard {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateFlashcardSet {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// A description.
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     /// How hard it is overall.
     difficulty: Difficulty,
     /// Up to 20 tags.
+    #[schema(value_type = Option<Tags>, inline)]
     tags: Option<Vec<String>>,
     /// A palette name or hex colour; `blue` by default.
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     /// The course it is filed under.
     course_id: Option<Uuid>,
@@ -150,12 +158,15 @@ impl CreateFlashcardSet {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateFlashcardSet {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<Option<String>>,
     difficulty: Option<Difficulty>,
+    #[schema(value_type = Option<Tags>, inline)]
     tags: Option<Vec<String>>,
+    #[schema(value_type = Option<Color>, inline)]
     color: Option<String>,
     /// `null` unfiles the set.
     #[serde(default, deserialize_with = "patch::present")]
@@ -196,13 +207,15 @@ impl UpdateFlashcardSet {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateFlashcard {
+    #[schema(value_type = Option<CardText>, inline)]
     question: Option<String>,
+    #[schema(value_type = Option<CardText>, inline)]
     answer: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CardText>, inline)]
     hint: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CardText>, inline)]
     explanation: Option<Option<String>>,
     difficulty: Option<Difficulty>,
 }

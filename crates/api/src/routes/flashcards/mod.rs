@@ -6,11 +6,12 @@ use sophie_domain::{
 };
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -91,8 +92,8 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<FlashcardSetQuery>,
+    page: PageQuery,
+    filter: ApiQuery<FlashcardSetQuery>,
 ) -> ApiResult<web::Json<Page<FlashcardSet>>> {
     let page = page.to_request()?;
     let sets = state

@@ -4,10 +4,11 @@ use actix_web::web;
 use sophie_domain::{DomainError, ImportJob, ImportJobId, JobStatus, Page};
 use utoipa::OpenApi;
 
-use super::reply::{Never, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Never, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -65,8 +66,8 @@ async fn create(_user: CurrentUser) -> ApiResult<Never> {
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<ImportJobQuery>,
+    page: PageQuery,
+    filter: ApiQuery<ImportJobQuery>,
 ) -> ApiResult<web::Json<Page<ImportJob>>> {
     let page = page.to_request()?;
     let jobs = state

@@ -58,7 +58,8 @@ async fn a_student_lists_filters_reads_cancels_and_deletes_imports() {
     assert_eq!(pending["items"][0]["id"], lecture.id.to_string());
     assert_eq!(pending["nextCursor"], Value::Null);
     let bad_status = ada.get("/api/v1/import-jobs?status=DONE").await;
-    assert_eq!(bad_status.status, 400);
+    assert_eq!(bad_status.status, 422, "a bad value, named");
+    assert_eq!(bad_status.fields(), ["status"]);
 
     let uri = format!("/api/v1/import-jobs/{}", lecture.id);
     let read = ada.get(&uri).await;

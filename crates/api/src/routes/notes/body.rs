@@ -16,22 +16,29 @@ use crate::validate::{Fields, enum_param, id_param};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateNote {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// Its Markdown body; empty by default.
     #[serde(default)]
+    #[schema(value_type = Markdown, inline)]
     content: String,
     /// The transcription it was made from.
+    #[schema(value_type = Option<Markdown>, inline)]
     transcription: Option<String>,
     /// A summary.
+    #[schema(value_type = Option<Markdown>, inline)]
     summary: Option<String>,
     /// Where its content came from; `MANUAL` by default.
     source: Option<NoteSource>,
     /// The http(s) URL it was imported from.
+    #[schema(value_type = Option<WebUrl>, inline)]
     source_url: Option<String>,
     /// The length of the recording in seconds, 0 to 604800.
+    #[schema(value_type = Option<DurationSeconds>, inline)]
     duration_seconds: Option<i64>,
     /// Its tags: at most 20, each 1 to 50 characters; none by default.
     #[serde(default)]
+    #[schema(value_type = Tags, inline)]
     tags: Vec<String>,
     /// The course to file it under.
     course_id: Option<CourseId>,
@@ -72,15 +79,18 @@ impl CreateNote {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateNote {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
+    #[schema(value_type = Option<Markdown>, inline)]
     content: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Markdown>, inline)]
     transcription: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Markdown>, inline)]
     summary: Option<Option<String>>,
     /// The new tags, replacing the old ones.
+    #[schema(value_type = Option<Tags>, inline)]
     tags: Option<Vec<String>>,
     /// The course to file it under; `null` unfiles it.
     #[serde(default, deserialize_with = "patch::present")]

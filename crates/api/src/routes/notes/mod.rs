@@ -4,11 +4,12 @@ use actix_web::web;
 use sophie_domain::{Note, NoteId, Page};
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -66,8 +67,8 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<NoteQuery>,
+    page: PageQuery,
+    filter: ApiQuery<NoteQuery>,
 ) -> ApiResult<web::Json<Page<Note>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;

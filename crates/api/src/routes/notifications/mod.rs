@@ -5,10 +5,11 @@ use actix_web::web;
 use sophie_domain::{Notification, NotificationId, NotificationType, Page};
 use utoipa::OpenApi;
 
-use super::reply::NoContent;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::NoContent;
 use crate::state::AppState;
 
 mod body;
@@ -46,8 +47,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<NotificationQuery>,
+    page: PageQuery,
+    filter: ApiQuery<NotificationQuery>,
 ) -> ApiResult<web::Json<Page<Notification>>> {
     let page = page.to_request()?;
     let notifications = state

@@ -121,5 +121,6 @@ async fn another_students_notification_is_not_found_and_stays_unread() {
         .await;
     assert_eq!(anonymous.status, 401);
     let bad_flag = bob.get("/api/v1/notifications?unread=maybe").await;
-    assert_eq!(bad_flag.status, 400);
+    assert_eq!(bad_flag.status, 422);
+    assert_eq!(bad_flag.fields(), ["unread"]);
 }

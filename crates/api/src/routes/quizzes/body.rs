@@ -36,6 +36,7 @@ pub(crate) struct CreateQuestion {
     #[serde(rename = "type")]
     question_type: QuestionType,
     /// The question's text, 1 to 5000 characters.
+    #[schema(value_type = CardText, inline)]
     question: String,
     /// For `MULTIPLE_CHOICE`: 2 to 10 distinct options; for `TRUE_FALSE` none or `true` and
     /// `false`; none for the other types.
@@ -43,8 +44,10 @@ pub(crate) struct CreateQuestion {
     /// The correct answer: one of the options, `true`/`false`, or the expected text.
     correct_answer: String,
     /// Why the answer is right.
+    #[schema(value_type = Option<CardText>, inline)]
     explanation: Option<String>,
     /// A hint.
+    #[schema(value_type = Option<CardText>, inline)]
     hint: Option<String>,
     /// How hard it is; the quiz's difficulty by default.
     pub(super) difficulty: Option<Difficulty>,
@@ -105,12 +108,15 @@ impl CreateQuestion {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateQuiz {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// A description.
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<String>,
     /// How hard it is overall.
     difficulty: Difficulty,
     /// The time allowed, 1 to 1440 minutes.
+    #[schema(value_type = Option<TimeLimitMinutes>, inline)]
     time_limit: Option<i64>,
     /// The course it is filed under.
     course_id: Option<Uuid>,
@@ -164,14 +170,15 @@ impl CreateQuiz {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateQuiz {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Description>, inline)]
     description: Option<Option<String>>,
     difficulty: Option<Difficulty>,
     /// Minutes; `null` removes the limit.
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<TimeLimitMinutes>, inline)]
     time_limit: Option<Option<i64>>,
     /// `null` unfiles the quiz.
     #[serde(default, deserialize_with = "patch::present")]
@@ -214,6 +221,7 @@ impl UpdateQuiz {
 pub(crate) struct UpdateQuestion {
     #[serde(rename = "type")]
     question_type: Option<QuestionType>,
+    #[schema(value_type = Option<CardText>, inline)]
     question: Option<String>,
     /// `null` removes the options (for a type that takes none).
     #[serde(default, deserialize_with = "patch::present")]
@@ -221,12 +229,13 @@ pub(crate) struct UpdateQuestion {
     options: Option<Option<Vec<String>>>,
     correct_answer: Option<String>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CardText>, inline)]
     explanation: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CardText>, inline)]
     hint: Option<Option<String>>,
     difficulty: Option<Difficulty>,
+    #[schema(value_type = Option<Points>, inline)]
     points: Option<i64>,
 }
 

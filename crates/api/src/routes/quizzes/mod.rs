@@ -9,12 +9,13 @@ use sophie_domain::{
 };
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::all_valid;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 use crate::validate::Fields;
 
@@ -119,8 +120,8 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<QuizQuery>,
+    page: PageQuery,
+    filter: ApiQuery<QuizQuery>,
 ) -> ApiResult<web::Json<Page<Quiz>>> {
     let page = page.to_request()?;
     let quizzes = state
@@ -301,6 +302,7 @@ async fn submit_response(
         body.time_spent_seconds,
         DurationSeconds::new,
     );
+    fields.check_instant("startedAt", body.started_at.as_ref());
     if body.started_at.is_some_and(|started| started > now) {
         fields.push("startedAt", "must not be in the future");
     }
@@ -342,7 +344,7 @@ async fn list_responses(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<QuizId>,
-    page: web::Query<PageQuery>,
+    page: PageQuery,
 ) -> ApiResult<web::Json<Page<GradedQuizResponse>>> {
     let page = page.to_request()?;
     let responses = state

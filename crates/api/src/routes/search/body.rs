@@ -1,7 +1,8 @@
 //! The query string of `/api/v1/search`, and the answer this resource shapes itself.
 
 use serde::{Deserialize, Serialize};
-use sophie_domain::SearchHit;
+use sophie_domain::values::BoundedText;
+use sophie_domain::{SearchHit, SearchQuery};
 use utoipa::ToSchema;
 
 /// What to search for.
@@ -13,10 +14,20 @@ use utoipa::ToSchema;
 pub(crate) struct SearchParams {
     /// The words to look for, 1 to 200 characters; every word must occur (as a word or part of
     /// one, in any case).
-    #[param(required = true)]
+    #[param(required = true, value_type = BoundedText<{ SearchQuery::MAX_CHARS }>, inline)]
     pub(super) q: Option<String>,
-    /// The most hits to return, 1 to 50 (20 by default).
+    /// The most hits to return (20 by default).
+    #[param(schema_with = limit_schema)]
     pub(super) limit: Option<u32>,
+}
+
+/// `limit`: from 1 to the domain's most hits.
+fn limit_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(SearchQuery::MAX_LIMIT))
+        .build()
 }
 
 /// The hits, best first.

@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
+use crate::query::ApiQuery;
 use crate::state::AppState;
 
 mod body;
@@ -35,7 +36,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 async fn search(
     state: web::Data<AppState>,
     user: CurrentUser,
-    params: web::Query<SearchParams>,
+    params: ApiQuery<SearchParams>,
 ) -> ApiResult<web::Json<SearchResults>> {
     let params = params.into_inner();
     let query = SearchQuery::new(params.q.as_deref().unwrap_or_default(), params.limit)?;

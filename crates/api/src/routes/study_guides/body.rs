@@ -19,8 +19,10 @@ use crate::validate::{Fields, id_param};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateStudyGuide {
     /// Its title, 1 to 200 characters.
+    #[schema(value_type = Title, inline)]
     title: String,
     /// Its Markdown body.
+    #[schema(value_type = Markdown, inline)]
     content: String,
     /// The course to file it under.
     course_id: Option<CourseId>,
@@ -51,7 +53,9 @@ impl CreateStudyGuide {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateStudyGuide {
+    #[schema(value_type = Option<Title>, inline)]
     title: Option<String>,
+    #[schema(value_type = Option<Markdown>, inline)]
     content: Option<String>,
     /// The course to file it under; `null` unfiles it.
     #[serde(default, deserialize_with = "patch::present")]

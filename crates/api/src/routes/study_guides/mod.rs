@@ -5,11 +5,12 @@ use actix_web::web;
 use sophie_domain::{Page, StudyGuide, StudyGuideId};
 use utoipa::OpenApi;
 
-use super::reply::{Created, NoContent};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
+use crate::query::ApiQuery;
+use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
@@ -75,8 +76,8 @@ async fn create(
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: web::Query<PageQuery>,
-    filter: web::Query<StudyGuideQuery>,
+    page: PageQuery,
+    filter: ApiQuery<StudyGuideQuery>,
 ) -> ApiResult<web::Json<Page<StudyGuide>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
