@@ -15,7 +15,8 @@ use sophie_persistence::testing::TestDatabase;
 pub struct Server {
     child: Child,
     pub base: String,
-    pub db: TestDatabase,
+    /// The database behind it; `None` when it serves from memory.
+    pub db: Option<TestDatabase>,
     pub http: Client,
 }
 
@@ -27,14 +28,27 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Starts the binary on port 0 and waits for the address it prints.
+    /// Starts the binary on port 0 against a fresh database and waits for the address it
+    /// prints.
     pub async fn start() -> Self {
-        let db = TestDatabase::new().await;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sophie"))
+        Self::start_on(Some(TestDatabase::new().await)).await
+    }
+
+    /// Starts the binary on the in-memory storage.
+    pub async fn start_in_memory() -> Self {
+        Self::start_on(None).await
+    }
+
+    async fn start_on(db: Option<TestDatabase>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sophie"));
+        command.env_remove("DATABASE_URL");
+        if let Some(db) = &db {
+            command.env("DATABASE_URL", db.url());
+        }
+        let mut child = command
             .arg("serve")
             .env("HOST", "127.0.0.1")
             .env("PORT", "0")
-            .env("DATABASE_URL", db.url())
             .env("LOG_LEVEL", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -134,7 +148,12 @@ impl Server {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut conn = self.db.connection().await;
+        let mut conn = self
+            .db
+            .as_ref()
+            .expect("a server on PostgreSQL")
+            .connection()
+            .await;
         diesel::sql_query(sql)
             .get_result::<Count>(&mut conn)
             .await

@@ -28,7 +28,7 @@ pub mod validate;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use sophie_domain::DomainError;
@@ -93,8 +93,9 @@ async fn edges(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = next.call(req).await?.map_into_boxed_body();
+    // actix's own 405 (with or without `Allow`) has no body; ours is a problem document.
     let mut response = if response.status() == StatusCode::METHOD_NOT_ALLOWED
-        && !response.headers().contains_key(ALLOW)
+        && !response.headers().contains_key(CONTENT_TYPE)
     {
         let (req, _) = response.into_parts();
         let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());

@@ -198,15 +198,15 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
             });
             // Every error is a problem document, whatever the handler's annotation said.
             for (status, response) in responses.iter_mut() {
-                if status.starts_with('4') || status.starts_with('5') {
-                    if let RefOr::T(response) = response {
-                        let schema = Some(Ref::from_schema_name("Problem"));
-                        response.content.clear();
-                        response.content.insert(
-                            "application/problem+json".to_owned(),
-                            ContentBuilder::new().schema(schema).build(),
-                        );
-                    }
+                if (status.starts_with('4') || status.starts_with('5'))
+                    && let RefOr::T(response) = response
+                {
+                    let schema = Some(Ref::from_schema_name("Problem"));
+                    response.content.clear();
+                    response.content.insert(
+                        "application/problem+json".to_owned(),
+                        ContentBuilder::new().schema(schema).build(),
+                    );
                 }
             }
         }
@@ -318,5 +318,69 @@ mod tests {
             }
         }
         assert!(operations >= 60, "only {operations} operations documented");
+    }
+
+    #[test]
+    fn enums_are_documented_as_they_travel() {
+        let json = serde_json::to_value(document()).unwrap();
+        let schemas = &json["components"]["schemas"];
+        for (name, values) in [
+            (
+                "Difficulty",
+                sophie_domain::Difficulty::ALL
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "QuestionType",
+                sophie_domain::QuestionType::ALL
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect(),
+            ),
+            (
+                "NoteSource",
+                sophie_domain::NoteSource::ALL
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect(),
+            ),
+        ] {
+            assert_eq!(schemas[name]["enum"], serde_json::json!(values), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_a_problem_and_every_secured_operation_lists_401() {
+        let json = serde_json::to_value(document()).unwrap();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let content = response["content"].as_object().unwrap();
+                        assert_eq!(
+                            content.keys().collect::<Vec<_>>(),
+                            ["application/problem+json"],
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+                if operation.get("security").is_some() {
+                    assert!(responses.contains_key("401"), "{method} {path}");
+                }
+                if operation.get("requestBody").is_some() {
+                    for status in ["400", "413", "415", "422"] {
+                        assert!(responses.contains_key(status), "{method} {path} {status}");
+                    }
+                }
+            }
+        }
+        // The rules of the values, from their constants (utoipa wraps an inlined, described
+        // field in a one-branch `oneOf`).
+        let name = &json["components"]["schemas"]["CreateCourse"]["properties"]["name"]["oneOf"][0];
+        assert_eq!(name["maxLength"], sophie_domain::values::Name::MAX_CHARS);
+        assert!(name["pattern"].as_str().unwrap().contains("\\u0000"));
     }
 }

@@ -354,8 +354,7 @@ fn walking_is_stable_when_newer_items_arrive_between_pages() {
 
 #[test]
 fn a_cursor_is_bound_to_the_list_that_issued_it() {
-    let rows: Vec<(chrono::DateTime<Utc>, Uuid)> =
-        (0..3).map(|_| (Utc::now(), Uuid::now_v7())).collect();
+    let rows: Vec<(DateTime<Utc>, Uuid)> = (0..3).map(|_| (Utc::now(), Uuid::now_v7())).collect();
     let request = PageRequest::new(Some(2), None)
         .unwrap()
         .within("/api/v1/notes")

@@ -144,6 +144,7 @@ enum Limit {
 mod tests {
     use super::*;
 
+    #[allow(clippy::needless_pass_by_value, reason = "takes what attempt returns")]
     fn refused(result: Result<(), DomainError>) -> bool {
         matches!(result, Err(DomainError::RateLimited { retry_after_seconds }) if retry_after_seconds > 0)
     }
