@@ -826,7 +826,10 @@ async fn search_finds_the_users_material_with_every_word() {
         );
         assert!(s.search(ada, query("%")).await.unwrap().len() == 1);
         assert!(s.search(ada, query("_")).await.unwrap().len() == 1);
-        assert!(s.search(ada, query("a\0b")).await.unwrap().is_empty());
+        assert!(
+            SearchQuery::new("a\0b", None).is_err(),
+            "NUL is refused before it reaches SQL"
+        );
         assert!(
             s.search(ada, query("the of")).await.is_ok(),
             "stop words only"
