@@ -64,12 +64,12 @@ class Throwaway:
     """A new student for each case of an operation that ends sessions or the account."""
 
     def get(self, case, context):
-        return None
+        # Not cached (refresh_interval=None): a fresh student for every case.
+        return _sign_up(f"leaver.{uuid.uuid4().hex}@example.com")
 
     def set(self, case, data, context):
         case.headers = case.headers or {}
-        token = _sign_up(f"leaver.{uuid.uuid4().hex}@example.com")
-        case.headers["Authorization"] = f"Bearer {token}"
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schemathesis.hook

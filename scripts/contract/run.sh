@@ -81,6 +81,10 @@ for storage in $storages; do
     # No operation and no check is excluded. Per-operation settings, each with its reason,
     # are in schemathesis.toml. The `too_slow` health check is about the generator, not the
     # API: drawing 32,000-character strings that match a pattern takes a while on two cores.
+    # One worker: schemathesis's workers are threads of one Python process, and a thread
+    # drawing such a string holds the interpreter while another is mid-request, which then
+    # stalls for seconds (actix answers 408 to a body that stops arriving) and is timed as
+    # the server's.
     SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here" \
         "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run \
         "$SOPHIE_URL/api/openapi.json" \
@@ -88,7 +92,7 @@ for storage in $storages; do
         --phases examples,coverage,fuzzing,stateful \
         --seed "$seed" \
         --max-examples "$examples" \
-        --workers 2 \
+        --workers 1 \
         --suppress-health-check too_slow \
         --no-color \
         --report junit --report-dir "target/contract-$storage"

@@ -89,6 +89,21 @@ pub(crate) fn from_diesel(entity: &'static str, error: DieselError) -> DomainErr
     }
 }
 
+/// The entity a foreign key's column links to, from PostgreSQL's constraint name
+/// (`notes_course_id_fkey`).
+fn linked_entity(constraint: &str) -> Option<&'static str> {
+    [
+        ("_course_id_fkey", "course"),
+        ("_note_id_fkey", "note"),
+        ("_document_id_fkey", "document"),
+        ("_flashcard_set_id_fkey", "flashcard set"),
+        ("_quiz_id_fkey", "quiz"),
+        ("_chat_session_id_fkey", "chat session"),
+    ]
+    .into_iter()
+    .find_map(|(suffix, entity)| constraint.ends_with(suffix).then_some(entity))
+}
+
 fn from_database(
     entity: &'static str,
     kind: DatabaseErrorKind,
@@ -116,10 +131,17 @@ fn from_database(
         {
             DomainError::not_found("user")
         }
-        DatabaseErrorKind::ForeignKeyViolation => DomainError::validation(
-            field_or(field, "id"),
-            "refers to something that does not exist (or no longer does)",
-        ),
+        // A link whose row went between the ownership check and the write (deleted in another
+        // tab): the same 404 the check gives, and the in-memory adapters answer.
+        DatabaseErrorKind::ForeignKeyViolation => {
+            match info.constraint_name().and_then(linked_entity) {
+                Some(entity) => DomainError::not_found(entity),
+                None => DomainError::validation(
+                    field_or(field, "id"),
+                    "refers to something that does not exist (or no longer does)",
+                ),
+            }
+        }
         DatabaseErrorKind::CheckViolation => {
             DomainError::validation(field_or(field, entity), "is out of the allowed range")
         }

@@ -492,3 +492,46 @@ async fn identity_notes_and_documents() {
         "user"
     ));
 }
+
+/// A course deleted between the ownership check and the insert of a note filed under it (the
+/// student deleting it in another tab) is a 404 for the course, as the in-memory adapters
+/// answer, not a 422. A trigger deletes the course at the very moment of the insert.
+#[tokio::test]
+async fn a_link_deleted_during_a_write_is_not_found_as_in_memory() {
+    let db = TestDatabase::new().await;
+    let store = PostgresStore::new(db.pool());
+    let ada = UserRepository::create(&store, new_user("ada@example.com"))
+        .await
+        .unwrap();
+    let course = CourseRepository::create(
+        &store,
+        ada.id,
+        NewCourse {
+            name: Name::parse("Maths").unwrap(),
+            code: None,
+            description: None,
+            color: Color::default_blue(),
+            term: None,
+            instructor: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut conn = db.connection().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(
+        &mut conn,
+        "CREATE FUNCTION vanish() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN DELETE FROM courses WHERE id = NEW.course_id; RETURN NEW; END $$; \
+         CREATE TRIGGER vanish BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION vanish();",
+    )
+    .await
+    .unwrap();
+    let new = NewNote {
+        course_id: Some(course.id),
+        ..NewNote::manual(Title::parse("Limits").unwrap(), Markdown::default())
+    };
+    let error = NoteRepository::create(&store, ada.id, new)
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&error, "course"), "{error:?}");
+}

@@ -570,6 +570,48 @@ async fn too_many_attempts_are_refused_with_retry_after() {
 }
 
 #[actix_web::test]
+async fn a_stranger_hammering_an_account_cannot_lock_its_owner_out() {
+    let state = state_with(
+        ApiConfig {
+            attempts_per_email: 3,
+            ..ApiConfig::default()
+        },
+        None,
+    );
+    let app = TestApp::start(state).await;
+    let ada = client(&app, &sign_up(&app, "ada@example.com").await);
+    let from = |peer: &str, password: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/sign-in")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .set_json(json!({ "email": "ada@example.com", "password": password }))
+    };
+    let stranger = app.anonymous();
+    // The burst from one address ends at that address...
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            stranger
+                .send(from("203.0.113.66", "guess guess"))
+                .await
+                .status,
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+    // ...the owner signs in from home...
+    let home = stranger.send(from("198.51.100.7", PASSWORD)).await;
+    assert_eq!(home.status, 200, "{home:?}");
+    // ...and changes the password from a live session.
+    let changed = ada
+        .post(
+            "/api/v1/me/password",
+            json!({ "currentPassword": PASSWORD, "newPassword": "a brand new passphrase" }),
+        )
+        .await;
+    assert_eq!(changed.status, 204, "{changed:?}");
+}
+
+#[actix_web::test]
 async fn too_many_attempts_from_one_ip_are_refused() {
     let state = state_with(
         ApiConfig {
