@@ -339,8 +339,10 @@ async fn update_me(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Changed; the other sessions are ended"),
         (status = 401, body = Problem),
-        (status = 422, body = Problem,
-            description = "The current password is wrong, or the new one breaks the policy"),
+        (status = 403, body = Problem, description = "The current password is wrong"),
+        (status = 409, body = Problem,
+            description = "The account has no password (it signs in with another provider)"),
+        (status = 422, body = Problem, description = "The new password breaks the policy"),
         (status = 429, body = Problem, headers(("Retry-After" = u64,
             description = "Seconds until another attempt is allowed")))))]
 async fn change_password(
@@ -350,7 +352,13 @@ async fn change_password(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let new_password = Password::parse(body.new_password).map_err(field_error("newPassword"))?;
-    let not_current = || ApiError::field("currentPassword", "is not your current password");
+    // A wrong proof is a refusal, not a malformed request: the schema cannot say which
+    // password is the current one.
+    let not_current = || {
+        ApiError::from(DomainError::Forbidden(
+            "currentPassword is not your current password".to_owned(),
+        ))
+    };
 
     // A stolen session must not become a way to guess the password: the guesses are counted
     // for this account on their own, so nothing a stranger does at sign-in can block them.
@@ -361,7 +369,7 @@ async fn change_password(
         .find_credential(current.user_id)
         .await?
         .and_then(|account| account.password)
-        .ok_or_else(|| ApiError::field("currentPassword", "this account has no password"))?;
+        .ok_or_else(|| DomainError::conflict("currentPassword", "this account has no password"))?;
     let current_password = Password::parse(body.current_password).map_err(|_| not_current())?;
     if !state.passwords.verify(current_password, hash).await? {
         return Err(not_current());
