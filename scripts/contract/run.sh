@@ -99,11 +99,13 @@ for storage in $storages; do
     echo "schemathesis on $storage: $(( $(date +%s) - started )) s"
 
     step "a client generated from the document, on $storage"
-    rm -rf "target/contract-client"
+    rm -rf target/contract-client
+    mkdir -p target/contract-client
     curl -fs "$SOPHIE_URL/api/openapi.json" -o target/openapi.json
-    (cd target && "../$venv/bin/openapi-python-client" generate --path openapi.json \
-        --output-path contract-client --overwrite --meta none >/dev/null)
-    PYTHONPATH=target "$venv/bin/python" "$here/client_journey.py"
+    "$venv/bin/openapi-python-client" generate --path target/openapi.json \
+        --config "$here/client-config.yaml" --meta none \
+        --output-path target/contract-client/sophie_client
+    PYTHONPATH=target/contract-client "$venv/bin/python" "$here/client_journey.py"
     stop
 done
 
