@@ -423,7 +423,12 @@ async fn changing_the_password_ends_the_other_sessions() {
         )
         .await;
     assert_eq!(wrong.status, 403);
-    assert!(wrong.body["detail"].as_str().unwrap().contains("currentPassword"));
+    assert!(
+        wrong.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("currentPassword")
+    );
     let weak = current
         .post("/api/v1/me/password", change(PASSWORD, "short"))
         .await;
