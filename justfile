@@ -82,6 +82,12 @@ bench-api: db-up
 chaos seconds="75" crashes="3":
     CHAOS_SECONDS={{seconds}} CHAOS_CRASHES={{crashes}} cargo test --all-features --test chaos -- --nocapture
 
+# Stop the release server with SIGTERM under 16 connecting clients, three times, and count
+# how each connection ended (answered, turned away with 503, refused, or reset).
+stop-under-load:
+    cargo build --release
+    python3 scripts/stop-under-load.py target/release/sophie
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh

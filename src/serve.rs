@@ -120,6 +120,11 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let database = config.database.as_ref().map(|d| per_worker(d, workers));
+    let listener = std::net::TcpListener::bind((config.host, config.port))
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+    let closer = listener
+        .try_clone()
+        .map_err(|e| format!("cannot share the listening socket: {e}"))?;
     let server = HttpServer::new(move || {
         let state = worker_state(&state, database.as_ref());
         App::new()
@@ -127,7 +132,8 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
             .configure(move |cfg| sophie_api::configure(cfg, state))
     })
     .workers(workers)
-    .bind((config.host, config.port))
+    .disable_signals()
+    .listen(listener)
     .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?
     .shutdown_timeout(30);
     let addresses = server.addrs();
@@ -139,13 +145,82 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     if let (Some(state), Some(address)) = (demo_state, addresses.first()) {
         demo::seed_and_print(&state, &format!("http://{address}")).await?;
     }
-    // actix stops accepting on SIGTERM or Ctrl-C and waits for requests in flight.
+    let server = server.run();
+    tokio::spawn(stop_on_signal(server.handle(), closer));
     server
-        .run()
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// On SIGTERM or Ctrl-C: refuse new connections at once, let the workers take up the
+/// connections already handed to them, then finish every request in flight (30 s at most).
+///
+/// actix's own stop tells the accept thread and the workers at the same moment: a connection
+/// accepted in that instant is queued to a worker that is stopping, which drops it, and the
+/// client sees its request reset. A refused connection, by contrast, is safe to retry.
+async fn stop_on_signal(handle: actix_web::dev::ServerHandle, listener: std::net::TcpListener) {
+    stop_signal().await;
+    tracing::info!("stopping: new connections are refused, requests in flight are finished");
+    // The accept thread stops taking connections; what arrives now waits in the backlog.
+    handle.pause().await;
+    // Answer what waits there, so that shutting the socket down resets nobody, then shut it
+    // down: connection attempts are refused from here on, which a client may safely retry.
+    turn_away_waiting(&listener);
+    if let Err(error) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Read) {
+        tracing::warn!(%error, "could not close the listening socket");
+    }
+    // Connections accepted just before are on their way to a worker: give them the moment it
+    // takes to start, so the graceful stop below counts them as in flight.
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    handle.stop(true).await;
+}
+
+/// Accepts every connection waiting in the backlog and answers it 503 with `Retry-After`.
+fn turn_away_waiting(listener: &std::net::TcpListener) {
+    use std::io::Write as _;
+    if listener.set_nonblocking(true).is_err() {
+        return;
+    }
+    let body = r#"{"type":"urn:sophie:problem:unavailable","title":"Service unavailable","status":503,"detail":"sophie is stopping; try again"}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
+         Content-Type: application/problem+json\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    while let Ok((mut stream, _)) = listener.accept() {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.write_all(answer.as_bytes());
+        // Read what the client sent, so closing does not reset the answer away.
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(50)));
+        let _ = std::io::Read::read(&mut stream, &mut [0_u8; 4096]);
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]
