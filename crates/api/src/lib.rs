@@ -46,10 +46,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             web::PathConfig::default()
                 .error_handler(|_, _| ApiError::Domain(DomainError::not_found("resource")).into()),
         )
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|error, _| ApiError::field("query", error.to_string()).into()),
-        )
         .configure(health::configure)
         .configure(openapi::configure)
         .service(

@@ -29,10 +29,15 @@ pub struct PageQuery {
 
 /// `limit`: from 1 to the domain's largest page.
 fn limit_schema() -> utoipa::openapi::Object {
+    limit_up_to(PageRequest::MAX_LIMIT)
+}
+
+/// The schema of a `limit` parameter: an integer from 1 to `max`, a bound of the domain's.
+pub(crate) fn limit_up_to(max: u32) -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::Integer)
         .minimum(Some(1))
-        .maximum(Some(PageRequest::MAX_LIMIT))
+        .maximum(Some(max))
         .build()
 }
 

@@ -45,8 +45,8 @@ fn documented() -> &'static HashMap<(String, String), HashSet<String>> {
     static NAMES: OnceLock<HashMap<(String, String), HashSet<String>>> = OnceLock::new();
     NAMES.get_or_init(|| {
         let mut names = HashMap::new();
-        for (path, item) in crate::openapi::document().paths.paths {
-            for (method, operation) in crate::openapi::operations(&item) {
+        for (path, item) in &crate::openapi::shared().paths.paths {
+            for (method, operation) in crate::openapi::operations(item) {
                 let query: HashSet<String> = operation
                     .parameters
                     .iter()

@@ -35,10 +35,7 @@ impl Email {
         }
         let value = value.to_lowercase();
         let invalid = || InvalidValue::new("is not a valid email address");
-        if value
-            .chars()
-            .any(|c| c.is_whitespace() || super::is_blank(c))
-        {
+        if value.chars().any(super::is_blank) {
             return Err(invalid());
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 /// Narrows the list of notifications.
 // `utoipa::IntoParams` stays qualified: imported, it makes `#[utoipa::path]` warn
-// (`unused_qualifications`) on the `web::Query` of the handler.
+// (`unused_qualifications`) on the `ApiQuery` of the handler.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]

@@ -23,11 +23,7 @@ pub(crate) struct SearchParams {
 
 /// `limit`: from 1 to the domain's most hits.
 fn limit_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::Integer)
-        .minimum(Some(1))
-        .maximum(Some(SearchQuery::MAX_LIMIT))
-        .build()
+    crate::paging::limit_up_to(SearchQuery::MAX_LIMIT)
 }
 
 /// The hits, best first.
