@@ -115,6 +115,16 @@ impl ApiError {
                     "unavailable",
                     "Service unavailable",
                 ),
+                DomainError::TooLarge { .. } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "Request too large",
+                ),
+                DomainError::UnsupportedType { .. } => (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                ),
                 DomainError::NotImplemented { .. } => (
                     StatusCode::NOT_IMPLEMENTED,
                     "not-implemented",
@@ -140,7 +150,11 @@ impl ApiError {
                     .join("; "),
                 errors.clone(),
             ),
-            Self::Domain(DomainError::Validation { field, message }) => (
+            Self::Domain(
+                DomainError::Validation { field, message }
+                | DomainError::TooLarge { field, message }
+                | DomainError::UnsupportedType { field, message },
+            ) => (
                 format!("{field}: {message}"),
                 vec![FieldError {
                     field: field.clone(),

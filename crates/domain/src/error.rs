@@ -35,6 +35,22 @@ pub enum DomainError {
         /// What is wrong with it, for a human.
         message: String,
     },
+    /// A file or body is larger than a limit allows.
+    #[error("{field}: {message}")]
+    TooLarge {
+        /// What is too large (`"file"`).
+        field: String,
+        /// The limit, for a human.
+        message: String,
+    },
+    /// A file is of a type that is not supported.
+    #[error("{field}: {message}")]
+    UnsupportedType {
+        /// The offending field (`"file"`).
+        field: String,
+        /// What was found and what is supported, for a human.
+        message: String,
+    },
     /// No valid credentials or session.
     #[error("not signed in, or the credentials are wrong")]
     Unauthorized,

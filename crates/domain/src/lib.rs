@@ -11,7 +11,11 @@
 //!   cannot reach a repository;
 //! - [`enums`]: the enumerations, with their exact UPPER_SNAKE strings;
 //! - [`ports`]: repository and service traits for adapters to implement;
-//! - [`services`]: rules that span entities (link ownership, quiz totals, grading);
+//! - [`rules`]: pure rules that span entities (link ownership, quiz totals, grading, file
+//!   types);
+//! - [`services`]: use cases (sign-up, quiz attempts, uploading and processing documents...),
+//!   each holding the ports it needs; the HTTP layer and the worker share them;
+//! - [`jobs`]: typed background jobs, enqueued by services and run by the worker;
 //! - [`pagination`]: keyset pagination over `(timestamp, id)`;
 //! - [`timestamp`]: how timestamps are written out (RFC 3339, UTC);
 //! - [`memory`] (feature `memory`): in-memory adapters that behave like the PostgreSQL schema.
@@ -25,10 +29,12 @@ pub mod entities;
 pub mod enums;
 pub mod error;
 pub mod id;
+pub mod jobs;
 #[cfg(feature = "memory")]
 pub mod memory;
 pub mod pagination;
 pub mod ports;
+pub mod rules;
 pub mod services;
 pub mod timestamp;
 pub mod values;

@@ -2,10 +2,10 @@
 //! credit, unanswered questions, and the submissions that are refused.
 
 use chrono::{Duration, Utc};
-use sophie_domain::services::grading::{
+use sophie_domain::rules::grading::{
     Grade, MAX_ANSWER_CHARS, grade_quiz_response, is_correct, normalize_answer,
 };
-use sophie_domain::services::quiz_points::{total_of_new, total_of_questions, total_points};
+use sophie_domain::rules::quiz_points::{total_of_new, total_of_questions, total_points};
 use sophie_domain::values::{DurationSeconds, Points};
 use sophie_domain::{
     Difficulty, DomainError, GradedAnswer, Question, QuestionId, QuestionType, Quiz, QuizId,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use mockall::predicate::eq;
-use sophie_domain::services::ownership::{LinkGuard, check_links};
+use sophie_domain::rules::ownership::{LinkGuard, check_links};
 use sophie_domain::{
     Course, CourseId, Document, DocumentId, DocumentStatus, DomainError, MockCourseRepository,
     MockDocumentRepository, MockNoteRepository, Note, NoteId, NoteSource, SourceLinks, UserId,

@@ -4,7 +4,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Uuid as SqlUuid};
 use diesel_async::AsyncPgConnection;
-use sophie_domain::services::ownership::check_links;
+use sophie_domain::rules::ownership::check_links;
 use sophie_domain::{SourceLinks, UserId};
 use uuid::Uuid;
 

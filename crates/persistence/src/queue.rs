@@ -336,6 +336,34 @@ impl JobQueue for PostgresJobQueue {
         }
     }
 
+    async fn release(&self, id: BackgroundJobId, worker: String) -> DomainResult<()> {
+        let now = self.now();
+        let mut conn = self.db.conn().await?;
+        let released = diesel::sql_query(
+            "UPDATE background_jobs \
+             SET status = 'PENDING', attempts = GREATEST(attempts - 1, 0), run_at = $3, \
+                 locked_by = NULL, locked_until = NULL, updated_at = $3 \
+             WHERE id = $1 AND status = 'PROCESSING' AND locked_by = $2",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id.as_uuid())
+        .bind::<Text, _>(&worker)
+        .bind::<Timestamptz, _>(now)
+        .execute(&mut conn)
+        .await
+        .map_err(|e| from_diesel(ENTITY, e))?;
+        drop(conn);
+        if released == 1 {
+            Ok(())
+        } else {
+            Err(self.not_held(id).await)
+        }
+    }
+
+    async fn wait_for_work(&self) {
+        // Not listening yet: workers fall back to polling.
+        std::future::pending::<()>().await;
+    }
+
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {
         let stamp = self.now();
         let mut conn = self.db.conn().await?;

@@ -11,7 +11,7 @@ use crate::entities::{
 };
 use crate::enums::{Difficulty, QuestionType};
 use crate::id::{QuestionId, QuizId, QuizResponseId};
-use crate::services::grading::grade_quiz_response;
+use crate::rules::grading::grade_quiz_response;
 use crate::values::{Description, DurationSeconds, QuestionContent, TimeLimitMinutes};
 
 pub async fn quizzes_create_with_questions_totals_their_points(fixture: &impl Fixture) {

@@ -25,7 +25,7 @@ use crate::id::{
 };
 use crate::pagination::{Cursor, PageRequest};
 use crate::ports::{JobQueue, Repositories};
-use crate::services::grading::grade_quiz_response;
+use crate::rules::grading::grade_quiz_response;
 use crate::values::{
     CardText, Color, Email, EventSchedule, FileSize, Markdown, MessageText, Name, Points,
     QuestionContent, ShortText, Tags, Title,

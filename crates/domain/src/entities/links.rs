@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::{CourseId, DocumentId, NoteId};
 
 /// The material a piece of content belongs to or was made from. Every id must be the acting
-/// user's own (see [`crate::services::ownership`]).
+/// user's own (see [`crate::rules::ownership`]).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

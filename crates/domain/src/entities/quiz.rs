@@ -268,7 +268,7 @@ pub struct QuizResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Records a graded attempt. Build it with [`crate::services::grading::grade_quiz_response`],
+/// Records a graded attempt. Build it with [`crate::rules::grading::grade_quiz_response`],
 /// so the score always agrees with the answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewQuizResponse {

@@ -58,4 +58,13 @@ impl BlobStore for MemoryBlobStore {
         self.with_blobs(|blobs| blobs.remove(&key));
         Ok(())
     }
+
+    async fn delete_prefix(&self, prefix: String) -> DomainResult<u64> {
+        let removed = self.with_blobs(|blobs| {
+            let before = blobs.len();
+            blobs.retain(|key, _| !key.starts_with(&prefix));
+            before - blobs.len()
+        });
+        Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+    }
 }

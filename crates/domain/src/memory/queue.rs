@@ -29,6 +29,8 @@ const LEASE_EXPIRED: &str = "the worker's lease expired before the job finished"
 pub struct MemoryJobQueue {
     jobs: Arc<Mutex<BTreeMap<BackgroundJobId, BackgroundJob>>>,
     clock: Arc<dyn Clock>,
+    /// Told on every enqueue and every job put back, to wake idle workers.
+    work: Arc<event_listener::Event>,
 }
 
 impl MemoryJobQueue {
@@ -45,6 +47,7 @@ impl MemoryJobQueue {
         Self {
             jobs: Arc::new(Mutex::new(BTreeMap::new())),
             clock,
+            work: Arc::new(event_listener::Event::new()),
         }
     }
 
@@ -140,6 +143,9 @@ impl JobQueue for MemoryJobQueue {
             jobs.insert(row.id, row.clone());
             Ok(row)
         })
+        .inspect(|_| {
+            self.work.notify(usize::MAX);
+        })
     }
 
     async fn claim(
@@ -224,6 +230,22 @@ impl JobQueue for MemoryJobQueue {
         })
     }
 
+    async fn release(&self, id: BackgroundJobId, worker: String) -> DomainResult<()> {
+        let now = self.now();
+        self.with_jobs(|jobs| {
+            let job = held(jobs, id, &worker)?;
+            job.status = JobStatus::Pending;
+            job.attempts = job.attempts.saturating_sub(1).max(0);
+            job.run_at = now;
+            job.locked_by = None;
+            job.locked_until = None;
+            job.updated_at = now;
+            Ok(())
+        })?;
+        self.work.notify(usize::MAX);
+        Ok(())
+    }
+
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {
         let now = micros(now);
         let stamp = self.now();
@@ -245,6 +267,15 @@ impl JobQueue for MemoryJobQueue {
             }
             Ok(count(rescued))
         })
+        .inspect(|&rescued| {
+            if rescued > 0 {
+                self.work.notify(usize::MAX);
+            }
+        })
+    }
+
+    async fn wait_for_work(&self) {
+        self.work.listen().await;
     }
 
     async fn get(&self, id: BackgroundJobId) -> DomainResult<BackgroundJob> {

@@ -19,7 +19,7 @@ use crate::id::{
     QuizId, QuizResponseId, SessionId, StudyGuideId, UserId, VerificationId,
 };
 use crate::ports::{Clock, Repositories, SystemClock};
-use crate::services::ownership::check_links;
+use crate::rules::ownership::check_links;
 
 /// Every table of the schema the repositories use, keyed by primary key.
 ///

@@ -18,7 +18,7 @@ use crate::id::{
 };
 use crate::pagination::{Page, PageRequest, SortOrder};
 use crate::ports::{FlashcardRepository, QuizRepository, StudyGuideRepository};
-use crate::services::quiz_points;
+use crate::rules::quiz_points;
 use crate::values::{CardText, Description, DurationSeconds, TimeLimitMinutes};
 
 fn too_many_cards() -> DomainError {

@@ -79,6 +79,10 @@ pub trait LanguageModel: Send + Sync {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Embedder: Send + Sync {
+    /// The name of the model, recorded with every vector it makes: vectors of different
+    /// models are never compared.
+    fn model(&self) -> String;
+
     /// The length of every vector this embedder returns.
     fn dimensions(&self) -> usize;
 

@@ -16,6 +16,7 @@
 mod ai;
 mod clock;
 mod identity;
+mod ingest;
 mod library;
 mod password;
 mod queue;
@@ -32,6 +33,10 @@ pub use ai::{
 };
 pub use clock::{Clock, SystemClock};
 pub use identity::{AccountRepository, SessionRepository, UserRepository, VerificationRepository};
+pub use ingest::{
+    Chunker, DocumentFormat, ExtractedPage, ExtractedText, ExtractionFailure, TextChunk,
+    TextExtractor,
+};
 pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use password::PasswordHasher;
 pub use queue::JobQueue;
@@ -51,6 +56,8 @@ pub use clock::MockClock;
 pub use identity::{
     MockAccountRepository, MockSessionRepository, MockUserRepository, MockVerificationRepository,
 };
+#[cfg(feature = "mock")]
+pub use ingest::{MockChunker, MockTextExtractor};
 #[cfg(feature = "mock")]
 pub use library::{MockCourseRepository, MockDocumentRepository, MockNoteRepository};
 #[cfg(feature = "mock")]

@@ -67,8 +67,22 @@ pub trait JobQueue: Send + Sync {
         retry_at: Option<DateTime<Utc>>,
     ) -> DomainResult<BackgroundJob>;
 
+    /// Puts a job `worker` holds back to pending, runnable now, without counting the attempt
+    /// (the worker is stopping and did not run it to the end).
+    ///
+    /// # Errors
+    ///
+    /// `Conflict` on `lockedBy` when the worker no longer holds it.
+    async fn release(&self, id: BackgroundJobId, worker: String) -> DomainResult<()>;
+
     /// Puts back jobs whose lease ran out before `now`; returns how many.
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64>;
+
+    /// Resolves when a job may have become runnable (one was enqueued, or put back), so an idle
+    /// worker claims within moments instead of at its next poll. It may resolve without cause,
+    /// and may never resolve if the adapter cannot listen: callers wait on it under their own
+    /// poll interval.
+    async fn wait_for_work(&self);
 
     /// The job, for inspection.
     ///

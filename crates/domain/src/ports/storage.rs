@@ -29,4 +29,7 @@ pub trait BlobStore: Send + Sync {
 
     /// Removes what is under `key`; removing nothing is not an error.
     async fn delete(&self, key: String) -> DomainResult<()>;
+
+    /// Removes everything whose key starts with `prefix` (a user's folder); returns how many.
+    async fn delete_prefix(&self, prefix: String) -> DomainResult<u64>;
 }

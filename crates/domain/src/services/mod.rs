@@ -1,5 +1,2 @@
-//! Rules that span entities: link ownership, quiz totals, grading.
-
-pub mod grading;
-pub mod ownership;
-pub mod quiz_points;
+//! Use cases: each service holds the ports it needs and is the one place a flow lives, shared
+//! by the HTTP layer and the worker.

@@ -1,7 +1,7 @@
 use super::{BoundedText, InvalidValue};
 use crate::enums::QuestionType;
 use crate::error::{DomainError, DomainResult};
-use crate::services::grading::normalize_answer;
+use crate::rules::grading::normalize_answer;
 
 /// An option or a correct answer: a [`BoundedText`] of at most
 /// [`QuestionContent::MAX_ANSWER_CHARS`] characters.

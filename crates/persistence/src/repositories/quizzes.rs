@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Int4, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sophie_domain::services::quiz_points;
+use sophie_domain::rules::quiz_points;
 use sophie_domain::values::{CardText, Description, DurationSeconds, TimeLimitMinutes};
 use sophie_domain::{
     DomainError, DomainResult, GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Page,

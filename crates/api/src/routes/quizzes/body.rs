@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::services::grading::Grade;
+use sophie_domain::rules::grading::Grade;
 use sophie_domain::values::{
     CardText, Description, Points, QuestionContent, TimeLimitMinutes, Title,
 };

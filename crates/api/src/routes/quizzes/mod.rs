@@ -1,7 +1,7 @@
 //! `/api/v1/quizzes`: quizzes, their questions, and graded attempts at them.
 
 use actix_web::web;
-use sophie_domain::services::grading::grade_quiz_response;
+use sophie_domain::rules::grading::grade_quiz_response;
 use sophie_domain::values::DurationSeconds;
 use sophie_domain::{
     DomainError, GradedAnswer, Page, Question, QuestionId, Quiz, QuizId, QuizResponse,

@@ -1,0 +1,5 @@
+//! Pure rules that span entities: link ownership, quiz totals, grading.
+
+pub mod grading;
+pub mod ownership;
+pub mod quiz_points;
