@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sophie_domain::{Clock, DomainResult, PasswordHasher, Repositories};
+use sophie_domain::services::documents::DocumentService;
+use sophie_domain::{Clock, DomainError, DomainResult, PasswordHasher, Repositories};
 
 use crate::auth::rate_limit::RateLimiter;
 
@@ -85,6 +86,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Settings.
     pub config: Arc<ApiConfig>,
+    /// Uploads, downloads and reprocessing of documents, once a file store is wired in.
+    pub documents: Option<Arc<DocumentService>>,
 }
 
 impl AppState {
@@ -109,6 +112,27 @@ impl AppState {
             readiness,
             limiter,
             config: Arc::new(config),
+            documents: None,
         }
+    }
+
+    /// The same state, storing documents' files through `documents`.
+    #[must_use]
+    pub fn with_documents(mut self, documents: DocumentService) -> Self {
+        self.documents = Some(Arc::new(documents));
+        self
+    }
+
+    /// The document service.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired no file store (never in `sophie serve`).
+    pub fn documents(&self) -> DomainResult<&DocumentService> {
+        self.documents
+            .as_deref()
+            .ok_or(DomainError::NotImplemented {
+                feature: "storing document files",
+            })
     }
 }

@@ -26,9 +26,10 @@ use actix_web::{App, test};
 use chrono::TimeDelta;
 use serde::Serialize;
 use serde_json::Value;
-use sophie_domain::memory::MemoryStore;
+use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
+use sophie_domain::services::documents::DocumentService;
 use sophie_domain::values::{Email, Name};
-use sophie_domain::{Clock, NewSession, NewUser, SystemClock, UserId};
+use sophie_domain::{Clock, JobQueue, NewSession, NewUser, SystemClock, UserId};
 
 use crate::auth::Argon2Hasher;
 use crate::auth::token::new_token;
@@ -36,14 +37,28 @@ use crate::state::{AlwaysReady, ApiConfig, AppState};
 
 /// State on a fresh in-memory store, with a fast (test-only) password hash.
 pub(crate) fn state() -> AppState {
+    state_with_queue(Arc::new(MemoryJobQueue::new()))
+}
+
+/// State on a fresh in-memory store whose uploads enqueue into `queue`, with files in memory.
+pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
     let store = MemoryStore::new();
+    let repositories = store.repositories();
+    let documents = DocumentService::new(
+        repositories.documents.clone(),
+        Arc::new(MemoryBlobStore::new()),
+        queue,
+        Arc::new(SystemClock),
+        1024 * 1024,
+    );
     AppState::new(
-        store.repositories(),
+        repositories,
         Arc::new(Argon2Hasher::with_params(8, 1, 1).unwrap()),
         Arc::new(SystemClock),
         Arc::new(AlwaysReady),
         ApiConfig::default(),
     )
+    .with_documents(documents)
 }
 
 /// A user with a live session (and no password); returns their id and bearer token.
@@ -187,6 +202,40 @@ impl TestClient {
             .await
     }
 
+    /// `POST uri` with a `multipart/form-data` body of `parts`: (name, file name, bytes).
+    pub(crate) async fn post_multipart(
+        &self,
+        uri: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> Reply {
+        let boundary = "sophie-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file_name {
+                Some(file_name) => format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            test::TestRequest::post()
+                .uri(uri)
+                .insert_header((
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                ))
+                .set_payload(body),
+        )
+        .await
+    }
+
     /// `DELETE uri`.
     pub(crate) async fn delete(&self, uri: &str) -> Reply {
         self.send(test::TestRequest::delete().uri(uri)).await
@@ -202,7 +251,8 @@ pub(crate) struct Reply {
     pub(crate) location: Option<String>,
     /// Every header.
     pub(crate) headers: HeaderMap,
-    /// The body as JSON; `null` when empty. A body that is not JSON fails the test.
+    /// The body as JSON; `null` when empty or of another type. A body that says it is JSON
+    /// and is not fails the test.
     pub(crate) body: Value,
     /// The body as sent.
     pub(crate) raw: Bytes,
@@ -227,7 +277,11 @@ impl Reply {
                 )
             }
         };
-        let body = if raw.is_empty() {
+        let is_json = headers
+            .get("Content-Type")
+            .and_then(|value| value.to_str().ok())
+            .is_none_or(|value| value.contains("json"));
+        let body = if raw.is_empty() || !is_json {
             Value::Null
         } else {
             serde_json::from_slice(&raw).unwrap_or_else(|error| {

@@ -4,8 +4,12 @@
 //! pool: the embedded schema migrations (applied under an advisory lock), the pool with
 //! bounded waits, and one place where database errors become domain errors.
 //!
+//! Document bytes live in an `object_store` ([`ObjectBlobStore`]): a local directory, or
+//! any store the crate supports.
+//!
 //! No diesel type leaves this crate: rows are converted to domain entities at the boundary.
 
+pub mod blobs;
 pub mod config;
 mod confirmed;
 mod error;
@@ -22,6 +26,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use blobs::ObjectBlobStore;
 pub use config::DatabaseConfig;
 pub use migrate::run_pending_migrations;
 pub use pool::Database;

@@ -288,6 +288,7 @@ diesel::table! {
         user_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        dedup_key -> Nullable<Text>,
     }
 }
 

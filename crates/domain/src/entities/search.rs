@@ -49,6 +49,8 @@ pub struct DocumentChunk {
 /// Indexes a passage of a document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewDocumentChunk {
+    /// The model that made `embedding`; set exactly when it is.
+    pub embedding_model: Option<String>,
     /// Its text; not empty.
     pub content: String,
     /// The page it starts on.

@@ -277,4 +277,29 @@ impl DocumentRepository for MemoryStore {
                 .ok_or(DomainError::not_found("document"))
         })
     }
+
+    async fn stranded(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>> {
+        self.with_tables(|tables| {
+            let mut rows: Vec<&Document> = tables
+                .documents
+                .values()
+                .filter(|d| {
+                    matches!(
+                        d.status,
+                        DocumentStatus::Pending | DocumentStatus::Processing
+                    ) && d.updated_at < before
+                })
+                .collect();
+            rows.sort_by_key(|d| (d.updated_at, d.id));
+            Ok(rows
+                .into_iter()
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(|d| (d.user_id, d.id))
+                .collect())
+        })
+    }
 }

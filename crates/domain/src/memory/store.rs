@@ -45,6 +45,9 @@ pub(super) struct Tables {
     pub(super) calendar_events: BTreeMap<CalendarEventId, CalendarEvent>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
     pub(super) notifications: BTreeMap<NotificationId, Notification>,
+    /// The notifications sent once per key (`create_once`); a deleted notification frees its
+    /// key, as the row's unique column does.
+    pub(super) notification_keys: BTreeMap<(UserId, String), NotificationId>,
     pub(super) chunks: BTreeMap<DocumentChunkId, DocumentChunk>,
 }
 

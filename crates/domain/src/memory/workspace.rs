@@ -1,6 +1,7 @@
 //! Chats, the calendar, imports and notifications in memory.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::paging::page_of;
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
@@ -417,25 +418,62 @@ impl ImportJobRepository for MemoryStore {
     }
 }
 
+fn insert_notification(
+    tables: &mut Tables,
+    user: UserId,
+    new: NewNotification,
+    now: DateTime<Utc>,
+) -> DomainResult<Notification> {
+    tables.check_user(user)?;
+    let notification = Notification {
+        id: NotificationId::new(),
+        user_id: user,
+        notification_type: new.notification_type,
+        title: new.title.into_inner(),
+        message: new.message.into_inner(),
+        read: false,
+        link: new.link.map(Link::into_inner),
+        created_at: now,
+        updated_at: now,
+    };
+    tables
+        .notifications
+        .insert(notification.id, notification.clone());
+    Ok(notification)
+}
+
 #[async_trait]
 impl NotificationRepository for MemoryStore {
     async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification> {
+        self.write(|tables, now| insert_notification(tables, user, new, now))
+    }
+
+    async fn create_once(
+        &self,
+        user: UserId,
+        key: String,
+        new: NewNotification,
+    ) -> DomainResult<Notification> {
+        if key.is_empty() || key.chars().count() > 200 {
+            return Err(DomainError::validation(
+                "key",
+                "must be 1 to 200 characters",
+            ));
+        }
         self.write(|tables, now| {
-            tables.check_user(user)?;
-            let notification = Notification {
-                id: NotificationId::new(),
-                user_id: user,
-                notification_type: new.notification_type,
-                title: new.title.into_inner(),
-                message: new.message.into_inner(),
-                read: false,
-                link: new.link.map(Link::into_inner),
-                created_at: now,
-                updated_at: now,
-            };
+            let sent = tables
+                .notification_keys
+                .get(&(user, key.clone()))
+                .and_then(|id| tables.notifications.get(id))
+                .filter(|n| n.user_id == user)
+                .cloned();
+            if let Some(sent) = sent {
+                return Ok(sent);
+            }
+            let notification = insert_notification(tables, user, new, now)?;
             tables
-                .notifications
-                .insert(notification.id, notification.clone());
+                .notification_keys
+                .insert((user, key), notification.id);
             Ok(notification)
         })
     }

@@ -134,4 +134,13 @@ pub trait DocumentRepository: Send + Sync {
     ///
     /// `NotFound` when it does not exist or is not the user's.
     async fn delete(&self, user: UserId, id: DocumentId) -> DomainResult<Document>;
+
+    /// Documents of any user still `PENDING` or `PROCESSING` and unchanged since `before`,
+    /// oldest first, at most `limit`: work a crash may have stranded. For the worker only;
+    /// never answer a user with it.
+    async fn stranded(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>>;
 }

@@ -191,6 +191,19 @@ pub trait NotificationRepository: Send + Sync {
     /// Sends `user` a notification, unread.
     async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification>;
 
+    /// Sends `user` a notification unless one was already sent with `key` (a job that runs
+    /// twice notifies once); returns the one sent.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `key` when it is empty or longer than 200 characters.
+    async fn create_once(
+        &self,
+        user: UserId,
+        key: String,
+        new: NewNotification,
+    ) -> DomainResult<Notification>;
+
     /// The user's notifications matching `filter`, newest first.
     async fn list(
         &self,

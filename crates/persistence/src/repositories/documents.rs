@@ -273,4 +273,33 @@ impl DocumentRepository for PostgresStore {
         .map(Document::from)
         .map_err(|e| from_diesel(ENTITY, e))
     }
+
+    async fn stranded(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>> {
+        // The partial index `documents_unfinished_idx` serves it.
+        let rows: Vec<(Uuid, Uuid)> = self
+            .db
+            .read(ENTITY, async |conn| {
+                documents::table
+                    .filter(
+                        documents::status
+                            .eq(PgDocumentStatus(DocumentStatus::Pending))
+                            .or(documents::status.eq(PgDocumentStatus(DocumentStatus::Processing))),
+                    )
+                    .filter(documents::updated_at.lt(before))
+                    .order((documents::updated_at, documents::id))
+                    .limit(i64::from(limit))
+                    .select((documents::user_id, documents::id))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, id)| (user.into(), id.into()))
+            .collect())
+    }
 }

@@ -62,6 +62,7 @@ struct NewNotificationRow {
     user_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    dedup_key: Option<String>,
 }
 
 /// A number of rows, as the ports report it.
@@ -69,11 +70,15 @@ fn count(rows: impl TryInto<u64>) -> u64 {
     rows.try_into().unwrap_or(0)
 }
 
-#[async_trait]
-impl NotificationRepository for PostgresStore {
-    async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification> {
+impl PostgresStore {
+    fn new_row(
+        &self,
+        user: UserId,
+        new: NewNotification,
+        dedup_key: Option<String>,
+    ) -> NewNotificationRow {
         let now = self.clock.now();
-        let row = NewNotificationRow {
+        NewNotificationRow {
             id: NotificationId::new().as_uuid(),
             type_: new.notification_type.into(),
             title: new.title.into_inner(),
@@ -83,7 +88,15 @@ impl NotificationRepository for PostgresStore {
             user_id: user.as_uuid(),
             created_at: now,
             updated_at: now,
-        };
+            dedup_key,
+        }
+    }
+}
+
+#[async_trait]
+impl NotificationRepository for PostgresStore {
+    async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification> {
+        let row = self.new_row(user, new, None);
         let mut conn = self.db.conn().await?;
         diesel::insert_into(notifications::table)
             .values(row)
@@ -92,6 +105,54 @@ impl NotificationRepository for PostgresStore {
             .await
             .map(Notification::from)
             .map_err(|e| from_diesel(ENTITY, e))
+    }
+
+    async fn create_once(
+        &self,
+        user: UserId,
+        key: String,
+        new: NewNotification,
+    ) -> DomainResult<Notification> {
+        if key.is_empty() || key.chars().count() > 200 {
+            return Err(DomainError::validation(
+                "key",
+                "must be 1 to 200 characters",
+            ));
+        }
+        let row = self.new_row(user, new, Some(key.clone()));
+        let mut conn = self.db.conn().await?;
+        // Inserts nothing when the key was used; then the one sent is read back. A row deleted
+        // in between frees the key, so the loop inserts again.
+        for _ in 0..3 {
+            let inserted = diesel::insert_into(notifications::table)
+                .values(&row)
+                .on_conflict((notifications::user_id, notifications::dedup_key))
+                .do_nothing()
+                .returning(NotificationRow::as_returning())
+                .one(&mut conn)
+                .await
+                .optional()
+                .map_err(|e| from_diesel(ENTITY, e))?;
+            if let Some(inserted) = inserted {
+                return Ok(inserted.into());
+            }
+            let sent = notifications::table
+                .filter(notifications::user_id.eq(user.as_uuid()))
+                .filter(notifications::dedup_key.eq(&key))
+                .select(NotificationRow::as_select())
+                .limit(1)
+                .one(&mut conn)
+                .await
+                .optional()
+                .map_err(|e| from_diesel(ENTITY, e))?;
+            if let Some(sent) = sent {
+                return Ok(sent.into());
+            }
+        }
+        Err(DomainError::conflict(
+            "key",
+            "notifications with this key keep being sent and deleted; try again",
+        ))
     }
 
     async fn list(

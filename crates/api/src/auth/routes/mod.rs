@@ -389,12 +389,19 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Deletes the account and everything it owns.
+/// Deletes the account and everything it owns, uploaded files included.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204, description = "Deleted; the cookie is cleared"),
         (status = 401, body = Problem)))]
 async fn delete_me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
     state.repositories.users.delete(user.user_id).await?;
+    if let Some(documents) = &state.documents {
+        // The rows are gone, so no one can reach the bytes; a failure here is logged and the
+        // files stay under the user's prefix until removed by hand.
+        if let Err(error) = documents.delete_all_files(user.user_id).await {
+            tracing::error!(user = %user.user_id, %error, "could not remove a deleted account's files");
+        }
+    }
     Ok(signed_out(&state))
 }

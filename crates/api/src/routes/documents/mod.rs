@@ -1,8 +1,10 @@
-//! `/api/v1/documents`: the records of uploaded files (PDFs, slides, syllabi). Uploading
-//! itself comes later; for now documents are read, renamed, refiled and deleted.
+//! `/api/v1/documents`: files the student uploaded (PDFs, slides, syllabi), processed in the
+//! background into searchable text: uploaded, listed, read, downloaded, renamed, refiled,
+//! processed again and deleted.
 
-use actix_web::web;
-use sophie_domain::{Document, DocumentId, DomainError, Page};
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use sophie_domain::{Document, DocumentId, Page};
 use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
@@ -10,19 +12,21 @@ use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::query::ApiQuery;
-use crate::reply::{Never, NoContent};
+use crate::reply::{Accepted, NoContent};
 use crate::state::AppState;
 
 mod body;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 use body::{DocumentQuery, UpdateDocument};
+use upload::UploadForm;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete),
-    components(schemas(UpdateDocument, Document, Page<Document>)),
+    paths(create, list, get, update, delete, file, reprocess),
+    components(schemas(UpdateDocument, UploadForm, Document, Page<Document>)),
     tags((name = "documents", description = "Files the student uploaded"))
 )]
 pub(crate) struct Api;
@@ -40,21 +44,137 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(get))
                     .route(web::patch().to(update))
                     .route(web::delete().to(delete)),
-            ),
+            )
+            .service(web::resource("/{id}/file").route(web::get().to(file)))
+            .service(web::resource("/{id}/reprocess").route(web::post().to(reprocess))),
     );
 }
 
-/// Uploads a document: **not available in this version** (answers 501 Not Implemented).
-/// Documents will be uploaded as `multipart/form-data` once the blob store is wired in.
+/// Uploads a document as `multipart/form-data`: a `file` part (PDF, DOCX, PPTX, HTML,
+/// Markdown or plain text, found from its bytes, not its name), and optional `title` and
+/// `courseId` parts. Answers 202 with the document `PENDING` and its `Location`; it is
+/// processed in the background (`PROCESSING`, then `READY` with `pageCount`, or `FAILED`
+/// with `errorMessage`), and a notification tells the student either way.
 #[utoipa::path(post, path = "/api/v1/documents", tag = "documents",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 401, body = Problem),
-        (status = 501, description = "Uploading documents is not available yet", body = Problem)))]
-async fn create(_user: CurrentUser) -> ApiResult<Never> {
-    Err(DomainError::NotImplemented {
-        feature: "uploading documents",
-    }
-    .into())
+    responses(
+        (status = 202, description = "Stored; processing in the background", body = Document,
+            headers(("Location" = String, description = "The document's URL, to poll"))),
+        (status = 400, description = "The multipart body cannot be read", body = Problem),
+        (status = 401, body = Problem),
+        (status = 404, description = "The course is not the student's", body = Problem),
+        (status = 413, description = "The file is larger than the upload limit", body = Problem),
+        (status = 415, description = "Not multipart/form-data, or a file of a type that is \
+            not supported (the answer names what was found)", body = Problem),
+        (status = 422, description = "No file, an unknown part, or a bad title or course id",
+            body = Problem)))]
+async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<Accepted<Document>> {
+    let documents = state.documents()?;
+    let upload = upload::read(request.headers(), payload, documents.upload_limit(), || {
+        documents.too_large().into()
+    })
+    .await?;
+    let document = documents.upload(user.user_id, upload).await?;
+    Ok(Accepted::at(
+        format!("/api/v1/documents/{}", document.id),
+        document,
+    ))
+}
+
+/// Downloads the document's original file, with its type and a safe
+/// `Content-Disposition: attachment`.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents",
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The bytes as uploaded",
+            content(
+                (Vec<u8> = "application/pdf"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                (String = "text/html"), (String = "text/markdown"), (String = "text/plain"),
+                (Vec<u8> = "application/octet-stream"))),
+        (status = 401, body = Problem),
+        (status = 404, description = "No such document of the student's, or its file is gone",
+            body = Problem)))]
+async fn file(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<DocumentId>,
+) -> ApiResult<HttpResponse> {
+    let file = state
+        .documents()?
+        .file(user.user_id, id.into_inner())
+        .await?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_file_name(&file.file_name)),
+            DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: file.file_name.into_bytes(),
+            }),
+        ],
+    };
+    let mime = if file.mime_type.starts_with("text/") {
+        format!("{}; charset=utf-8", file.mime_type)
+    } else {
+        file.mime_type
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, mime))
+        .insert_header(disposition)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .body(file.bytes))
+}
+
+/// The file name with anything outside printable ASCII (and quotes, backslashes) replaced,
+/// for clients that ignore `filename*`.
+fn ascii_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Processes the document again: back to `PENDING`, and processed in the background (after a
+/// failure, or to pick up a better extractor or embedding model).
+#[utoipa::path(post, path = "/api/v1/documents/{id}/reprocess", tag = "documents",
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 202, description = "Processing again", body = Document,
+            headers(("Location" = String, description = "The document's URL, to poll"))),
+        (status = 401, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "It is still being processed", body = Problem)))]
+async fn reprocess(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<DocumentId>,
+) -> ApiResult<Accepted<Document>> {
+    let document = state
+        .documents()?
+        .reprocess(user.user_id, id.into_inner())
+        .await?;
+    Ok(Accepted::at(
+        format!("/api/v1/documents/{}", document.id),
+        document,
+    ))
 }
 
 /// Lists the student's documents, newest first.
@@ -119,7 +239,7 @@ async fn update(
     Ok(web::Json(document))
 }
 
-/// Deletes a document and its search index; material made from it stays, unlinked.
+/// Deletes a document, its search index and its file; material made from it stays, unlinked.
 #[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "documents",
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
@@ -128,12 +248,8 @@ async fn delete(
     user: CurrentUser,
     id: web::Path<DocumentId>,
 ) -> ApiResult<NoContent> {
-    // The repository hands back the deleted record so that its bytes can be removed from the
-    // blob store (`storageKey`). The blob store is not wired into the API yet: the bytes are
-    // removed here once uploads exist.
-    let _deleted = state
-        .repositories
-        .documents
+    state
+        .documents()?
         .delete(user.user_id, id.into_inner())
         .await?;
     Ok(NoContent)

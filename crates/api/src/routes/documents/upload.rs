@@ -1,0 +1,136 @@
+//! Reading an upload: a `multipart/form-data` body with a `file` part and optional `title`
+//! and `courseId` parts, read as it streams in and cut off at the upload limit.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{CONTENT_TYPE, HeaderMap};
+use actix_web::web;
+use futures_util::TryStreamExt as _;
+use sophie_domain::CourseId;
+use sophie_domain::services::documents::Upload;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::validate::id_param;
+
+/// The largest text part (`title`, `courseId`) read, in bytes.
+const TEXT_PART_LIMIT: usize = 4096;
+
+/// A document to upload, as `multipart/form-data`.
+#[derive(Debug, ToSchema)]
+#[schema(title = "UploadDocument")]
+#[allow(dead_code)] // Only describes the form for the OpenAPI document.
+pub(crate) struct UploadForm {
+    /// The file: PDF, Word (DOCX), PowerPoint (PPTX), HTML, Markdown or plain text, found from
+    /// its bytes; at most the server's upload limit (`UPLOAD_LIMIT_BYTES`, 50 MiB by default).
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// A title, 1 to 200 characters; the file name without its extension by default.
+    #[schema(min_length = 1, max_length = 200)]
+    title: Option<String>,
+    /// The course to file it under; the student's own.
+    #[schema(value_type = Option<Uuid>)]
+    course_id: Option<String>,
+}
+
+/// Whether the request says it is `multipart/form-data`.
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
+/// Reads the upload, the file part at most `limit` bytes.
+///
+/// # Errors
+///
+/// 415 when the body is not `multipart/form-data`; 413 past the limit; 400 for a broken
+/// multipart body; 422 for a missing file, an unknown or repeated part, or a bad title or
+/// course id.
+pub(crate) async fn read(
+    headers: &HeaderMap,
+    payload: web::Payload,
+    limit: u64,
+    too_large: impl Fn() -> ApiError,
+) -> ApiResult<Upload> {
+    if !is_multipart(headers) {
+        return Err(ApiError::UnsupportedMediaType(
+            "upload the document as multipart/form-data with a `file` part".to_owned(),
+        ));
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut multipart = Multipart::new(headers, payload);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut title: Option<String> = None;
+    let mut course_id: Option<String> = None;
+    while let Some(mut field) = multipart.try_next().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                if file.is_some() {
+                    return Err(ApiError::field("file", "send one file per upload"));
+                }
+                let file_name = field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or("document")
+                    .to_owned();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.try_next().await.map_err(broken)? {
+                    if bytes.len().saturating_add(chunk.len()) > limit {
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((file_name, bytes));
+            }
+            "title" | "courseId" => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.try_next().await.map_err(broken)? {
+                    if bytes.len().saturating_add(chunk.len()) > TEXT_PART_LIMIT {
+                        return Err(ApiError::field(
+                            name.as_str(),
+                            format!("must be at most {TEXT_PART_LIMIT} bytes"),
+                        ));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| ApiError::field(name.as_str(), "must be UTF-8 text"))?;
+                let slot = if name == "title" {
+                    &mut title
+                } else {
+                    &mut course_id
+                };
+                if slot.replace(text).is_some() {
+                    return Err(ApiError::field(name.as_str(), "given more than once"));
+                }
+            }
+            "" => return Err(ApiError::field("file", "a part has no name")),
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "is not a part of an upload (file, title, courseId)",
+                ));
+            }
+        }
+    }
+    let Some((file_name, bytes)) = file else {
+        return Err(ApiError::field("file", "required: the document to upload"));
+    };
+    let course_id: Option<CourseId> = course_id
+        .map(|id| id_param(id.trim().to_owned()))
+        .transpose()
+        .map_err(|e| ApiError::field("courseId", e.0))?;
+    Ok(Upload {
+        file_name,
+        title,
+        course_id,
+        bytes,
+    })
+}
+
+fn broken(error: actix_multipart::MultipartError) -> ApiError {
+    ApiError::BadRequest(format!("the multipart body cannot be read: {error}"))
+}
