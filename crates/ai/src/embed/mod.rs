@@ -1,0 +1,3 @@
+//! Implementations of the domain's [`Embedder`](sophie_domain::ports::Embedder) port.
+
+pub mod offline;
