@@ -1,8 +1,12 @@
 //! The program's settings, from the environment (and an optional `.env` file).
 
 use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
+use sophie_ai::OpenAiEmbedderConfig;
 use sophie_api::ApiConfig;
+use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
 use sophie_persistence::DatabaseConfig;
 
 /// How logs are written.
@@ -31,6 +35,55 @@ pub struct Config {
     pub api: ApiConfig,
     /// HTTP worker threads; `None` for one per core.
     pub workers: Option<usize>,
+    /// Where uploaded files go on PostgreSQL (`BLOB_DIR`, `./data/blobs`); in memory otherwise.
+    pub blob_dir: PathBuf,
+    /// The largest upload, in bytes (`UPLOAD_LIMIT_BYTES`, 50 MiB).
+    pub upload_limit: u64,
+    /// An OpenAI-compatible embeddings server (`EMBEDDINGS_URL`, `EMBEDDINGS_MODEL`,
+    /// `EMBEDDINGS_API_KEY`, `EMBEDDINGS_DIMENSIONS`); `None` for the offline embedder.
+    pub embeddings: Option<OpenAiEmbedderConfig>,
+    /// Jobs run at once by a worker (`WORKER_CONCURRENCY`, 2).
+    pub worker_concurrency: usize,
+    /// Whether `serve` runs a worker in its process (`EMBEDDED_WORKER`, `true`; always on the
+    /// in-memory storage, whose queue no other process can reach).
+    pub embedded_worker: bool,
+}
+
+fn flag(name: &str, default: bool) -> Result<bool, String> {
+    match var(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(format!("{name} must be true or false, not {other:?}")),
+    }
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(name: &str) -> Result<Option<T>, String> {
+    match var(name) {
+        None => Ok(None),
+        Some(value) => value
+            .parse::<T>()
+            .ok()
+            .filter(|n| *n > T::default())
+            .map(Some)
+            .ok_or_else(|| format!("{name} must be a positive number, not {value:?}")),
+    }
+}
+
+/// The embeddings server, if `EMBEDDINGS_URL` names one.
+fn embeddings() -> Result<Option<OpenAiEmbedderConfig>, String> {
+    let Some(url) = var("EMBEDDINGS_URL") else {
+        return Ok(None);
+    };
+    let model = var("EMBEDDINGS_MODEL")
+        .ok_or("EMBEDDINGS_URL is set: set EMBEDDINGS_MODEL to the model to ask for too")?;
+    let mut config = OpenAiEmbedderConfig::new(url, model);
+    config.api_key = var("EMBEDDINGS_API_KEY");
+    config.dimensions = positive("EMBEDDINGS_DIMENSIONS")?;
+    if let Some(seconds) = positive::<u64>("EMBEDDINGS_TIMEOUT_SECONDS")? {
+        config.timeout = Duration::from_secs(seconds);
+    }
+    Ok(Some(config))
 }
 
 fn var(name: &str) -> Option<String> {
@@ -43,7 +96,9 @@ impl Config {
     /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`), `TRUST_PROXY`
     /// (`false`: take the client's IP from `X-Forwarded-For` only behind a proxy that writes
     /// it), `SIGN_IN_ATTEMPTS_PER_IP` (30) and `SIGN_IN_ATTEMPTS_PER_EMAIL` (10, from one
-    /// address) per 15 minutes.
+    /// address) per 15 minutes, `BLOB_DIR` (`data/blobs`), `UPLOAD_LIMIT_BYTES` (50 MiB),
+    /// `EMBEDDINGS_URL`/`_MODEL`/`_API_KEY`/`_DIMENSIONS`/`_TIMEOUT_SECONDS` (unset: offline
+    /// embeddings), `WORKER_CONCURRENCY` (2) and `EMBEDDED_WORKER` (`true`).
     ///
     /// # Errors
     ///
@@ -115,6 +170,11 @@ impl Config {
             ),
         };
         Ok(Self {
+            blob_dir: var("BLOB_DIR").map_or_else(|| PathBuf::from("data/blobs"), PathBuf::from),
+            upload_limit: positive("UPLOAD_LIMIT_BYTES")?.unwrap_or(DEFAULT_UPLOAD_LIMIT),
+            embeddings: embeddings()?,
+            worker_concurrency: positive("WORKER_CONCURRENCY")?.unwrap_or(2),
+            embedded_worker: flag("EMBEDDED_WORKER", true)?,
             workers,
             host,
             port,

@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod serve;
 mod telemetry;
+mod wiring;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -1,74 +1,21 @@
 //! `sophie serve`: picks the storage, wires the API, serves until SIGTERM or Ctrl-C.
 
-use std::sync::Arc;
-
 use actix_web::{App, HttpServer};
-use async_trait::async_trait;
-use sophie_api::auth::Argon2Hasher;
-use sophie_api::{AlwaysReady, AppState, Readiness};
-use sophie_domain::memory::MemoryStore;
-use sophie_domain::{Clock, DomainResult, Repositories, SystemClock};
-use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
+use sophie_api::AppState;
+use sophie_persistence::{Database, DatabaseConfig, PostgresStore};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::demo;
-
-/// Ready when PostgreSQL answers.
-struct DatabaseReadiness(Database);
-
-#[async_trait]
-impl Readiness for DatabaseReadiness {
-    async fn check(&self) -> DomainResult<()> {
-        self.0.ping().await
-    }
-}
+use crate::wiring::{self, Wiring};
 
 /// The application state on the storage the configuration names.
 ///
 /// # Errors
 ///
-/// When the database cannot be migrated or the hasher cannot start.
+/// When the storage cannot start or the hasher cannot start.
 pub async fn state(config: &Config) -> Result<AppState, String> {
-    let (repositories, readiness): (Repositories, Arc<dyn Readiness>) = match &config.database {
-        None => {
-            tracing::warn!(
-                "DATABASE_URL is not set: serving from memory. Nothing will be kept after \
-                 sophie stops. Set DATABASE_URL to a PostgreSQL database to keep data."
-            );
-            (MemoryStore::new().repositories(), Arc::new(AlwaysReady))
-        }
-        Some(database) => {
-            let applied = run_pending_migrations(database)
-                .await
-                .map_err(|e| format!("cannot migrate the database: {e}"))?;
-            if !applied.is_empty() {
-                tracing::info!(migrations = ?applied, "applied pending migrations");
-            }
-            let pool = Database::connect_lazy(database).map_err(|e| e.to_string())?;
-            tracing::info!(
-                max_connections = database.max_connections,
-                "serving from PostgreSQL"
-            );
-            postgres(pool)
-        }
-    };
-    let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(AppState::new(
-        repositories,
-        Arc::new(passwords),
-        clock,
-        readiness,
-        config.api.clone(),
-    ))
-}
-
-fn postgres(pool: Database) -> (Repositories, Arc<dyn Readiness>) {
-    (
-        PostgresStore::new(pool.clone()).repositories(),
-        Arc::new(DatabaseReadiness(pool)),
-    )
+    Wiring::from_config(config).await?.app_state(config)
 }
 
 /// The state one HTTP worker serves with. On PostgreSQL each worker has its own share of the
@@ -81,10 +28,9 @@ fn worker_state(shared: &AppState, database: Option<&DatabaseConfig>) -> AppStat
     };
     match Database::connect_lazy(database) {
         Ok(pool) => {
-            let (repositories, readiness) = postgres(pool);
             AppState {
-                repositories,
-                readiness,
+                repositories: PostgresStore::new(pool.clone()).repositories(),
+                readiness: wiring::readiness(pool),
                 ..shared.clone()
             }
         }

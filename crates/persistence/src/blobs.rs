@@ -14,7 +14,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use sophie_domain::{BlobStore, DomainError, DomainResult, StoredBlob};
 
 /// A [`BlobStore`] over any [`ObjectStore`].

@@ -1,0 +1,144 @@
+//! The composition: which adapter stands behind each port, from the configuration.
+
+use std::sync::Arc;
+
+use sophie_ai::{HashingEmbedder, OpenAiEmbedder};
+use sophie_api::auth::Argon2Hasher;
+use sophie_api::{AlwaysReady, AppState, Readiness};
+use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
+use sophie_domain::services::documents::DocumentService;
+use sophie_domain::{
+    BlobStore, Clock, DomainResult, Embedder, JobQueue, Repositories, SystemClock,
+};
+use sophie_persistence::{
+    Database, ObjectBlobStore, PostgresJobQueue, PostgresStore, run_pending_migrations,
+};
+
+use crate::config::Config;
+
+/// Ready when PostgreSQL answers.
+struct DatabaseReadiness(Database);
+
+#[async_trait::async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn check(&self) -> DomainResult<()> {
+        self.0.ping().await
+    }
+}
+
+/// Every port, with the adapter the configuration picks.
+#[derive(Clone)]
+pub struct Wiring {
+    /// The repositories.
+    pub repositories: Repositories,
+    /// Whether the storage answers.
+    pub readiness: Arc<dyn Readiness>,
+    /// The job queue.
+    pub queue: Arc<dyn JobQueue>,
+    /// Uploaded files.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Turns text into vectors.
+    pub embedder: Arc<dyn Embedder>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// True on the in-memory storage, which no other process can reach.
+    pub in_memory: bool,
+}
+
+impl Wiring {
+    /// The adapters `config` names: PostgreSQL (migrated first) with files in `BLOB_DIR`, or
+    /// memory for everything; the offline embedder unless `EMBEDDINGS_URL` is set.
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be migrated, the blob directory cannot be used, or the
+    /// embeddings settings are invalid.
+    pub async fn from_config(config: &Config) -> Result<Self, String> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let embedder: Arc<dyn Embedder> = match &config.embeddings {
+            None => Arc::new(HashingEmbedder::new()),
+            Some(settings) => {
+                let embedder = OpenAiEmbedder::new(settings.clone())
+                    .map_err(|e| format!("EMBEDDINGS_*: {e}"))?;
+                tracing::info!(endpoint = %embedder.endpoint(), model = %settings.model, "embeddings from a server");
+                Arc::new(embedder)
+            }
+        };
+        match &config.database {
+            None => {
+                tracing::warn!(
+                    "DATABASE_URL is not set: serving from memory. Nothing will be kept after \
+                     sophie stops. Set DATABASE_URL to a PostgreSQL database to keep data."
+                );
+                Ok(Self {
+                    repositories: MemoryStore::with_clock(clock.clone()).repositories(),
+                    readiness: Arc::new(AlwaysReady),
+                    queue: Arc::new(MemoryJobQueue::with_clock(clock.clone())),
+                    blobs: Arc::new(MemoryBlobStore::new()),
+                    embedder,
+                    clock,
+                    in_memory: true,
+                })
+            }
+            Some(database) => {
+                let applied = run_pending_migrations(database)
+                    .await
+                    .map_err(|e| format!("cannot migrate the database: {e}"))?;
+                if !applied.is_empty() {
+                    tracing::info!(migrations = ?applied, "applied pending migrations");
+                }
+                let pool = Database::connect_lazy(database).map_err(|e| e.to_string())?;
+                let blobs = ObjectBlobStore::local(&config.blob_dir)?;
+                tracing::info!(
+                    max_connections = database.max_connections,
+                    files = blobs.description(),
+                    "storing in PostgreSQL"
+                );
+                Ok(Self {
+                    repositories: PostgresStore::with_clock(pool.clone(), clock.clone())
+                        .repositories(),
+                    readiness: Arc::new(DatabaseReadiness(pool.clone())),
+                    queue: Arc::new(PostgresJobQueue::with_clock(pool, clock.clone())),
+                    blobs: Arc::new(blobs),
+                    embedder,
+                    clock,
+                    in_memory: false,
+                })
+            }
+        }
+    }
+
+    /// Uploads, downloads and reprocessing.
+    #[must_use]
+    pub fn documents(&self, config: &Config) -> DocumentService {
+        DocumentService::new(
+            self.repositories.documents.clone(),
+            self.blobs.clone(),
+            self.queue.clone(),
+            self.clock.clone(),
+            config.upload_limit,
+        )
+    }
+
+    /// The HTTP layer's state.
+    ///
+    /// # Errors
+    ///
+    /// When the password hasher cannot start.
+    pub fn app_state(&self, config: &Config) -> Result<AppState, String> {
+        let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
+        Ok(AppState::new(
+            self.repositories.clone(),
+            Arc::new(passwords),
+            self.clock.clone(),
+            self.readiness.clone(),
+            config.api.clone(),
+        )
+        .with_documents(self.documents(config)))
+    }
+}
+
+/// The readiness check for a pool of one HTTP worker.
+pub fn readiness(pool: Database) -> Arc<dyn Readiness> {
+    Arc::new(DatabaseReadiness(pool))
+}
