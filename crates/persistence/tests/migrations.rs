@@ -267,7 +267,11 @@ const CATALOG: &[(&str, &str)] = &[
     ),
     (
         "columns",
-        "SELECT c.relname || '.' || a.attname || ' #' || a.attnum || ' ' \
+        // The position among live columns: a column dropped and added again by a down and up
+        // migration takes a new attnum but the same place.
+        "SELECT c.relname || '.' || a.attname || ' #' \
+                || (SELECT count(*) FROM pg_attribute l WHERE l.attrelid = a.attrelid \
+                    AND l.attnum > 0 AND l.attnum <= a.attnum AND NOT l.attisdropped) || ' ' \
                 || format_type(a.atttypid, a.atttypmod) \
                 || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE ' NULL' END \
                 || coalesce(CASE WHEN a.attgenerated = 's' THEN ' GENERATED ' ELSE ' DEFAULT ' END \
@@ -549,7 +553,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 34] = [
 ];
 
 /// Every unique constraint: (table, columns in order).
-const UNIQUE_CONSTRAINTS: [(&str, &str); 7] = [
+const UNIQUE_CONSTRAINTS: [(&str, &str); 8] = [
     ("users", "email"),
     ("sessions", "token"),
     ("accounts", "provider_id, account_id"),
@@ -557,6 +561,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 7] = [
     ("import_jobs", "note_id"),
     ("import_jobs", "document_id"),
     ("document_search_index", "document_id, chunk_index"),
+    ("notifications", "user_id, dedup_key"),
 ];
 
 /// Every CHECK constraint, by name.
@@ -578,7 +583,7 @@ const CHECK_CONSTRAINTS: [&str; 14] = [
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 21] = [
+const INDEXES: [&str; 22] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -600,6 +605,7 @@ const INDEXES: [&str; 21] = [
     "CREATE UNIQUE INDEX background_jobs_unique_key_idx ON public.background_jobs USING btree (unique_key) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
     "CREATE INDEX background_jobs_claim_idx ON public.background_jobs USING btree (priority DESC, run_at) WHERE (status = 'PENDING'::job_status)",
     "CREATE INDEX background_jobs_locked_until_idx ON public.background_jobs USING btree (locked_until) WHERE (status = 'PROCESSING'::job_status)",
+    "CREATE INDEX documents_unfinished_idx ON public.documents USING btree (updated_at, id) WHERE (status = ANY (ARRAY['PENDING'::document_status, 'PROCESSING'::document_status]))",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),
@@ -620,7 +626,7 @@ const USER_LISTED_TABLES: [&str; 11] = [
 
 /// Columns with a special type, nullability or default: (table, column, expected shape as
 /// rendered by `column_shape`).
-const COLUMNS: [(&str, &str, &str); 22] = [
+const COLUMNS: [(&str, &str, &str); 23] = [
     ("users", "email_verified", "boolean NOT NULL DEFAULT false"),
     ("courses", "color", "text NOT NULL DEFAULT 'blue'::text"),
     ("notes", "content", "text NOT NULL DEFAULT ''::text"),
@@ -677,6 +683,7 @@ const COLUMNS: [(&str, &str, &str); 22] = [
     ("import_jobs", "progress", "integer NOT NULL DEFAULT 0"),
     ("notifications", "type", "notification_type NOT NULL"),
     ("notifications", "read", "boolean NOT NULL DEFAULT false"),
+    ("notifications", "dedup_key", "text NULL"),
     ("document_search_index", "embedding", "real[] NULL"),
     (
         "document_search_index",

@@ -439,3 +439,51 @@ pub async fn documents_delete_returns_the_record(fixture: &impl Fixture) {
         [kept]
     );
 }
+
+pub async fn documents_stranded_are_unfinished_and_untouched_since(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let pending = w.document(ada, "Pending").await;
+    let processing = w.document(bob, "Processing").await;
+    w.r.documents
+        .update(
+            bob,
+            processing.id,
+            DocumentUpdate {
+                status: Some(DocumentStatus::Processing),
+                ..DocumentUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ready = w.document(ada, "Ready").await;
+    let ready =
+        w.r.documents
+            .update(
+                ada,
+                ready.id,
+                DocumentUpdate {
+                    status: Some(DocumentStatus::Ready),
+                    ..DocumentUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    let later = ready.updated_at + chrono::TimeDelta::seconds(1);
+    let stranded = w.r.documents.stranded(later, 10).await.unwrap();
+    assert_eq!(
+        stranded,
+        [(ada, pending.id), (bob, processing.id)],
+        "every user's unfinished documents, oldest change first, and no finished one"
+    );
+    assert_eq!(w.r.documents.stranded(later, 1).await.unwrap().len(), 1);
+    // Nothing changed before `pending` was made is stranded yet.
+    assert!(
+        w.r.documents
+            .stranded(pending.created_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

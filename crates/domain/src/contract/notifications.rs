@@ -243,3 +243,55 @@ pub async fn notifications_delete(fixture: &impl Fixture) {
         "a deleted notification still counts as unread"
     );
 }
+
+pub async fn notifications_are_sent_once_per_key(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let new = |text: &str| NewNotification {
+        notification_type: NotificationType::ImportCompleted,
+        title: title(text),
+        message: MessageText::parse("ready").unwrap(),
+        link: None,
+    };
+    let first =
+        w.r.notifications
+            .create_once(ada, "document:1:job:1".into(), new("First"))
+            .await
+            .unwrap();
+    let again =
+        w.r.notifications
+            .create_once(ada, "document:1:job:1".into(), new("Second"))
+            .await
+            .unwrap();
+    assert_eq!(again, first, "a second send with the same key made another");
+    // Keys are per user, and another key is another notification.
+    let bobs =
+        w.r.notifications
+            .create_once(bob, "document:1:job:1".into(), new("Bob's"))
+            .await
+            .unwrap();
+    assert_ne!(bobs.id, first.id);
+    let other =
+        w.r.notifications
+            .create_once(ada, "document:1:job:2".into(), new("Other"))
+            .await
+            .unwrap();
+    assert_ne!(other.id, first.id);
+    assert_eq!(w.r.notifications.count_unread(ada).await.unwrap(), 2);
+    // Deleting the notification frees its key.
+    w.r.notifications.delete(ada, first.id).await.unwrap();
+    let anew =
+        w.r.notifications
+            .create_once(ada, "document:1:job:1".into(), new("Anew"))
+            .await
+            .unwrap();
+    assert_eq!(anew.title, "Anew");
+    expect::validation(
+        w.r.notifications
+            .create_once(ada, String::new(), new("Empty key"))
+            .await,
+        "key",
+        "an empty key",
+    );
+}
