@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::{Clock, DomainError, DomainResult, PasswordHasher, Repositories};
 
@@ -55,6 +56,19 @@ pub struct ApiConfig {
     pub trust_proxy: bool,
 }
 
+impl ApiConfig {
+    /// How sessions live, as the domain counts it (durations past chrono's range saturate).
+    #[must_use]
+    pub fn session_policy(&self) -> SessionPolicy {
+        let delta = |d: Duration| chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
+        SessionPolicy {
+            ttl: delta(self.session_ttl),
+            renewal: delta(self.session_renewal),
+            max_age: delta(self.session_max_age),
+        }
+    }
+}
+
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
@@ -86,6 +100,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Settings.
     pub config: Arc<ApiConfig>,
+    /// Sign-up, sign-in and sessions.
+    pub accounts: Arc<AccountService>,
     /// Uploads, downloads and reprocessing of documents, once a file store is wired in.
     pub documents: Option<Arc<DocumentService>>,
 }
@@ -105,7 +121,19 @@ impl AppState {
             config.attempts_per_email,
             config.attempt_window,
         ));
+        let accounts = Arc::new(AccountService::new(
+            AccountPorts {
+                users: repositories.users.clone(),
+                accounts: repositories.accounts.clone(),
+                sessions: repositories.sessions.clone(),
+                verifications: repositories.verifications.clone(),
+                passwords: passwords.clone(),
+                clock: clock.clone(),
+            },
+            config.session_policy(),
+        ));
         Self {
+            accounts,
             repositories,
             passwords,
             clock,

@@ -7,10 +7,9 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
-use chrono::{DateTime, TimeDelta, Utc};
-use sophie_domain::{DomainError, Session, SessionId, UserId};
+use sophie_domain::{DomainError, SessionId, UserId};
 
-use super::token::{COOKIE_NAME, hash_token};
+use super::token::COOKIE_NAME;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -39,52 +38,11 @@ fn presented_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty() && t.len() <= 256)
 }
 
-/// The expiry a session gets when used at `now`: pushed back by the TTL, never past the
-/// maximum age from sign-in; `None` when it was renewed recently enough.
-pub(crate) fn renewed_expiry(
-    session: &Session,
-    now: DateTime<Utc>,
-    state: &AppState,
-) -> Option<DateTime<Utc>> {
-    let renewal = TimeDelta::from_std(state.config.session_renewal).ok()?;
-    if now - session.updated_at < renewal {
-        return None;
-    }
-    let ttl = TimeDelta::from_std(state.config.session_ttl).ok()?;
-    let max_age = TimeDelta::from_std(state.config.session_max_age).ok()?;
-    let wanted = (now + ttl).min(session.created_at + max_age);
-    (wanted > session.expires_at).then_some(wanted)
-}
-
-async fn authenticate(
-    state: web::Data<AppState>,
-    token: Option<String>,
-) -> Result<CurrentUser, ApiError> {
-    let token = token.ok_or(DomainError::Unauthorized)?;
-    let session = state
-        .repositories
-        .sessions
-        .find_by_token_hash(&hash_token(&token))
-        .await?
-        .ok_or(DomainError::Unauthorized)?;
-    let now = state.clock.now();
-    if session.expires_at <= now {
-        return Err(DomainError::Unauthorized.into());
-    }
-    if let Some(expires_at) = renewed_expiry(&session, now, &state) {
-        // A failed renewal must not fail the request: the session is still valid now.
-        if let Err(error) = state
-            .repositories
-            .sessions
-            .extend(session.user_id, session.id, expires_at)
-            .await
-        {
-            tracing::warn!(%error, "could not renew a session");
-        }
-    }
+async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, ApiError> {
+    let session = state.accounts.authenticate(token).await?;
     Ok(CurrentUser {
         user_id: session.user_id,
-        session_id: session.id,
+        session_id: session.session_id,
     })
 }
 
@@ -101,7 +59,7 @@ pub async fn resolve_session(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let token = presented_token(req.request());
     if let (Some(token), Some(state)) = (token, req.app_data::<web::Data<AppState>>().cloned()) {
-        match authenticate(state, Some(token)).await {
+        match authenticate(&state, &token).await {
             Ok(user) => {
                 req.extensions_mut().insert(user);
             }

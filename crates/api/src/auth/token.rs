@@ -1,40 +1,11 @@
 //! Session tokens: 32 random bytes from the OS, URL-safe; only their SHA-256 is stored.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-use sophie_domain::DomainError;
+pub use sophie_domain::services::accounts::{
+    hash_session_token as hash_token, new_session_token as new_token,
+};
 
 /// The name of the session cookie.
 pub const COOKIE_NAME: &str = "sophie_session";
-
-/// A new token for the client, and the hash to store.
-///
-/// # Errors
-///
-/// `Internal` if the OS has no randomness to give.
-pub fn new_token() -> Result<(String, String), DomainError> {
-    let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| DomainError::internal(format!("no randomness from the OS: {e}")))?;
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_token(&token);
-    Ok((token, hash))
-}
-
-/// The SHA-256 of a token, hex: what `sessions.token` holds. A fast hash suffices: the token
-/// has 256 bits of entropy, so nothing can be guessed from its hash.
-#[must_use]
-pub fn hash_token(token: &str) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    hex
-}
 
 #[cfg(test)]
 mod tests {

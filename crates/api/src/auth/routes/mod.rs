@@ -10,13 +10,13 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION, USER_AGENT};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
-use chrono::TimeDelta;
+use sophie_domain::services::accounts::{ClientInfo, SignedIn};
 use sophie_domain::values::{Email, Name, Password};
-use sophie_domain::{DomainError, InvalidValue, NewSession, NewUser, User};
+use sophie_domain::{DomainError, InvalidValue, NewUser, User};
 use utoipa::OpenApi;
 
 use super::session::CurrentUser;
-use super::token::{COOKIE_NAME, new_token};
+use super::token::COOKIE_NAME;
 use crate::all_valid;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::json::ApiJson;
@@ -31,11 +31,6 @@ use body::{AuthResponse, ChangePassword, SignIn, SignUp, UpdateMe};
 
 /// The most characters of a user agent kept with a session.
 const USER_AGENT_MAX_CHARS: usize = 512;
-
-/// Stands in for a password that breaks the policy at sign-in, so refusing it costs the same
-/// hashing work as refusing a wrong one. Never matches anything: it is only verified against
-/// the hasher's decoy.
-const DECOY_PASSWORD: &str = "not a password anyone could have";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -109,11 +104,6 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
         .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect())
 }
 
-fn ttl(state: &AppState) -> ApiResult<TimeDelta> {
-    TimeDelta::from_std(state.config.session_ttl)
-        .map_err(|_| DomainError::internal("the session TTL is out of range").into())
-}
-
 /// The session cookie holding `token`, living `max_age`.
 fn session_cookie(state: &AppState, token: String, max_age: CookieDuration) -> Cookie<'static> {
     Cookie::build(COOKIE_NAME, token)
@@ -137,42 +127,36 @@ fn signed_out(state: &AppState) -> HttpResponse {
         .finish()
 }
 
-/// Starts a session for `user` and answers with its token, as JSON and as a cookie.
-async fn start_session(
+/// Answers with a new session's token, as JSON and as a cookie.
+fn session_started(
     state: &AppState,
-    req: &HttpRequest,
-    user: User,
+    signed_in: SignedIn,
     mut response: HttpResponseBuilder,
-) -> ApiResult<HttpResponse> {
-    let ttl = ttl(state)?;
-    let now = state.clock.now();
-    let expires_at = now
-        .checked_add_signed(ttl)
-        .ok_or_else(|| DomainError::internal("the session expiry is out of range"))?;
-    let (token, token_hash) = new_token()?;
-    state
-        .repositories
-        .sessions
-        .create(NewSession {
-            user_id: user.id,
-            token_hash,
-            expires_at,
-            ip_address: client_ip(req),
-            user_agent: user_agent(req),
-        })
-        .await?;
+) -> HttpResponse {
     // The cookie lives as long as the session can (renewals included); the server decides
     // when the session itself ends.
     let max_age = i64::try_from(state.config.session_max_age.as_secs()).unwrap_or(i64::MAX);
-    let cookie = session_cookie(state, token.clone(), CookieDuration::seconds(max_age));
-    Ok(response
+    let cookie = session_cookie(
+        state,
+        signed_in.token.clone(),
+        CookieDuration::seconds(max_age),
+    );
+    response
         .cookie(cookie)
         .insert_header((CACHE_CONTROL, "no-store"))
         .json(AuthResponse {
-            user,
-            token,
-            expires_at,
-        }))
+            user: signed_in.user,
+            token: signed_in.token,
+            expires_at: signed_in.expires_at,
+        })
+}
+
+/// Where the request comes from, for the session record.
+fn client_info(req: &HttpRequest) -> ClientInfo {
+    ClientInfo {
+        ip_address: client_ip(req),
+        user_agent: user_agent(req),
+    }
 }
 
 fn field_error(field: &str) -> impl FnOnce(InvalidValue) -> ApiError + '_ {
@@ -205,22 +189,21 @@ async fn sign_up(
     state
         .limiter
         .attempt(client_ip(&req).as_deref().unwrap_or("unknown"), &email)?;
-    let hash = state.passwords.hash(password).await?;
-    let (user, _) = state
-        .repositories
-        .users
-        .create_with_password(
+    let signed_in = state
+        .accounts
+        .sign_up(
             NewUser {
                 name,
                 email,
                 image: None,
             },
-            hash,
+            password,
+            client_info(&req),
         )
         .await?;
     let mut response = HttpResponse::Created();
     response.insert_header((LOCATION, "/api/v1/me"));
-    start_session(&state, &req, user, response).await
+    Ok(session_started(&state, signed_in, response))
 }
 
 /// Signs in with an email and a password.
@@ -248,34 +231,11 @@ async fn sign_in(
     // A password that breaks the policy cannot be anyone's; it is refused like a wrong one,
     // without telling the policy.
     let password = Password::parse(body.password).ok();
-
-    let user = state.repositories.users.find_by_email(&email).await?;
-    let credential = match user {
-        Some(user) => state
-            .repositories
-            .accounts
-            .find_credential(user.id)
-            .await?
-            .and_then(|account| account.password)
-            .map(|hash| (user, hash)),
-        None => None,
-    };
-    match (password, credential) {
-        (Some(password), Some((user, hash))) => {
-            if state.passwords.verify(password, hash).await? {
-                start_session(&state, &req, user, HttpResponse::Ok()).await
-            } else {
-                Err(DomainError::Unauthorized.into())
-            }
-        }
-        (password, _) => {
-            let decoy = password.or_else(|| Password::parse(DECOY_PASSWORD).ok());
-            if let Some(decoy) = decoy {
-                state.passwords.waste_equivalent_time(decoy).await;
-            }
-            Err(DomainError::Unauthorized.into())
-        }
-    }
+    let signed_in = state
+        .accounts
+        .sign_in(&email, password, client_info(&req))
+        .await?;
+    Ok(session_started(&state, signed_in, HttpResponse::Ok()))
 }
 
 /// Ends the session the request came with.
