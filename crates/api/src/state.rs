@@ -144,6 +144,27 @@ impl AppState {
         }
     }
 
+    /// The same state over other repositories (each HTTP worker's own connection pool): the
+    /// services built on them are rebuilt; the rate limits and the document service are
+    /// shared.
+    #[must_use]
+    pub fn on_repositories(
+        &self,
+        repositories: Repositories,
+        readiness: Arc<dyn Readiness>,
+    ) -> Self {
+        let mut state = Self::new(
+            repositories,
+            self.passwords.clone(),
+            self.clock.clone(),
+            readiness,
+            (*self.config).clone(),
+        );
+        state.limiter = self.limiter.clone();
+        state.documents = self.documents.clone();
+        state
+    }
+
     /// The same state, storing documents' files through `documents`.
     #[must_use]
     pub fn with_documents(mut self, documents: DocumentService) -> Self {
