@@ -15,6 +15,7 @@ mod confirmed;
 mod error;
 mod keyset;
 mod links;
+mod listener;
 pub mod migrate;
 pub mod migrations;
 mod pg_enums;

@@ -1,8 +1,8 @@
 //! The connection pool: deadpool over diesel-async, with every wait bounded.
 
 use std::future::Future;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use deadpool::Runtime;
@@ -31,6 +31,11 @@ pub struct Database {
     /// The longest a checkout may take: waiting for a free connection, then checking or
     /// opening one.
     checkout_timeout: Duration,
+    /// Where the pool connects, for a connection of its own outside the pool (the job
+    /// queue's listener).
+    url: Arc<str>,
+    /// How long opening one connection may take.
+    connect_timeout: Duration,
 }
 
 impl std::fmt::Debug for Database {
@@ -90,7 +95,19 @@ impl Database {
             pool,
             wait_timeout: config.wait_timeout,
             checkout_timeout: config.wait_timeout + config.connect_timeout,
+            url: Arc::from(config.url.as_str()),
+            connect_timeout,
         })
+    }
+
+    /// The URL the pool connects to.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How long opening one connection may take.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
     }
 
     /// A connection from the pool, within the configured timeouts.

@@ -5,6 +5,10 @@
 //! checks add one on their failure path only), so any number of workers in any number of
 //! processes can share the table: a claim locks the row it takes and skips rows other claims
 //! hold, so no job is ever handed to two workers.
+//!
+//! Idle workers are woken by PostgreSQL's notifications: a trigger notifies channel
+//! `sophie_jobs` when a job is inserted or becomes pending again, and the queue's
+//! [`JobListener`] listens on a connection of its own.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +17,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use sophie_domain::{
     BackgroundJob, BackgroundJobId, Clock, DomainError, DomainResult, JobQueue, JobStatus,
@@ -23,6 +27,7 @@ use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::from_diesel;
+use crate::listener::JobListener;
 use crate::pg_enums::PgJobStatus;
 use crate::pool::Database;
 use crate::schema::background_jobs;
@@ -90,6 +95,9 @@ impl From<JobRow> for BackgroundJob {
 pub struct PostgresJobQueue {
     db: Database,
     clock: Arc<dyn Clock>,
+    /// Shared by the clones; started by the first [`JobQueue::wait_for_work`] or
+    /// [`PostgresJobQueue::listen`].
+    listener: Arc<JobListener>,
 }
 
 impl std::fmt::Debug for PostgresJobQueue {
@@ -110,7 +118,22 @@ impl PostgresJobQueue {
     /// A queue over `db`, on `clock`.
     #[must_use]
     pub fn with_clock(db: Database, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        let listener = Arc::new(JobListener::new(db.url(), db.connect_timeout()));
+        Self {
+            db,
+            clock,
+            listener,
+        }
+    }
+
+    /// Starts listening for new work (`LISTEN sophie_jobs` on a connection of its own, outside
+    /// the pool), if not yet, and resolves once the listener listens. [`JobQueue::wait_for_work`]
+    /// starts it too, without waiting; this is for callers that want wake-ups from the first
+    /// job on. While the server cannot be reached it keeps trying, so bound the wait with a
+    /// timeout when that matters.
+    pub async fn listen(&self) {
+        self.listener.start();
+        self.listener.listening().await;
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -245,6 +268,49 @@ impl JobQueue for PostgresJobQueue {
         Ok(claimed.map(BackgroundJob::from))
     }
 
+    async fn claim_batch(
+        &self,
+        worker: String,
+        kinds: Vec<String>,
+        lease: Duration,
+        limit: usize,
+    ) -> DomainResult<Vec<BackgroundJob>> {
+        if kinds.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        // As `claim`, for up to `limit` rows in one statement.
+        let claim = format!(
+            "UPDATE background_jobs \
+             SET status = 'PROCESSING', locked_by = $1, locked_until = $2, \
+                 attempts = LEAST(attempts, 2147483646) + 1, updated_at = $3 \
+             WHERE id IN ( \
+                 SELECT id FROM background_jobs \
+                 WHERE status = 'PENDING' AND run_at <= $3 AND kind = ANY($4) \
+                 ORDER BY priority DESC, run_at, created_at, id \
+                 LIMIT $5 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING {COLUMNS}"
+        );
+        let mut conn = self.db.conn().await?;
+        let mut claimed: Vec<JobRow> = diesel::sql_query(claim)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamptz, _>(lease_end(now, lease))
+            .bind::<Timestamptz, _>(now)
+            .bind::<Array<Text>, _>(kinds)
+            .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+            .load(&mut conn)
+            .await
+            .map_err(|e| from_diesel(ENTITY, e))?;
+        // RETURNING keeps no order: hand them out as `claim` would have, one by one.
+        claimed.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| (a.run_at, a.created_at, a.id).cmp(&(b.run_at, b.created_at, b.id)))
+        });
+        Ok(claimed.into_iter().map(BackgroundJob::from).collect())
+    }
+
     async fn heartbeat(
         &self,
         id: BackgroundJobId,
@@ -296,6 +362,37 @@ impl JobQueue for PostgresJobQueue {
             return Err(self.not_held(id).await);
         }
         Ok(())
+    }
+
+    async fn complete_batch(
+        &self,
+        ids: Vec<BackgroundJobId>,
+        worker: String,
+    ) -> DomainResult<Vec<BackgroundJobId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        #[derive(QueryableByName)]
+        struct Completed {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: Uuid,
+        }
+        let now = self.now();
+        let ids: Vec<Uuid> = ids.into_iter().map(|id| id.as_uuid()).collect();
+        let mut conn = self.db.conn().await?;
+        let completed: Vec<Completed> = diesel::sql_query(
+            "UPDATE background_jobs \
+             SET status = 'COMPLETED', locked_by = NULL, locked_until = NULL, updated_at = $3 \
+             WHERE id = ANY($1) AND locked_by = $2 AND status = 'PROCESSING' \
+             RETURNING id",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamptz, _>(now)
+        .load(&mut conn)
+        .await
+        .map_err(|e| from_diesel(ENTITY, e))?;
+        Ok(completed.into_iter().map(|row| row.id.into()).collect())
     }
 
     async fn fail(
@@ -360,8 +457,11 @@ impl JobQueue for PostgresJobQueue {
     }
 
     async fn wait_for_work(&self) {
-        // Not listening yet: workers fall back to polling.
-        std::future::pending::<()>().await;
+        // Registered at creation: a notification from now on wakes it, even before this
+        // future is polled again.
+        let woken = self.listener.wake().notified();
+        self.listener.start();
+        woken.await;
     }
 
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {

@@ -610,3 +610,180 @@ pub async fn job_queue_rescue_puts_back_jobs_whose_lease_ran_out(fixture: &impl 
         "a job was rescued twice"
     );
 }
+
+pub async fn job_queue_claim_batch_takes_the_best_runnable_jobs_up_to_the_limit(
+    fixture: &impl Fixture,
+) {
+    let w = World::of(fixture);
+    let base = now();
+    let mut expected = Vec::new();
+    // Enqueued out of order: the batch comes back by priority, then earliest run time.
+    for (priority, seconds_ago) in [(1, 1), (5, 2), (1, 9), (0, 30), (5, 1)] {
+        let queued = w
+            .queue
+            .enqueue(at(
+                base - TimeDelta::seconds(seconds_ago),
+                job("import", priority),
+            ))
+            .await
+            .unwrap();
+        expected.push((-priority, base - TimeDelta::seconds(seconds_ago), queued.id));
+    }
+    expected.sort();
+    let expected: Vec<BackgroundJobId> = expected.into_iter().map(|(_, _, id)| id).collect();
+    let future = w
+        .queue
+        .enqueue(at(base + TimeDelta::hours(1), job("import", 100)))
+        .await
+        .unwrap();
+    let other_kind = w.queue.enqueue(job("sync", 100)).await.unwrap();
+
+    assert!(
+        w.queue
+            .claim_batch("w1".into(), kinds(&["import"]), LEASE, 0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a batch of at most none claimed jobs"
+    );
+    assert!(
+        w.queue
+            .claim_batch("w1".into(), Vec::new(), LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a batch of no kinds claimed jobs"
+    );
+
+    let first = w
+        .queue
+        .claim_batch("w1".into(), kinds(&["import"]), LEASE, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|j| j.id).collect::<Vec<_>>(),
+        expected[..3],
+        "the batch is not the best three runnable jobs, in claim order"
+    );
+    for claimed in &first {
+        assert_eq!(claimed.status, JobStatus::Processing);
+        assert_eq!(
+            claimed.attempts, 1,
+            "claiming in a batch did not count the attempt"
+        );
+        assert_eq!(claimed.locked_by.as_deref(), Some("w1"));
+        assert!(
+            claimed
+                .locked_until
+                .is_some_and(|until| until > now() + TimeDelta::seconds(200)),
+            "the lease is not as long as asked"
+        );
+        assert_eq!(
+            &w.queue.get(claimed.id).await.unwrap(),
+            claimed,
+            "the claimed job read back differs"
+        );
+    }
+
+    let rest = w
+        .queue
+        .claim_batch("w2".into(), kinds(&["import"]), LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|j| j.id).collect::<Vec<_>>(),
+        expected[3..],
+        "a second batch does not hold exactly the jobs left runnable"
+    );
+    assert!(
+        rest.iter().all(|j| j.locked_by.as_deref() == Some("w2")),
+        "a job of the second batch is not locked by its worker"
+    );
+    assert!(
+        w.queue
+            .claim_batch("w3".into(), kinds(&["import"]), LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claimed jobs, or a job due later, were handed out again"
+    );
+    assert_eq!(
+        w.queue.get(future.id).await.unwrap(),
+        future,
+        "a job due later was touched"
+    );
+    assert_eq!(
+        w.queue.get(other_kind.id).await.unwrap(),
+        other_kind,
+        "a job of another kind was touched"
+    );
+}
+
+pub async fn job_queue_complete_batch_completes_only_the_jobs_the_worker_holds(
+    fixture: &impl Fixture,
+) {
+    let w = World::of(fixture);
+    for _ in 0..3 {
+        w.queue.enqueue(job("import", 0)).await.unwrap();
+    }
+    let mine = w
+        .queue
+        .claim_batch("w1".into(), kinds(&["import"]), LEASE, 2)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2);
+    let theirs = w
+        .queue
+        .claim("w2".into(), kinds(&["import"]), LEASE)
+        .await
+        .unwrap()
+        .unwrap();
+    let missing = BackgroundJobId::new();
+
+    assert!(
+        w.queue
+            .complete_batch(Vec::new(), "w1".into())
+            .await
+            .unwrap()
+            .is_empty(),
+        "completing no jobs completed some"
+    );
+    let completed = w
+        .queue
+        .complete_batch(
+            vec![mine[0].id, theirs.id, missing, mine[1].id],
+            "w1".into(),
+        )
+        .await
+        .unwrap();
+    let mut completed_sorted = completed.clone();
+    completed_sorted.sort();
+    let mut expected = vec![mine[0].id, mine[1].id];
+    expected.sort();
+    assert_eq!(
+        completed_sorted, expected,
+        "the batch did not complete exactly the jobs the worker holds"
+    );
+    for id in expected {
+        let done = w.queue.get(id).await.unwrap();
+        assert_eq!(done.status, JobStatus::Completed);
+        assert_eq!(
+            (done.locked_by, done.locked_until),
+            (None, None),
+            "a completed job is still locked"
+        );
+    }
+    assert_eq!(
+        w.queue.get(theirs.id).await.unwrap(),
+        theirs,
+        "another worker's job was changed"
+    );
+    assert!(
+        w.queue
+            .complete_batch(vec![mine[0].id], "w1".into())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a job was completed twice"
+    );
+}

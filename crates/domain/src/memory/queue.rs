@@ -108,6 +108,32 @@ fn held<'a>(
     }
 }
 
+/// Claims the best runnable job of `kinds` for `worker`: the highest priority, then the
+/// earliest `run_at`, then the oldest job.
+fn take_next(
+    jobs: &mut BTreeMap<BackgroundJobId, BackgroundJob>,
+    worker: &str,
+    kinds: &[String],
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Option<BackgroundJob> {
+    let next = jobs
+        .values_mut()
+        .filter(|j| j.status == JobStatus::Pending && j.run_at <= now && kinds.contains(&j.kind))
+        .min_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.run_at.cmp(&b.run_at))
+                .then_with(|| (a.created_at, a.id).cmp(&(b.created_at, b.id)))
+        })?;
+    next.status = JobStatus::Processing;
+    next.attempts = next.attempts.saturating_add(1);
+    next.locked_by = Some(worker.to_owned());
+    next.locked_until = Some(lease_end(now, lease));
+    next.updated_at = now;
+    Some(next.clone())
+}
+
 #[async_trait]
 impl JobQueue for MemoryJobQueue {
     async fn enqueue(&self, job: NewBackgroundJob) -> DomainResult<BackgroundJob> {
@@ -155,26 +181,26 @@ impl JobQueue for MemoryJobQueue {
         lease: Duration,
     ) -> DomainResult<Option<BackgroundJob>> {
         let now = self.now();
+        self.with_jobs(|jobs| Ok(take_next(jobs, &worker, &kinds, lease, now)))
+    }
+
+    async fn claim_batch(
+        &self,
+        worker: String,
+        kinds: Vec<String>,
+        lease: Duration,
+        limit: usize,
+    ) -> DomainResult<Vec<BackgroundJob>> {
+        let now = self.now();
         self.with_jobs(|jobs| {
-            let next = jobs
-                .values_mut()
-                .filter(|j| {
-                    j.status == JobStatus::Pending && j.run_at <= now && kinds.contains(&j.kind)
-                })
-                .min_by(|a, b| {
-                    b.priority
-                        .cmp(&a.priority)
-                        .then_with(|| a.run_at.cmp(&b.run_at))
-                        .then_with(|| (a.created_at, a.id).cmp(&(b.created_at, b.id)))
-                });
-            Ok(next.map(|job| {
-                job.status = JobStatus::Processing;
-                job.attempts = job.attempts.saturating_add(1);
-                job.locked_by = Some(worker);
-                job.locked_until = Some(lease_end(now, lease));
-                job.updated_at = now;
-                job.clone()
-            }))
+            let mut claimed = Vec::new();
+            while claimed.len() < limit {
+                match take_next(jobs, &worker, &kinds, lease, now) {
+                    Some(job) => claimed.push(job),
+                    None => break,
+                }
+            }
+            Ok(claimed)
         })
     }
 
@@ -202,6 +228,27 @@ impl JobQueue for MemoryJobQueue {
             job.locked_until = None;
             job.updated_at = now;
             Ok(())
+        })
+    }
+
+    async fn complete_batch(
+        &self,
+        ids: Vec<BackgroundJobId>,
+        worker: String,
+    ) -> DomainResult<Vec<BackgroundJobId>> {
+        let now = self.now();
+        self.with_jobs(|jobs| {
+            let mut completed = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Ok(job) = held(jobs, id, &worker) {
+                    job.status = JobStatus::Completed;
+                    job.locked_by = None;
+                    job.locked_until = None;
+                    job.updated_at = now;
+                    completed.push(id);
+                }
+            }
+            Ok(completed)
         })
     }
 

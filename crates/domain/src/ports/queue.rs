@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::entities::{BackgroundJob, NewBackgroundJob};
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult};
 use crate::id::BackgroundJobId;
 
 /// A durable queue of [`BackgroundJob`]s shared by any number of workers.
@@ -34,6 +34,34 @@ pub trait JobQueue: Send + Sync {
         lease: Duration,
     ) -> DomainResult<Option<BackgroundJob>>;
 
+    /// Claims up to `limit` runnable jobs of `kinds` at once for `worker`, each as [`claim`]
+    /// would (the same lease, the attempt counted), in the order `claim` would hand them out
+    /// one by one. Empty when nothing is runnable, `kinds` is empty or `limit` is 0.
+    ///
+    /// The default claims one job at a time; adapters claim them in one step. When an error
+    /// stops the default after some jobs were claimed, it returns those: the error will be met
+    /// again at the next call.
+    ///
+    /// [`claim`]: JobQueue::claim
+    async fn claim_batch(
+        &self,
+        worker: String,
+        kinds: Vec<String>,
+        lease: Duration,
+        limit: usize,
+    ) -> DomainResult<Vec<BackgroundJob>> {
+        let mut claimed = Vec::new();
+        while claimed.len() < limit {
+            match self.claim(worker.clone(), kinds.clone(), lease).await {
+                Ok(Some(job)) => claimed.push(job),
+                Ok(None) => break,
+                Err(error) if claimed.is_empty() => return Err(error),
+                Err(_) => break,
+            }
+        }
+        Ok(claimed)
+    }
+
     /// Extends `worker`'s lease on the job.
     ///
     /// # Errors
@@ -52,6 +80,34 @@ pub trait JobQueue: Send + Sync {
     ///
     /// `Conflict` on `lockedBy` when the worker no longer holds it.
     async fn complete(&self, id: BackgroundJobId, worker: String) -> DomainResult<()>;
+
+    /// Marks completed every job of `ids` that `worker` holds, and returns their ids. A job
+    /// the worker no longer holds, or that does not exist, is left as it is and not returned,
+    /// as [`complete`] would refuse it.
+    ///
+    /// The default completes one job at a time; adapters complete them in one step.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the queue cannot be reached; some of the jobs may have been
+    /// completed then.
+    ///
+    /// [`complete`]: JobQueue::complete
+    async fn complete_batch(
+        &self,
+        ids: Vec<BackgroundJobId>,
+        worker: String,
+    ) -> DomainResult<Vec<BackgroundJobId>> {
+        let mut completed = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.complete(id, worker.clone()).await {
+                Ok(()) => completed.push(id),
+                Err(DomainError::Conflict { .. } | DomainError::NotFound { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(completed)
+    }
 
     /// Records a failed attempt: the job runs again at `retry_at` if it has attempts left and
     /// a retry time is given, otherwise it fails for good.
