@@ -1,5 +1,6 @@
-//! Pure rules that span entities: link ownership, quiz totals, grading.
+//! Pure rules that span entities: link ownership, quiz totals, grading, file types.
 
+pub mod file_type;
 pub mod grading;
 pub mod ownership;
 pub mod quiz_points;
