@@ -76,7 +76,7 @@ impl Budget {
 
     pub(crate) fn timed_out(&self) -> ExtractionFailure {
         ExtractionFailure::TimedOut {
-            seconds: self.limits.timeout.as_secs(),
+            seconds: whole_seconds(self.limits.timeout),
         }
     }
 
@@ -101,6 +101,11 @@ impl Budget {
             Ok(())
         }
     }
+}
+
+/// A duration in seconds, rounded up so a limit below a second does not read as zero.
+pub(crate) fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 pub(crate) fn too_many_chars(max_chars: usize) -> ExtractionFailure {

@@ -33,7 +33,7 @@ pub use chunk::{ChunkSizeError, SentenceChunker};
 pub use limits::ExtractLimits;
 
 use clean::{Lines, clean_page, strip_running_lines};
-use limits::{Budget, too_many_chars};
+use limits::{Budget, too_many_chars, whole_seconds};
 use markdown::Section;
 
 /// The [`TextExtractor`] for files: PDF (`pdf_oxide`), DOCX and PPTX (their XML, read from
@@ -43,7 +43,9 @@ use markdown::Section;
 /// What a page is:
 ///
 /// - PDF: a PDF page; pages without text are kept, empty; running headers, footers and page
-///   numbers that repeat on most pages are removed;
+///   numbers that repeat on most pages are removed. An encrypted PDF is read when it opens
+///   without a password (an owner password alone restricts copying or printing, which every
+///   viewer ignores for reading); one that asks for a password is `Encrypted`;
 /// - DOCX: a section under a heading (styles Heading 1-9 or Title, or an outline level), the
 ///   heading in [`ExtractedPage::heading`]; text before the first heading is a section without
 ///   one;
@@ -116,11 +118,6 @@ where
         }
         Ok(Ok(Ok(result))) => result,
     }
-}
-
-/// A duration in seconds, rounded up so a limit below a second does not read as zero.
-fn whole_seconds(duration: Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 fn crashed(format: DocumentFormat) -> ExtractionFailure {

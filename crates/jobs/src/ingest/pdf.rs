@@ -1,5 +1,9 @@
-//! PDF: one page of text per PDF page, read by `pdf_oxide`. Encryption is found in the file's
-//! trailer before parsing, as the parser reads an encrypted file as empty pages.
+//! PDF: one page of text per PDF page, read by `pdf_oxide`.
+//!
+//! Encryption is looked for in the file's trailer before parsing, as the parser reads a file
+//! it cannot decrypt as empty pages. An encrypted file opens only when the empty user password
+//! opens it: a file with an owner password alone (restrictions on printing or copying, which
+//! every viewer opens without asking) is read; one that asks for a password is `Encrypted`.
 
 use pdf_oxide::document::PdfDocument;
 use sophie_domain::ExtractionFailure;
@@ -13,21 +17,23 @@ pub(crate) const PDF: &str = "PDF";
 ///
 /// # Errors
 ///
-/// `Encrypted` for a file with an `/Encrypt` entry; `Corrupt` when the file cannot be opened
+/// `Encrypted` for an encrypted file the empty password does not open; `Corrupt` when the file cannot be opened
 /// or no page can be read; `TooLarge` past `max_pages` or `max_chars`; `TimedOut` once the
 /// deadline passes between pages.
 pub(crate) fn pdf_pages(
     bytes: Vec<u8>,
     budget: &mut Budget,
 ) -> Result<Vec<String>, ExtractionFailure> {
-    if has_encrypt_entry(&bytes) {
-        return Err(ExtractionFailure::Encrypted);
-    }
-    let document = PdfDocument::from_bytes(bytes).map_err(|error| match error {
-        pdf_oxide::error::Error::EncryptedPdf => ExtractionFailure::Encrypted,
-        error => corrupt(&error.to_string()),
-    })?;
-    if document.is_encrypted() {
+    let encrypt_entry = has_encrypt_entry(&bytes);
+    let document = match PdfDocument::from_bytes(bytes) {
+        Ok(document) => document,
+        Err(pdf_oxide::error::Error::EncryptedPdf) => return Err(ExtractionFailure::Encrypted),
+        Err(_) if encrypt_entry => return Err(ExtractionFailure::Encrypted),
+        Err(error) => return Err(corrupt(&error.to_string())),
+    };
+    let encrypted = encrypt_entry || document.is_encrypted();
+    // Opens with the empty user password, or not at all.
+    if encrypted && !document.is_authenticated() {
         return Err(ExtractionFailure::Encrypted);
     }
     let count = document.page_count().map_err(|error| match error {
@@ -51,8 +57,13 @@ pub(crate) fn pdf_pages(
             }
         }
     }
+    let no_text = pages.iter().all(|page| page.trim().is_empty());
+    if encrypted && no_text {
+        // Decrypted to nothing: as good as still locked.
+        return Err(ExtractionFailure::Encrypted);
+    }
     if let Some(error) = first_error
-        && pages.iter().all(|page| page.trim().is_empty())
+        && no_text
     {
         return Err(corrupt(&format!("no page could be read ({error})")));
     }
