@@ -50,3 +50,27 @@ fn fallback_text(html: &str) -> String {
         .string_from_read(html.as_bytes(), NO_WRAP_WIDTH)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_page_still_gives_its_text() {
+        let sections = html_sections(
+            "<html><head><title>Note</title></head><body><p>Photosynthesis makes sugar.</p></body></html>",
+        );
+        let text: String = sections.iter().map(|s| s.body.as_str()).collect();
+        assert!(text.contains("Photosynthesis makes sugar."), "{sections:?}");
+    }
+
+    #[test]
+    fn a_fragment_without_an_article_is_read_whole() {
+        let text = fallback_text(
+            "<ul><li><a href=\"/a\">Alpha</a></li><li>Beta</li></ul><script>var x = 1;</script>",
+        );
+        assert!(text.contains("Alpha") && text.contains("Beta"), "{text}");
+        assert!(!text.contains("var x"), "{text}");
+        assert!(!text.contains("/a"), "{text}");
+    }
+}
