@@ -42,8 +42,6 @@ pub struct Config {
     /// An OpenAI-compatible embeddings server (`EMBEDDINGS_URL`, `EMBEDDINGS_MODEL`,
     /// `EMBEDDINGS_API_KEY`, `EMBEDDINGS_DIMENSIONS`); `None` for the offline embedder.
     pub embeddings: Option<OpenAiEmbedderConfig>,
-    /// Jobs run at once by a worker (`WORKER_CONCURRENCY`, 2).
-    pub worker_concurrency: usize,
     /// Whether `serve` runs a worker in its process (`EMBEDDED_WORKER`, `true`; always on the
     /// in-memory storage, whose queue no other process can reach).
     pub embedded_worker: bool,
@@ -98,7 +96,8 @@ impl Config {
     /// it), `SIGN_IN_ATTEMPTS_PER_IP` (30) and `SIGN_IN_ATTEMPTS_PER_EMAIL` (10, from one
     /// address) per 15 minutes, `BLOB_DIR` (`data/blobs`), `UPLOAD_LIMIT_BYTES` (50 MiB),
     /// `EMBEDDINGS_URL`/`_MODEL`/`_API_KEY`/`_DIMENSIONS`/`_TIMEOUT_SECONDS` (unset: offline
-    /// embeddings), `WORKER_CONCURRENCY` (2) and `EMBEDDED_WORKER` (`true`).
+    /// embeddings) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
+    /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
     ///
     /// # Errors
     ///
@@ -173,7 +172,6 @@ impl Config {
             blob_dir: var("BLOB_DIR").map_or_else(|| PathBuf::from("data/blobs"), PathBuf::from),
             upload_limit: positive("UPLOAD_LIMIT_BYTES")?.unwrap_or(DEFAULT_UPLOAD_LIMIT),
             embeddings: embeddings()?,
-            worker_concurrency: positive("WORKER_CONCURRENCY")?.unwrap_or(2),
             embedded_worker: flag("EMBEDDED_WORKER", true)?,
             workers,
             host,

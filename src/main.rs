@@ -14,16 +14,22 @@ use sophie_persistence::run_pending_migrations;
 
 use crate::config::Config;
 
-const USAGE: &str = "usage: sophie [serve [--demo] | demo | migrate | --version | --help]
+const USAGE: &str = "usage: sophie [serve [--demo] | worker | demo | migrate | --version | --help]
 
-  serve     serve the HTTP API (the default); --demo first creates a demo account
+  serve     serve the HTTP API (the default) and, unless EMBEDDED_WORKER=false, run
+            background jobs in the same process; --demo first creates a demo account
+  worker    run background jobs only (needs DATABASE_URL); start any number of them
   demo      create the demo account and its material, then exit (needs DATABASE_URL)
   migrate   apply pending database migrations to DATABASE_URL
 
 Configuration comes from the environment and an optional .env file: HOST (127.0.0.1),
 PORT (8080), DATABASE_URL (unset: in memory, nothing kept), DATABASE_MAX_CONNECTIONS,
 LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES, SECURE_COOKIES,
-TRUST_PROXY, HTTP_WORKERS.";
+TRUST_PROXY, HTTP_WORKERS, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_PER_EMAIL,
+BLOB_DIR (data/blobs), UPLOAD_LIMIT_BYTES (52428800), EMBEDDINGS_URL, EMBEDDINGS_MODEL,
+EMBEDDINGS_API_KEY, EMBEDDINGS_DIMENSIONS (unset: offline embeddings), EMBEDDED_WORKER
+(true), WORKER_CONCURRENCY (2), WORKER_POLL_INTERVAL_MS, WORKER_LEASE_SECS,
+WORKER_SHUTDOWN_DEADLINE_SECS, WORKER_RESCUE_INTERVAL_SECS.";
 
 fn main() -> ExitCode {
     // A missing .env is normal; a broken one is worth knowing about.
@@ -37,6 +43,7 @@ fn main() -> ExitCode {
     match words.as_slice() {
         [] | ["serve"] => run(|config| serve::serve(config, false)),
         ["serve", "--demo"] | ["--demo"] => run(|config| serve::serve(config, true)),
+        ["worker"] => run(serve::work),
         ["demo"] => run(|config| async move {
             if config.database.is_none() {
                 return Err(

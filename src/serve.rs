@@ -57,7 +57,15 @@ fn per_worker(database: &DatabaseConfig, workers: usize) -> DatabaseConfig {
     reason = "the listening address is the program's output"
 )]
 pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
-    let state = state(&config).await?;
+    let wiring = Wiring::from_config(&config).await?;
+    let state = wiring.app_state(&config)?;
+    // The in-memory queue lives in this process: only a worker here can run its jobs.
+    let embedded = if config.embedded_worker || wiring.in_memory {
+        Some(wiring.worker(&config)?)
+    } else {
+        tracing::info!("EMBEDDED_WORKER=false: jobs wait for a `sophie worker`");
+        None
+    };
     let demo_state = with_demo.then(|| state.clone());
     let workers = config.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -88,12 +96,49 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     if let (Some(state), Some(address)) = (demo_state, addresses.first()) {
         demo::seed_and_print(&state, &format!("http://{address}")).await?;
     }
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let worker = embedded.map(|worker| {
+        tracing::info!(worker = worker.id(), "running a worker in this process");
+        let mut stop = stop.clone();
+        tokio::spawn(worker.run(async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        }))
+    });
     let server = server.run();
-    tokio::spawn(stop_on_signal(server.handle(), closer));
+    tokio::spawn(stop_on_signal(server.handle(), closer, stopping));
     server
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
+    if let Some(worker) = worker {
+        match worker.await {
+            Ok(report) => tracing::info!(?report, "the worker stopped"),
+            Err(error) => tracing::error!(%error, "the worker ended abnormally"),
+        }
+    }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `sophie worker`: runs jobs until SIGTERM or Ctrl-C, then stops claiming, lets running
+/// jobs finish (or puts them back) within the deadline, and returns.
+///
+/// # Errors
+///
+/// Without `DATABASE_URL` (an in-memory queue belongs to its `serve` process), or when the
+/// storage cannot start.
+pub async fn work(config: Config) -> Result<(), String> {
+    if config.database.is_none() {
+        return Err(
+            "`sophie worker` shares the job queue in PostgreSQL: set DATABASE_URL \
+                    (without it, `sophie serve` runs the jobs itself)"
+                .to_owned(),
+        );
+    }
+    let wiring = Wiring::from_config(&config).await?;
+    let worker = wiring.worker(&config)?;
+    tracing::info!(worker = worker.id(), "worker started");
+    let report = worker.run(stop_signal()).await;
+    tracing::info!(?report, "worker stopped");
     Ok(())
 }
 
@@ -103,8 +148,14 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
 /// actix's own stop tells the accept thread and the workers at the same moment: a connection
 /// accepted in that instant is queued to a worker that is stopping, which drops it, and the
 /// client sees its request reset. A refused connection, by contrast, is safe to retry.
-async fn stop_on_signal(handle: actix_web::dev::ServerHandle, listener: std::net::TcpListener) {
+async fn stop_on_signal(
+    handle: actix_web::dev::ServerHandle,
+    listener: std::net::TcpListener,
+    worker: tokio::sync::watch::Sender<bool>,
+) {
     stop_signal().await;
+    // The embedded worker stops claiming now and finishes its jobs while requests drain.
+    let _ = worker.send(true);
     tracing::info!("stopping: new connections are refused, requests in flight are finished");
     // The accept thread stops taking connections; what arrives now waits in the backlog.
     handle.pause().await;
@@ -144,7 +195,7 @@ fn turn_away_waiting(listener: &std::net::TcpListener) {
 }
 
 /// Resolves on SIGTERM or Ctrl-C (SIGINT).
-async fn stop_signal() {
+pub async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -9,7 +9,14 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber; logs go to standard error.
 pub fn init(level: &str, format: LogFormat) {
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // The PDF reader narrates every font it loads at `info`: only its warnings are news,
+    // unless the filter names it.
+    let level = if level.contains("pdf_oxide") {
+        level.to_owned()
+    } else {
+        format!("{level},pdf_oxide=warn")
+    };
+    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
     // Each request is a span (request id, method, route, status); its close is the request's
     // log line, with the time it took.
     let builder = tracing_subscriber::fmt()

@@ -6,10 +6,15 @@ use sophie_ai::{HashingEmbedder, OpenAiEmbedder};
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
+use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::{
     BlobStore, Clock, DomainResult, Embedder, JobQueue, Repositories, SystemClock,
 };
+use sophie_jobs::handlers::{self, JobServices};
+use sophie_jobs::ingest::{FileExtractor, SentenceChunker};
+use sophie_jobs::worker::{Worker, WorkerConfig};
 use sophie_persistence::{
     Database, ObjectBlobStore, PostgresJobQueue, PostgresStore, run_pending_migrations,
 };
@@ -118,6 +123,44 @@ impl Wiring {
             self.clock.clone(),
             config.upload_limit,
         )
+    }
+
+    /// Document processing: the file readers, the chunker and the embedder.
+    #[must_use]
+    pub fn ingestion(&self) -> IngestionService {
+        IngestionService::new(IngestionPorts {
+            documents: self.repositories.documents.clone(),
+            search: self.repositories.search.clone(),
+            notifications: self.repositories.notifications.clone(),
+            blobs: self.blobs.clone(),
+            extractor: Arc::new(FileExtractor::default()),
+            chunker: Arc::new(SentenceChunker::default()),
+            embedder: self.embedder.clone(),
+        })
+    }
+
+    /// A worker that runs every kind of job on these adapters.
+    ///
+    /// # Errors
+    ///
+    /// When a `WORKER_*` setting is invalid.
+    pub fn worker(&self, config: &Config) -> Result<Worker, String> {
+        let services = JobServices {
+            ingestion: Arc::new(self.ingestion()),
+            documents: Arc::new(self.documents(config)),
+            janitor: Arc::new(CredentialJanitor::new(
+                self.repositories.sessions.clone(),
+                self.repositories.verifications.clone(),
+                self.clock.clone(),
+            )),
+        };
+        let worker_config = WorkerConfig::from_env()?;
+        Ok(Worker::new(
+            self.queue.clone(),
+            handlers::registry(&services),
+            worker_config,
+        )
+        .with_clock(self.clock.clone()))
     }
 
     /// The HTTP layer's state.

@@ -126,7 +126,6 @@ impl AppState {
                 users: repositories.users.clone(),
                 accounts: repositories.accounts.clone(),
                 sessions: repositories.sessions.clone(),
-                verifications: repositories.verifications.clone(),
                 passwords: passwords.clone(),
                 clock: clock.clone(),
             },

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{TimeDelta, TimeZone, Utc};
 use sophie_domain::memory::{FixedClock, MemoryStore};
 use sophie_domain::services::accounts::{
-    AccountPorts, AccountService, ClientInfo, SessionPolicy, hash_session_token,
+    AccountPorts, AccountService, ClientInfo, CredentialJanitor, SessionPolicy, hash_session_token,
 };
 use sophie_domain::values::{Email, Name, Password, PasswordHash};
 use sophie_domain::{DomainError, DomainResult, NewUser, PasswordHasher};
@@ -35,6 +35,7 @@ impl PasswordHasher for PlainHasher {
 }
 
 struct Fixture {
+    janitor: CredentialJanitor,
     service: AccountService,
     clock: Arc<FixedClock>,
     hasher: Arc<PlainHasher>,
@@ -47,19 +48,21 @@ fn fixture() -> Fixture {
     ));
     let store = MemoryStore::with_clock(clock.clone());
     let r = store.repositories();
+    let janitor =
+        CredentialJanitor::new(r.sessions.clone(), r.verifications.clone(), clock.clone());
     let hasher = Arc::new(PlainHasher::default());
     let service = AccountService::new(
         AccountPorts {
             users: r.users,
             accounts: r.accounts,
             sessions: r.sessions,
-            verifications: r.verifications,
             passwords: hasher.clone(),
             clock: clock.clone(),
         },
         SessionPolicy::default(),
     );
     Fixture {
+        janitor,
         service,
         clock,
         hasher,
@@ -210,7 +213,7 @@ async fn sessions_renew_on_use_up_to_their_maximum_age_then_expire() {
         f.service.authenticate(&up.token).await,
         Err(DomainError::Unauthorized)
     ));
-    assert_eq!(f.service.purge_expired().await.unwrap(), (1, 0));
+    assert_eq!(f.janitor.purge_expired().await.unwrap(), (1, 0));
 }
 
 impl Fixture {

@@ -1,4 +1,4 @@
-//! Pure rules that span entities: link ownership, quiz totals, grading.
+//! Pure rules that span entities: link ownership, quiz totals, grading, file types.
 
 pub mod file_type;
 pub mod grading;

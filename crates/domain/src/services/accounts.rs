@@ -120,8 +120,6 @@ pub struct AccountPorts {
     pub accounts: Arc<dyn AccountRepository>,
     /// Sessions.
     pub sessions: Arc<dyn SessionRepository>,
-    /// Verification tokens.
-    pub verifications: Arc<dyn VerificationRepository>,
     /// Hashes passwords.
     pub passwords: Arc<dyn PasswordHasher>,
     /// The time.
@@ -245,18 +243,6 @@ impl AccountService {
         })
     }
 
-    /// Removes expired sessions and verification tokens; returns how many of each.
-    ///
-    /// # Errors
-    ///
-    /// When the storage fails.
-    pub async fn purge_expired(&self) -> DomainResult<(u64, u64)> {
-        let now = self.ports.clock.now();
-        let sessions = self.ports.sessions.delete_expired(now).await?;
-        let verifications = self.ports.verifications.delete_expired(now).await?;
-        Ok((sessions, verifications))
-    }
-
     async fn start_session(&self, user: User, client: ClientInfo) -> DomainResult<SignedIn> {
         let expires_at = self
             .ports
@@ -280,5 +266,41 @@ impl AccountService {
             token,
             expires_at,
         })
+    }
+}
+
+/// Removes what has expired: sessions and verification tokens. Run periodically by the worker.
+#[derive(Clone)]
+pub struct CredentialJanitor {
+    sessions: Arc<dyn SessionRepository>,
+    verifications: Arc<dyn VerificationRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl CredentialJanitor {
+    /// A janitor over these ports.
+    #[must_use]
+    pub fn new(
+        sessions: Arc<dyn SessionRepository>,
+        verifications: Arc<dyn VerificationRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            sessions,
+            verifications,
+            clock,
+        }
+    }
+
+    /// Removes expired sessions and verification tokens; returns how many of each.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails.
+    pub async fn purge_expired(&self) -> DomainResult<(u64, u64)> {
+        let now = self.clock.now();
+        let sessions = self.sessions.delete_expired(now).await?;
+        let verifications = self.verifications.delete_expired(now).await?;
+        Ok((sessions, verifications))
     }
 }

@@ -131,10 +131,7 @@ impl DocumentService {
         let format = file_type::detect(&upload.bytes, Some(&file_name)).map_err(|found| {
             DomainError::UnsupportedType {
                 field: "file".to_owned(),
-                message: format!(
-                    "found {found}; supported are PDF, Word (DOCX), PowerPoint (PPTX), HTML, \
-                     Markdown and plain text"
-                ),
+                message: found.to_string(),
             }
         })?;
         let title = match upload.title {

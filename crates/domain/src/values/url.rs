@@ -9,6 +9,7 @@ pub const MAX_URL_CHARS: usize = 2_048;
 /// A subset of what [`WebUrl::parse`] accepts, as a regular expression for the OpenAPI
 /// document: an http(s) URL with an ASCII host name, an optional port and a printable ASCII
 /// rest. Everything it matches is accepted.
+#[cfg(feature = "openapi")]
 pub const WEB_URL_PATTERN: &str =
     r"^[hH][tT][tT][pP]([sS])?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!-\[\]-~]*)?$";
 

@@ -1,0 +1,95 @@
+//! The handlers of sophie's jobs: each decodes its typed job and calls one service method, so
+//! the worker and the HTTP layer share every flow.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sophie_domain::DomainError;
+use sophie_domain::DomainResult;
+use sophie_domain::jobs::{ProcessDocument, PurgeExpiredCredentials, RequeueStrandedDocuments};
+use sophie_domain::services::accounts::CredentialJanitor;
+use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::ingestion::{IngestionService, Processed};
+
+use crate::worker::{Handler, JobRun, Registry};
+
+/// How often the worker looks for documents a crash left without a job.
+pub const REQUEUE_STRANDED_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// How often expired sessions and verification tokens are removed.
+pub const PURGE_EXPIRED_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// The services the handlers call.
+#[derive(Clone)]
+pub struct JobServices {
+    /// Document processing.
+    pub ingestion: Arc<IngestionService>,
+    /// Documents (for the periodic requeue).
+    pub documents: Arc<DocumentService>,
+    /// Expired credentials.
+    pub janitor: Arc<CredentialJanitor>,
+}
+
+/// A registry with every kind of job sophie runs, and its periodic jobs.
+#[must_use]
+pub fn registry(services: &JobServices) -> Registry {
+    let mut registry = Registry::new();
+    registry.register::<ProcessDocument, _>(ProcessDocumentHandler(services.ingestion.clone()));
+    let documents = services.documents.clone();
+    registry.register_fn::<RequeueStrandedDocuments, _, _>(move |_, _| {
+        let documents = documents.clone();
+        async move {
+            let requeued = documents.requeue_stranded().await?;
+            if requeued > 0 {
+                tracing::warn!(requeued, "requeued documents left without a processing job");
+            }
+            Ok(())
+        }
+    });
+    let janitor = services.janitor.clone();
+    registry.register_fn::<PurgeExpiredCredentials, _, _>(move |_, _| {
+        let janitor = janitor.clone();
+        async move {
+            let (sessions, verifications) = janitor.purge_expired().await?;
+            tracing::info!(sessions, verifications, "removed expired credentials");
+            Ok(())
+        }
+    });
+    registry.every(REQUEUE_STRANDED_EVERY, RequeueStrandedDocuments {});
+    registry.every(PURGE_EXPIRED_EVERY, PurgeExpiredCredentials {});
+    registry
+}
+
+/// Runs `document.process`: extraction, chunks, embeddings, index, notification.
+pub struct ProcessDocumentHandler(pub Arc<IngestionService>);
+
+impl Handler<ProcessDocument> for ProcessDocumentHandler {
+    async fn run(&self, job: ProcessDocument, run: JobRun) -> DomainResult<()> {
+        let outcome = self
+            .0
+            .process(job.user_id, job.document_id, &run.id.to_string())
+            .await?;
+        match outcome {
+            Processed::Ready { pages, chunks } => {
+                tracing::info!(document = %job.document_id, pages, chunks, "document ready");
+            }
+            Processed::Failed(reason) => {
+                tracing::info!(document = %job.document_id, %reason, "document failed");
+            }
+            Processed::Skipped => {
+                tracing::debug!(document = %job.document_id, "nothing to do");
+            }
+        }
+        Ok(())
+    }
+
+    async fn exhausted(&self, job: ProcessDocument, run: JobRun, error: &DomainError) {
+        if let Err(failure) = self
+            .0
+            .give_up(job.user_id, job.document_id, &run.id.to_string(), error)
+            .await
+        {
+            tracing::error!(document = %job.document_id, %failure, "could not mark the document failed");
+        }
+    }
+}
