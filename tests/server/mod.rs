@@ -14,6 +14,8 @@ use sophie_persistence::testing::TestDatabase;
 /// A running `sophie serve` and the database behind it. Both stop when it is dropped.
 pub struct Server {
     child: Child,
+    /// Where uploaded files go; removed with the server.
+    pub blobs: tempfile::TempDir,
     pub base: String,
     /// The database behind it; `None` when it serves from memory.
     pub db: Option<TestDatabase>,
@@ -40,10 +42,20 @@ impl Server {
     }
 
     async fn start_on(db: Option<TestDatabase>) -> Self {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Starts the binary on `db` (memory if `None`) with extra environment variables.
+    pub async fn start_with(db: Option<TestDatabase>, env: &[(&str, &str)]) -> Self {
+        let blobs = tempfile::tempdir().expect("a blob directory");
         let mut command = Command::new(env!("CARGO_BIN_EXE_sophie"));
         command.env_remove("DATABASE_URL");
         if let Some(db) = &db {
             command.env("DATABASE_URL", db.url());
+        }
+        command.env("BLOB_DIR", blobs.path());
+        for (name, value) in env {
+            command.env(name, value);
         }
         let mut child = command
             .arg("serve")
@@ -72,6 +84,7 @@ impl Server {
             .to_owned();
         Self {
             child,
+            blobs,
             base,
             db,
             http: Client::builder()
@@ -116,6 +129,53 @@ impl Server {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap()
+        }
+    }
+
+    /// Uploads the fixture `tests/fixtures/{name}`; returns the document as answered (202).
+    pub async fn upload(&self, token: &str, name: &str) -> Value {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let response = self
+            .http
+            .post(format!("{}/api/v1/documents", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 202, "uploading {name}: {body}");
+        body
+    }
+
+    /// Polls the document until it is `READY` or `FAILED` (at most `within`); returns it.
+    pub async fn processed(&self, token: &str, id: &str, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let document = self
+                .expect(
+                    200,
+                    Method::GET,
+                    &format!("/api/v1/documents/{id}"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            if document["status"] == "READY" || document["status"] == "FAILED" {
+                return document;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the document is still {} after {within:?}",
+                document["status"]
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
