@@ -3,3 +3,4 @@
 
 pub mod documents;
 pub mod ingestion;
+pub mod quizzes;
