@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::{Clock, DomainError, DomainResult, PasswordHasher, Repositories};
 
 use crate::auth::rate_limit::RateLimiter;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Uploads, downloads and reprocessing of documents, once a file store is wired in.
     pub documents: Option<Arc<DocumentService>>,
+    /// Quizzes, their questions and graded attempts, over `repositories.quizzes`.
+    pub quizzes: Arc<QuizService>,
 }
 
 impl AppState {
@@ -105,6 +108,10 @@ impl AppState {
             config.attempts_per_email,
             config.attempt_window,
         ));
+        let quizzes = Arc::new(QuizService::new(
+            repositories.quizzes.clone(),
+            clock.clone(),
+        ));
         Self {
             repositories,
             passwords,
@@ -113,7 +120,20 @@ impl AppState {
             limiter,
             config: Arc::new(config),
             documents: None,
+            quizzes,
         }
+    }
+
+    /// The same state on other repositories (one HTTP worker's own connections), with the
+    /// services built over them rebuilt to use them too.
+    #[must_use]
+    pub fn with_repositories(mut self, repositories: Repositories) -> Self {
+        self.quizzes = Arc::new(QuizService::new(
+            repositories.quizzes.clone(),
+            self.clock.clone(),
+        ));
+        self.repositories = repositories;
+        self
     }
 
     /// The same state, storing documents' files through `documents`.
@@ -134,5 +154,56 @@ impl AppState {
             .ok_or(DomainError::NotImplemented {
                 feature: "storing document files",
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sophie_domain::memory::MemoryStore;
+    use sophie_domain::values::{Email, Name, Title};
+    use sophie_domain::{Difficulty, NewQuiz, NewUser, SourceLinks};
+
+    use super::*;
+    use crate::test_support::state;
+
+    #[actix_web::test]
+    async fn the_quiz_service_follows_the_repositories_it_is_given() {
+        let shared = state();
+        let store = MemoryStore::new();
+        let own = shared.clone().with_repositories(store.repositories());
+        let user = own
+            .repositories
+            .users
+            .create(NewUser {
+                name: Name::parse("Ada").unwrap(),
+                email: Email::parse("ada@example.com").unwrap(),
+                image: None,
+            })
+            .await
+            .unwrap()
+            .id;
+        let quiz = own
+            .quizzes
+            .create(
+                user,
+                NewQuiz {
+                    title: Title::parse("Cells").unwrap(),
+                    description: None,
+                    difficulty: Difficulty::Easy,
+                    time_limit: None,
+                    links: SourceLinks::default(),
+                    questions: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let stored = store.repositories().quizzes.get(user, quiz.quiz.id).await;
+        assert_eq!(
+            stored.unwrap(),
+            quiz,
+            "written through the new repositories"
+        );
+        let elsewhere = shared.quizzes.get(user, quiz.quiz.id).await;
+        assert!(matches!(elsewhere, Err(DomainError::NotFound { .. })));
     }
 }
