@@ -27,13 +27,12 @@ fn worker_state(shared: &AppState, database: Option<&DatabaseConfig>) -> AppStat
         return shared.clone();
     };
     match Database::connect_lazy(database) {
-        Ok(pool) => {
-            AppState {
-                repositories: PostgresStore::new(pool.clone()).repositories(),
-                readiness: wiring::readiness(pool),
-                ..shared.clone()
-            }
-        }
+        Ok(pool) => AppState {
+            readiness: wiring::readiness(pool.clone()),
+            ..shared
+                .clone()
+                .with_repositories(PostgresStore::new(pool).repositories())
+        },
         Err(error) => {
             tracing::error!(%error, "cannot build this worker's pool; sharing the common one");
             shared.clone()
