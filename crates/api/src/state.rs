@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::{Clock, DomainError, DomainResult, PasswordHasher, Repositories};
 
 use crate::auth::rate_limit::RateLimiter;
@@ -104,6 +105,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Uploads, downloads and reprocessing of documents, once a file store is wired in.
     pub documents: Option<Arc<DocumentService>>,
+    /// Quizzes, their questions and graded attempts, over `repositories.quizzes`.
+    pub quizzes: Arc<QuizService>,
 }
 
 impl AppState {
@@ -131,6 +134,10 @@ impl AppState {
             },
             config.session_policy(),
         ));
+        let quizzes = Arc::new(QuizService::new(
+            repositories.quizzes.clone(),
+            clock.clone(),
+        ));
         Self {
             accounts,
             repositories,
@@ -140,6 +147,7 @@ impl AppState {
             limiter,
             config: Arc::new(config),
             documents: None,
+            quizzes,
         }
     }
 
@@ -182,5 +190,56 @@ impl AppState {
             .ok_or(DomainError::NotImplemented {
                 feature: "storing document files",
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sophie_domain::memory::MemoryStore;
+    use sophie_domain::values::{Email, Name, Title};
+    use sophie_domain::{Difficulty, NewQuiz, NewUser, SourceLinks};
+
+    use super::*;
+    use crate::test_support::state;
+
+    #[actix_web::test]
+    async fn the_services_follow_the_repositories_they_are_given() {
+        let shared = state();
+        let store = MemoryStore::new();
+        let own = shared.on_repositories(store.repositories(), Arc::new(AlwaysReady));
+        let user = own
+            .repositories
+            .users
+            .create(NewUser {
+                name: Name::parse("Ada").unwrap(),
+                email: Email::parse("ada@example.com").unwrap(),
+                image: None,
+            })
+            .await
+            .unwrap()
+            .id;
+        let quiz = own
+            .quizzes
+            .create(
+                user,
+                NewQuiz {
+                    title: Title::parse("Cells").unwrap(),
+                    description: None,
+                    difficulty: Difficulty::Easy,
+                    time_limit: None,
+                    links: SourceLinks::default(),
+                    questions: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let stored = store.repositories().quizzes.get(user, quiz.quiz.id).await;
+        assert_eq!(
+            stored.unwrap(),
+            quiz,
+            "written through the new repositories"
+        );
+        let elsewhere = shared.quizzes.get(user, quiz.quiz.id).await;
+        assert!(matches!(elsewhere, Err(DomainError::NotFound { .. })));
     }
 }

@@ -478,3 +478,13 @@ fn total_of_questions_and_of_new_questions_sum_their_points() {
     assert_eq!(total_of_new(&points), 1_011);
     assert_eq!(total_of_new(&[]), 0);
 }
+
+#[test]
+fn an_attempt_may_start_now_but_not_later() {
+    use sophie_domain::rules::grading::check_started_at;
+    let now = Utc::now();
+    assert!(check_started_at(&now, now).is_ok());
+    assert!(check_started_at(&(now - Duration::hours(1)), now).is_ok());
+    let error = check_started_at(&(now + Duration::microseconds(1)), now).unwrap_err();
+    assert_eq!(error.0, "must not be in the future");
+}

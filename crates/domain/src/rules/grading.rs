@@ -10,7 +10,7 @@ use crate::entities::{
 use crate::enums::QuestionType;
 use crate::error::{DomainError, DomainResult};
 use crate::id::QuestionId;
-use crate::values::DurationSeconds;
+use crate::values::{DurationSeconds, InvalidValue};
 
 /// The longest answer accepted for grading.
 pub const MAX_ANSWER_CHARS: usize = 5_000;
@@ -51,6 +51,22 @@ pub fn is_correct(question: &Question, answer: &str) -> bool {
         QuestionType::ShortAnswer | QuestionType::FillInTheBlank => {
             !given.is_empty() && given == expected
         }
+    }
+}
+
+/// Checks that an attempt said to have started at `started_at` did not start after `now`.
+///
+/// # Errors
+///
+/// When `started_at` is in the future.
+pub fn check_started_at(
+    started_at: &DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), InvalidValue> {
+    if *started_at > now {
+        Err(InvalidValue::new("must not be in the future"))
+    } else {
+        Ok(())
     }
 }
 

@@ -4,3 +4,4 @@
 pub mod accounts;
 pub mod documents;
 pub mod ingestion;
+pub mod quizzes;

@@ -289,7 +289,7 @@ async fn uploads_that_cannot_be_taken_say_why() {
         reply["detail"]
             .as_str()
             .unwrap()
-            .contains("supported are PDF"),
+            .contains("the file is a PNG image, which sophie cannot read"),
         "{reply}"
     );
 

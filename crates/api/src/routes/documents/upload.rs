@@ -131,6 +131,10 @@ pub(crate) async fn read(
     })
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "a map_err callback: it is handed the error"
+)]
 fn broken(error: actix_multipart::MultipartError) -> ApiError {
     ApiError::BadRequest(format!("the multipart body cannot be read: {error}"))
 }

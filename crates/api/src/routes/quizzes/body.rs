@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::rules::grading::Grade;
+use sophie_domain::rules::grading::{Grade, check_started_at};
+use sophie_domain::services::quizzes::{Attempt, QuestionDraft, QuestionEdit};
 use sophie_domain::values::{
-    CardText, Description, Points, QuestionContent, TimeLimitMinutes, Title,
+    CardText, Description, DurationSeconds, Points, QuestionContent, TimeLimitMinutes, Title,
 };
 use sophie_domain::{
-    CourseId, Difficulty, DocumentId, NewQuestion, NewQuiz, NoteId, Question, QuestionType,
-    QuestionUpdate, QuizFilter, QuizResponse, QuizUpdate, SourceLinks, SourceLinksUpdate,
+    CourseId, Difficulty, DocumentId, NewQuestion, NewQuiz, NoteId, QuestionId, QuestionType,
+    QuizFilter, QuizResponse, QuizUpdate, SourceLinks, SourceLinksUpdate, SubmittedAnswer,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -50,19 +51,14 @@ pub(crate) struct CreateQuestion {
     #[schema(value_type = Option<CardText>, inline)]
     hint: Option<String>,
     /// How hard it is; the quiz's difficulty by default.
-    pub(super) difficulty: Option<Difficulty>,
+    difficulty: Option<Difficulty>,
     /// What it is worth, 1 to 1000; 1 by default.
     points: Option<i64>,
 }
 
 impl CreateQuestion {
     /// Checks the question into `fields`, naming its fields after `prefix`.
-    fn check(
-        self,
-        fields: &mut Fields,
-        prefix: &str,
-        quiz_difficulty: Difficulty,
-    ) -> Option<NewQuestion> {
+    fn check(self, fields: &mut Fields, prefix: &str) -> Option<QuestionDraft> {
         let question = fields.check(
             &field_name(prefix, "question"),
             CardText::parse(self.question),
@@ -83,12 +79,12 @@ impl CreateQuestion {
         );
         match (question, content, explanation, hint, points) {
             (Some(question), Some(content), Some(explanation), Some(hint), Some(points)) => {
-                Some(NewQuestion {
+                Some(QuestionDraft {
                     question,
                     content,
                     explanation,
                     hint,
-                    difficulty: self.difficulty.unwrap_or(quiz_difficulty),
+                    difficulty: self.difficulty,
                     points,
                 })
             }
@@ -96,9 +92,10 @@ impl CreateQuestion {
         }
     }
 
-    pub(super) fn into_domain(self, quiz_difficulty: Difficulty) -> ApiResult<NewQuestion> {
+    /// The question to add; without a difficulty it takes the quiz's.
+    pub(super) fn into_domain(self) -> ApiResult<QuestionDraft> {
         let mut fields = Fields::new();
-        let question = self.check(&mut fields, "", quiz_difficulty);
+        let question = self.check(&mut fields, "");
         Ok(all_valid!(fields, (question) => question))
     }
 }
@@ -153,7 +150,9 @@ impl CreateQuiz {
                 .into_iter()
                 .enumerate()
                 .map(|(index, question)| {
-                    question.check(&mut fields, &format!("questions[{index}]"), difficulty)
+                    question
+                        .check(&mut fields, &format!("questions[{index}]"))
+                        .map(|draft| draft.with_default_difficulty(difficulty))
                 })
                 .collect();
             questions.into_iter().collect::<Option<Vec<_>>>()
@@ -240,47 +239,24 @@ pub(crate) struct UpdateQuestion {
 }
 
 impl UpdateQuestion {
-    /// Whether the type, the options or the correct answer change, so the question's current
-    /// ones are needed to check them together.
-    pub(super) const fn changes_content(&self) -> bool {
-        self.question_type.is_some() || self.options.is_some() || self.correct_answer.is_some()
-    }
-
-    /// The update; `current` is the question as it is, needed when the content changes.
-    pub(super) fn into_domain(self, current: Option<&Question>) -> ApiResult<QuestionUpdate> {
-        let changes_content = self.changes_content();
+    /// The changes, every field checked but the type, options and correct answer, which are
+    /// checked together once merged with the question's current ones.
+    pub(super) fn into_domain(self) -> ApiResult<QuestionEdit> {
         let mut fields = Fields::new();
         let question = fields.check_opt("question", self.question, CardText::parse);
-        let content = match current {
-            Some(current) if changes_content => {
-                let question_type = self.question_type.unwrap_or(current.question_type);
-                // Options kept from before only still make sense for a multiple-choice question.
-                let options = match self.options {
-                    Some(options) => options,
-                    None if question_type == QuestionType::MultipleChoice => {
-                        current.options.clone()
-                    }
-                    None => None,
-                };
-                let correct_answer = self
-                    .correct_answer
-                    .unwrap_or_else(|| current.correct_answer.clone());
-                fields
-                    .domain(
-                        "",
-                        QuestionContent::new(question_type, options, correct_answer),
-                    )
-                    .map(Some)
-            }
-            _ => Some(None),
-        };
         let explanation = fields.check_patch("explanation", self.explanation, CardText::parse);
         let hint = fields.check_patch("hint", self.hint, CardText::parse);
         let points = fields.check_opt("points", self.points, Points::new);
-        let difficulty = self.difficulty;
+        let (question_type, options, correct_answer, difficulty) = (
+            self.question_type,
+            self.options,
+            self.correct_answer,
+            self.difficulty,
+        );
         Ok(
-            all_valid!(fields, (question, content, explanation, hint, points) => QuestionUpdate {
-                question, content, explanation, hint, difficulty, points,
+            all_valid!(fields, (question, explanation, hint, points) => QuestionEdit {
+                question, question_type, options, correct_answer, explanation, hint,
+                difficulty, points,
             }),
         )
     }
@@ -291,9 +267,9 @@ impl UpdateQuestion {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SubmitAnswer {
     /// The question answered.
-    pub(super) question_id: Uuid,
+    question_id: Uuid,
     /// The answer given: an option's text, `true`/`false`, or free text.
-    pub(super) answer: String,
+    answer: String,
 }
 
 /// An attempt at a quiz, to grade. Questions left out count as wrong.
@@ -301,11 +277,41 @@ pub(crate) struct SubmitAnswer {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SubmitResponse {
     /// The answers, at most one per question.
-    pub(super) answers: Vec<SubmitAnswer>,
+    answers: Vec<SubmitAnswer>,
     /// How long the attempt took, 0 to 604800 seconds.
-    pub(super) time_spent_seconds: Option<i64>,
+    time_spent_seconds: Option<i64>,
     /// When the attempt started; not in the future.
-    pub(super) started_at: Option<DateTime<Utc>>,
+    started_at: Option<DateTime<Utc>>,
+}
+
+impl SubmitResponse {
+    /// The attempt, its times checked against `now`: every problem with them is named at once.
+    pub(super) fn into_domain(self, now: DateTime<Utc>) -> ApiResult<Attempt> {
+        let mut fields = Fields::new();
+        let time_spent = fields.check_opt(
+            "timeSpentSeconds",
+            self.time_spent_seconds,
+            DurationSeconds::new,
+        );
+        fields.check_instant("startedAt", self.started_at.as_ref());
+        if let Some(started_at) = self.started_at.as_ref() {
+            fields.check("startedAt", check_started_at(started_at, now));
+        }
+        let answers: Vec<SubmittedAnswer> = self
+            .answers
+            .into_iter()
+            .map(|a| SubmittedAnswer {
+                question_id: QuestionId::from_uuid(a.question_id),
+                answer: a.answer,
+            })
+            .collect();
+        let started_at = self.started_at;
+        Ok(all_valid!(fields, (time_spent) => Attempt {
+            answers,
+            time_spent,
+            started_at,
+        }))
+    }
 }
 
 /// A graded attempt, with its score as a percentage and its number of right answers.

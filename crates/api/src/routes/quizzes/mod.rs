@@ -1,15 +1,12 @@
 //! `/api/v1/quizzes`: quizzes, their questions, and graded attempts at them.
 
 use actix_web::web;
-use sophie_domain::rules::grading::grade_quiz_response;
-use sophie_domain::values::DurationSeconds;
 use sophie_domain::{
-    DomainError, GradedAnswer, Page, Question, QuestionId, Quiz, QuizId, QuizResponse,
-    QuizResponseId, QuizWithQuestions, SubmittedAnswer,
+    GradedAnswer, Page, Question, QuestionId, Quiz, QuizId, QuizResponse, QuizResponseId,
+    QuizWithQuestions,
 };
 use utoipa::OpenApi;
 
-use crate::all_valid;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
@@ -17,7 +14,6 @@ use crate::paging::PageQuery;
 use crate::query::ApiQuery;
 use crate::reply::{Created, NoContent};
 use crate::state::AppState;
-use crate::validate::Fields;
 
 mod body;
 #[cfg(test)]
@@ -105,7 +101,7 @@ async fn create(
     body: ApiJson<CreateQuiz>,
 ) -> ApiResult<Created<QuizWithQuestions>> {
     let new = body.into_inner().into_domain()?;
-    let quiz = state.repositories.quizzes.create(user.user_id, new).await?;
+    let quiz = state.quizzes.create(user.user_id, new).await?;
     Ok(Created::at(
         format!("/api/v1/quizzes/{}", quiz.quiz.id),
         quiz,
@@ -125,7 +121,6 @@ async fn list(
 ) -> ApiResult<web::Json<Page<Quiz>>> {
     let page = page.to_request()?;
     let quizzes = state
-        .repositories
         .quizzes
         .list(user.user_id, filter.into_inner().into_domain(), page)
         .await?;
@@ -141,11 +136,7 @@ async fn get(
     user: CurrentUser,
     id: web::Path<QuizId>,
 ) -> ApiResult<web::Json<QuizWithQuestions>> {
-    let quiz = state
-        .repositories
-        .quizzes
-        .get(user.user_id, id.into_inner())
-        .await?;
+    let quiz = state.quizzes.get(user.user_id, id.into_inner()).await?;
     Ok(web::Json(quiz))
 }
 
@@ -162,7 +153,6 @@ async fn update(
 ) -> ApiResult<web::Json<Quiz>> {
     let update = body.into_inner().into_domain()?;
     let quiz = state
-        .repositories
         .quizzes
         .update(user.user_id, id.into_inner(), update)
         .await?;
@@ -178,11 +168,7 @@ async fn delete(
     user: CurrentUser,
     id: web::Path<QuizId>,
 ) -> ApiResult<NoContent> {
-    state
-        .repositories
-        .quizzes
-        .delete(user.user_id, id.into_inner())
-        .await?;
+    state.quizzes.delete(user.user_id, id.into_inner()).await?;
     Ok(NoContent)
 }
 
@@ -199,24 +185,10 @@ async fn add_question(
     body: ApiJson<CreateQuestion>,
 ) -> ApiResult<Created<Question>> {
     let quiz_id = id.into_inner();
-    let body = body.into_inner();
-    let difficulty = match body.difficulty {
-        Some(difficulty) => difficulty,
-        None => {
-            state
-                .repositories
-                .quizzes
-                .get(user.user_id, quiz_id)
-                .await?
-                .quiz
-                .difficulty
-        }
-    };
-    let new = body.into_domain(difficulty)?;
+    let draft = body.into_inner().into_domain()?;
     let question = state
-        .repositories
         .quizzes
-        .add_question(user.user_id, quiz_id, new)
+        .add_question(user.user_id, quiz_id, draft)
         .await?;
     Ok(Created::at(
         format!("/api/v1/quizzes/{quiz_id}/questions/{}", question.id),
@@ -237,26 +209,10 @@ async fn update_question(
     body: ApiJson<UpdateQuestion>,
 ) -> ApiResult<web::Json<Question>> {
     let (quiz_id, question_id) = ids.into_inner();
-    let body = body.into_inner();
-    let update = if body.changes_content() {
-        let quiz = state
-            .repositories
-            .quizzes
-            .get(user.user_id, quiz_id)
-            .await?;
-        let current = quiz
-            .questions
-            .iter()
-            .find(|q| q.id == question_id)
-            .ok_or(DomainError::not_found("question"))?;
-        body.into_domain(Some(current))?
-    } else {
-        body.into_domain(None)?
-    };
+    let edit = body.into_inner().into_domain()?;
     let question = state
-        .repositories
         .quizzes
-        .update_question(user.user_id, quiz_id, question_id, update)
+        .edit_question(user.user_id, quiz_id, question_id, edit)
         .await?;
     Ok(web::Json(question))
 }
@@ -273,7 +229,6 @@ async fn delete_question(
 ) -> ApiResult<NoContent> {
     let (quiz_id, question_id) = ids.into_inner();
     state
-        .repositories
         .quizzes
         .delete_question(user.user_id, quiz_id, question_id)
         .await?;
@@ -294,39 +249,10 @@ async fn submit_response(
     body: ApiJson<SubmitResponse>,
 ) -> ApiResult<Created<GradedQuizResponse>> {
     let quiz_id = id.into_inner();
-    let body = body.into_inner();
-    let now = state.clock.now();
-    let mut fields = Fields::new();
-    let time_spent = fields.check_opt(
-        "timeSpentSeconds",
-        body.time_spent_seconds,
-        DurationSeconds::new,
-    );
-    fields.check_instant("startedAt", body.started_at.as_ref());
-    if body.started_at.is_some_and(|started| started > now) {
-        fields.push("startedAt", "must not be in the future");
-    }
-    let time_spent = all_valid!(fields, (time_spent) => time_spent);
-    let answers: Vec<SubmittedAnswer> = body
-        .answers
-        .into_iter()
-        .map(|a| SubmittedAnswer {
-            question_id: QuestionId::from_uuid(a.question_id),
-            answer: a.answer,
-        })
-        .collect();
-
-    let quiz = state
-        .repositories
-        .quizzes
-        .get(user.user_id, quiz_id)
-        .await?;
-    let grade = grade_quiz_response(&quiz, &answers)?;
-    let new = grade.into_response(&quiz, time_spent, body.started_at, now);
+    let attempt = body.into_inner().into_domain(state.clock.now())?;
     let response = state
-        .repositories
         .quizzes
-        .record_response(user.user_id, new)
+        .submit_attempt(user.user_id, quiz_id, attempt)
         .await?;
     let graded = GradedQuizResponse::of(response);
     Ok(Created::at(
@@ -348,9 +274,8 @@ async fn list_responses(
 ) -> ApiResult<web::Json<Page<GradedQuizResponse>>> {
     let page = page.to_request()?;
     let responses = state
-        .repositories
         .quizzes
-        .list_responses(user.user_id, id.into_inner(), page)
+        .attempts(user.user_id, id.into_inner(), page)
         .await?;
     Ok(web::Json(responses.map(GradedQuizResponse::of)))
 }
@@ -367,12 +292,8 @@ async fn get_response(
 ) -> ApiResult<web::Json<GradedQuizResponse>> {
     let (quiz_id, response_id) = ids.into_inner();
     let response = state
-        .repositories
         .quizzes
-        .get_response(user.user_id, response_id)
+        .attempt(user.user_id, quiz_id, response_id)
         .await?;
-    if response.quiz_id != quiz_id {
-        return Err(DomainError::not_found("quiz response").into());
-    }
     Ok(web::Json(GradedQuizResponse::of(response)))
 }
