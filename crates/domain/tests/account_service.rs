@@ -1,6 +1,8 @@
 //! The account service on the in-memory adapters: signing up and in, and sessions that renew
 //! and expire.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

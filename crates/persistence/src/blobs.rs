@@ -78,6 +78,10 @@ fn path(key: &str) -> DomainResult<Path> {
     Path::parse(key).map_err(|e| DomainError::internal(format!("bad blob key {key:?}: {e}")))
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as `map_err(unavailable)`, which hands over the error"
+)]
 fn unavailable(error: object_store::Error) -> DomainError {
     DomainError::Unavailable {
         service: "file storage",
