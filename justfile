@@ -14,6 +14,10 @@ default:
 run *args:
     cargo run -- {{args}}
 
+# Run background jobs only, beside `serve` with EMBEDDED_WORKER=false (needs DATABASE_URL).
+worker:
+    cargo run -- worker
+
 # Run every test: unit, in-memory, PostgreSQL and end-to-end (needs PostgreSQL: `just db-up`).
 test *args:
     cargo test --workspace --all-features {{args}}
@@ -87,6 +91,12 @@ chaos seconds="75" crashes="3":
 stop-under-load:
     cargo build --release
     python3 scripts/stop-under-load.py target/release/sophie
+
+# A 100-page PDF from upload to READY (release, in memory; pass a DATABASE_URL for
+# PostgreSQL), beside pdftotext on the same file.
+bench-ingest *database_url:
+    cargo build --release
+    python3 scripts/bench-ingest.py target/release/sophie {{database_url}}
 
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
