@@ -77,6 +77,11 @@ db-check: db-up
 bench-db: db-up
     bash scripts/bench-db.sh
 
+# Benchmark the job queue: 50,000 no-op jobs through 2 worker processes, beside pgbench on the
+# same SQL (BENCH_JOBS, BENCH_WORKERS, WORKER_CONCURRENCY).
+bench-queue: db-up
+    bash scripts/bench-queue.sh
+
 # Load-test the API (release, on PostgreSQL) with wrk, beside pgbench on the same SQL.
 bench-api: db-up
     bash scripts/bench-api.sh

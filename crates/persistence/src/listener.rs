@@ -59,10 +59,11 @@ impl JobListener {
         }
     }
 
-    /// Starts listening, once; later calls do nothing. Must be called within a Tokio runtime.
+    /// Starts listening, once; later calls do nothing while it runs (it ends only with the
+    /// runtime it was started on). Must be called within a Tokio runtime.
     pub(crate) fn start(&self) {
         let mut task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
-        if task.is_none() {
+        if task.as_ref().is_none_or(JoinHandle::is_finished) {
             *task = Some(tokio::spawn(listen_forever(
                 self.url.clone(),
                 self.connect_timeout,
