@@ -169,6 +169,7 @@ fn chunk(index: i32, content: &str, embedding: Option<Vec<f32>>) -> NewDocumentC
         content: content.to_owned(),
         page_number: Some(index + 1),
         chunk_index: index,
+        embedding_model: embedding.as_ref().map(|_| "test-model".to_owned()),
         embedding,
     }
 }

@@ -41,6 +41,9 @@ pub use quiz::{
     GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Question, QuestionUpdate, Quiz,
     QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
 };
-pub use search::{ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind};
+pub use search::{
+    ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
+    SourceKind, fused_score,
+};
 pub use study_guide::{NewStudyGuide, StudyGuide, StudyGuideFilter, StudyGuideUpdate};
 pub use user::{NewUser, User, UserUpdate};

@@ -1,13 +1,16 @@
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
-use crate::id::{DocumentChunkId, DocumentId};
+use crate::id::{CourseId, DocumentChunkId, DocumentId};
 
-/// The kinds of the student's material that search finds and chat cites.
+/// The kinds of the student's material that search finds and chat cites, in the order that
+/// breaks ties between equally scored hits: notes, flashcards, document passages.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SourceKind {
     /// A note.
     #[serde(rename = "NOTE")]
@@ -38,6 +41,9 @@ pub struct DocumentChunk {
     pub chunk_index: i32,
     /// Its embedding, once computed.
     pub embedding: Option<Vec<f32>>,
+    /// The model that made `embedding`: set exactly when `embedding` is. Vectors of different
+    /// models are never compared.
+    pub embedding_model: Option<String>,
     /// When it was indexed.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -55,15 +61,38 @@ pub struct NewDocumentChunk {
     pub page_number: Option<i32>,
     /// Its position in the document, from 0.
     pub chunk_index: i32,
-    /// Its embedding.
+    /// Its embedding: not empty, every value finite.
     pub embedding: Option<Vec<f32>>,
+    /// The model that made `embedding` ([`crate::ports::Embedder::model`]): set exactly when
+    /// `embedding` is; not blank.
+    pub embedding_model: Option<String>,
 }
 
-/// What to search for in the student's material.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A vector to search chunks with: only chunks embedded by the same model, with vectors of
+/// the same length, are compared with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryEmbedding {
+    /// The model that made `vector` ([`crate::ports::Embedder::model`]).
+    pub model: String,
+    /// The query's embedding.
+    pub vector: Vec<f32>,
+}
+
+/// What to search for in the student's material, and where.
+///
+/// Search ranks lexically (every word of `text` must occur in a note, flashcard or document
+/// passage) and, with an [embedding](Self::with_embedding), by the cosine similarity of
+/// document passages embedded by the same model. The two rankings, each cut to its best
+/// [`Self::FUSION_DEPTH`] items, are fused by reciprocal rank fusion ([`fused_score`]); ties
+/// are broken by kind (notes, flashcards, passages), then id.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SearchQuery {
     text: String,
     limit: u32,
+    course_id: Option<CourseId>,
+    document_id: Option<DocumentId>,
+    kinds: BTreeSet<SourceKind>,
+    embedding: Option<QueryEmbedding>,
 }
 
 impl SearchQuery {
@@ -71,9 +100,15 @@ impl SearchQuery {
     pub const MAX_CHARS: usize = 200;
     /// The most hits returned.
     pub const MAX_LIMIT: u32 = 50;
+    /// The constant of reciprocal rank fusion: an item ranked `r` (from 1) in a ranking
+    /// scores `1 / (FUSION_K + r)` for it.
+    pub const FUSION_K: u32 = 60;
+    /// How many of the best items of each ranking (lexical, vector) take part in the fusion.
+    pub const FUSION_DEPTH: u32 = 100;
 
-    /// A query for `text` (a [`crate::values::BoundedText`] of at most 200 characters) returning at most `limit` hits
-    /// (default 20, at most 50).
+    /// A query for `text` (a [`crate::values::BoundedText`] of at most 200 characters)
+    /// returning at most `limit` hits (default 20, at most 50), over every kind of material,
+    /// lexical only.
     ///
     /// # Errors
     ///
@@ -92,7 +127,41 @@ impl SearchQuery {
         Ok(Self {
             text: text.into_inner(),
             limit,
+            course_id: None,
+            document_id: None,
+            kinds: BTreeSet::new(),
+            embedding: None,
         })
+    }
+
+    /// Only material filed under `course`: notes and flashcard sets of that course, passages
+    /// of documents of that course.
+    #[must_use]
+    pub const fn with_course(mut self, course: CourseId) -> Self {
+        self.course_id = Some(course);
+        self
+    }
+
+    /// Only passages of `document`: no notes or flashcards.
+    #[must_use]
+    pub const fn with_document(mut self, document: DocumentId) -> Self {
+        self.document_id = Some(document);
+        self
+    }
+
+    /// Only these kinds of material; none means every kind.
+    #[must_use]
+    pub fn with_kinds(mut self, kinds: impl IntoIterator<Item = SourceKind>) -> Self {
+        self.kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// Also ranks document passages by the cosine similarity of their embeddings (of the
+    /// same model and length) to `embedding`, fused with the lexical ranking.
+    #[must_use]
+    pub fn with_embedding(mut self, embedding: QueryEmbedding) -> Self {
+        self.embedding = Some(embedding);
+        self
     }
 
     /// The text searched for.
@@ -106,6 +175,53 @@ impl SearchQuery {
     pub const fn limit(&self) -> u32 {
         self.limit
     }
+
+    /// The one course searched, if any.
+    #[must_use]
+    pub const fn course_id(&self) -> Option<CourseId> {
+        self.course_id
+    }
+
+    /// The one document searched, if any.
+    #[must_use]
+    pub const fn document_id(&self) -> Option<DocumentId> {
+        self.document_id
+    }
+
+    /// The kinds asked for; empty means every kind.
+    #[must_use]
+    pub const fn kinds(&self) -> &BTreeSet<SourceKind> {
+        &self.kinds
+    }
+
+    /// The query's embedding, if any.
+    #[must_use]
+    pub const fn embedding(&self) -> Option<&QueryEmbedding> {
+        self.embedding.as_ref()
+    }
+
+    /// Whether hits of `kind` may be returned: that kind is asked for (or every kind is), and
+    /// it is a passage when a document is named.
+    #[must_use]
+    pub fn includes(&self, kind: SourceKind) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&kind))
+            && (self.document_id.is_none() || kind == SourceKind::Document)
+    }
+}
+
+/// The reciprocal rank fusion score of an item ranked `lexical` in the lexical ranking and
+/// `vector` in the vector ranking (from 1; `None` when absent from one):
+/// `1 / (K + lexical) + 1 / (K + vector)` with `K` = [`SearchQuery::FUSION_K`], in `f64`,
+/// each term a correctly rounded division and the lexical term first, so every adapter gets
+/// the same bits.
+#[must_use]
+pub fn fused_score(lexical: Option<u32>, vector: Option<u32>) -> f64 {
+    let term = |rank: Option<u32>| {
+        rank.map_or(0.0, |rank| {
+            1.0 / (f64::from(SearchQuery::FUSION_K) + f64::from(rank))
+        })
+    };
+    term(lexical) + term(vector)
 }
 
 /// One search result, best first.
@@ -121,11 +237,13 @@ pub struct SearchHit {
     pub parent_id: Option<Uuid>,
     /// A title to show: the note's, the set's, the document's.
     pub title: String,
-    /// The passage around the match.
+    /// The passage around the first match; the start of a passage found by similarity
+    /// alone.
     pub snippet: String,
     /// The page, for a document chunk.
     pub page_number: Option<i32>,
-    /// How well it matches; higher is better. Comparable within one answer only.
+    /// How well it matches: its reciprocal rank fusion score ([`fused_score`]); higher is
+    /// better. Comparable within one answer only.
     pub score: f32,
 }
 

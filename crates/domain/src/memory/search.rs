@@ -1,21 +1,25 @@
 //! The search index in memory: document chunks, a lexical search over the student's notes,
-//! flashcards and chunks, and a vector search over chunk embeddings.
+//! flashcards and chunks, a vector search over chunk embeddings, and the two fused.
 //!
 //! The lexical search stands in for PostgreSQL's trigram and full-text ranking with something
 //! simple and deterministic: a row matches when every word of the query occurs in it (in any
-//! case, as part of a word or whole), and ranks by how often the words occur, with a bonus
-//! when they occur in the title shown.
+//! case, as part of a word or whole), as on PostgreSQL, and ranks by how often the words
+//! occur, with a bonus when they occur in the title shown. The vector search is exact cosine
+//! over every chunk of the query's model and length. Everything else is as on PostgreSQL: the
+//! same candidates under the same filters, each ranking cut to
+//! [`SearchQuery::FUSION_DEPTH`], the same reciprocal rank fusion, the same tie-breaks.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::store::{MemoryStore, Tables, count, owned};
 use crate::entities::{
-    ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind,
+    ChunkMatch, Document, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
+    SourceKind, fused_score,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{DocumentChunkId, DocumentId, UserId};
@@ -124,19 +128,11 @@ fn snippet(text: &str, folded: &Folded, offset: usize) -> String {
     snippet
 }
 
-const fn kind_rank(kind: SourceKind) -> u8 {
-    match kind {
-        SourceKind::Note => 0,
-        SourceKind::Flashcard => 1,
-        SourceKind::Document => 2,
-    }
-}
-
 /// Best first; ties by kind, then id, so the order never depends on the tables' layout.
 fn by_relevance(a: &SearchHit, b: &SearchHit) -> Ordering {
     b.score
         .total_cmp(&a.score)
-        .then_with(|| kind_rank(a.kind).cmp(&kind_rank(b.kind)))
+        .then_with(|| a.kind.cmp(&b.kind))
         .then_with(|| a.id.cmp(&b.id))
 }
 
@@ -157,11 +153,14 @@ fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
 }
 
 impl Tables {
-    fn candidates(&self, user: UserId) -> Vec<Candidate<'_>> {
+    /// The user's material that `query`'s filters let through, before it is matched.
+    fn candidates(&self, user: UserId, query: &SearchQuery) -> Vec<Candidate<'_>> {
+        let course = query.course_id();
         let notes = self
             .notes
             .values()
-            .filter(|n| n.user_id == user)
+            .filter(|n| n.user_id == user && query.includes(SourceKind::Note))
+            .filter(|n| course.is_none() || n.course_id == course)
             .map(|n| Candidate {
                 kind: SourceKind::Note,
                 id: n.id.as_uuid(),
@@ -170,36 +169,170 @@ impl Tables {
                 text: Cow::Owned(format!("{}\n{}", n.title, n.content)),
                 page_number: None,
             });
-        let cards = self.flashcards.values().filter_map(|c| {
-            let set = self
-                .flashcard_sets
-                .get(&c.flashcard_set_id)
-                .filter(|s| s.user_id == user)?;
-            Some(Candidate {
-                kind: SourceKind::Flashcard,
-                id: c.id.as_uuid(),
-                parent_id: Some(set.id.as_uuid()),
-                title: &set.title,
-                text: Cow::Owned(format!("{}\n{}", c.question, c.answer)),
-                page_number: None,
-            })
-        });
-        let chunks = self.chunks.values().filter_map(|c| {
-            let document = self
-                .documents
-                .get(&c.document_id)
-                .filter(|d| d.user_id == user)?;
-            Some(Candidate {
-                kind: SourceKind::Document,
-                id: c.id.as_uuid(),
-                parent_id: Some(document.id.as_uuid()),
-                title: &document.title,
-                text: Cow::Borrowed(&c.content),
-                page_number: c.page_number,
-            })
-        });
+        let cards = self
+            .flashcards
+            .values()
+            .filter(|_| query.includes(SourceKind::Flashcard))
+            .filter_map(|c| {
+                let set = self
+                    .flashcard_sets
+                    .get(&c.flashcard_set_id)
+                    .filter(|s| s.user_id == user)
+                    .filter(|s| course.is_none() || s.course_id == course)?;
+                Some(Candidate {
+                    kind: SourceKind::Flashcard,
+                    id: c.id.as_uuid(),
+                    parent_id: Some(set.id.as_uuid()),
+                    title: &set.title,
+                    text: Cow::Owned(format!("{}\n{}", c.question, c.answer)),
+                    page_number: None,
+                })
+            });
+        let chunks = self
+            .chunks
+            .values()
+            .filter(|_| query.includes(SourceKind::Document))
+            .filter_map(|c| {
+                let document = self.searched_document(user, query, c)?;
+                Some(Candidate {
+                    kind: SourceKind::Document,
+                    id: c.id.as_uuid(),
+                    parent_id: Some(document.id.as_uuid()),
+                    title: &document.title,
+                    text: Cow::Borrowed(&c.content),
+                    page_number: c.page_number,
+                })
+            });
         notes.chain(cards).chain(chunks).collect()
     }
+
+    /// The document of `chunk`, when it is the user's and `query`'s course and document
+    /// filters let it through.
+    fn searched_document(
+        &self,
+        user: UserId,
+        query: &SearchQuery,
+        chunk: &DocumentChunk,
+    ) -> Option<&Document> {
+        self.documents
+            .get(&chunk.document_id)
+            .filter(|d| d.user_id == user)
+            .filter(|d| query.course_id().is_none() || d.course_id == query.course_id())
+            .filter(|d| query.document_id().is_none_or(|id| id == d.id))
+    }
+
+    /// The user's chunks of `embedding`'s model and length that `keep` lets through, with
+    /// their documents and similarities, most similar first (by the similarity as `f32`, as
+    /// returned), ties by chunk id.
+    fn nearest<'a>(
+        &'a self,
+        user: UserId,
+        embedding: &QueryEmbedding,
+        keep: impl Fn(&DocumentChunk) -> Option<&'a Document>,
+    ) -> Vec<(f32, &'a DocumentChunk, &'a Document)> {
+        let query = embedding.vector.as_slice();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f32, &DocumentChunk, &Document)> = self
+            .chunks
+            .values()
+            .filter(|chunk| chunk.embedding_model.as_deref() == Some(embedding.model.as_str()))
+            .filter_map(|chunk| {
+                let document = keep(chunk).filter(|d| d.user_id == user)?;
+                let vector = chunk
+                    .embedding
+                    .as_deref()
+                    .filter(|v| v.len() == query.len())?;
+                Some((cosine(query, vector)?, chunk, document))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        scored
+    }
+}
+
+/// The lexical hits of `query`, best first, at most [`SearchQuery::FUSION_DEPTH`].
+fn lexical(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit> {
+    let words = query_words(query);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<SearchHit> = tables
+        .candidates(user, query)
+        .iter()
+        .filter_map(|candidate| candidate.matches(&words))
+        .collect();
+    hits.sort_by(by_relevance);
+    hits.truncate(depth());
+    hits
+}
+
+/// The passages most similar to `query`'s embedding, as hits showing their beginning, best
+/// first, at most [`SearchQuery::FUSION_DEPTH`]; none without an embedding.
+fn similar(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit> {
+    let Some(embedding) = query.embedding() else {
+        return Vec::new();
+    };
+    if !query.includes(SourceKind::Document) {
+        return Vec::new();
+    }
+    tables
+        .nearest(user, embedding, |chunk| {
+            tables.searched_document(user, query, chunk)
+        })
+        .into_iter()
+        .take(depth())
+        .map(|(similarity, chunk, document)| SearchHit {
+            kind: SourceKind::Document,
+            id: chunk.id.as_uuid(),
+            parent_id: Some(document.id.as_uuid()),
+            title: document.title.clone(),
+            snippet: snippet(&chunk.content, &Folded::new(&chunk.content), 0),
+            page_number: chunk.page_number,
+            score: similarity,
+        })
+        .collect()
+}
+
+/// How many items of each ranking are fused.
+fn depth() -> usize {
+    usize::try_from(SearchQuery::FUSION_DEPTH).unwrap_or(usize::MAX)
+}
+
+/// Reciprocal rank fusion of two rankings (best first): every item of either, scored by
+/// [`fused_score`], best first, ties by kind then id. An item in both keeps the lexical hit
+/// (its snippet shows the match).
+fn fuse(lexical: Vec<SearchHit>, vector: Vec<SearchHit>) -> Vec<SearchHit> {
+    let rank = |index: usize| u32::try_from(index + 1).unwrap_or(u32::MAX);
+    let mut fused: BTreeMap<(SourceKind, Uuid), (Option<u32>, Option<u32>, SearchHit)> =
+        BTreeMap::new();
+    for (index, hit) in lexical.into_iter().enumerate() {
+        fused.insert((hit.kind, hit.id), (Some(rank(index)), None, hit));
+    }
+    for (index, hit) in vector.into_iter().enumerate() {
+        fused
+            .entry((hit.kind, hit.id))
+            .and_modify(|entry| entry.1 = Some(rank(index)))
+            .or_insert((None, Some(rank(index)), hit));
+    }
+    let mut scored: Vec<(f64, SearchHit)> = fused
+        .into_values()
+        .map(|(lexical, vector, hit)| (fused_score(lexical, vector), hit))
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.kind.cmp(&b.1.kind))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    scored
+        .into_iter()
+        .map(|(score, hit)| {
+            #[allow(clippy::cast_possible_truncation)] // a sum of two terms below 1/60
+            let score = score as f32;
+            SearchHit { score, ..hit }
+        })
+        .collect()
 }
 
 /// Checks a replacement set of chunks as the schema would: content present, indexes from 0
@@ -226,8 +359,35 @@ fn check_chunks(chunks: &[NewDocumentChunk]) -> DomainResult<()> {
                 format!("chunk index {index} appears more than once"),
             ));
         }
+        check_embedding(chunk)?;
     }
     Ok(())
+}
+
+/// An embedding comes with its model and the other way round; it is not empty and every
+/// value is finite; the model is not blank.
+fn check_embedding(chunk: &NewDocumentChunk) -> DomainResult<()> {
+    let index = chunk.chunk_index;
+    let problem = match (&chunk.embedding, &chunk.embedding_model) {
+        (None, None) => return Ok(()),
+        (Some(_), None) => "has an embedding without its model",
+        (None, Some(_)) => "names an embedding model without an embedding",
+        (Some(vector), Some(model)) => {
+            if vector.is_empty() {
+                "has an empty embedding"
+            } else if !vector.iter().all(|v| v.is_finite()) {
+                "has an embedding with a value that is not a finite number"
+            } else if model.trim().is_empty() {
+                "has a blank embedding model"
+            } else {
+                return Ok(());
+            }
+        }
+    };
+    Err(DomainError::validation(
+        "chunks",
+        format!("chunk {index} {problem}"),
+    ))
 }
 
 #[async_trait]
@@ -251,6 +411,7 @@ impl SearchIndex for MemoryStore {
                     page_number: chunk.page_number,
                     chunk_index: chunk.chunk_index,
                     embedding: chunk.embedding,
+                    embedding_model: chunk.embedding_model,
                     created_at: now,
                     updated_at: now,
                 };
@@ -279,18 +440,9 @@ impl SearchIndex for MemoryStore {
     }
 
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
-        let words = query_words(&query);
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
         let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
         self.with_tables(|tables| {
-            let mut hits: Vec<SearchHit> = tables
-                .candidates(user)
-                .iter()
-                .filter_map(|candidate| candidate.matches(&words))
-                .collect();
-            hits.sort_by(by_relevance);
+            let mut hits = fuse(lexical(tables, user, &query), similar(tables, user, &query));
             hits.truncate(limit);
             Ok(hits)
         })
@@ -299,37 +451,20 @@ impl SearchIndex for MemoryStore {
     async fn nearest_chunks(
         &self,
         user: UserId,
-        embedding: Vec<f32>,
+        embedding: QueryEmbedding,
         limit: u32,
     ) -> DomainResult<Vec<ChunkMatch>> {
-        if embedding.is_empty() {
-            return Ok(Vec::new());
-        }
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         self.with_tables(|tables| {
-            let mut scored: Vec<(f32, &DocumentChunk, &str)> = tables
-                .chunks
-                .values()
-                .filter_map(|chunk| {
-                    let document = tables
-                        .documents
-                        .get(&chunk.document_id)
-                        .filter(|d| d.user_id == user)?;
-                    let vector = chunk
-                        .embedding
-                        .as_deref()
-                        .filter(|v| v.len() == embedding.len())?;
-                    let similarity = cosine(&embedding, vector)?;
-                    Some((similarity, chunk, document.title.as_str()))
+            Ok(tables
+                .nearest(user, &embedding, |chunk| {
+                    tables.documents.get(&chunk.document_id)
                 })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-            Ok(scored
                 .into_iter()
                 .take(limit)
-                .map(|(similarity, chunk, title)| ChunkMatch {
+                .map(|(similarity, chunk, document)| ChunkMatch {
                     chunk: chunk.clone(),
-                    document_title: title.to_owned(),
+                    document_title: document.title.clone(),
                     similarity,
                 })
                 .collect())
