@@ -4,6 +4,7 @@
 -- when component i is positive). Vector search takes the chunks nearest by Hamming distance
 -- between sign bits, `bit_count(embedding_bits # query_bits)`, read from the covering index
 -- below without touching the table, then ranks only those by exact cosine on `embedding`.
+-- The application writes user_id (always the document's owner), the model and the bits.
 
 ALTER TABLE document_search_index
     ADD COLUMN user_id uuid NULL,
@@ -27,7 +28,8 @@ ALTER TABLE document_search_index
         OR (embedding IS NOT NULL AND embedding_model IS NOT NULL AND embedding_bits IS NOT NULL)
     );
 
--- `WHERE user_id = $1 AND embedding_model = $2`, covering the sign bits so the Hamming scan
--- is an index-only scan. Also the index on the user_id foreign key.
+-- `WHERE user_id = $1 AND embedding_model = $2` (and optionally `AND document_id = $3`),
+-- covering the ids and sign bits, so the Hamming scan reads this index alone (an index-only
+-- scan). Also the index on the user_id foreign key.
 CREATE INDEX document_search_index_user_id_embedding_model_idx
-    ON document_search_index (user_id, embedding_model) INCLUDE (embedding_bits);
+    ON document_search_index (user_id, embedding_model, document_id) INCLUDE (id, embedding_bits);

@@ -42,8 +42,8 @@ pub use quiz::{
     QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
 };
 pub use search::{
-    ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
-    SourceKind, fused_score,
+    ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit,
+    SearchQuery, SourceKind, cosine_similarity, fuse_rankings, fused_score, opening_snippet,
 };
 pub use study_guide::{NewStudyGuide, StudyGuide, StudyGuideFilter, StudyGuideUpdate};
 pub use user::{NewUser, User, UserUpdate};

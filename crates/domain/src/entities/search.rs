@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,37 @@ pub struct NewDocumentChunk {
     /// The model that made `embedding` ([`crate::ports::Embedder::model`]): set exactly when
     /// `embedding` is; not blank.
     pub embedding_model: Option<String>,
+}
+
+impl NewDocumentChunk {
+    /// Checks the embedding: it comes with its model and the other way round, it is not
+    /// empty, every value is finite, and the model is not blank.
+    ///
+    /// # Errors
+    ///
+    /// A validation error on `chunks` naming the chunk's index.
+    pub fn check_embedding(&self) -> DomainResult<()> {
+        let problem = match (&self.embedding, &self.embedding_model) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => "has an embedding without its model",
+            (None, Some(_)) => "names an embedding model without an embedding",
+            (Some(vector), Some(model)) => {
+                if vector.is_empty() {
+                    "has an empty embedding"
+                } else if !vector.iter().all(|v| v.is_finite()) {
+                    "has an embedding with a value that is not a finite number"
+                } else if model.trim().is_empty() {
+                    "has a blank embedding model"
+                } else {
+                    return Ok(());
+                }
+            }
+        };
+        Err(DomainError::validation(
+            "chunks",
+            format!("chunk {} {problem}", self.chunk_index),
+        ))
+    }
 }
 
 /// A vector to search chunks with: only chunks embedded by the same model, with vectors of
@@ -222,6 +253,91 @@ pub fn fused_score(lexical: Option<u32>, vector: Option<u32>) -> f64 {
         })
     };
     term(lexical) + term(vector)
+}
+
+/// Cosine similarity of two vectors of one length, in `f64` then rounded to `f32` and held
+/// to -1..=1; `None` when it is not defined (a zero vector, a non-finite value, different
+/// lengths, no values).
+#[must_use]
+pub fn cosine_similarity(a: &[f32], b: &[f32]) -> Option<f32> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let (mut dot, mut norm_a, mut norm_b) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x), f64::from(*y));
+        dot += x * y;
+        norm_a += x * x;
+        norm_b += y * y;
+    }
+    let similarity = dot / (norm_a.sqrt() * norm_b.sqrt());
+    #[allow(clippy::cast_possible_truncation)] // a cosine lies in -1..=1
+    similarity
+        .is_finite()
+        .then_some(similarity.clamp(-1.0, 1.0) as f32)
+}
+
+/// How many characters of text a snippet shows, at most (besides the ellipses).
+pub const SNIPPET_CHARS: usize = 160;
+
+/// The snippet of a passage found by similarity alone: its first [`SNIPPET_CHARS`]
+/// characters with runs of whitespace made one space, and `…` when the text goes on. Only the
+/// first `SNIPPET_CHARS + 1` characters of `text` are read.
+#[must_use]
+pub fn opening_snippet(text: &str) -> String {
+    let mut chars = text.chars();
+    let window: String = chars.by_ref().take(SNIPPET_CHARS).collect();
+    let mut snippet = window.split_whitespace().collect::<Vec<_>>().join(" ");
+    if chars.next().is_some() {
+        snippet.push('…');
+    }
+    snippet
+}
+
+/// Fuses a lexical and a vector ranking (each best first, already cut to
+/// [`SearchQuery::FUSION_DEPTH`]) by reciprocal rank fusion: every hit of either, scored by
+/// [`fused_score`] (the hit's `score` becomes that score), best first, ties by kind then id,
+/// at most `limit`. A hit in both rankings is the lexical one (its snippet shows the match).
+#[must_use]
+pub fn fuse_rankings(
+    lexical: Vec<SearchHit>,
+    vector: Vec<SearchHit>,
+    limit: usize,
+) -> Vec<SearchHit> {
+    let rank = |index: usize| u32::try_from(index + 1).unwrap_or(u32::MAX);
+    let mut fused: BTreeMap<(SourceKind, Uuid), (Option<u32>, Option<u32>, SearchHit)> =
+        BTreeMap::new();
+    for (index, hit) in lexical.into_iter().enumerate() {
+        fused
+            .entry((hit.kind, hit.id))
+            .or_insert((Some(rank(index)), None, hit));
+    }
+    for (index, hit) in vector.into_iter().enumerate() {
+        fused
+            .entry((hit.kind, hit.id))
+            .and_modify(|entry| {
+                entry.1.get_or_insert(rank(index));
+            })
+            .or_insert((None, Some(rank(index)), hit));
+    }
+    let mut scored: Vec<(f64, SearchHit)> = fused
+        .into_values()
+        .map(|(lexical, vector, hit)| (fused_score(lexical, vector), hit))
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.kind.cmp(&b.1.kind))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(score, hit)| {
+            #[allow(clippy::cast_possible_truncation)] // at most 2/61
+            let score = score as f32;
+            SearchHit { score, ..hit }
+        })
+        .collect()
 }
 
 /// One search result, best first.

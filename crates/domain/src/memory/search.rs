@@ -11,22 +11,20 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::store::{MemoryStore, Tables, count, owned};
 use crate::entities::{
-    ChunkMatch, Document, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
-    SourceKind, fused_score,
+    ChunkMatch, Document, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS,
+    SearchHit, SearchQuery, SourceKind, cosine_similarity, fuse_rankings, opening_snippet,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{DocumentChunkId, DocumentId, UserId};
 use crate::ports::SearchIndex;
 
-/// How many characters of text a snippet shows, at most (besides the ellipses).
-const SNIPPET_CHARS: usize = 160;
 /// How many characters of a snippet come before the first match, when there are that many.
 const SNIPPET_LEAD: usize = 60;
 /// What a word found in the title counts for, against one occurrence in the text.
@@ -136,22 +134,6 @@ fn by_relevance(a: &SearchHit, b: &SearchHit) -> Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Cosine similarity, or `None` when it is not defined (a zero or non-finite vector).
-fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
-    let (mut dot, mut norm_a, mut norm_b) = (0.0_f64, 0.0_f64, 0.0_f64);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x), f64::from(*y));
-        dot += x * y;
-        norm_a += x * x;
-        norm_b += y * y;
-    }
-    let similarity = dot / (norm_a.sqrt() * norm_b.sqrt());
-    #[allow(clippy::cast_possible_truncation)] // a cosine lies in -1..=1
-    similarity
-        .is_finite()
-        .then_some(similarity.clamp(-1.0, 1.0) as f32)
-}
-
 impl Tables {
     /// The user's material that `query`'s filters let through, before it is matched.
     fn candidates(&self, user: UserId, query: &SearchQuery) -> Vec<Candidate<'_>> {
@@ -244,7 +226,7 @@ impl Tables {
                     .embedding
                     .as_deref()
                     .filter(|v| v.len() == query.len())?;
-                Some((cosine(query, vector)?, chunk, document))
+                Some((cosine_similarity(query, vector)?, chunk, document))
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
@@ -288,7 +270,7 @@ fn similar(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit>
             id: chunk.id.as_uuid(),
             parent_id: Some(document.id.as_uuid()),
             title: document.title.clone(),
-            snippet: snippet(&chunk.content, &Folded::new(&chunk.content), 0),
+            snippet: opening_snippet(&chunk.content),
             page_number: chunk.page_number,
             score: similarity,
         })
@@ -298,41 +280,6 @@ fn similar(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit>
 /// How many items of each ranking are fused.
 fn depth() -> usize {
     usize::try_from(SearchQuery::FUSION_DEPTH).unwrap_or(usize::MAX)
-}
-
-/// Reciprocal rank fusion of two rankings (best first): every item of either, scored by
-/// [`fused_score`], best first, ties by kind then id. An item in both keeps the lexical hit
-/// (its snippet shows the match).
-fn fuse(lexical: Vec<SearchHit>, vector: Vec<SearchHit>) -> Vec<SearchHit> {
-    let rank = |index: usize| u32::try_from(index + 1).unwrap_or(u32::MAX);
-    let mut fused: BTreeMap<(SourceKind, Uuid), (Option<u32>, Option<u32>, SearchHit)> =
-        BTreeMap::new();
-    for (index, hit) in lexical.into_iter().enumerate() {
-        fused.insert((hit.kind, hit.id), (Some(rank(index)), None, hit));
-    }
-    for (index, hit) in vector.into_iter().enumerate() {
-        fused
-            .entry((hit.kind, hit.id))
-            .and_modify(|entry| entry.1 = Some(rank(index)))
-            .or_insert((None, Some(rank(index)), hit));
-    }
-    let mut scored: Vec<(f64, SearchHit)> = fused
-        .into_values()
-        .map(|(lexical, vector, hit)| (fused_score(lexical, vector), hit))
-        .collect();
-    scored.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.kind.cmp(&b.1.kind))
-            .then_with(|| a.1.id.cmp(&b.1.id))
-    });
-    scored
-        .into_iter()
-        .map(|(score, hit)| {
-            #[allow(clippy::cast_possible_truncation)] // a sum of two terms below 1/60
-            let score = score as f32;
-            SearchHit { score, ..hit }
-        })
-        .collect()
 }
 
 /// Checks a replacement set of chunks as the schema would: content present, indexes from 0
@@ -359,35 +306,9 @@ fn check_chunks(chunks: &[NewDocumentChunk]) -> DomainResult<()> {
                 format!("chunk index {index} appears more than once"),
             ));
         }
-        check_embedding(chunk)?;
+        chunk.check_embedding()?;
     }
     Ok(())
-}
-
-/// An embedding comes with its model and the other way round; it is not empty and every
-/// value is finite; the model is not blank.
-fn check_embedding(chunk: &NewDocumentChunk) -> DomainResult<()> {
-    let index = chunk.chunk_index;
-    let problem = match (&chunk.embedding, &chunk.embedding_model) {
-        (None, None) => return Ok(()),
-        (Some(_), None) => "has an embedding without its model",
-        (None, Some(_)) => "names an embedding model without an embedding",
-        (Some(vector), Some(model)) => {
-            if vector.is_empty() {
-                "has an empty embedding"
-            } else if !vector.iter().all(|v| v.is_finite()) {
-                "has an embedding with a value that is not a finite number"
-            } else if model.trim().is_empty() {
-                "has a blank embedding model"
-            } else {
-                return Ok(());
-            }
-        }
-    };
-    Err(DomainError::validation(
-        "chunks",
-        format!("chunk {index} {problem}"),
-    ))
 }
 
 #[async_trait]
@@ -442,9 +363,11 @@ impl SearchIndex for MemoryStore {
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
         let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
         self.with_tables(|tables| {
-            let mut hits = fuse(lexical(tables, user, &query), similar(tables, user, &query));
-            hits.truncate(limit);
-            Ok(hits)
+            Ok(fuse_rankings(
+                lexical(tables, user, &query),
+                similar(tables, user, &query),
+                limit,
+            ))
         })
     }
 
