@@ -83,9 +83,8 @@ fn worker_state(shared: &AppState, database: Option<&DatabaseConfig>) -> AppStat
         Ok(pool) => {
             let (repositories, readiness) = postgres(pool);
             AppState {
-                repositories,
                 readiness,
-                ..shared.clone()
+                ..shared.clone().with_repositories(repositories)
             }
         }
         Err(error) => {

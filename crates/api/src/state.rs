@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sophie_domain::{Clock, DomainResult, PasswordHasher, Repositories};
+use sophie_domain::services::search::SearchService;
+use sophie_domain::{Clock, DomainResult, Embedder, PasswordHasher, Repositories};
 
 use crate::auth::rate_limit::RateLimiter;
 
@@ -75,6 +76,9 @@ impl Default for ApiConfig {
 pub struct AppState {
     /// Every repository.
     pub repositories: Repositories,
+    /// Search over the student's material, on `repositories.search`: lexical, or hybrid once
+    /// [`AppState::with_embedder`] gives it an embedder.
+    pub search: Arc<SearchService>,
     /// Hashes and checks passwords.
     pub passwords: Arc<dyn PasswordHasher>,
     /// Tells the time.
@@ -103,12 +107,39 @@ impl AppState {
             config.attempt_window,
         ));
         Self {
+            search: Arc::new(SearchService::new(Arc::clone(&repositories.search))),
             repositories,
             passwords,
             clock,
             readiness,
             limiter,
             config: Arc::new(config),
+        }
+    }
+
+    /// The same state, its search hybrid: query texts are embedded by `embedder` and fused
+    /// with the lexical ranking (lexical only while the embedder is unavailable).
+    #[must_use]
+    pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        let search = SearchService::clone(&self.search).with_embedder(embedder);
+        Self {
+            search: Arc::new(search),
+            ..self
+        }
+    }
+
+    /// The same state over other repositories (another pool's), search included; the
+    /// search's embedder is kept.
+    #[must_use]
+    pub fn with_repositories(self, repositories: Repositories) -> Self {
+        let search = SearchService {
+            index: Arc::clone(&repositories.search),
+            embedder: self.search.embedder.clone(),
+        };
+        Self {
+            repositories,
+            search: Arc::new(search),
+            ..self
         }
     }
 }
