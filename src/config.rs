@@ -31,6 +31,9 @@ pub struct Config {
     pub api: ApiConfig,
     /// HTTP worker threads; `None` for one per core.
     pub workers: Option<usize>,
+    /// The dimensions of the model-free hashing embedder that makes search hybrid
+    /// (`SEARCH_EMBEDDER=hashing` or `hashing:<dimensions>`); `None`: lexical search only.
+    pub hashing_embedder: Option<usize>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -43,7 +46,9 @@ impl Config {
     /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`), `TRUST_PROXY`
     /// (`false`: take the client's IP from `X-Forwarded-For` only behind a proxy that writes
     /// it), `SIGN_IN_ATTEMPTS_PER_IP` (30) and `SIGN_IN_ATTEMPTS_PER_EMAIL` (10, from one
-    /// address) per 15 minutes.
+    /// address) per 15 minutes, and `SEARCH_EMBEDDER` (unset: lexical search; `hashing` or
+    /// `hashing:<dimensions>`: hybrid search on the model-free hashing embedder, 384 by
+    /// default).
     ///
     /// # Errors
     ///
@@ -114,7 +119,23 @@ impl Config {
                     .ok_or_else(|| format!("HTTP_WORKERS must be a positive number, not {n:?}"))?,
             ),
         };
+        let hashing_embedder = match var("SEARCH_EMBEDDER").as_deref() {
+            None => None,
+            Some("hashing") => Some(384),
+            Some(other) => Some(
+                other
+                    .strip_prefix("hashing:")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| (1..=4_096).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "SEARCH_EMBEDDER must be hashing or hashing:<1 to 4096>, not {other:?}"
+                        )
+                    })?,
+            ),
+        };
         Ok(Self {
+            hashing_embedder,
             workers,
             host,
             port,

@@ -6,7 +6,7 @@ use actix_web::{App, HttpServer};
 use async_trait::async_trait;
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
-use sophie_domain::memory::MemoryStore;
+use sophie_domain::memory::{HashingEmbedder, MemoryStore};
 use sophie_domain::{Clock, DomainResult, Repositories, SystemClock};
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
 use tracing_actix_web::TracingLogger;
@@ -55,13 +55,20 @@ pub async fn state(config: &Config) -> Result<AppState, String> {
     };
     let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(AppState::new(
+    let state = AppState::new(
         repositories,
         Arc::new(passwords),
         clock,
         readiness,
         config.api.clone(),
-    ))
+    );
+    Ok(match config.hashing_embedder {
+        Some(dimensions) => {
+            tracing::info!(dimensions, "search is hybrid, on the hashing embedder");
+            state.with_embedder(Arc::new(HashingEmbedder::new(dimensions)))
+        }
+        None => state,
+    })
 }
 
 fn postgres(pool: Database) -> (Repositories, Arc<dyn Readiness>) {
