@@ -177,7 +177,8 @@ impl Wiring {
             self.readiness.clone(),
             config.api.clone(),
         )
-        .with_documents(self.documents(config)))
+        .with_documents(self.documents(config))
+        .with_embedder(self.embedder.clone()))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Query strings, held to the document: a parameter the operation does not document, a NUL
-//! in a value or a value of the wrong form is a 422 naming the parameter.
+//! in a value, a parameter given twice or a value of the wrong form is a 422 naming the
+//! parameter.
 
 use std::collections::{HashMap, HashSet};
 use std::future::{Ready, ready};
@@ -65,16 +66,24 @@ fn documented() -> &'static HashMap<(String, String), HashSet<String>> {
 ///
 /// # Errors
 ///
-/// A 422 naming each parameter that is not documented or holds a NUL, or the first one whose
-/// value does not fit.
+/// A 422 naming each parameter that is not documented, holds a NUL or is given more than once,
+/// or the first one whose value does not fit.
 pub(crate) fn parse<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
     let query = req.query_string().as_bytes();
     let allowed = req.match_pattern().and_then(|pattern| {
         documented().get(&(req.method().as_str().to_ascii_lowercase(), pattern))
     });
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for (name, value) in form_urlencoded::parse(query) {
-        if allowed.is_some_and(|allowed| !allowed.contains(name.as_ref())) {
+        if !seen.insert(name.clone()) {
+            if !errors.iter().any(|e: &FieldError| e.field == name) {
+                errors.push(FieldError {
+                    field: name.into_owned(),
+                    message: "must be given once".to_owned(),
+                });
+            }
+        } else if allowed.is_some_and(|allowed| !allowed.contains(name.as_ref())) {
             errors.push(FieldError {
                 field: name.into_owned(),
                 message: "is not a parameter of this operation".to_owned(),

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::quizzes::QuizService;
-use sophie_domain::{Clock, DomainError, DomainResult, PasswordHasher, Repositories};
+use sophie_domain::services::search::SearchService;
+use sophie_domain::{Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories};
 
 use crate::auth::rate_limit::RateLimiter;
 
@@ -91,6 +92,9 @@ impl Default for ApiConfig {
 pub struct AppState {
     /// Every repository.
     pub repositories: Repositories,
+    /// Search over the student's material, on `repositories.search`: lexical, or hybrid once
+    /// [`AppState::with_embedder`] gives it an embedder.
+    pub search: Arc<SearchService>,
     /// Hashes and checks passwords.
     pub passwords: Arc<dyn PasswordHasher>,
     /// Tells the time.
@@ -140,6 +144,7 @@ impl AppState {
         ));
         Self {
             accounts,
+            search: Arc::new(SearchService::new(Arc::clone(&repositories.search))),
             repositories,
             passwords,
             clock,
@@ -153,7 +158,7 @@ impl AppState {
 
     /// The same state over other repositories (each HTTP worker's own connection pool): the
     /// services built on them are rebuilt; the rate limits and the document service are
-    /// shared.
+    /// shared, and search keeps its embedder.
     #[must_use]
     pub fn on_repositories(
         &self,
@@ -169,7 +174,22 @@ impl AppState {
         );
         state.limiter = self.limiter.clone();
         state.documents = self.documents.clone();
+        state.search = Arc::new(SearchService {
+            index: Arc::clone(&state.repositories.search),
+            embedder: self.search.embedder.clone(),
+        });
         state
+    }
+
+    /// The same state, its search hybrid: query texts are embedded by `embedder` and fused
+    /// with the lexical ranking (lexical only while the embedder is unavailable).
+    #[must_use]
+    pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        let search = SearchService::clone(&self.search).with_embedder(embedder);
+        Self {
+            search: Arc::new(search),
+            ..self
+        }
     }
 
     /// The same state, storing documents' files through `documents`.

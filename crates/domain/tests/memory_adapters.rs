@@ -166,10 +166,10 @@ fn notification(text: &str) -> NewNotification {
 
 fn chunk(index: i32, content: &str, embedding: Option<Vec<f32>>) -> NewDocumentChunk {
     NewDocumentChunk {
-        embedding_model: embedding.as_ref().map(|_| "test-model".to_owned()),
         content: content.to_owned(),
         page_number: Some(index + 1),
         chunk_index: index,
+        embedding_model: embedding.as_ref().map(|_| "test-model".to_owned()),
         embedding,
     }
 }

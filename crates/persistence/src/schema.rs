@@ -44,6 +44,10 @@ pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
     pub struct Tsvector;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "varbit", schema = "pg_catalog"))]
+    pub struct Varbit;
 }
 
 diesel::table! {
@@ -155,6 +159,7 @@ diesel::table! {
 diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Tsvector;
+    use super::sql_types::Varbit;
 
     document_search_index (id) {
         id -> Uuid,
@@ -166,6 +171,9 @@ diesel::table! {
         content_tsv -> Nullable<Tsvector>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        user_id -> Uuid,
+        embedding_model -> Nullable<Text>,
+        embedding_bits -> Nullable<Varbit>,
     }
 }
 
@@ -409,6 +417,7 @@ diesel::joinable!(chat_sessions -> courses (course_id));
 diesel::joinable!(chat_sessions -> users (user_id));
 diesel::joinable!(courses -> users (user_id));
 diesel::joinable!(document_search_index -> documents (document_id));
+diesel::joinable!(document_search_index -> users (user_id));
 diesel::joinable!(documents -> courses (course_id));
 diesel::joinable!(documents -> users (user_id));
 diesel::joinable!(flashcard_sets -> courses (course_id));

@@ -258,7 +258,9 @@ async fn strings(client: &Client, sql: &str) -> TestResult<Vec<String>> {
     Ok(values)
 }
 
-/// What a snapshot records about schema `public` (plus the installed extensions).
+/// What a snapshot records about schema `public` (plus the installed extensions). A column's
+/// position is its place among the table's live columns (`#n`), not its `attnum`, which a
+/// column dropped by a `down.sql` and added again by the `up.sql` does not get back.
 const CATALOG: &[(&str, &str)] = &[
     (
         "relations",
@@ -267,11 +269,8 @@ const CATALOG: &[(&str, &str)] = &[
     ),
     (
         "columns",
-        // The position among live columns: a column dropped and added again by a down and up
-        // migration takes a new attnum but the same place.
         "SELECT c.relname || '.' || a.attname || ' #' \
-                || (SELECT count(*) FROM pg_attribute l WHERE l.attrelid = a.attrelid \
-                    AND l.attnum > 0 AND l.attnum <= a.attnum AND NOT l.attisdropped) || ' ' \
+                || row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) || ' ' \
                 || format_type(a.atttypid, a.atttypmod) \
                 || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE ' NULL' END \
                 || coalesce(CASE WHEN a.attgenerated = 's' THEN ' GENERATED ' ELSE ' DEFAULT ' END \
@@ -515,7 +514,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 34] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 35] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -550,6 +549,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 34] = [
     ("import_jobs", "document_id", "documents", SET_NULL),
     ("notifications", "user_id", "users", CASCADE),
     ("document_search_index", "document_id", "documents", CASCADE),
+    ("document_search_index", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -565,7 +565,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 8] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 14] = [
+const CHECK_CONSTRAINTS: [&str; 15] = [
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",
@@ -578,12 +578,13 @@ const CHECK_CONSTRAINTS: [&str; 14] = [
     "calendar_events_end_date_check",
     "import_jobs_progress_check",
     "document_search_index_chunk_index_check",
+    "document_search_index_embedding_check",
     "background_jobs_attempts_check",
     "background_jobs_max_attempts_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 22] = [
+const INDEXES: [&str; 23] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -602,6 +603,7 @@ const INDEXES: [&str; 22] = [
     "CREATE INDEX flashcard_sets_tags_idx ON public.flashcard_sets USING gin (tags)",
     "CREATE INDEX document_search_index_content_trgm_idx ON public.document_search_index USING gin (content gin_trgm_ops)",
     "CREATE INDEX document_search_index_content_tsv_idx ON public.document_search_index USING gin (content_tsv)",
+    "CREATE INDEX document_search_index_user_id_embedding_model_idx ON public.document_search_index USING btree (user_id, embedding_model, document_id) INCLUDE (id, embedding_bits)",
     "CREATE UNIQUE INDEX background_jobs_unique_key_idx ON public.background_jobs USING btree (unique_key) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
     "CREATE INDEX background_jobs_claim_idx ON public.background_jobs USING btree (priority DESC, run_at) WHERE (status = 'PENDING'::job_status)",
     "CREATE INDEX background_jobs_locked_until_idx ON public.background_jobs USING btree (locked_until) WHERE (status = 'PROCESSING'::job_status)",
@@ -626,7 +628,7 @@ const USER_LISTED_TABLES: [&str; 11] = [
 
 /// Columns with a special type, nullability or default: (table, column, expected shape as
 /// rendered by `column_shape`).
-const COLUMNS: [(&str, &str, &str); 23] = [
+const COLUMNS: [(&str, &str, &str); 26] = [
     ("users", "email_verified", "boolean NOT NULL DEFAULT false"),
     ("courses", "color", "text NOT NULL DEFAULT 'blue'::text"),
     ("notes", "content", "text NOT NULL DEFAULT ''::text"),
@@ -685,6 +687,13 @@ const COLUMNS: [(&str, &str, &str); 23] = [
     ("notifications", "read", "boolean NOT NULL DEFAULT false"),
     ("notifications", "dedup_key", "text NULL"),
     ("document_search_index", "embedding", "real[] NULL"),
+    ("document_search_index", "user_id", "uuid NOT NULL"),
+    ("document_search_index", "embedding_model", "text NULL"),
+    (
+        "document_search_index",
+        "embedding_bits",
+        "bit varying NULL",
+    ),
     (
         "document_search_index",
         "content_tsv",

@@ -26,8 +26,8 @@ use sophie_domain::{
     EventType, ImportJobFilter, ImportJobRepository, ImportJobUpdate, ImportSource, JobQueue,
     JobStatus, MessageType, NewBackgroundJob, NewCalendarEvent, NewChatMessage, NewChatSession,
     NewDocumentChunk, NewImportJob, NewNotification, NoteId, NotificationFilter,
-    NotificationRepository, NotificationType, PageRequest, SearchIndex, SearchQuery, SourceKind,
-    UserId,
+    NotificationRepository, NotificationType, PageRequest, QueryEmbedding, SearchIndex,
+    SearchQuery, SourceKind, UserId,
 };
 use sophie_persistence::queue::PostgresJobQueue;
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore};
@@ -227,13 +227,22 @@ fn query(text: &str) -> SearchQuery {
     SearchQuery::new(text, None).unwrap()
 }
 
+const MODEL: &str = "test-model";
+
 fn chunk(index: i32, content: &str, embedding: Option<Vec<f32>>) -> NewDocumentChunk {
     NewDocumentChunk {
-        embedding_model: embedding.as_ref().map(|_| "test-model".to_owned()),
         content: content.to_owned(),
         page_number: Some(index + 1),
         chunk_index: index,
+        embedding_model: embedding.as_ref().map(|_| MODEL.to_owned()),
         embedding,
+    }
+}
+
+fn by_model(vector: Vec<f32>) -> QueryEmbedding {
+    QueryEmbedding {
+        model: MODEL.to_owned(),
+        vector,
     }
 }
 
@@ -964,21 +973,31 @@ async fn chunks_are_replaced_atomically_and_found_by_cosine_similarity() {
                 chunk(4, "no embedding", None),
                 chunk(5, "other dimension", Some(vec![1.0, 0.0, 0.0])),
                 chunk(6, "zero", Some(vec![0.0, 0.0])),
-                chunk(7, "not a number", Some(vec![f32::NAN, 1.0])),
-                chunk(8, "infinite", Some(vec![f32::INFINITY, 1.0])),
             ],
         )
         .await
         .unwrap();
         let listed = s.list_chunks(ada, d).await.unwrap();
         assert_eq!(listed[2].embedding, Some(vec![1.0, 1.0]));
+        assert_eq!(listed[2].embedding_model.as_deref(), Some(MODEL));
         assert_eq!(listed[4].embedding, None);
+        assert_eq!(listed[4].embedding_model, None);
+        for bad in [vec![f32::NAN, 1.0], vec![f32::INFINITY, 1.0], Vec::new()] {
+            expect_validation(
+                s.replace_chunks(ada, d, vec![chunk(0, "bad", Some(bad))])
+                    .await,
+                "chunks",
+            );
+        }
         let bobs = env.document(bob, "Bob's").await;
         s.replace_chunks(bob, bobs, vec![chunk(0, "bob", Some(vec![1.0, 0.0]))])
             .await
             .unwrap();
 
-        let nearest = s.nearest_chunks(ada, vec![1.0, 0.0], 10).await.unwrap();
+        let nearest = s
+            .nearest_chunks(ada, by_model(vec![1.0, 0.0]), 10)
+            .await
+            .unwrap();
         let texts: Vec<_> = nearest.iter().map(|m| m.chunk.content.as_str()).collect();
         assert_eq!(
             texts,
@@ -990,35 +1009,219 @@ async fn chunks_are_replaced_atomically_and_found_by_cosine_similarity() {
         assert_eq!(nearest[0].document_title, "Ada's");
         assert_eq!(nearest[0].chunk.embedding, Some(vec![2.0, 0.0]));
         assert_eq!(
-            s.nearest_chunks(ada, vec![1.0, 0.0], 2)
+            s.nearest_chunks(ada, by_model(vec![1.0, 0.0]), 2)
                 .await
                 .unwrap()
                 .len(),
             2
         );
         assert!(
-            s.nearest_chunks(ada, Vec::new(), 5)
+            s.nearest_chunks(ada, by_model(Vec::new()), 5)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            s.nearest_chunks(ada, vec![1.0, 0.0], 0)
+            s.nearest_chunks(ada, by_model(vec![1.0, 0.0]), 0)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            s.nearest_chunks(ada, vec![0.0, 0.0], 5)
+            s.nearest_chunks(ada, by_model(vec![0.0, 0.0]), 5)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            s.nearest_chunks(ada, vec![f32::NAN, 0.0], 5)
+            s.nearest_chunks(ada, by_model(vec![f32::NAN, 0.0]), 5)
                 .await
                 .unwrap()
                 .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_chunks_writes_the_owner_model_and_sign_bits() {
+    with_env(|env| async move {
+        let s = &env.store;
+        let ada = env.user("ada").await;
+        let d = env.document(ada, "Ada's").await;
+        s.replace_chunks(
+            ada,
+            d,
+            vec![
+                chunk(
+                    0,
+                    "signs",
+                    Some(vec![0.5, -1.0, 0.0, 2.0, -0.0, 1.0, 1.0, -3.0, 0.25]),
+                ),
+                chunk(1, "no vector", None),
+            ],
+        )
+        .await
+        .unwrap();
+        let (client, connection) = tokio_postgres::connect(&env.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let rows = client
+            .query(
+                "SELECT user_id::text, embedding_model, embedding_bits::text \
+                 FROM document_search_index ORDER BY chunk_index",
+                &[],
+            )
+            .await
+            .unwrap();
+        let read: Vec<(String, Option<String>, Option<String>)> = rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let owner = ada.as_uuid().to_string();
+        assert_eq!(
+            read,
+            [
+                (
+                    owner.clone(),
+                    Some(MODEL.to_owned()),
+                    Some("100101101".to_owned())
+                ),
+                (owner, None, None),
+            ],
+            "the owner, model or sign bits (1 for each positive component) are not written"
+        );
+
+        // The schema holds the three together.
+        for (model, embedding, bits) in [
+            ("'m'", "NULL", "NULL"),
+            ("NULL", "'{1}'", "NULL"),
+            ("NULL", "NULL", "B'1'"),
+            ("'m'", "'{1}'", "NULL"),
+        ] {
+            let refused = client
+                .execute(
+                    &format!(
+                        "INSERT INTO document_search_index (document_id, user_id, content, \
+                         chunk_index, embedding_model, embedding, embedding_bits) \
+                         VALUES ('{}', '{}', 'x', 9, {model}, {embedding}, {bits})",
+                        d.as_uuid(),
+                        ada.as_uuid()
+                    ),
+                    &[],
+                )
+                .await;
+            assert_eq!(
+                refused.as_ref().err().and_then(|e| e.code()),
+                Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION),
+                "model {model}, embedding {embedding}, bits {bits}: {refused:?}"
+            );
+        }
+
+        // Deleting the user deletes their chunks through user_id too.
+        env.sql(&format!("DELETE FROM users WHERE id = '{}'", ada.as_uuid()))
+            .await;
+        let left: i64 = client
+            .query_one("SELECT count(*) FROM document_search_index", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, 0);
+    })
+    .await;
+}
+
+/// A vector of `n` values from a seeded xorshift generator, in -1..1.
+fn pseudo_random(seed: u64, n: usize) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            #[allow(clippy::cast_precision_loss)]
+            let unit = (state >> 40) as f32 / (1_u64 << 24) as f32;
+            unit.mul_add(2.0, -1.0)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vector_search_reranks_hamming_candidates_by_exact_cosine() {
+    with_env(|env| async move {
+        let s = &env.store;
+        let ada = env.user("ada").await;
+        let d = env.document(ada, "Many").await;
+        let dims = 64;
+        let query = pseudo_random(7, dims);
+        // 1,200 passages: twelve near the query (small perturbations), the rest random.
+        let vectors: Vec<Vec<f32>> = (0..1_200_u64)
+            .map(|i| {
+                if i % 100 == 0 {
+                    let noise = pseudo_random(1_000 + i, dims);
+                    query
+                        .iter()
+                        .zip(noise)
+                        .map(|(q, n)| n.mul_add(0.2, *q))
+                        .collect()
+                } else {
+                    pseudo_random(i + 10_000, dims)
+                }
+            })
+            .collect();
+        let chunks = vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                chunk(
+                    i32::try_from(i).unwrap(),
+                    &format!("passage {i}"),
+                    Some(v.clone()),
+                )
+            })
+            .collect();
+        s.replace_chunks(ada, d, chunks).await.unwrap();
+        let listed = s.list_chunks(ada, d).await.unwrap();
+
+        let cosine = |v: &[f32]| sophie_domain::cosine_similarity(&query, v).unwrap();
+        let mut exact: Vec<(f32, Uuid)> = listed
+            .iter()
+            .map(|c| (cosine(c.embedding.as_deref().unwrap()), c.id.as_uuid()))
+            .collect();
+        exact.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+
+        let nearest = s
+            .nearest_chunks(ada, by_model(query.clone()), 12)
+            .await
+            .unwrap();
+        assert_eq!(
+            nearest
+                .iter()
+                .map(|m| (m.similarity, m.chunk.id.as_uuid()))
+                .collect::<Vec<_>>(),
+            exact[..12],
+            "the twelve near passages are not found in exact cosine order"
+        );
+        assert!(nearest.iter().all(|m| m.chunk.chunk_index % 100 == 0));
+
+        let hits = s
+            .search(
+                ada,
+                SearchQuery::new("xylophone", Some(12))
+                    .unwrap()
+                    .with_embedding(by_model(query.clone())),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+            exact[..12].iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+            "hybrid search does not rank passages found by similarity alone in cosine order"
+        );
+        assert_eq!(
+            hits[0].snippet,
+            format!("passage {}", nearest[0].chunk.chunk_index)
         );
     })
     .await;

@@ -3,7 +3,7 @@
 
 use super::Fixture;
 use super::expect;
-use super::seed::{World, all, links, tick};
+use super::seed::{World, all, by_model, links, tick};
 use crate::entities::{
     CalendarFilter, ChatSessionFilter, DocumentFilter, FlashcardSetFilter, ImportJobFilter,
     NoteFilter, NotificationFilter, QuizFilter, SearchQuery, StudyGuideFilter,
@@ -198,7 +198,7 @@ pub async fn cascades_deleting_a_user_deletes_everything_theirs_and_nothing_else
     );
     assert!(
         w.r.search
-            .nearest_chunks(ada, vec![1.0], 10)
+            .nearest_chunks(ada, by_model(vec![1.0]), 10)
             .await
             .unwrap()
             .is_empty()

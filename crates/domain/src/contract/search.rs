@@ -1,4 +1,8 @@
-//! [`crate::SearchIndex`]: document chunks, lexical search and vector search.
+//! [`crate::SearchIndex`]: document chunks, lexical search, vector search and the two fused.
+//!
+//! Lexical scores differ between adapters (PostgreSQL's trigram and full-text ranking, the
+//! in-memory stand-in), so the fusion cases only rely on lexical orders both agree on: one
+//! lexical hit, or a note that holds the words far more often than a passage does.
 
 use std::collections::BTreeSet;
 
@@ -6,9 +10,13 @@ use uuid::Uuid;
 
 use super::Fixture;
 use super::expect;
-use super::seed::{World, chunk, new_card};
-use crate::entities::{SearchHit, SearchQuery, SourceKind, SourceLinks};
-use crate::id::{DocumentId, UserId};
+use super::seed::{
+    MODEL, World, by_model, chunk, chunk_by, fresh_key, links, new_card, new_document, new_note,
+};
+use crate::entities::{
+    QueryEmbedding, SearchHit, SearchQuery, SourceKind, SourceLinks, fused_score,
+};
+use crate::id::{CourseId, DocumentId, UserId};
 
 fn query(text: &str) -> SearchQuery {
     SearchQuery::new(text, None).unwrap()
@@ -467,7 +475,7 @@ pub async fn search_nearest_chunks_most_similar_first(fixture: &impl Fixture) {
 
     let nearest =
         w.r.search
-            .nearest_chunks(ada, vec![1.0, 0.0], 10)
+            .nearest_chunks(ada, by_model(vec![1.0, 0.0]), 10)
             .await
             .unwrap();
     let texts: Vec<&str> = nearest.iter().map(|m| m.chunk.content.as_str()).collect();
@@ -507,7 +515,7 @@ pub async fn search_nearest_chunks_most_similar_first(fixture: &impl Fixture) {
 
     let top =
         w.r.search
-            .nearest_chunks(ada, vec![1.0, 0.0], 2)
+            .nearest_chunks(ada, by_model(vec![1.0, 0.0]), 2)
             .await
             .unwrap();
     assert_eq!(
@@ -519,7 +527,7 @@ pub async fn search_nearest_chunks_most_similar_first(fixture: &impl Fixture) {
     );
     let bobs_nearest =
         w.r.search
-            .nearest_chunks(bob, vec![1.0, 0.0], 10)
+            .nearest_chunks(bob, by_model(vec![1.0, 0.0]), 10)
             .await
             .unwrap();
     assert_eq!(
@@ -529,5 +537,477 @@ pub async fn search_nearest_chunks_most_similar_first(fixture: &impl Fixture) {
             .collect::<Vec<_>>(),
         ["bob's"],
         "Bob's vector search shows Ada's passages"
+    );
+}
+
+/// What a search found, in order: which kinds of material with which ids.
+fn order(hits: &[SearchHit]) -> Vec<(SourceKind, Uuid)> {
+    hits.iter().map(|h| (h.kind, h.id)).collect()
+}
+
+async fn note_in(w: &World, user: UserId, course: Option<CourseId>, title: &str) -> Uuid {
+    let mut note = new_note(title, "Enzymes speed up reactions");
+    note.course_id = course;
+    w.r.notes.create(user, note).await.unwrap().id.as_uuid()
+}
+
+/// A document filed under `course` holding one passage about enzymes, embedded `[1, 0]`, and
+/// one about nothing searched, embedded `[0, 1]`; the ids of the two passages.
+async fn document_in(
+    w: &World,
+    user: UserId,
+    course: Option<CourseId>,
+    title: &str,
+) -> (DocumentId, Uuid, Uuid) {
+    let mut document = new_document(title, &fresh_key());
+    document.course_id = course;
+    let document = w.r.documents.create(user, document).await.unwrap().id;
+    w.r.search
+        .replace_chunks(
+            user,
+            document,
+            vec![
+                chunk(
+                    0,
+                    "Enzymes lower the activation energy",
+                    Some(vec![1.0, 0.0]),
+                ),
+                chunk(1, "Unrelated passage", Some(vec![0.0, 1.0])),
+            ],
+        )
+        .await
+        .unwrap();
+    let chunks = w.r.search.list_chunks(user, document).await.unwrap();
+    (document, chunks[0].id.as_uuid(), chunks[1].id.as_uuid())
+}
+
+pub async fn search_filters_by_course_document_and_kind(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let biology = w.course(ada, "Biology").await.id;
+    let chemistry = w.course(ada, "Chemistry").await.id;
+    let bobs_course = w.course(bob, "Bob's").await.id;
+
+    let bio_note = note_in(&w, ada, Some(biology), "Biology note").await;
+    let chem_note = note_in(&w, ada, Some(chemistry), "Chemistry note").await;
+    let loose_note = note_in(&w, ada, None, "Loose note").await;
+    let bio_set = w
+        .set(
+            ada,
+            "Biology cards",
+            links(Some(biology), None, None),
+            vec![new_card("What do enzymes do?", "Speed up reactions")],
+        )
+        .await;
+    let bio_card = bio_set.flashcards[0].id.as_uuid();
+    let loose_card = w
+        .set(
+            ada,
+            "Loose cards",
+            SourceLinks::default(),
+            vec![new_card("Enzymes?", "Catalysts")],
+        )
+        .await
+        .flashcards[0]
+        .id
+        .as_uuid();
+    let (bio_doc, bio_chunk, bio_other) = document_in(&w, ada, Some(biology), "Bio book").await;
+    let (chem_doc, chem_chunk, chem_other) =
+        document_in(&w, ada, Some(chemistry), "Chem book").await;
+    let (_, loose_chunk, _) = document_in(&w, ada, None, "Loose book").await;
+    note_in(&w, bob, Some(bobs_course), "Bob's note").await;
+
+    let with = |query: SearchQuery| {
+        let w = &w;
+        async move { found(&w.r.search.search(ada, query).await.unwrap()) }
+    };
+    let enzymes = || SearchQuery::new("enzymes", Some(50)).unwrap();
+    let note = |id| (SourceKind::Note, id);
+    let card = |id| (SourceKind::Flashcard, id);
+    let passage = |id| (SourceKind::Document, id);
+
+    assert_eq!(
+        with(enzymes()).await,
+        set_of(&[
+            note(bio_note),
+            note(chem_note),
+            note(loose_note),
+            card(bio_card),
+            card(loose_card),
+            passage(bio_chunk),
+            passage(chem_chunk),
+            passage(loose_chunk),
+        ]),
+        "without filters, not exactly everything of Ada's that holds the word"
+    );
+    assert_eq!(
+        with(enzymes().with_course(biology)).await,
+        set_of(&[note(bio_note), card(bio_card), passage(bio_chunk)]),
+        "a course filter does not keep exactly the notes, sets and documents of the course"
+    );
+    assert_eq!(
+        with(enzymes().with_document(chem_doc)).await,
+        set_of(&[passage(chem_chunk)]),
+        "a document filter does not keep exactly that document's passages"
+    );
+    assert_eq!(
+        with(enzymes().with_kinds([SourceKind::Note])).await,
+        set_of(&[note(bio_note), note(chem_note), note(loose_note)]),
+        "a kind filter lets other kinds through"
+    );
+    assert_eq!(
+        with(enzymes().with_kinds([SourceKind::Flashcard, SourceKind::Document])).await,
+        set_of(&[
+            card(bio_card),
+            card(loose_card),
+            passage(bio_chunk),
+            passage(chem_chunk),
+            passage(loose_chunk),
+        ]),
+        "two kinds do not find exactly those kinds"
+    );
+    assert_eq!(
+        with(
+            enzymes()
+                .with_course(biology)
+                .with_kinds([SourceKind::Flashcard])
+        )
+        .await,
+        set_of(&[card(bio_card)]),
+        "filters do not combine"
+    );
+    assert!(
+        with(
+            enzymes()
+                .with_document(bio_doc)
+                .with_kinds([SourceKind::Note])
+        )
+        .await
+        .is_empty(),
+        "a document filter lets notes through"
+    );
+    assert!(
+        with(enzymes().with_course(chemistry).with_document(bio_doc))
+            .await
+            .is_empty(),
+        "a document outside the course filtered on is searched"
+    );
+    assert!(
+        with(enzymes().with_course(bobs_course)).await.is_empty(),
+        "a filter on another user's course finds something"
+    );
+    assert!(
+        with(enzymes().with_document(DocumentId::new()))
+            .await
+            .is_empty(),
+        "a filter on a missing document finds something"
+    );
+
+    // The vector ranking obeys the filters too: a passage found by similarity alone (the
+    // unrelated one, embedded [0, 1]) comes only from the documents let through.
+    let similar = |query: SearchQuery| query.with_embedding(by_model(vec![0.0, 1.0]));
+    assert_eq!(
+        with(similar(enzymes().with_course(biology))).await,
+        set_of(&[
+            note(bio_note),
+            card(bio_card),
+            passage(bio_chunk),
+            passage(bio_other),
+        ]),
+        "with a course filter, similarity finds passages of other courses' documents"
+    );
+    assert_eq!(
+        with(similar(enzymes().with_document(chem_doc))).await,
+        set_of(&[passage(chem_chunk), passage(chem_other)]),
+        "with a document filter, similarity finds other documents' passages"
+    );
+    assert_eq!(
+        with(similar(enzymes().with_kinds([SourceKind::Note]))).await,
+        set_of(&[note(bio_note), note(chem_note), note(loose_note)]),
+        "similarity finds passages when only notes are asked for"
+    );
+}
+
+pub async fn search_fuses_the_lexical_and_vector_rankings(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    // Lexically, the note (the word three times, one in its title) ranks first and the
+    // passage L second; by similarity to [1, 0], V1 (same direction) ranks first, V2 (45
+    // degrees) second, L (opposite) third, and the unembedded passage not at all.
+    let note = w
+        .note(
+            ada,
+            "Osmosis",
+            "Osmosis: osmosis moves water across membranes",
+        )
+        .await
+        .id
+        .as_uuid();
+    let document = w.document(ada, "Book").await.id;
+    w.r.search
+        .replace_chunks(
+            ada,
+            document,
+            vec![
+                chunk(0, "Water crosses by osmosis", Some(vec![-1.0, 0.0])),
+                chunk(
+                    1,
+                    "Semipermeable membranes let water through",
+                    Some(vec![1.0, 0.0]),
+                ),
+                chunk(2, "Water potential explains the flow", Some(vec![1.0, 1.0])),
+                chunk(3, "Plant cells swell", None),
+            ],
+        )
+        .await
+        .unwrap();
+    let chunks = w.r.search.list_chunks(ada, document).await.unwrap();
+    let [l, v1, v2] = [0, 1, 2].map(|i| (SourceKind::Document, chunks[i].id.as_uuid()));
+    let note = (SourceKind::Note, note);
+
+    let lexical = w.r.search.search(ada, query("osmosis")).await.unwrap();
+    assert_eq!(
+        order(&lexical),
+        [note, l],
+        "lexically, the note holding the word most often does not come first"
+    );
+    assert_eq!(
+        lexical.iter().map(|h| h.score).collect::<Vec<_>>(),
+        [fused_score(Some(1), None), fused_score(Some(2), None)].map(|s| s as f32),
+        "a lexical search does not score by reciprocal rank"
+    );
+
+    let hybrid =
+        w.r.search
+            .search(
+                ada,
+                query("osmosis").with_embedding(by_model(vec![1.0, 0.0])),
+            )
+            .await
+            .unwrap();
+    // L: 1/62 + 1/63; the note and V1: 1/61 each (the note first: notes before passages);
+    // V2: 1/62.
+    assert_eq!(
+        order(&hybrid),
+        [l, note, v1, v2],
+        "the fused order is not by the sum of reciprocal ranks, ties by kind"
+    );
+    assert_eq!(
+        hybrid.iter().map(|h| h.score).collect::<Vec<_>>(),
+        [
+            fused_score(Some(2), Some(3)),
+            fused_score(Some(1), None),
+            fused_score(None, Some(1)),
+            fused_score(None, Some(2)),
+        ]
+        .map(|s| s as f32),
+        "fused scores are not 1/(60 + lexical rank) + 1/(60 + vector rank)"
+    );
+    let by_id = |id: Uuid| hybrid.iter().find(|h| h.id == id).unwrap();
+    assert_eq!(
+        (
+            by_id(v1.1).snippet.as_str(),
+            by_id(v1.1).page_number,
+            by_id(v1.1).parent_id
+        ),
+        (
+            "Semipermeable membranes let water through",
+            Some(2),
+            Some(document.as_uuid())
+        ),
+        "a passage found by similarity alone does not show its beginning, page and document"
+    );
+    assert_eq!(by_id(v1.1).title, "Book");
+    assert!(
+        by_id(l.1).snippet.contains("osmosis"),
+        "a passage found both ways does not show its match"
+    );
+
+    let limited =
+        w.r.search
+            .search(
+                ada,
+                SearchQuery::new("osmosis", Some(2))
+                    .unwrap()
+                    .with_embedding(by_model(vec![1.0, 0.0])),
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        order(&limited),
+        [l, note],
+        "the limit does not keep the best fused hits"
+    );
+
+    // Similarity alone finds passages whose words do not match.
+    let semantic =
+        w.r.search
+            .search(
+                ada,
+                query("xylophone").with_embedding(by_model(vec![1.0, 1.0])),
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        order(&semantic),
+        [v2, v1, l],
+        "a query no text holds does not rank passages by similarity alone"
+    );
+}
+
+pub async fn search_breaks_fused_ties_by_kind_then_id(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let document = w.document(ada, "Book").await.id;
+    // Two passages with equal scores: one first lexically only (no embedding), one first by
+    // similarity only; then two by similarity alone with the same vector.
+    w.r.search
+        .replace_chunks(
+            ada,
+            document,
+            vec![
+                chunk(0, "Diffusion of gases", None),
+                chunk(1, "Unrelated one", Some(vec![1.0, 0.0])),
+                chunk(2, "Unrelated two", Some(vec![0.0, 1.0])),
+                chunk(3, "Unrelated three", Some(vec![0.0, 1.0])),
+            ],
+        )
+        .await
+        .unwrap();
+    let chunks = w.r.search.list_chunks(ada, document).await.unwrap();
+    let id = |i: usize| (SourceKind::Document, chunks[i].id.as_uuid());
+    let mut first_pair = vec![id(0), id(1)];
+    first_pair.sort();
+    let mut second_pair = vec![id(2), id(3)];
+    second_pair.sort();
+    let expected: Vec<_> = first_pair.into_iter().chain(second_pair).collect();
+    for _ in 0..2 {
+        let hits =
+            w.r.search
+                .search(
+                    ada,
+                    query("diffusion").with_embedding(by_model(vec![1.0, 0.0])),
+                )
+                .await
+                .unwrap();
+        assert_eq!(
+            order(&hits),
+            expected,
+            "equal fused scores, or equal similarities, are not ordered by id"
+        );
+    }
+}
+
+pub async fn search_compares_only_vectors_of_the_query_model(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let document = w.document(ada, "Book").await.id;
+    w.r.search
+        .replace_chunks(
+            ada,
+            document,
+            vec![
+                chunk_by(0, "by the test model", MODEL, vec![1.0, 0.0]),
+                chunk_by(1, "by another model", "other-model", vec![1.0, 0.0]),
+                chunk_by(2, "longer vector", MODEL, vec![1.0, 0.0, 0.0]),
+                chunk(3, "no vector", None),
+            ],
+        )
+        .await
+        .unwrap();
+    let chunks = w.r.search.list_chunks(ada, document).await.unwrap();
+    assert_eq!(
+        chunks
+            .iter()
+            .map(|c| c.embedding_model.as_deref())
+            .collect::<Vec<_>>(),
+        [Some(MODEL), Some("other-model"), Some(MODEL), None],
+        "the embedding models are not kept"
+    );
+    let passage = |i: usize| (SourceKind::Document, chunks[i].id.as_uuid());
+    let model = |name: &str, vector: Vec<f32>| QueryEmbedding {
+        model: name.to_owned(),
+        vector,
+    };
+
+    for (embedding, expected, what) in [
+        (
+            model(MODEL, vec![1.0, 0.0]),
+            vec![passage(0)],
+            "the test model's 2-vector",
+        ),
+        (
+            model("other-model", vec![1.0, 0.0]),
+            vec![passage(1)],
+            "the other model's vector",
+        ),
+        (
+            model(MODEL, vec![0.0, 0.0, 1.0]),
+            vec![passage(2)],
+            "the test model's 3-vector",
+        ),
+        (
+            model("unknown", vec![1.0, 0.0]),
+            vec![],
+            "an unknown model's vector",
+        ),
+    ] {
+        let hits =
+            w.r.search
+                .search(ada, query("xylophone").with_embedding(embedding.clone()))
+                .await
+                .unwrap();
+        assert_eq!(
+            order(&hits),
+            expected,
+            "search with {what} compares other vectors"
+        );
+        let nearest = w.r.search.nearest_chunks(ada, embedding, 10).await.unwrap();
+        assert_eq!(
+            nearest
+                .iter()
+                .map(|m| (SourceKind::Document, m.chunk.id.as_uuid()))
+                .collect::<Vec<_>>(),
+            expected,
+            "nearest_chunks with {what} compares other vectors"
+        );
+    }
+}
+
+pub async fn search_refuses_embeddings_without_their_model(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let document = w.document(ada, "Book").await.id;
+    let mut without_model = chunk(0, "a", Some(vec![1.0]));
+    without_model.embedding_model = None;
+    let mut without_vector = chunk(0, "a", None);
+    without_vector.embedding_model = Some(MODEL.to_owned());
+    for (bad, what) in [
+        (without_model, "an embedding without its model"),
+        (without_vector, "a model without an embedding"),
+        (chunk_by(0, "a", MODEL, Vec::new()), "an empty embedding"),
+        (
+            chunk_by(0, "a", MODEL, vec![f32::NAN]),
+            "a NaN in an embedding",
+        ),
+        (
+            chunk_by(0, "a", MODEL, vec![f32::INFINITY]),
+            "an infinite value",
+        ),
+        (chunk_by(0, "a", "  ", vec![1.0]), "a blank model"),
+    ] {
+        expect::validation(
+            w.r.search.replace_chunks(ada, document, vec![bad]).await,
+            "chunks",
+            &format!("{what} was accepted"),
+        );
+    }
+    assert!(
+        w.r.search
+            .list_chunks(ada, document)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

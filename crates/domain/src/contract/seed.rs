@@ -12,7 +12,7 @@ use crate::entities::{
     FlashcardSetWithCards, ImportJob, ImportJobUpdate, NewAccount, NewCalendarEvent,
     NewChatMessage, NewChatSession, NewCourse, NewDocument, NewDocumentChunk, NewFlashcard,
     NewFlashcardSet, NewImportJob, NewNote, NewNotification, NewQuestion, NewQuiz, NewSession,
-    NewStudyGuide, NewUser, Note, Notification, NotificationFilter, QuizResponse,
+    NewStudyGuide, NewUser, Note, Notification, NotificationFilter, QueryEmbedding, QuizResponse,
     QuizWithQuestions, Session, SourceLinks, StudyGuide, SubmittedAnswer, User,
 };
 use crate::enums::{
@@ -275,15 +275,36 @@ pub fn new_notification(notification_title: &str) -> NewNotification {
     }
 }
 
-/// A chunk on page `index + 1`.
+/// The model that [`chunk`] and [`by_model`] say made their embeddings.
+pub const MODEL: &str = "test-model";
+
+/// A chunk on page `index + 1`, its embedding (if any) made by [`MODEL`].
 #[must_use]
 pub fn chunk(index: i32, content: &str, embedding: Option<Vec<f32>>) -> NewDocumentChunk {
     NewDocumentChunk {
-        embedding_model: embedding.as_ref().map(|_| "test-model".to_owned()),
         content: content.to_owned(),
         page_number: Some(index + 1),
         chunk_index: index,
+        embedding_model: embedding.as_ref().map(|_| MODEL.to_owned()),
         embedding,
+    }
+}
+
+/// A chunk on page `index + 1` embedded by `model`.
+#[must_use]
+pub fn chunk_by(index: i32, content: &str, model: &str, embedding: Vec<f32>) -> NewDocumentChunk {
+    NewDocumentChunk {
+        embedding_model: Some(model.to_owned()),
+        ..chunk(index, content, Some(embedding))
+    }
+}
+
+/// A query vector made by [`MODEL`].
+#[must_use]
+pub fn by_model(vector: Vec<f32>) -> QueryEmbedding {
+    QueryEmbedding {
+        model: MODEL.to_owned(),
+        vector,
     }
 }
 

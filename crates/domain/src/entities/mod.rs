@@ -41,6 +41,9 @@ pub use quiz::{
     GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Question, QuestionUpdate, Quiz,
     QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
 };
-pub use search::{ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind};
+pub use search::{
+    ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit,
+    SearchQuery, SourceKind, cosine_similarity, fuse_rankings, fused_score, opening_snippet,
+};
 pub use study_guide::{NewStudyGuide, StudyGuide, StudyGuideFilter, StudyGuideUpdate};
 pub use user::{NewUser, User, UserUpdate};

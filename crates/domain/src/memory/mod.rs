@@ -37,6 +37,7 @@
 mod blobs;
 mod cascade;
 mod clock;
+mod embedder;
 mod identity;
 mod library;
 mod paging;
@@ -48,5 +49,6 @@ mod workspace;
 
 pub use blobs::MemoryBlobStore;
 pub use clock::FixedClock;
+pub use embedder::HashingEmbedder;
 pub use queue::MemoryJobQueue;
 pub use store::MemoryStore;

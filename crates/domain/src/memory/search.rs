@@ -1,10 +1,13 @@
 //! The search index in memory: document chunks, a lexical search over the student's notes,
-//! flashcards and chunks, and a vector search over chunk embeddings.
+//! flashcards and chunks, a vector search over chunk embeddings, and the two fused.
 //!
 //! The lexical search stands in for PostgreSQL's trigram and full-text ranking with something
 //! simple and deterministic: a row matches when every word of the query occurs in it (in any
-//! case, as part of a word or whole), and ranks by how often the words occur, with a bonus
-//! when they occur in the title shown.
+//! case, as part of a word or whole), as on PostgreSQL, and ranks by how often the words
+//! occur, with a bonus when they occur in the title shown. The vector search is exact cosine
+//! over every chunk of the query's model and length. Everything else is as on PostgreSQL: the
+//! same candidates under the same filters, each ranking cut to
+//! [`SearchQuery::FUSION_DEPTH`], the same reciprocal rank fusion, the same tie-breaks.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -15,14 +18,13 @@ use uuid::Uuid;
 
 use super::store::{MemoryStore, Tables, count, owned};
 use crate::entities::{
-    ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery, SourceKind,
+    ChunkMatch, Document, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS,
+    SearchHit, SearchQuery, SourceKind, cosine_similarity, fuse_rankings, opening_snippet,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{DocumentChunkId, DocumentId, UserId};
 use crate::ports::SearchIndex;
 
-/// How many characters of text a snippet shows, at most (besides the ellipses).
-const SNIPPET_CHARS: usize = 160;
 /// How many characters of a snippet come before the first match, when there are that many.
 const SNIPPET_LEAD: usize = 60;
 /// What a word found in the title counts for, against one occurrence in the text.
@@ -124,44 +126,23 @@ fn snippet(text: &str, folded: &Folded, offset: usize) -> String {
     snippet
 }
 
-const fn kind_rank(kind: SourceKind) -> u8 {
-    match kind {
-        SourceKind::Note => 0,
-        SourceKind::Flashcard => 1,
-        SourceKind::Document => 2,
-    }
-}
-
 /// Best first; ties by kind, then id, so the order never depends on the tables' layout.
 fn by_relevance(a: &SearchHit, b: &SearchHit) -> Ordering {
     b.score
         .total_cmp(&a.score)
-        .then_with(|| kind_rank(a.kind).cmp(&kind_rank(b.kind)))
+        .then_with(|| a.kind.cmp(&b.kind))
         .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Cosine similarity, or `None` when it is not defined (a zero or non-finite vector).
-fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
-    let (mut dot, mut norm_a, mut norm_b) = (0.0_f64, 0.0_f64, 0.0_f64);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x), f64::from(*y));
-        dot += x * y;
-        norm_a += x * x;
-        norm_b += y * y;
-    }
-    let similarity = dot / (norm_a.sqrt() * norm_b.sqrt());
-    #[allow(clippy::cast_possible_truncation)] // a cosine lies in -1..=1
-    similarity
-        .is_finite()
-        .then_some(similarity.clamp(-1.0, 1.0) as f32)
-}
-
 impl Tables {
-    fn candidates(&self, user: UserId) -> Vec<Candidate<'_>> {
+    /// The user's material that `query`'s filters let through, before it is matched.
+    fn candidates(&self, user: UserId, query: &SearchQuery) -> Vec<Candidate<'_>> {
+        let course = query.course_id();
         let notes = self
             .notes
             .values()
-            .filter(|n| n.user_id == user)
+            .filter(|n| n.user_id == user && query.includes(SourceKind::Note))
+            .filter(|n| course.is_none() || n.course_id == course)
             .map(|n| Candidate {
                 kind: SourceKind::Note,
                 id: n.id.as_uuid(),
@@ -170,36 +151,135 @@ impl Tables {
                 text: Cow::Owned(format!("{}\n{}", n.title, n.content)),
                 page_number: None,
             });
-        let cards = self.flashcards.values().filter_map(|c| {
-            let set = self
-                .flashcard_sets
-                .get(&c.flashcard_set_id)
-                .filter(|s| s.user_id == user)?;
-            Some(Candidate {
-                kind: SourceKind::Flashcard,
-                id: c.id.as_uuid(),
-                parent_id: Some(set.id.as_uuid()),
-                title: &set.title,
-                text: Cow::Owned(format!("{}\n{}", c.question, c.answer)),
-                page_number: None,
-            })
-        });
-        let chunks = self.chunks.values().filter_map(|c| {
-            let document = self
-                .documents
-                .get(&c.document_id)
-                .filter(|d| d.user_id == user)?;
-            Some(Candidate {
-                kind: SourceKind::Document,
-                id: c.id.as_uuid(),
-                parent_id: Some(document.id.as_uuid()),
-                title: &document.title,
-                text: Cow::Borrowed(&c.content),
-                page_number: c.page_number,
-            })
-        });
+        let cards = self
+            .flashcards
+            .values()
+            .filter(|_| query.includes(SourceKind::Flashcard))
+            .filter_map(|c| {
+                let set = self
+                    .flashcard_sets
+                    .get(&c.flashcard_set_id)
+                    .filter(|s| s.user_id == user)
+                    .filter(|s| course.is_none() || s.course_id == course)?;
+                Some(Candidate {
+                    kind: SourceKind::Flashcard,
+                    id: c.id.as_uuid(),
+                    parent_id: Some(set.id.as_uuid()),
+                    title: &set.title,
+                    text: Cow::Owned(format!("{}\n{}", c.question, c.answer)),
+                    page_number: None,
+                })
+            });
+        let chunks = self
+            .chunks
+            .values()
+            .filter(|_| query.includes(SourceKind::Document))
+            .filter_map(|c| {
+                let document = self.searched_document(user, query, c)?;
+                Some(Candidate {
+                    kind: SourceKind::Document,
+                    id: c.id.as_uuid(),
+                    parent_id: Some(document.id.as_uuid()),
+                    title: &document.title,
+                    text: Cow::Borrowed(&c.content),
+                    page_number: c.page_number,
+                })
+            });
         notes.chain(cards).chain(chunks).collect()
     }
+
+    /// The document of `chunk`, when it is the user's and `query`'s course and document
+    /// filters let it through.
+    fn searched_document(
+        &self,
+        user: UserId,
+        query: &SearchQuery,
+        chunk: &DocumentChunk,
+    ) -> Option<&Document> {
+        self.documents
+            .get(&chunk.document_id)
+            .filter(|d| d.user_id == user)
+            .filter(|d| query.course_id().is_none() || d.course_id == query.course_id())
+            .filter(|d| query.document_id().is_none_or(|id| id == d.id))
+    }
+
+    /// The user's chunks of `embedding`'s model and length that `keep` lets through, with
+    /// their documents and similarities, most similar first (by the similarity as `f32`, as
+    /// returned), ties by chunk id.
+    fn nearest<'a>(
+        &'a self,
+        user: UserId,
+        embedding: &QueryEmbedding,
+        keep: impl Fn(&DocumentChunk) -> Option<&'a Document>,
+    ) -> Vec<(f32, &'a DocumentChunk, &'a Document)> {
+        let query = embedding.vector.as_slice();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f32, &DocumentChunk, &Document)> = self
+            .chunks
+            .values()
+            .filter(|chunk| chunk.embedding_model.as_deref() == Some(embedding.model.as_str()))
+            .filter_map(|chunk| {
+                let document = keep(chunk).filter(|d| d.user_id == user)?;
+                let vector = chunk
+                    .embedding
+                    .as_deref()
+                    .filter(|v| v.len() == query.len())?;
+                Some((cosine_similarity(query, vector)?, chunk, document))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        scored
+    }
+}
+
+/// The lexical hits of `query`, best first, at most [`SearchQuery::FUSION_DEPTH`].
+fn lexical(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit> {
+    let words = query_words(query);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<SearchHit> = tables
+        .candidates(user, query)
+        .iter()
+        .filter_map(|candidate| candidate.matches(&words))
+        .collect();
+    hits.sort_by(by_relevance);
+    hits.truncate(depth());
+    hits
+}
+
+/// The passages most similar to `query`'s embedding, as hits showing their beginning, best
+/// first, at most [`SearchQuery::FUSION_DEPTH`]; none without an embedding.
+fn similar(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit> {
+    let Some(embedding) = query.embedding() else {
+        return Vec::new();
+    };
+    if !query.includes(SourceKind::Document) {
+        return Vec::new();
+    }
+    tables
+        .nearest(user, embedding, |chunk| {
+            tables.searched_document(user, query, chunk)
+        })
+        .into_iter()
+        .take(depth())
+        .map(|(similarity, chunk, document)| SearchHit {
+            kind: SourceKind::Document,
+            id: chunk.id.as_uuid(),
+            parent_id: Some(document.id.as_uuid()),
+            title: document.title.clone(),
+            snippet: opening_snippet(&chunk.content),
+            page_number: chunk.page_number,
+            score: similarity,
+        })
+        .collect()
+}
+
+/// How many items of each ranking are fused.
+fn depth() -> usize {
+    usize::try_from(SearchQuery::FUSION_DEPTH).unwrap_or(usize::MAX)
 }
 
 /// Checks a replacement set of chunks as the schema would: content present, indexes from 0
@@ -226,6 +306,7 @@ fn check_chunks(chunks: &[NewDocumentChunk]) -> DomainResult<()> {
                 format!("chunk index {index} appears more than once"),
             ));
         }
+        chunk.check_embedding()?;
     }
     Ok(())
 }
@@ -251,6 +332,7 @@ impl SearchIndex for MemoryStore {
                     page_number: chunk.page_number,
                     chunk_index: chunk.chunk_index,
                     embedding: chunk.embedding,
+                    embedding_model: chunk.embedding_model,
                     created_at: now,
                     updated_at: now,
                 };
@@ -279,57 +361,33 @@ impl SearchIndex for MemoryStore {
     }
 
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
-        let words = query_words(&query);
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
         let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
         self.with_tables(|tables| {
-            let mut hits: Vec<SearchHit> = tables
-                .candidates(user)
-                .iter()
-                .filter_map(|candidate| candidate.matches(&words))
-                .collect();
-            hits.sort_by(by_relevance);
-            hits.truncate(limit);
-            Ok(hits)
+            Ok(fuse_rankings(
+                lexical(tables, user, &query),
+                similar(tables, user, &query),
+                limit,
+            ))
         })
     }
 
     async fn nearest_chunks(
         &self,
         user: UserId,
-        embedding: Vec<f32>,
+        embedding: QueryEmbedding,
         limit: u32,
     ) -> DomainResult<Vec<ChunkMatch>> {
-        if embedding.is_empty() {
-            return Ok(Vec::new());
-        }
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         self.with_tables(|tables| {
-            let mut scored: Vec<(f32, &DocumentChunk, &str)> = tables
-                .chunks
-                .values()
-                .filter_map(|chunk| {
-                    let document = tables
-                        .documents
-                        .get(&chunk.document_id)
-                        .filter(|d| d.user_id == user)?;
-                    let vector = chunk
-                        .embedding
-                        .as_deref()
-                        .filter(|v| v.len() == embedding.len())?;
-                    let similarity = cosine(&embedding, vector)?;
-                    Some((similarity, chunk, document.title.as_str()))
+            Ok(tables
+                .nearest(user, &embedding, |chunk| {
+                    tables.documents.get(&chunk.document_id)
                 })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-            Ok(scored
                 .into_iter()
                 .take(limit)
-                .map(|(similarity, chunk, title)| ChunkMatch {
+                .map(|(similarity, chunk, document)| ChunkMatch {
                     chunk: chunk.clone(),
-                    document_title: title.to_owned(),
+                    document_title: document.title.clone(),
                     similarity,
                 })
                 .collect())

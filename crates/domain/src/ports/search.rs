@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::entities::{ChunkMatch, DocumentChunk, NewDocumentChunk, SearchHit, SearchQuery};
+use crate::entities::{
+    ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
+};
 use crate::error::DomainResult;
 use crate::id::{DocumentId, UserId};
 
@@ -11,7 +13,10 @@ use crate::id::{DocumentId, UserId};
 ///
 /// Lexical search matches case-insensitively on words and parts of words, ranks by trigram
 /// similarity and full-text rank, and returns a snippet around the match. Vector search ranks
-/// chunks by cosine similarity of their embeddings.
+/// chunks by cosine similarity of their embeddings, comparing only vectors of one model and
+/// length; an adapter may look at the most promising chunks only (PostgreSQL: those nearest
+/// by the Hamming distance of their sign bits), so it may miss a few of the exact nearest
+/// among very many chunks. Hybrid search fuses the two rankings (see [`SearchQuery`]).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
@@ -21,7 +26,8 @@ pub trait SearchIndex: Send + Sync {
     /// # Errors
     ///
     /// `NotFound` when the document is not the user's; `Validation` on `chunks` when two share
-    /// a `chunk_index` or one is empty.
+    /// a `chunk_index`, one is empty, or one's embedding is empty, holds a non-finite value,
+    /// or comes without its model (or a model without an embedding).
     async fn replace_chunks(
         &self,
         user: UserId,
@@ -40,15 +46,17 @@ pub trait SearchIndex: Send + Sync {
         document: DocumentId,
     ) -> DomainResult<Vec<DocumentChunk>>;
 
-    /// The user's notes, flashcards and document chunks matching `query`, best first.
+    /// The user's notes, flashcards and document chunks matching `query` (its text, and its
+    /// embedding if it has one), within its filters, best first; at most `query.limit()`.
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>>;
 
-    /// The user's chunks nearest to `embedding`, most similar first; chunks without an
-    /// embedding, or of another dimension, are skipped.
+    /// The user's chunks nearest to `embedding`, most similar first (ties by chunk id), at
+    /// most `limit`; chunks without an embedding, embedded by another model, of another
+    /// length, or whose similarity is undefined (a zero vector) are skipped.
     async fn nearest_chunks(
         &self,
         user: UserId,
-        embedding: Vec<f32>,
+        embedding: QueryEmbedding,
         limit: u32,
     ) -> DomainResult<Vec<ChunkMatch>>;
 }

@@ -5,3 +5,4 @@ pub mod accounts;
 pub mod documents;
 pub mod ingestion;
 pub mod quizzes;
+pub mod search;

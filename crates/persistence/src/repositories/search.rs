@@ -1,47 +1,106 @@
 //! The search index on PostgreSQL: document chunks (`document_search_index`), lexical search
-//! over the student's notes, flashcards and chunks, and vector search over chunk embeddings.
+//! over the student's notes, flashcards and chunks, vector search over chunk embeddings, and
+//! the two fused — in one statement, one round trip, per search.
 //!
-//! Lexical search is one statement: a `UNION ALL` of the three kinds, each row matching when
-//! every word of the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which
-//! the trigram GIN indexes serve), ranked by trigram word similarity and full-text rank, with
-//! a snippet cut around the first match in SQL (only for the rows returned).
+//! Lexical search is a `UNION ALL` of the three kinds, each row matching when every word of
+//! the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which the trigram GIN
+//! indexes serve), ranked by trigram word similarity and full-text rank, with a snippet cut
+//! around the first match in SQL (only for the best [`SearchQuery::FUSION_DEPTH`] rows).
 //!
-//! Vector search computes the cosine similarity in SQL (no pgvector): the embeddings are
-//! `real[]`, zipped with the query by `unnest(a, b)`. It scans the user's chunks of the same
-//! dimension; only the best `limit` rows leave the database.
+//! Vector search works without pgvector. Each embedding is stored with its sign bits
+//! (`embedding_bits`, bit `i` set when component `i` is positive). The statement takes the
+//! user's chunks of the query's model nearest to the query's sign bits by Hamming distance,
+//! `bit_count(embedding_bits # $bits)`, read from the covering index on `(user_id,
+//! embedding_model, document_id) INCLUDE (id, embedding_bits)` without touching the table, and
+//! returns only those candidates ([`candidates`] of them) with their full `real[]` vectors.
+//! They are re-ranked here by exact cosine ([`cosine_similarity`]) and fused with the lexical
+//! ranking by [`fuse_rankings`], exactly as the in-memory adapter does. The sign bits are a
+//! random-hyperplane-free stand-in for the vectors' directions: chunks close in angle share
+//! most of their bits, so the exact nearest are almost always among the candidates.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use diesel::expression::AsExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::serialize;
+use diesel::serialize::{IsNull, Output, ToSql};
 use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, SmallInt, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use sophie_domain::{
-    ChunkMatch, DocumentChunk, DocumentChunkId, DocumentId, DomainError, DomainResult,
-    NewDocumentChunk, SearchHit, SearchIndex, SearchQuery, SourceKind, UserId,
+    ChunkMatch, CourseId, DocumentChunk, DocumentChunkId, DocumentId, DomainError, DomainResult,
+    NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit, SearchIndex, SearchQuery,
+    SourceKind, UserId, cosine_similarity, fuse_rankings, opening_snippet,
 };
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::StoreError;
+use crate::schema::sql_types::Varbit;
 use crate::schema::{document_search_index, documents};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "document";
 
-/// How many chunks one `INSERT` writes at most: 8 parameters a row stay well below
+/// How many chunks one `INSERT` writes at most: 11 parameters a row stay well below
 /// PostgreSQL's 65,535 parameters a statement.
 const INSERT_BATCH: usize = 4_096;
 
-/// How many characters of text a snippet shows, at most (besides the ellipses).
-const SNIPPET_CHARS: usize = 160;
 /// How many characters of a snippet come before the first match, when there are that many.
 const SNIPPET_LEAD: usize = 60;
 
+/// Hamming candidates per vector hit wanted, and the fewest taken: see [`candidates`].
+const CANDIDATE_FACTOR: u32 = 4;
+/// The fewest Hamming candidates a vector search re-ranks.
+const MIN_CANDIDATES: u32 = 200;
+
+/// How many chunks nearest by Hamming distance a vector search re-ranks by exact cosine when
+/// it wants the best `wanted`: `max(CANDIDATE_FACTOR × wanted, MIN_CANDIDATES)`. Tuned with
+/// `scripts/bench-search.sh` (recall of the exact ten nearest among 100,000 chunks).
+fn candidates(wanted: u32) -> i64 {
+    i64::from(wanted.saturating_mul(CANDIDATE_FACTOR).max(MIN_CANDIDATES))
+}
+
+/// The sign bits of an embedding, as PostgreSQL's `bit varying`: bit `i` is 1 when component
+/// `i` is positive.
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression)]
+#[diesel(sql_type = Varbit)]
+struct SignBits {
+    /// How many bits.
+    len: i32,
+    /// The bits, most significant first, the last byte padded with zeros.
+    bytes: Vec<u8>,
+}
+
+impl SignBits {
+    /// The sign bits of `vector`; `None` when it is too long for a bit string's length.
+    fn of(vector: &[f32]) -> Option<Self> {
+        let len = i32::try_from(vector.len()).ok()?;
+        let mut bytes = vec![0_u8; vector.len().div_ceil(8)];
+        for (i, value) in vector.iter().enumerate() {
+            if *value > 0.0 {
+                bytes[i / 8] |= 0x80 >> (i % 8);
+            }
+        }
+        Some(Self { len, bytes })
+    }
+}
+
+impl ToSql<Varbit, Pg> for SignBits {
+    /// The binary form of `varbit`: the length in bits (`int4`), then the bytes.
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        use std::io::Write as _;
+        out.write_all(&self.len.to_be_bytes())?;
+        out.write_all(&self.bytes)?;
+        Ok(IsNull::No)
+    }
+}
+
 #[derive(Queryable, Selectable, QueryableByName)]
-#[diesel(table_name = document_search_index, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = document_search_index, check_for_backend(Pg))]
 struct ChunkRow {
     id: Uuid,
     document_id: Uuid,
@@ -49,8 +108,15 @@ struct ChunkRow {
     page_number: Option<i32>,
     chunk_index: i32,
     embedding: Option<Vec<Option<f32>>>,
+    embedding_model: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// An embedding read back: sophie never writes NULL elements; an embedding with one is no
+/// embedding.
+fn read_embedding(values: Option<Vec<Option<f32>>>) -> Option<Vec<f32>> {
+    values.and_then(|values| values.into_iter().collect::<Option<Vec<f32>>>())
 }
 
 impl From<ChunkRow> for DocumentChunk {
@@ -61,10 +127,8 @@ impl From<ChunkRow> for DocumentChunk {
             content: row.content,
             page_number: row.page_number,
             chunk_index: row.chunk_index,
-            // sophie never writes NULL elements; an embedding with one is no embedding.
-            embedding: row
-                .embedding
-                .and_then(|values| values.into_iter().collect::<Option<Vec<f32>>>()),
+            embedding: read_embedding(row.embedding),
+            embedding_model: row.embedding_model,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -76,16 +140,23 @@ impl From<ChunkRow> for DocumentChunk {
 struct NewChunkRow {
     id: Uuid,
     document_id: Uuid,
+    user_id: Uuid,
     content: String,
     page_number: Option<i32>,
     chunk_index: i32,
     embedding: Option<Vec<Option<f32>>>,
+    embedding_model: Option<String>,
+    embedding_bits: Option<SignBits>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
+/// A row of the search statement: a lexical hit (`source` 0, with its rank and snippet) or a
+/// vector candidate (`source` 1, with its embedding and the start of its text).
 #[derive(QueryableByName)]
-struct HitRow {
+struct CandidateRow {
+    #[diesel(sql_type = SmallInt)]
+    source: i16,
     #[diesel(sql_type = SmallInt)]
     kind: i16,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -94,19 +165,19 @@ struct HitRow {
     parent_id: Option<Uuid>,
     #[diesel(sql_type = Text)]
     title: String,
-    #[diesel(sql_type = Text)]
-    snippet: String,
     #[diesel(sql_type = Nullable<Integer>)]
     page_number: Option<i32>,
-    #[diesel(sql_type = Float4)]
-    score: f32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    rank: Option<i64>,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+    #[diesel(sql_type = Nullable<Array<Nullable<Float4>>>)]
+    embedding: Option<Vec<Option<f32>>>,
 }
 
-impl TryFrom<HitRow> for SearchHit {
-    type Error = DomainError;
-
-    fn try_from(row: HitRow) -> Result<Self, Self::Error> {
-        let kind = match row.kind {
+impl CandidateRow {
+    fn into_hit(self, score: f32) -> DomainResult<SearchHit> {
+        let kind = match self.kind {
             0 => SourceKind::Note,
             1 => SourceKind::Flashcard,
             2 => SourceKind::Document,
@@ -116,14 +187,14 @@ impl TryFrom<HitRow> for SearchHit {
                 )));
             }
         };
-        Ok(Self {
+        Ok(SearchHit {
             kind,
-            id: row.id,
-            parent_id: row.parent_id,
-            title: row.title,
-            snippet: row.snippet,
-            page_number: row.page_number,
-            score: row.score,
+            id: self.id,
+            parent_id: self.parent_id,
+            title: self.title,
+            snippet: self.snippet,
+            page_number: self.page_number,
+            score,
         })
     }
 }
@@ -134,8 +205,6 @@ struct ChunkMatchRow {
     chunk: ChunkRow,
     #[diesel(sql_type = Text)]
     document_title: String,
-    #[diesel(sql_type = Float4)]
-    similarity: f32,
 }
 
 /// Checks a replacement set of chunks as the in-memory adapter does: content present, indexes
@@ -169,6 +238,27 @@ fn check_chunks(chunks: &[NewDocumentChunk]) -> DomainResult<()> {
                 format!("chunk index {index} appears more than once"),
             ));
         }
+        chunk.check_embedding()?;
+        if chunk
+            .embedding_model
+            .as_ref()
+            .is_some_and(|m| m.contains('\0'))
+        {
+            return Err(DomainError::validation(
+                "chunks",
+                format!("chunk {index}'s embedding model contains a NUL character"),
+            ));
+        }
+        if chunk
+            .embedding
+            .as_ref()
+            .is_some_and(|v| SignBits::of(v).is_none())
+        {
+            return Err(DomainError::validation(
+                "chunks",
+                format!("chunk {index}'s embedding is too long"),
+            ));
+        }
     }
     Ok(())
 }
@@ -197,66 +287,208 @@ fn contains_pattern(word: &str) -> String {
     pattern
 }
 
-/// The search statement for `words` query words. Parameters: `$1` the user, `$2` the query
-/// text, `$3` the limit, then for word `i` (from 0) its `ILIKE` pattern `$(4 + 2i)` and the
-/// word itself `$(5 + 2i)`. Only placeholders are formatted in; no input reaches the text.
-fn search_sql(words: usize) -> String {
+/// A value bound to a numbered parameter of a statement built at run time.
+enum Bind {
+    Uuid(Uuid),
+    Text(String),
+    BigInt(i64),
+    Integer(i32),
+    Bits(SignBits),
+}
+
+/// A statement's text and the values of its parameters, in order: only placeholders are
+/// formatted into the text, never input.
+#[derive(Default)]
+struct Statement {
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    /// Adds a parameter; returns its placeholder (`$n`).
+    fn param(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// The query, with every parameter bound.
+    fn query(
+        &self,
+        sql: &str,
+    ) -> diesel::query_builder::BoxedSqlQuery<'_, Pg, diesel::query_builder::SqlQuery> {
+        let mut query = diesel::sql_query(sql.to_owned()).into_boxed();
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Uuid(v) => query.bind::<diesel::sql_types::Uuid, _>(*v),
+                Bind::Text(v) => query.bind::<Text, _>(v.as_str()),
+                Bind::BigInt(v) => query.bind::<BigInt, _>(*v),
+                Bind::Integer(v) => query.bind::<Integer, _>(*v),
+                Bind::Bits(v) => query.bind::<Varbit, _>(v),
+            };
+        }
+        query
+    }
+}
+
+/// The filters a search statement applies, as placeholders.
+struct Filters {
+    user: String,
+    course: Option<String>,
+    document: Option<String>,
+}
+
+/// The sub-select of the ids of the user's chunks of `model` nearest to `bits` (a vector of
+/// `dimensions`) by Hamming distance, ties by id, at most `limit`; served by an index-only
+/// scan of `document_search_index_user_id_embedding_model_idx`. Chunks whose bits are of
+/// another length sort last (their distance is NULL): the cosine drops them.
+fn nearest_ids(
+    filters: &Filters,
+    model: &str,
+    bits: &str,
+    dimensions: &str,
+    limit: &str,
+) -> String {
+    let user = &filters.user;
+    let mut sql = format!(
+        "SELECT h.id FROM document_search_index h \
+         WHERE h.user_id = {user} AND h.embedding_model = {model}"
+    );
+    if let Some(document) = &filters.document {
+        let _ = write!(sql, " AND h.document_id = {document}");
+    }
+    if let Some(course) = &filters.course {
+        let _ = write!(
+            sql,
+            " AND h.document_id IN (SELECT d.id FROM documents d \
+             WHERE d.user_id = {user} AND d.course_id = {course})"
+        );
+    }
+    let _ = write!(
+        sql,
+        " ORDER BY bit_count(CASE WHEN length(h.embedding_bits) = {dimensions} \
+         THEN h.embedding_bits # {bits} END), h.id LIMIT {limit}"
+    );
+    sql
+}
+
+/// The search statement for `query` split into `words`: the best
+/// [`SearchQuery::FUSION_DEPTH`] lexical hits (`source` 0) with their rank and snippet, and,
+/// when the query has an embedding and may return passages, the Hamming candidates (`source`
+/// 1) with their vectors. `None` when nothing can match (every kind filtered out).
+fn search_statement(
+    user: UserId,
+    query: &SearchQuery,
+    words: &[&str],
+) -> Option<(String, Statement)> {
+    let mut st = Statement::default();
+    let filters = Filters {
+        user: st.param(Bind::Uuid(user.as_uuid())),
+        course: query
+            .course_id()
+            .map(|c: CourseId| st.param(Bind::Uuid(c.as_uuid()))),
+        document: query
+            .document_id()
+            .map(|d: DocumentId| st.param(Bind::Uuid(d.as_uuid()))),
+    };
+    let text = st.param(Bind::Text(query.text().to_owned()));
+    let user = filters.user.clone();
+
     let mut notes = String::new();
     let mut cards = String::new();
     let mut chunks = String::new();
     let mut positions = String::new();
-    for i in 0..words {
-        let pattern = 4 + 2 * i;
-        let word = pattern + 1;
+    for (i, word) in words.iter().enumerate() {
+        let pattern = st.param(Bind::Text(contains_pattern(word)));
+        let word = st.param(Bind::Text((*word).to_owned()));
         let sep = if i == 0 { "" } else { " AND " };
         let _ = write!(
             notes,
-            "{sep}(n.title ILIKE ${pattern} OR n.content ILIKE ${pattern})"
+            "{sep}(n.title ILIKE {pattern} OR n.content ILIKE {pattern})"
         );
         let _ = write!(
             cards,
-            "{sep}(f.question ILIKE ${pattern} OR f.answer ILIKE ${pattern})"
+            "{sep}(f.question ILIKE {pattern} OR f.answer ILIKE {pattern})"
         );
-        let _ = write!(chunks, "{sep}c.content ILIKE ${pattern}");
+        let _ = write!(chunks, "{sep}c.content ILIKE {pattern}");
         let sep = if i == 0 { "" } else { ", " };
         let _ = write!(
             positions,
-            "{sep}NULLIF(strpos(t.lowered, lower(${word})), 0)"
+            "{sep}NULLIF(strpos(t.lowered, lower({word})), 0)"
         );
     }
-    format!(
-        r"WITH q AS (SELECT plainto_tsquery('english', $2) AS tsq),
-hits AS (
-    SELECT 0::int2 AS kind, n.id, NULL::uuid AS parent_id, n.title,
+
+    let mut parts = Vec::new();
+    if query.includes(SourceKind::Note) {
+        let course = filters
+            .course
+            .as_ref()
+            .map(|c| format!(" AND n.course_id = {c}"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "SELECT 0::int2 AS kind, n.id, NULL::uuid AS parent_id, n.title,
            n.title AS head, n.content AS body, NULL::int4 AS page_number,
-           (word_similarity($2, n.content) + word_similarity($2, n.title)
+           (word_similarity({text}, n.content) + word_similarity({text}, n.title)
             + ts_rank(n.content_tsv, q.tsq, 32)) / 3 AS score
     FROM notes n, q
-    WHERE n.user_id = $1 AND {notes}
-    UNION ALL
-    SELECT 1::int2, f.id, s.id, s.title, f.question, f.answer, NULL::int4,
-           (GREATEST(word_similarity($2, f.question), word_similarity($2, f.answer))
-            + word_similarity($2, s.title)
+    WHERE n.user_id = {user}{course} AND {notes}"
+        ));
+    }
+    if query.includes(SourceKind::Flashcard) {
+        let course = filters
+            .course
+            .as_ref()
+            .map(|c| format!(" AND s.course_id = {c}"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "SELECT 1::int2 AS kind, f.id, s.id AS parent_id, s.title, f.question AS head,
+           f.answer AS body, NULL::int4 AS page_number,
+           (GREATEST(word_similarity({text}, f.question), word_similarity({text}, f.answer))
+            + word_similarity({text}, s.title)
             + ts_rank(to_tsvector('english', f.question || ' ' || f.answer), q.tsq, 32)) / 3
+           AS score
     FROM flashcards f JOIN flashcard_sets s ON s.id = f.flashcard_set_id, q
-    WHERE s.user_id = $1 AND {cards}
-    UNION ALL
-    SELECT 2::int2, c.id, d.id, d.title, NULL::text, c.content, c.page_number,
-           (word_similarity($2, c.content) + word_similarity($2, d.title)
-            + ts_rank(c.content_tsv, q.tsq, 32)) / 3
+    WHERE s.user_id = {user}{course} AND {cards}"
+        ));
+    }
+    if query.includes(SourceKind::Document) {
+        let mut filter = String::new();
+        if let Some(c) = &filters.course {
+            let _ = write!(filter, " AND d.course_id = {c}");
+        }
+        if let Some(d) = &filters.document {
+            let _ = write!(filter, " AND c.document_id = {d}");
+        }
+        parts.push(format!(
+            "SELECT 2::int2 AS kind, c.id, d.id AS parent_id, d.title, NULL::text AS head,
+           c.content AS body, c.page_number,
+           (word_similarity({text}, c.content) + word_similarity({text}, d.title)
+            + ts_rank(c.content_tsv, q.tsq, 32)) / 3 AS score
     FROM document_search_index c JOIN documents d ON d.id = c.document_id, q
-    WHERE d.user_id = $1 AND {chunks}
+    WHERE c.user_id = {user}{filter} AND {chunks}"
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let depth = st.param(Bind::BigInt(i64::from(SearchQuery::FUSION_DEPTH)));
+    let hits = parts.join("\n    UNION ALL\n    ");
+    let mut sql = format!(
+        r"WITH q AS (SELECT plainto_tsquery('english', {text}) AS tsq),
+hits AS (
+    {hits}
 ),
 best AS (
-    SELECT * FROM hits ORDER BY score DESC, kind, id LIMIT $3
+    SELECT * FROM hits ORDER BY score DESC, kind, id LIMIT {depth}
 )
-SELECT b.kind, b.id, b.parent_id, b.title, b.page_number, b.score::real AS score,
+SELECT 0::int2 AS source, b.kind, b.id, b.parent_id, b.title, b.page_number,
+       row_number() OVER (ORDER BY b.score DESC, b.kind, b.id) AS rank,
        CASE WHEN w.start > 0 THEN '…' ELSE '' END
        || btrim(regexp_replace(substr(t.text, w.start + 1, w.stop - w.start), '\s+', ' ', 'g'), ' ')
-       || CASE WHEN w.stop < t.total THEN '…' ELSE '' END AS snippet
+       || CASE WHEN w.stop < t.total THEN '…' ELSE '' END AS snippet,
+       NULL::real[] AS embedding
 FROM best b
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN b.head IS NULL THEN b.body ELSE b.head || E'\n' || b.body END AS text
+    SELECT CASE WHEN b.head IS NULL THEN b.body ELSE b.head || E'
+' || b.body END AS text
 ) x
 CROSS JOIN LATERAL (
     SELECT x.text, char_length(x.text) AS total, lower(x.text) AS lowered
@@ -265,32 +497,63 @@ CROSS JOIN LATERAL (SELECT COALESCE(LEAST({positions}), 1) - 1 AS at) p
 CROSS JOIN LATERAL (
     SELECT LEAST(GREATEST(p.at - {SNIPPET_LEAD}, 0) + {SNIPPET_CHARS}, t.total) AS stop
 ) e
-CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.stop) w
-ORDER BY b.score DESC, b.kind, b.id"
-    )
+CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.stop) w"
+    );
+    if let Some(embedding) = query
+        .embedding()
+        .filter(|_| query.includes(SourceKind::Document))
+        && let Some((model, bits, dimensions)) = vector_params(&mut st, embedding)
+    {
+        let limit = st.param(Bind::BigInt(candidates(SearchQuery::FUSION_DEPTH)));
+        let nearest = nearest_ids(&filters, &model, &bits, &dimensions, &limit);
+        let _ = write!(
+            sql,
+            "
+UNION ALL
+SELECT 1::int2, 2::int2, c.id, d.id, d.title, c.page_number, NULL::int8,
+       left(c.content, {}), c.embedding
+FROM ({nearest}) n
+JOIN document_search_index c ON c.id = n.id
+JOIN documents d ON d.id = c.document_id",
+            SNIPPET_CHARS + 1
+        );
+    }
+    Some((sql, st))
 }
 
-/// The cosine similarity of the user's chunk embeddings of dimension `$3` to `$2`, best
-/// first; `$1` the user, `$4` the limit. Undefined similarities (a zero vector, non-finite
-/// values: NaN sorts above every number in PostgreSQL) are skipped, as in memory.
-const NEAREST_SQL: &str = r"SELECT c.id, c.document_id, c.content, c.page_number, c.chunk_index,
-       c.embedding, c.created_at, c.updated_at, d.title AS document_title,
-       GREATEST(-1.0, LEAST(1.0, s.cosine))::real AS similarity
-FROM document_search_index c
-JOIN documents d ON d.id = c.document_id
-CROSS JOIN LATERAL (
-    SELECT SUM(t.x::float8 * t.y::float8)
-           / NULLIF(sqrt(SUM(t.x::float8 * t.x::float8)) * sqrt(SUM(t.y::float8 * t.y::float8)), 0)
-           AS cosine
-    FROM unnest(c.embedding, $2::real[]) AS t(x, y)
-) s
-WHERE d.user_id = $1
-  AND array_ndims(c.embedding) = 1
-  AND array_length(c.embedding, 1) = $3
-  AND array_position(c.embedding, NULL) IS NULL
-  AND s.cosine BETWEEN -2 AND 2
-ORDER BY similarity DESC, c.id
-LIMIT $4";
+/// The placeholders of `embedding`'s model, sign bits and length; `None` when no chunk can
+/// match it (no values, or more than a bit string holds, or a model PostgreSQL cannot store).
+fn vector_params(
+    st: &mut Statement,
+    embedding: &QueryEmbedding,
+) -> Option<(String, String, String)> {
+    if embedding.vector.is_empty() || embedding.model.contains('\0') {
+        return None;
+    }
+    let bits = SignBits::of(&embedding.vector)?;
+    let dimensions = bits.len;
+    Some((
+        st.param(Bind::Text(embedding.model.clone())),
+        st.param(Bind::Bits(bits)),
+        st.param(Bind::Integer(dimensions)),
+    ))
+}
+
+/// Ranks vector candidates by exact cosine to `query` (skipping those of another length or
+/// with an undefined similarity), most similar first by the similarity as `f32`, ties by id.
+fn rank_by_cosine<T>(
+    query: &[f32],
+    candidates: impl IntoIterator<Item = (Uuid, Option<Vec<f32>>, T)>,
+) -> Vec<(f32, Uuid, T)> {
+    let mut scored: Vec<(f32, Uuid, T)> = candidates
+        .into_iter()
+        .filter_map(|(id, vector, row)| {
+            Some((cosine_similarity(query, vector.as_deref()?)?, id, row))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored
+}
 
 #[async_trait]
 impl SearchIndex for PostgresStore {
@@ -310,12 +573,15 @@ impl SearchIndex for PostgresStore {
             .map(|chunk| NewChunkRow {
                 id: DocumentChunkId::new().as_uuid(),
                 document_id: document.as_uuid(),
+                user_id: user.as_uuid(),
                 content: chunk.content,
                 page_number: chunk.page_number,
                 chunk_index: chunk.chunk_index,
+                embedding_bits: chunk.embedding.as_deref().and_then(SignBits::of),
                 embedding: chunk
                     .embedding
                     .map(|values| values.into_iter().map(Some).collect()),
+                embedding_model: chunk.embedding_model,
                 created_at: now,
                 updated_at: now,
             })
@@ -393,56 +659,91 @@ impl SearchIndex for PostgresStore {
         if words.is_empty() || words.iter().any(|word| word.contains('\0')) {
             return Ok(Vec::new());
         }
-        let statement = || {
-            let mut statement = diesel::sql_query(search_sql(words.len()))
-                .into_boxed()
-                .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-                .bind::<Text, _>(query.text().to_owned())
-                .bind::<BigInt, _>(i64::from(query.limit()));
-            for word in &words {
-                statement = statement
-                    .bind::<Text, _>(contains_pattern(word))
-                    .bind::<Text, _>((*word).to_owned());
-            }
-            statement
+        let Some((sql, statement)) = search_statement(user, &query, &words) else {
+            return Ok(Vec::new());
         };
-        let rows: Vec<HitRow> = self
+        let rows: Vec<CandidateRow> = self
             .db
-            .read("search", async |conn| statement().load(conn).await)
+            .read("search", async |conn| {
+                statement.query(&sql).load(conn).await
+            })
             .await?;
-        rows.into_iter().map(SearchHit::try_from).collect()
+        let (mut lexical, vector): (Vec<CandidateRow>, Vec<CandidateRow>) =
+            rows.into_iter().partition(|row| row.source == 0);
+        lexical.sort_by_key(|row| row.rank);
+        let lexical = lexical
+            .into_iter()
+            .map(|row| row.into_hit(0.0))
+            .collect::<DomainResult<Vec<_>>>()?;
+        let vector = match query.embedding() {
+            Some(embedding) => rank_by_cosine(
+                &embedding.vector,
+                vector
+                    .into_iter()
+                    .map(|mut row| (row.id, read_embedding(row.embedding.take()), row)),
+            )
+            .into_iter()
+            .take(usize::try_from(SearchQuery::FUSION_DEPTH).unwrap_or(usize::MAX))
+            .map(|(similarity, _, row)| {
+                let snippet = opening_snippet(&row.snippet);
+                CandidateRow { snippet, ..row }.into_hit(similarity)
+            })
+            .collect::<DomainResult<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
+        Ok(fuse_rankings(lexical, vector, limit))
     }
 
     async fn nearest_chunks(
         &self,
         user: UserId,
-        embedding: Vec<f32>,
+        embedding: QueryEmbedding,
         limit: u32,
     ) -> DomainResult<Vec<ChunkMatch>> {
-        let Ok(dimension) = i32::try_from(embedding.len()) else {
-            return Ok(Vec::new());
-        };
-        if dimension == 0 || limit == 0 {
+        if limit == 0 {
             return Ok(Vec::new());
         }
+        let mut st = Statement::default();
+        let filters = Filters {
+            user: st.param(Bind::Uuid(user.as_uuid())),
+            course: None,
+            document: None,
+        };
+        let Some((model, bits, dimensions)) = vector_params(&mut st, &embedding) else {
+            return Ok(Vec::new());
+        };
+        let count = st.param(Bind::BigInt(candidates(limit)));
+        let sql = format!(
+            "SELECT c.id, c.document_id, c.content, c.page_number, c.chunk_index, c.embedding,
+       c.embedding_model, c.created_at, c.updated_at, d.title AS document_title
+FROM ({}) n
+JOIN document_search_index c ON c.id = n.id
+JOIN documents d ON d.id = c.document_id",
+            nearest_ids(&filters, &model, &bits, &dimensions, &count)
+        );
         let rows: Vec<ChunkMatchRow> = self
             .db
-            .read("search", async |conn| {
-                diesel::sql_query(NEAREST_SQL)
-                    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-                    .bind::<Array<Float4>, _>(&embedding)
-                    .bind::<Integer, _>(dimension)
-                    .bind::<BigInt, _>(i64::from(limit))
-                    .load(conn)
-                    .await
-            })
+            .read("search", async |conn| st.query(&sql).load(conn).await)
             .await?;
-        Ok(rows
+        let ranked = rank_by_cosine(
+            &embedding.vector,
+            rows.into_iter().map(|row| {
+                let chunk = DocumentChunk::from(row.chunk);
+                (
+                    chunk.id.as_uuid(),
+                    chunk.embedding.clone(),
+                    (chunk, row.document_title),
+                )
+            }),
+        );
+        Ok(ranked
             .into_iter()
-            .map(|row| ChunkMatch {
-                chunk: DocumentChunk::from(row.chunk),
-                document_title: row.document_title,
-                similarity: row.similarity,
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(similarity, _, (chunk, document_title))| ChunkMatch {
+                chunk,
+                document_title,
+                similarity,
             })
             .collect())
     }
@@ -470,10 +771,55 @@ mod tests {
 
     #[test]
     fn the_statement_numbers_its_parameters() {
-        let sql = search_sql(2);
-        assert!(sql.contains("n.title ILIKE $4 OR n.content ILIKE $4"));
-        assert!(sql.contains("c.content ILIKE $6"));
-        assert!(sql.contains("lower($7)"));
-        assert!(!sql.contains("$8"));
+        let query = SearchQuery::new("a b", None).unwrap();
+        let (sql, st) = search_statement(UserId::new(), &query, &["a", "b"]).unwrap();
+        // $1 user, $2 text, then pattern and word per word, then the depth.
+        assert!(sql.contains("n.title ILIKE $3 OR n.content ILIKE $3"));
+        assert!(sql.contains("c.content ILIKE $5"));
+        assert!(sql.contains("lower($6)"));
+        assert!(sql.contains("LIMIT $7"));
+        assert!(!sql.contains("$8") && !sql.contains("bit_count"));
+        assert_eq!(st.binds.len(), 7);
+
+        let query = query
+            .with_course(CourseId::new())
+            .with_document(DocumentId::new())
+            .with_embedding(QueryEmbedding {
+                model: "m".to_owned(),
+                vector: vec![1.0, -1.0],
+            });
+        let (sql, st) = search_statement(UserId::new(), &query, &["a"]).unwrap();
+        assert!(sql.contains("d.course_id = $2") && sql.contains("c.document_id = $3"));
+        assert!(sql.contains("h.embedding_model = $8") && sql.contains("# $9"));
+        assert!(sql.contains("length(h.embedding_bits) = $10") && sql.contains("LIMIT $11"));
+        assert_eq!(st.binds.len(), 11);
+        assert!(
+            !sql.contains("FROM notes"),
+            "a document filter searches notes"
+        );
+    }
+
+    #[test]
+    fn nothing_is_searched_when_every_kind_is_filtered_out() {
+        let query = SearchQuery::new("a", None)
+            .unwrap()
+            .with_document(DocumentId::new())
+            .with_kinds([SourceKind::Note]);
+        assert!(search_statement(UserId::new(), &query, &["a"]).is_none());
+    }
+
+    #[test]
+    fn sign_bits_are_the_positive_components_most_significant_first() {
+        let bits = SignBits::of(&[1.0, -1.0, 0.0, 0.5, -0.0, 2.0, 3.0, -4.0, 0.1]).unwrap();
+        assert_eq!(bits.len, 9);
+        assert_eq!(bits.bytes, [0b1001_0110, 0b1000_0000]);
+        assert_eq!(SignBits::of(&[]).unwrap().bytes, Vec::<u8>::new());
+    }
+
+    #[test]
+    fn candidates_grow_with_what_is_wanted_from_a_floor() {
+        assert_eq!(candidates(1), i64::from(MIN_CANDIDATES));
+        assert_eq!(candidates(1_000), i64::from(1_000 * CANDIDATE_FACTOR));
+        assert!(candidates(u32::MAX) > 0);
     }
 }
