@@ -136,6 +136,7 @@ impl Wiring {
             extractor: Arc::new(FileExtractor::default()),
             chunker: Arc::new(SentenceChunker::default()),
             embedder: self.embedder.clone(),
+            queue: self.queue.clone(),
         })
     }
 

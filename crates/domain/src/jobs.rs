@@ -125,6 +125,40 @@ impl Job for RequeueStrandedDocuments {
     }
 }
 
+/// Embeds a document's chunks again with the current embedding model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReembedDocument {
+    /// The document's owner.
+    pub user_id: UserId,
+    /// The document.
+    pub document_id: DocumentId,
+}
+
+impl Job for ReembedDocument {
+    const KIND: &'static str = "document.reembed";
+    /// Below uploads: a student waiting for a new document goes first.
+    const PRIORITY: i32 = -1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("document.reembed:{}", self.document_id))
+    }
+}
+
+/// Finds documents whose chunks another embedding model made, and enqueues
+/// [`ReembedDocument`] for each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReembedStale {}
+
+impl Job for ReembedStale {
+    const KIND: &'static str = "documents.reembed_stale";
+    const MAX_ATTEMPTS: i32 = 1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(Self::KIND.to_owned())
+    }
+}
+
 /// Removes expired sessions and verification tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PurgeExpiredCredentials {}

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
-use sophie_domain::jobs::{ProcessDocument, PurgeExpiredCredentials, RequeueStrandedDocuments};
+use sophie_domain::jobs::{
+    ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale,
+    RequeueStrandedDocuments,
+};
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::ingestion::{IngestionService, Processed};
@@ -15,6 +18,9 @@ use crate::worker::{Handler, JobRun, Registry};
 
 /// How often the worker looks for documents a crash left without a job.
 pub const REQUEUE_STRANDED_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// How often the worker looks for chunks another embedding model made.
+pub const REEMBED_STALE_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// How often expired sessions and verification tokens are removed.
 pub const PURGE_EXPIRED_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -55,7 +61,29 @@ pub fn registry(services: &JobServices) -> Registry {
             Ok(())
         }
     });
+    let ingestion = services.ingestion.clone();
+    registry.register_fn::<ReembedStale, _, _>(move |_, _| {
+        let ingestion = ingestion.clone();
+        async move {
+            let queued = ingestion.enqueue_stale_reembeds().await?;
+            if queued > 0 {
+                tracing::info!(queued, model = %ingestion.embedding_model(), "re-embedding documents");
+            }
+            Ok(())
+        }
+    });
+    let ingestion = services.ingestion.clone();
+    registry.register_fn::<ReembedDocument, _, _>(move |job, _| {
+        let ingestion = ingestion.clone();
+        async move {
+            ingestion
+                .reembed(job.user_id, job.document_id)
+                .await
+                .map(|_| ())
+        }
+    });
     registry.every(REQUEUE_STRANDED_EVERY, RequeueStrandedDocuments {});
+    registry.every(REEMBED_STALE_EVERY, ReembedStale {});
     registry.every(PURGE_EXPIRED_EVERY, PurgeExpiredCredentials {});
     registry
 }

@@ -179,6 +179,7 @@ macro_rules! contract_suite {
             search::search_breaks_fused_ties_by_kind_then_id,
             search::search_compares_only_vectors_of_the_query_model,
             search::search_refuses_embeddings_without_their_model,
+            search::search_finds_documents_embedded_by_another_model,
             job_queue::job_queue_enqueue_and_get,
             job_queue::job_queue_max_attempts_must_be_at_least_one,
             job_queue::job_queue_unique_key_deduplicates_while_unfinished,

@@ -1011,3 +1011,53 @@ pub async fn search_refuses_embeddings_without_their_model(fixture: &impl Fixtur
             .is_empty()
     );
 }
+
+pub async fn search_finds_documents_embedded_by_another_model(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let current = w.document(ada, "Current").await.id;
+    let mixed = w.document(ada, "Mixed").await.id;
+    let bare = w.document(bob, "Bare").await.id;
+    let empty = w.document(bob, "Empty").await.id;
+    let _ = empty;
+    w.r.search
+        .replace_chunks(ada, current, vec![chunk_by(0, "a", MODEL, vec![1.0])])
+        .await
+        .unwrap();
+    w.r.search
+        .replace_chunks(
+            ada,
+            mixed,
+            vec![
+                chunk_by(0, "b", MODEL, vec![1.0]),
+                chunk_by(1, "c", "other-model", vec![1.0]),
+            ],
+        )
+        .await
+        .unwrap();
+    w.r.search
+        .replace_chunks(bob, bare, vec![chunk(0, "d", None)])
+        .await
+        .unwrap();
+    let mut stale =
+        w.r.search
+            .stale_embeddings(MODEL.to_owned(), 10)
+            .await
+            .unwrap();
+    stale.sort();
+    let mut expected = vec![(ada, mixed), (bob, bare)];
+    expected.sort();
+    assert_eq!(
+        stale, expected,
+        "documents with a chunk of another model or none, once each, and no document without chunks"
+    );
+    assert_eq!(
+        w.r.search
+            .stale_embeddings(MODEL.to_owned(), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -360,6 +360,26 @@ impl SearchIndex for MemoryStore {
         })
     }
 
+    async fn stale_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>> {
+        self.with_tables(|tables| {
+            let stale: BTreeSet<DocumentId> = tables
+                .chunks
+                .values()
+                .filter(|c| c.embedding_model.as_deref() != Some(model.as_str()))
+                .map(|c| c.document_id)
+                .collect();
+            Ok(stale
+                .into_iter()
+                .filter_map(|id| tables.documents.get(&id).map(|d| (d.user_id, id)))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect())
+        })
+    }
+
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
         let limit = usize::try_from(query.limit()).unwrap_or(usize::MAX);
         self.with_tables(|tables| {

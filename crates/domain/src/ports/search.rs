@@ -59,4 +59,13 @@ pub trait SearchIndex: Send + Sync {
         embedding: QueryEmbedding,
         limit: u32,
     ) -> DomainResult<Vec<ChunkMatch>>;
+
+    /// Documents of any user with a chunk whose vector is not of `model` (another model's, or
+    /// none), at most `limit`: what a change of embedding model leaves to re-embed. For the
+    /// worker only; never answer a user with it.
+    async fn stale_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>>;
 }

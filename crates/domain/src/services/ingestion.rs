@@ -7,9 +7,10 @@ use crate::entities::{DocumentUpdate, NewDocumentChunk, NewNotification};
 use crate::enums::{DocumentStatus, NotificationType};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{DocumentId, UserId};
+use crate::jobs::{Job, ReembedDocument};
 use crate::ports::{
-    BlobStore, Chunker, DocumentFormat, DocumentRepository, Embedder, NotificationRepository,
-    SearchIndex, TextExtractor,
+    BlobStore, Chunker, DocumentFormat, DocumentRepository, Embedder, JobQueue,
+    NotificationRepository, SearchIndex, TextExtractor,
 };
 use crate::rules::file_type;
 use crate::values::{FieldContext, Link, MessageText, PageCount, Title};
@@ -48,7 +49,11 @@ pub struct IngestionService {
     extractor: Arc<dyn TextExtractor>,
     chunker: Arc<dyn Chunker>,
     embedder: Arc<dyn Embedder>,
+    queue: Arc<dyn JobQueue>,
 }
+
+/// How many stale documents one periodic pass enqueues for re-embedding.
+const REEMBED_BATCH: u32 = 200;
 
 impl std::fmt::Debug for IngestionService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,6 +80,8 @@ pub struct IngestionPorts {
     pub chunker: Arc<dyn Chunker>,
     /// Turns chunks into vectors.
     pub embedder: Arc<dyn Embedder>,
+    /// Where re-embedding jobs go.
+    pub queue: Arc<dyn JobQueue>,
 }
 
 impl IngestionService {
@@ -89,6 +96,87 @@ impl IngestionService {
             extractor: ports.extractor,
             chunker: ports.chunker,
             embedder: ports.embedder,
+            queue: ports.queue,
+        }
+    }
+
+    /// Enqueues re-embedding for documents whose chunks another model embedded (the
+    /// configured model changed); returns how many. Search compares only vectors of the
+    /// query's model, so until then those documents are found by their words alone.
+    ///
+    /// # Errors
+    ///
+    /// When the storage or the queue fails.
+    pub async fn enqueue_stale_reembeds(&self) -> DomainResult<u64> {
+        let stale = self
+            .search
+            .stale_embeddings(self.embedder.model(), REEMBED_BATCH)
+            .await?;
+        let mut count = 0_u64;
+        for (user, id) in stale {
+            let job = ReembedDocument {
+                user_id: user,
+                document_id: id,
+            };
+            self.queue.enqueue(job.to_new_job()?).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Embeds the document's chunks again with the current model, keeping their text and
+    /// pages; `false` when there was nothing to do (gone, being processed, or current).
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the embedder cannot be reached (worth retrying).
+    pub async fn reembed(&self, user: UserId, id: DocumentId) -> DomainResult<bool> {
+        let model = self.embedder.model();
+        let document = match self.documents.get(user, id).await {
+            Ok(document) => document,
+            Err(DomainError::NotFound { .. }) => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        // Processing embeds with the current model anyway.
+        if document.status != DocumentStatus::Ready {
+            return Ok(false);
+        }
+        let chunks = match self.search.list_chunks(user, id).await {
+            Ok(chunks) => chunks,
+            Err(DomainError::NotFound { .. }) => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        if chunks
+            .iter()
+            .all(|c| c.embedding_model.as_deref() == Some(model.as_str()))
+        {
+            return Ok(false);
+        }
+        let mut vectors = Vec::with_capacity(chunks.len());
+        for batch in chunks.chunks(EMBED_BATCH) {
+            let texts = batch.iter().map(|c| c.content.clone()).collect();
+            vectors.extend(self.embedder.embed(texts).await?);
+        }
+        if vectors.len() != chunks.len() {
+            return Err(DomainError::internal(
+                "the embedder returned too few vectors",
+            ));
+        }
+        let rows = chunks
+            .into_iter()
+            .zip(vectors)
+            .map(|(chunk, vector)| NewDocumentChunk {
+                content: chunk.content,
+                page_number: chunk.page_number,
+                chunk_index: chunk.chunk_index,
+                embedding: Some(vector),
+                embedding_model: Some(model.clone()),
+            })
+            .collect();
+        match self.search.replace_chunks(user, id, rows).await {
+            Ok(_) => Ok(true),
+            Err(DomainError::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
         }
     }
 

@@ -653,6 +653,32 @@ impl SearchIndex for PostgresStore {
             .collect())
     }
 
+    async fn stale_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, DocumentId)>> {
+        let rows: Vec<(Uuid, Uuid)> = self
+            .db
+            .read(ENTITY, async |conn| {
+                document_search_index::table
+                    .filter(document_search_index::embedding_model.is_distinct_from(&model))
+                    .select((
+                        document_search_index::user_id,
+                        document_search_index::document_id,
+                    ))
+                    .distinct()
+                    .limit(i64::from(limit))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, id)| (user.into(), id.into()))
+            .collect())
+    }
+
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>> {
         let words = query_words(query.text());
         // PostgreSQL text cannot hold NUL: a word with one matches nothing.
