@@ -371,7 +371,7 @@ async fn main() {
 
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await.expect("connect");
     tokio::spawn(connection);
-    let mut rng = Rng(0x5EED_0F_5E4C);
+    let mut rng = Rng(0x005E_ED0F_5E4C);
     let vocabulary = Vocabulary::new(&mut rng);
     let embedder = HashingEmbedder::new(DIMENSIONS);
 
