@@ -91,9 +91,13 @@ struct Vocabulary {
 
 impl Vocabulary {
     fn new(rng: &mut Rng) -> Self {
-        const SYLLABLES: [&str; 24] = [
+        const SYLLABLES: [&str; 64] = [
             "ka", "lo", "mi", "ten", "sor", "vi", "dra", "pel", "qu", "bri", "no", "zan", "fe",
-            "gal", "thi", "rom", "ux", "pha", "del", "cy", "mor", "tes", "ven", "ash",
+            "gal", "thi", "rom", "ux", "pha", "del", "cy", "mor", "tes", "ven", "ash", "bo", "cre",
+            "dum", "ert", "fli", "gon", "hes", "ipt", "jal", "kro", "lym", "nar", "osk", "pru",
+            "rix", "sna", "tof", "ulm", "vas", "wey", "xel", "yor", "zib", "ant", "bel", "cor",
+            "dif", "eng", "fos", "gru", "hal", "ink", "jor", "kel", "lix", "mun", "nep", "orb",
+            "pix", "rud",
         ];
         let mut seen = std::collections::HashSet::new();
         let mut word = |rng: &mut Rng, syllables: usize| loop {
@@ -367,7 +371,7 @@ async fn main() {
 
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await.expect("connect");
     tokio::spawn(connection);
-    let mut rng = Rng(0x5EED_0F_5E4C);
+    let mut rng = Rng(0x005E_ED0F_5E4C);
     let vocabulary = Vocabulary::new(&mut rng);
     let embedder = HashingEmbedder::new(DIMENSIONS);
 

@@ -134,8 +134,9 @@ impl SearchQuery {
     /// The constant of reciprocal rank fusion: an item ranked `r` (from 1) in a ranking
     /// scores `1 / (FUSION_K + r)` for it.
     pub const FUSION_K: u32 = 60;
-    /// How many of the best items of each ranking (lexical, vector) take part in the fusion.
-    pub const FUSION_DEPTH: u32 = 100;
+    /// How many of the best items of each ranking (lexical, vector) take part in the fusion:
+    /// as many as the most hits returned.
+    pub const FUSION_DEPTH: u32 = Self::MAX_LIMIT;
 
     /// A query for `text` (a [`crate::values::BoundedText`] of at most 200 characters)
     /// returning at most `limit` hits (default 20, at most 50), over every kind of material,
@@ -305,8 +306,9 @@ pub fn fuse_rankings(
     limit: usize,
 ) -> Vec<SearchHit> {
     let rank = |index: usize| u32::try_from(index + 1).unwrap_or(u32::MAX);
-    let mut fused: BTreeMap<(SourceKind, Uuid), (Option<u32>, Option<u32>, SearchHit)> =
-        BTreeMap::new();
+    /// A hit with its lexical and vector ranks.
+    type Ranked = (Option<u32>, Option<u32>, SearchHit);
+    let mut fused: BTreeMap<(SourceKind, Uuid), Ranked> = BTreeMap::new();
     for (index, hit) in lexical.into_iter().enumerate() {
         fused
             .entry((hit.kind, hit.id))

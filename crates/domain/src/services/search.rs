@@ -95,6 +95,7 @@ async fn embed(embedder: &dyn Embedder, text: &str) -> DomainResult<QueryEmbeddi
 }
 
 #[cfg(all(test, feature = "mock"))]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::ports::{MockEmbedder, MockSearchIndex};
