@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The search benchmark, on a scratch database that this script creates and drops:
-#   1. `sophie serve` (release) on PostgreSQL with hybrid search (SEARCH_EMBEDDER=hashing),
+#   1. `sophie serve` (release) on PostgreSQL with hybrid search (the offline embedder),
 #      on 127.0.0.1, migrating the scratch database;
 #   2. a student signed up through the API;
-#   3. the benchmark (crates/persistence/benches/search.rs) loads that student's 100,000
+#   3. the benchmark (benches/search.rs) loads that student's 100,000
 #      passages and 1,000 notes among 99 other students' data with COPY, then times hybrid
 #      search through the PostgreSQL adapter (p50, p95) and measures the recall@10 of the
 #      vector part against exact cosine;
@@ -21,7 +21,7 @@ url="$server_url/$db"
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --quiet --bin sophie
-cargo bench --quiet -p sophie-persistence --bench search --no-run
+cargo bench --quiet -p sophie --bench search --no-run
 
 psql "$base" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db"
 out=$(mktemp)
@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DATABASE_URL="$url" PORT=0 LOG_LEVEL=warn SEARCH_EMBEDDER=hashing HOST=127.0.0.1 \
+DATABASE_URL="$url" PORT=0 LOG_LEVEL=warn HOST=127.0.0.1 \
   "$target/release/sophie" serve > "$out" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do grep -q "listening on" "$out" && break; sleep 0.1; done
@@ -51,9 +51,9 @@ user=$(psql "$url" -Atqc "SELECT id FROM users WHERE email = 'bench@example.com'
 
 echo "== the PostgreSQL adapter (release build), one connection, queries one after another"
 BENCH_DATABASE_URL="$url" BENCH_USER_ID="$user" BENCH_QUERY_FILE="$queries" \
-  cargo bench --quiet -p sophie-persistence --bench search
+  cargo bench --quiet -p sophie --bench search
 
-echo "== over HTTP: sophie serve (release), SEARCH_EMBEDDER=hashing, one keep-alive connection"
+echo "== over HTTP: sophie serve (release), offline embedder, one keep-alive connection"
 python3 - "$api" "$token" "$queries" <<'PY'
 import http.client, json, sys, time, urllib.parse
 api, token, path = sys.argv[1:4]

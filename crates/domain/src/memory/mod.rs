@@ -37,7 +37,6 @@
 mod blobs;
 mod cascade;
 mod clock;
-mod embedder;
 mod identity;
 mod library;
 mod paging;
@@ -49,6 +48,5 @@ mod workspace;
 
 pub use blobs::MemoryBlobStore;
 pub use clock::FixedClock;
-pub use embedder::HashingEmbedder;
 pub use queue::MemoryJobQueue;
 pub use store::MemoryStore;

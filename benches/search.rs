@@ -11,8 +11,8 @@
 //! The text is made of pseudo-words: 100 topics of 40 words, each with 20 subtopics of 8
 //! words, over a general vocabulary of 3,000 words drawn with a skew (a few words are very
 //! common). Each passage (80 words) belongs to one subtopic. Vectors are the passages' texts
-//! embedded by [`HashingEmbedder`] (384 dimensions), the embedder `sophie serve` uses with
-//! `SEARCH_EMBEDDER=hashing`, so neighbours share words. Queries name one to three words of a
+//! embedded by [`HashingEmbedder`] (384 dimensions), the offline embedder `sophie serve` uses
+//! by default, so neighbours share words. Queries name one to three words of a
 //! subtopic and its topic.
 
 #![allow(
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::SinkExt;
-use sophie_domain::memory::HashingEmbedder;
+use sophie_ai::HashingEmbedder;
 use sophie_domain::{
     DocumentChunkId, Embedder, QueryEmbedding, SearchIndex, SearchQuery, UserId, cosine_similarity,
 };
@@ -260,7 +260,7 @@ async fn load_user(
             // 50 passages a subtopic, in order, so neighbours sit in the same documents.
             let (topic, subtopic) = ((n / 50 / SUBTOPICS) % TOPICS, (n / 50) % SUBTOPICS);
             let text = vocabulary.passage(rng, topic, subtopic);
-            let vector = embedder.vector(&text);
+            let vector = embedder.embed_one(&text);
             let id = rng.uuid();
             let mut row = format!("{id}\t{document}\t{user}\t");
             copy_text(&mut row, &text);
@@ -373,7 +373,7 @@ async fn main() {
     tokio::spawn(connection);
     let mut rng = Rng(0x005E_ED0F_5E4C);
     let vocabulary = Vocabulary::new(&mut rng);
-    let embedder = HashingEmbedder::new(DIMENSIONS);
+    let embedder = HashingEmbedder::with_dimensions(DIMENSIONS).expect("a valid dimension");
 
     let started = Instant::now();
     let passages = load_user(
@@ -420,7 +420,7 @@ async fn main() {
     if let Ok(path) = std::env::var("BENCH_QUERY_FILE") {
         std::fs::write(&path, texts.join("\n") + "\n").expect("write the queries");
     }
-    let vectors: Vec<Vec<f32>> = texts.iter().map(|t| embedder.vector(t)).collect();
+    let vectors: Vec<Vec<f32>> = texts.iter().map(|t| embedder.embed_one(t)).collect();
 
     let config = DatabaseConfig::new(url);
     let store = PostgresStore::new(Database::connect_lazy(&config).expect("pool"));
