@@ -152,16 +152,9 @@ impl IngestionService {
         {
             return Ok(false);
         }
-        let mut vectors = Vec::with_capacity(chunks.len());
-        for batch in chunks.chunks(EMBED_BATCH) {
-            let texts = batch.iter().map(|c| c.content.clone()).collect();
-            vectors.extend(self.embedder.embed(texts).await?);
-        }
-        if vectors.len() != chunks.len() {
-            return Err(DomainError::internal(
-                "the embedder returned too few vectors",
-            ));
-        }
+        let vectors = self
+            .embed_all(chunks.iter().map(|c| c.content.clone()).collect())
+            .await?;
         let rows = chunks
             .into_iter()
             .zip(vectors)
@@ -264,19 +257,9 @@ impl IngestionService {
                 .await;
         }
         let model = self.embedder.model();
-        let mut vectors = Vec::with_capacity(chunks.len());
-        for batch in chunks.chunks(EMBED_BATCH) {
-            let texts = batch.iter().map(|c| c.content.clone()).collect();
-            let embedded = self.embedder.embed(texts).await?;
-            if embedded.len() != batch.len() {
-                return Err(DomainError::internal(format!(
-                    "the embedder returned {} vectors for {} texts",
-                    embedded.len(),
-                    batch.len()
-                )));
-            }
-            vectors.extend(embedded);
-        }
+        let vectors = self
+            .embed_all(chunks.iter().map(|c| c.content.clone()).collect())
+            .await?;
         let rows: Vec<NewDocumentChunk> = chunks
             .into_iter()
             .zip(vectors)
@@ -352,6 +335,23 @@ impl IngestionService {
         self.fail(user, id, &document.title, run_key, reason)
             .await
             .map(|_| ())
+    }
+
+    /// One vector per text, in order, asked for in batches.
+    async fn embed_all(&self, texts: Vec<String>) -> DomainResult<Vec<Vec<f32>>> {
+        let mut vectors = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(EMBED_BATCH) {
+            let embedded = self.embedder.embed(batch.to_vec()).await?;
+            if embedded.len() != batch.len() {
+                return Err(DomainError::internal(format!(
+                    "the embedder returned {} vectors for {} texts",
+                    embedded.len(),
+                    batch.len()
+                )));
+            }
+            vectors.extend(embedded);
+        }
+        Ok(vectors)
     }
 
     async fn fail(
