@@ -415,3 +415,18 @@ async fn reprocessing_waits_for_the_run_in_progress_and_deleting_removes_the_fil
     assert_eq!(ada.get(&format!("{location}/file")).await.status, 404);
     assert_eq!(ada.get(&location).await.status, 404);
 }
+
+#[actix_web::test]
+async fn the_upload_form_is_documented_with_the_part_names_it_takes() {
+    let app = TestApp::start(state()).await;
+    let doc = app.anonymous().get_ok("/api/openapi.json").await;
+    let form = &doc["components"]["schemas"]["UploadForm"]["properties"];
+    let mut names: Vec<&str> = form
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["courseId", "file", "title"], "{form}");
+}

@@ -17,7 +17,7 @@ const TEXT_PART_LIMIT: usize = 4096;
 
 /// A document to upload, as `multipart/form-data`.
 #[derive(Debug, ToSchema)]
-#[schema(title = "UploadDocument")]
+#[schema(title = "UploadDocument", rename_all = "camelCase")]
 #[allow(dead_code)] // Only describes the form for the OpenAPI document.
 pub(crate) struct UploadForm {
     /// The file: PDF, Word (DOCX), PowerPoint (PPTX), HTML, Markdown or plain text, found from
