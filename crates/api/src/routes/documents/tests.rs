@@ -429,4 +429,17 @@ async fn the_upload_form_is_documented_with_the_part_names_it_takes() {
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["courseId", "file", "title"], "{form}");
+    // Only the file is required, and no part can be null: a form has no null.
+    assert_eq!(
+        doc["components"]["schemas"]["UploadForm"]["required"],
+        serde_json::json!(["file"])
+    );
+    for name in ["courseId", "title"] {
+        let schema = form[name].to_string();
+        assert!(schema.contains(r#""type":"string""#), "{schema}");
+        assert!(
+            !schema.contains(r#""null""#),
+            "{name} may be null: {schema}"
+        );
+    }
 }

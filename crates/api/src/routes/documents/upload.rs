@@ -7,6 +7,7 @@ use actix_web::web;
 use futures_util::TryStreamExt as _;
 use sophie_domain::CourseId;
 use sophie_domain::services::documents::Upload;
+use sophie_domain::values::Title;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
@@ -24,12 +25,13 @@ pub(crate) struct UploadForm {
     /// its bytes; at most the server's upload limit (`UPLOAD_LIMIT_BYTES`, 50 MiB by default).
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
-    /// A title, 1 to 200 characters; the file name without its extension by default.
-    #[schema(min_length = 1, max_length = 200)]
-    title: Option<String>,
-    /// The course to file it under; the student's own.
-    #[schema(value_type = Option<Uuid>)]
-    course_id: Option<String>,
+    /// A title, 1 to 200 characters; the file name without its extension by default. A form
+    /// part has no null: leave the part out instead.
+    #[schema(value_type = Title, inline, required = false)]
+    title: String,
+    /// The course to file it under; the student's own. Leave the part out for none.
+    #[schema(value_type = String, format = Uuid, required = false)]
+    course_id: String,
 }
 
 /// Whether the request says it is `multipart/form-data`.
