@@ -429,6 +429,10 @@ async fn the_upload_form_is_documented_with_the_part_names_it_takes() {
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["courseId", "file", "title"], "{form}");
+    assert_eq!(
+        doc["components"]["schemas"]["UploadForm"]["additionalProperties"], false,
+        "parts other than these are refused"
+    );
     // Only the file is required, and no part can be null: a form has no null.
     assert_eq!(
         doc["components"]["schemas"]["UploadForm"]["required"],

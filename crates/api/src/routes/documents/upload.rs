@@ -17,8 +17,11 @@ use crate::validate::id_param;
 const TEXT_PART_LIMIT: usize = 4096;
 
 /// A document to upload, as `multipart/form-data`.
-#[derive(Debug, ToSchema)]
-#[schema(title = "UploadDocument", rename_all = "camelCase")]
+// Deserialize only for its serde attributes, which the schema reads: camelCase part names and
+// no other parts (`additionalProperties: false`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(title = "UploadDocument")]
 #[allow(dead_code)] // Only describes the form for the OpenAPI document.
 pub(crate) struct UploadForm {
     /// The file: PDF, Word (DOCX), PowerPoint (PPTX), HTML, Markdown or plain text, found from
