@@ -6,7 +6,6 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::entities::{NewSession, NewUser, Session, User};
 use crate::error::{DomainError, DomainResult};
@@ -101,14 +100,7 @@ pub fn new_session_token() -> DomainResult<(String, String)> {
 /// The SHA-256 of a token, in lower-case hex: what the session row stores.
 #[must_use]
 pub fn hash_session_token(token: &str) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    hex
+    super::sha256_hex(token.as_bytes())
 }
 
 /// The ports [`AccountService`] works through.

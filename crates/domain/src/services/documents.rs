@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::entities::{Document, DocumentUpdate, NewDocument};
@@ -141,7 +140,7 @@ impl DocumentService {
                 .field("title")?,
         };
         let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
-        let checksum = hex(&Sha256::digest(&upload.bytes));
+        let checksum = super::sha256_hex(&upload.bytes);
         let storage_key = format!(
             "{}documents/{}",
             user_blob_prefix(user),
@@ -305,14 +304,6 @@ fn default_title(file_name: &str) -> &str {
         Some((stem, _)) if !stem.trim().is_empty() => stem,
         _ => file_name,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 fn human_size(bytes: u64) -> String {
