@@ -602,11 +602,12 @@ async fn a_lease_belongs_to_its_worker_until_it_expires() {
     assert_eq!(
         q.rescue_expired(start() + TimeDelta::seconds(31))
             .await
-            .unwrap(),
+            .unwrap()
+            .total(),
         0
     );
     clock.advance(TimeDelta::seconds(31));
-    assert_eq!(q.rescue_expired(clock.now()).await.unwrap(), 1);
+    assert_eq!(q.rescue_expired(clock.now()).await.unwrap().total(), 1);
     let rescued = q.get(id).await.unwrap();
     assert_eq!(rescued.status, JobStatus::Pending);
     assert_eq!((rescued.locked_by, rescued.locked_until), (None, None));
@@ -707,9 +708,9 @@ async fn failures_retry_until_attempts_run_out() {
         .unwrap()
         .unwrap();
     clock.advance(TimeDelta::minutes(5));
-    assert_eq!(q.rescue_expired(clock.now()).await.unwrap(), 1);
+    assert_eq!(q.rescue_expired(clock.now()).await.unwrap().total(), 1);
     assert_eq!(q.get(last).await.unwrap().status, JobStatus::Failed);
-    assert_eq!(q.rescue_expired(clock.now()).await.unwrap(), 0);
+    assert_eq!(q.rescue_expired(clock.now()).await.unwrap().total(), 0);
 }
 
 #[tokio::test]

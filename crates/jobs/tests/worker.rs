@@ -20,7 +20,7 @@ use sophie_domain::jobs::Job;
 use sophie_domain::memory::MemoryJobQueue;
 use sophie_domain::{
     BackgroundJob, BackgroundJobId, DomainError, DomainResult, JobQueue, JobStatus,
-    NewBackgroundJob,
+    NewBackgroundJob, Rescued,
 };
 use sophie_jobs::worker::{
     Backoff, Handler, JobRun, Outcome, Registry, Worker, WorkerConfig, WorkerReport,
@@ -339,6 +339,54 @@ async fn a_job_out_of_attempts_fails_and_its_hook_runs_once() {
     assert_eq!((report.retried, report.failed), (2, 1));
 }
 
+#[tokio::test]
+async fn a_job_whose_worker_died_on_its_last_attempt_fails_and_its_hook_runs() {
+    let queue = Arc::new(MemoryJobQueue::new());
+    let mut last = Echo { n: 9 }.to_new_job().unwrap();
+    last.max_attempts = 1;
+    let queued = queue.enqueue(last).await.unwrap();
+    // A worker claims it and dies: its lease runs out with no attempt left.
+    let claimed = queue
+        .claim("dead".into(), vec![Echo::KIND.to_owned()], Duration::ZERO)
+        .await
+        .unwrap()
+        .expect("the job is claimed");
+    assert_eq!(claimed.attempts, 1);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+
+    let handler = Failing::new(unavailable);
+    let mut registry = Registry::new();
+    registry.register::<Echo, _>(handler.clone());
+    // The worker's first rescue comes at once.
+    let worker = Running::start(queue.clone(), registry, config(1));
+    let failed = until_status(&*queue, queued.id, JobStatus::Failed).await;
+    within("the exhausted hook", async {
+        while handler.exhausted.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await;
+    worker.stop().await;
+
+    assert_eq!(
+        handler.runs.load(Ordering::SeqCst),
+        0,
+        "the dead job ran again"
+    );
+    let exhausted = handler.exhausted.lock().unwrap().clone();
+    assert_eq!(exhausted.len(), 1, "the hook ran {} times", exhausted.len());
+    let (job, run, error) = &exhausted[0];
+    assert_eq!(job, &Echo { n: 9 });
+    assert_eq!((run.id, run.attempt, run.max_attempts), (queued.id, 1, 1));
+    let reason = failed
+        .last_error
+        .expect("the rescue records why the job failed");
+    assert!(
+        error.contains(&reason),
+        "the hook was not told why: {error:?} vs {reason:?}"
+    );
+}
+
 fn row(kind: &str, payload: serde_json::Value) -> BackgroundJob {
     let now = Utc::now();
     BackgroundJob {
@@ -490,7 +538,7 @@ async fn a_lost_lease_is_survived_and_the_late_result_is_not_recorded() {
 
     // The lease runs out and another worker takes the job over.
     let far = Utc::now() + chrono::TimeDelta::hours(1);
-    assert_eq!(queue.rescue_expired(far).await.unwrap(), 1);
+    assert_eq!(queue.rescue_expired(far).await.unwrap().total(), 1);
     let taken = queue
         .claim(
             "thief".into(),
@@ -702,7 +750,7 @@ impl JobQueue for Observed {
         self.inner.release(id, worker).await
     }
 
-    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {
+    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued> {
         self.inner.rescue_expired(now).await
     }
 

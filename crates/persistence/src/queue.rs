@@ -21,7 +21,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamp
 use diesel_async::RunQueryDsl;
 use sophie_domain::{
     BackgroundJob, BackgroundJobId, Clock, DomainError, DomainResult, JobQueue, JobStatus,
-    NewBackgroundJob, SystemClock,
+    NewBackgroundJob, Rescued, SystemClock,
 };
 use uuid::Uuid;
 
@@ -464,24 +464,34 @@ impl JobQueue for PostgresJobQueue {
         woken.await;
     }
 
-    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {
+    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued> {
         let stamp = self.now();
         let mut conn = self.db.conn().await?;
         // The partial index on `locked_until WHERE status = 'PROCESSING'` finds them.
-        let rescued = diesel::sql_query(
+        let rows: Vec<JobRow> = diesel::sql_query(format!(
             "UPDATE background_jobs \
              SET status = CASE WHEN attempts < max_attempts \
                                THEN 'PENDING'::job_status ELSE 'FAILED'::job_status END, \
                  last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3 \
-             WHERE status = 'PROCESSING' AND (locked_until IS NULL OR locked_until < $1)",
-        )
+             WHERE status = 'PROCESSING' AND (locked_until IS NULL OR locked_until < $1) \
+             RETURNING {COLUMNS}"
+        ))
         .bind::<Timestamptz, _>(now.trunc_subsecs(6))
         .bind::<Text, _>(LEASE_EXPIRED)
         .bind::<Timestamptz, _>(stamp)
-        .execute(&mut conn)
+        .load(&mut conn)
         .await
         .map_err(|e| from_diesel(ENTITY, e))?;
-        Ok(u64::try_from(rescued).unwrap_or(u64::MAX))
+        let mut rescued = Rescued::default();
+        for row in rows {
+            let job = BackgroundJob::from(row);
+            if job.status == JobStatus::Failed {
+                rescued.failed.push(job);
+            } else {
+                rescued.put_back += 1;
+            }
+        }
+        Ok(rescued)
     }
 
     async fn get(&self, id: BackgroundJobId) -> DomainResult<BackgroundJob> {

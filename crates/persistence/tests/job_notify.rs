@@ -205,7 +205,7 @@ async fn jobs_that_become_runnable_notify_and_other_changes_do_not() {
         .unwrap();
     let _ = before_marker(&marker, &mut notifications, "m5").await;
     let far = chrono::Utc::now() + chrono::TimeDelta::hours(1);
-    assert_eq!(queue.rescue_expired(far).await.unwrap(), 1);
+    assert_eq!(queue.rescue_expired(far).await.unwrap().total(), 1);
     assert_eq!(
         before_marker(&marker, &mut notifications, "m6").await,
         [""],

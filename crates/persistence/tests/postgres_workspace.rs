@@ -1360,11 +1360,14 @@ async fn the_queue_claims_by_priority_leases_retries_and_rescues() {
             Some(env.clock.now() + TimeDelta::seconds(30))
         );
         assert_eq!(
-            q.rescue_expired(t0 + TimeDelta::seconds(31)).await.unwrap(),
+            q.rescue_expired(t0 + TimeDelta::seconds(31))
+                .await
+                .unwrap()
+                .total(),
             0
         );
         env.clock.advance(TimeDelta::seconds(31));
-        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap(), 1);
+        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap().total(), 1);
         let rescued = q.get(id).await.unwrap();
         assert_eq!(rescued.status, JobStatus::Pending);
         assert_eq!((rescued.locked_by, rescued.locked_until), (None, None));
@@ -1437,9 +1440,9 @@ async fn the_queue_claims_by_priority_leases_retries_and_rescues() {
             .unwrap()
             .unwrap();
         env.clock.advance(TimeDelta::minutes(5));
-        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap(), 1);
+        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap().total(), 1);
         assert_eq!(q.get(last).await.unwrap().status, JobStatus::Failed);
-        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap(), 0);
+        assert_eq!(q.rescue_expired(env.clock.now()).await.unwrap().total(), 0);
         expect_not_found(
             q.get(sophie_domain::BackgroundJobId::new()).await,
             "background job",

@@ -13,6 +13,7 @@ use super::seed::{World, now};
 use crate::entities::NewBackgroundJob;
 use crate::enums::JobStatus;
 use crate::id::BackgroundJobId;
+use crate::ports::Rescued;
 
 const LEASE: Duration = Duration::from_secs(300);
 const EXPIRED: Duration = Duration::ZERO;
@@ -317,7 +318,7 @@ pub async fn job_queue_only_the_holder_may_heartbeat_complete_or_fail(fixture: &
     );
     assert_eq!(
         w.queue.rescue_expired(after_zero_leases()).await.unwrap(),
-        0,
+        Rescued::default(),
         "a job whose lease was renewed was rescued"
     );
 
@@ -543,12 +544,15 @@ pub async fn job_queue_rescue_puts_back_jobs_whose_lease_ran_out(fixture: &impl 
             .rescue_expired(now() - TimeDelta::minutes(1))
             .await
             .unwrap(),
-        0,
+        Rescued::default(),
         "a job was rescued before its lease ran out"
     );
     assert_eq!(
         w.queue.rescue_expired(after_zero_leases()).await.unwrap(),
-        1,
+        Rescued {
+            put_back: 1,
+            failed: Vec::new()
+        },
         "rescue does not put back exactly the jobs whose lease ran out"
     );
     let rescued = w.queue.get(id).await.unwrap();
@@ -593,10 +597,7 @@ pub async fn job_queue_rescue_puts_back_jobs_whose_lease_ran_out(fixture: &impl 
         (id, 2),
         "the rescued job's next run is not its second attempt"
     );
-    assert_eq!(
-        w.queue.rescue_expired(after_zero_leases()).await.unwrap(),
-        1
-    );
+    let rescued = w.queue.rescue_expired(after_zero_leases()).await.unwrap();
     let out = w.queue.get(id).await.unwrap();
     assert_eq!(
         out.status,
@@ -605,8 +606,16 @@ pub async fn job_queue_rescue_puts_back_jobs_whose_lease_ran_out(fixture: &impl 
     );
     assert_eq!(out.locked_by, None);
     assert_eq!(
+        rescued,
+        Rescued {
+            put_back: 0,
+            failed: vec![out]
+        },
+        "a job failed by rescue is not returned as it is stored, for its final-failure work"
+    );
+    assert_eq!(
         w.queue.rescue_expired(after_zero_leases()).await.unwrap(),
-        0,
+        Rescued::default(),
         "a job was rescued twice"
     );
 }

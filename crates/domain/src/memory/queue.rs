@@ -9,12 +9,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::store::{count, micros};
+use super::store::micros;
 use crate::entities::{BackgroundJob, NewBackgroundJob};
 use crate::enums::JobStatus;
 use crate::error::{DomainError, DomainResult};
 use crate::id::BackgroundJobId;
-use crate::ports::{Clock, JobQueue, SystemClock};
+use crate::ports::{Clock, JobQueue, Rescued, SystemClock};
 
 /// What a rescued job records as its last error.
 const LEASE_EXPIRED: &str = "the worker's lease expired before the job finished";
@@ -293,29 +293,30 @@ impl JobQueue for MemoryJobQueue {
         Ok(())
     }
 
-    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64> {
+    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued> {
         let now = micros(now);
         let stamp = self.now();
         self.with_jobs(|jobs| {
-            let mut rescued = 0_usize;
+            let mut rescued = Rescued::default();
             for job in jobs.values_mut().filter(|j| {
                 j.status == JobStatus::Processing && j.locked_until.is_none_or(|until| until < now)
             }) {
-                job.status = if job.attempts < job.max_attempts {
-                    JobStatus::Pending
-                } else {
-                    JobStatus::Failed
-                };
                 job.last_error = Some(LEASE_EXPIRED.to_owned());
                 job.locked_by = None;
                 job.locked_until = None;
                 job.updated_at = stamp;
-                rescued += 1;
+                if job.attempts < job.max_attempts {
+                    job.status = JobStatus::Pending;
+                    rescued.put_back += 1;
+                } else {
+                    job.status = JobStatus::Failed;
+                    rescued.failed.push(job.clone());
+                }
             }
-            Ok(count(rescued))
+            Ok(rescued)
         })
-        .inspect(|&rescued| {
-            if rescued > 0 {
+        .inspect(|rescued| {
+            if rescued.put_back > 0 {
                 self.work.notify(usize::MAX);
             }
         })

@@ -39,7 +39,7 @@ pub use ingest::{
 };
 pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use password::PasswordHasher;
-pub use queue::JobQueue;
+pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};

@@ -9,6 +9,24 @@ use crate::entities::{BackgroundJob, NewBackgroundJob};
 use crate::error::{DomainError, DomainResult};
 use crate::id::BackgroundJobId;
 
+/// What [`JobQueue::rescue_expired`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rescued {
+    /// Jobs put back to pending, runnable now.
+    pub put_back: u64,
+    /// Jobs that were on their last attempt, now failed for good, as they are stored.
+    pub failed: Vec<BackgroundJob>,
+}
+
+impl Rescued {
+    /// How many jobs were rescued, either way.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.put_back
+            .saturating_add(u64::try_from(self.failed.len()).unwrap_or(u64::MAX))
+    }
+}
+
 /// A durable queue of [`BackgroundJob`]s shared by any number of workers.
 ///
 /// A worker claims a job under a lease (`locked_until`), renews it by heartbeat while it
@@ -131,8 +149,10 @@ pub trait JobQueue: Send + Sync {
     /// `Conflict` on `lockedBy` when the worker no longer holds it.
     async fn release(&self, id: BackgroundJobId, worker: String) -> DomainResult<()>;
 
-    /// Puts back jobs whose lease ran out before `now`; returns how many.
-    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<u64>;
+    /// Puts back jobs whose lease ran out before `now`: to pending when attempts are left,
+    /// otherwise failed for good, returned so that the caller can run what follows a final
+    /// failure (a worker killed on a job's last attempt never does).
+    async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued>;
 
     /// Resolves when a job may have become runnable (one was enqueued, or put back), so an idle
     /// worker claims within moments instead of at its next poll. It may resolve without cause,

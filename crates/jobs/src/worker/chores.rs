@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sophie_domain::DomainError;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
@@ -24,12 +25,32 @@ pub(super) async fn rescue(shared: Arc<Shared>, stop: CancellationToken) {
             () = stop.cancelled() => return,
             _ = ticks.tick() => {}
         }
-        match shared.queue.rescue_expired(shared.clock.now()).await {
-            Ok(0) => {}
-            Ok(rescued) => tracing::info!(rescued, "put back jobs whose lease ran out"),
+        let rescued = match shared.queue.rescue_expired(shared.clock.now()).await {
+            Ok(rescued) => rescued,
             Err(error) => {
                 tracing::warn!(%error, "cannot rescue expired jobs; trying at the next round");
+                continue;
             }
+        };
+        if rescued.put_back > 0 {
+            tracing::info!(
+                put_back = rescued.put_back,
+                "put back jobs whose lease ran out"
+            );
+        }
+        // A job whose worker died on its last attempt failed for good: what follows a final
+        // failure (the document marked failed, the student told) is done here, or nobody
+        // would. A job of a kind this worker does not know is left as it is.
+        for job in rescued.failed {
+            tracing::warn!(job = %job.id, kind = %job.kind, "a job's lease ran out on its last attempt: failed");
+            let reason = job
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "the job's lease ran out".to_owned());
+            shared
+                .registry
+                .exhausted(&job, DomainError::internal(reason))
+                .await;
         }
     }
 }

@@ -69,10 +69,9 @@ pub trait Handler<J: Job>: Send + Sync + 'static {
     fn run(&self, job: J, run: JobRun) -> impl Future<Output = DomainResult<()>> + Send;
 
     /// Called once when the job has failed for good with `error` (its last attempt failed,
-    /// or the error is not retryable), after the queue recorded it: to mark what the job was
-    /// for as failed. Not called when the payload did not decode, nor for a job whose lease
-    /// ran out on its last attempt (the queue fails those without a worker). Does nothing by
-    /// default.
+    /// or the error is not retryable, or its worker died on its last attempt and a rescue
+    /// failed it), after the queue recorded it: to mark what the job was for as failed. Not
+    /// called when the payload did not decode. Does nothing by default.
     fn exhausted(
         &self,
         job: J,
