@@ -82,6 +82,11 @@ bench-db: db-up
 bench-queue: db-up
     bash scripts/bench-queue.sh
 
+# How soon an idle worker starts a job after its enqueue (no polling: LISTEN/NOTIFY on
+# PostgreSQL, a signal on memory): p50, p95 and max over 200 jobs (BENCH_JOBS).
+bench-wake: db-up
+    bash scripts/bench-wake.sh
+
 # Hybrid search on 100,000 passages of one student among 100 students: p50/p95 through the
 # PostgreSQL adapter and over HTTP (release), and the recall@10 of its vector part.
 bench-search: db-up

@@ -16,7 +16,7 @@ pub const MAX_HASHING_DIMENSIONS: usize = 65_536;
 
 /// Bumped whenever the features, their weights or the hash change, so that vectors made by an
 /// older algorithm carry another model name and are never compared with new ones.
-const ALGORITHM_VERSION: u32 = 1;
+const ALGORITHM_VERSION: u32 = 2;
 
 /// Weight of a word that carries meaning.
 const UNIGRAM_WEIGHT: f64 = 1.0;
@@ -41,7 +41,7 @@ const PAIR_SEPARATOR: u8 = 0x1f;
 /// An embedder that needs no model: the signed feature hashing of a text's words, pairs of
 /// neighbouring words and letter trigrams, folded into a fixed-length unit vector.
 ///
-/// How a text becomes a vector (version 1):
+/// How a text becomes a vector (version 2):
 ///
 /// 1. **Words**: the text is lower-cased and split on every character that is not a letter or
 ///    a digit in Unicode's sense (`char::is_alphanumeric`), so accented and non-Latin words
@@ -59,6 +59,13 @@ const PAIR_SEPARATOR: u8 = 0x1f;
 ///    MurmurHash3 finaliser (both written out here, so vectors never change with the Rust
 ///    release); the hash modulo the dimension picks the slot and its top bit the sign.
 /// 6. **Normalising**: the vector is scaled to unit length.
+/// 7. **Spreading** (version 2): a fixed orthogonal transform (seeded sign flips and a
+///    Walsh–Hadamard transform on blocks, twice, with a fixed permutation between the rounds)
+///    gives every component a share of every feature. Lengths and angles are unchanged, so
+///    every similarity is exactly as in version 1; but the vector of a few words is no longer
+///    zero in most components. Its sign bits then split the space by random hyperplanes, as a
+///    model's dense vectors' do, so that the Hamming distance between sign bits follows the
+///    angle: what PostgreSQL's vector search ranks its candidates by.
 ///
 /// A text with no words (empty, blank or only punctuation) gets a fixed unit vector: one slot
 /// chosen by hashing a reserved tag, so all such texts are equal to each other and nearly
@@ -98,6 +105,13 @@ impl HashingEmbedder {
     /// The vector of one text (what [`Embedder::embed`] returns for each text).
     #[must_use]
     pub fn embed_one(&self, text: &str) -> Vec<f32> {
+        let mut slots = self.hashed(text);
+        spread(&mut slots);
+        slots.iter().map(|&v| v as f32).collect()
+    }
+
+    /// Steps 1 to 6: the unit vector of hashed features, before it is spread.
+    fn hashed(&self, text: &str) -> Vec<f64> {
         let mut features = features_of(text);
         // Sorting makes the order of the sums below, and so the last bits of the floats,
         // depend on nothing but the text.
@@ -117,13 +131,16 @@ impl HashingEmbedder {
         }
 
         let norm = slots.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !norm.is_normal() {
+        if norm.is_normal() {
+            for slot in &mut slots {
+                *slot /= norm;
+            }
+        } else {
             // No words, or (vanishingly unlikely) features that cancelled out exactly.
             slots.fill(0.0);
             self.add(&mut slots, feature_hash(TAG_EMPTY, &[]), 1.0);
-            return slots.iter().map(|&v| v as f32).collect();
         }
-        slots.iter().map(|&v| (v / norm) as f32).collect()
+        slots
     }
 
     fn add(&self, slots: &mut [f64], hash: u64, value: f64) {
@@ -144,7 +161,7 @@ impl Default for HashingEmbedder {
 
 #[async_trait]
 impl Embedder for HashingEmbedder {
-    /// `sophie-hashing-v<version>-<dimensions>`, for example `sophie-hashing-v1-384`.
+    /// `sophie-hashing-v<version>-<dimensions>`, for example `sophie-hashing-v2-384`.
     fn model(&self) -> String {
         format!("sophie-hashing-v{ALGORITHM_VERSION}-{}", self.dimensions)
     }
@@ -160,6 +177,65 @@ impl Embedder for HashingEmbedder {
 }
 
 /// The hashed features of a text with their family weights, one entry per occurrence.
+/// The seed of the sign flips of [`spread`]'s two rounds.
+const SPREAD_SEEDS: [u64; 2] = [0x5EED_0F5F_4EAD_0001, 0x5EED_0F5F_4EAD_0002];
+
+/// Step 7: an orthogonal transform that makes a sparse vector dense. Each of two rounds
+/// flips the sign of each component by a seeded hash and applies the normalised
+/// Walsh–Hadamard transform to each block (the largest power of two dividing the length: 128
+/// of 384); between the rounds, component `i` moves to `i × stride mod n`, which sends each
+/// block's components into every block.
+fn spread(values: &mut [f64]) {
+    let n = values.len();
+    let block = 1 << n.trailing_zeros();
+    for (round, seed) in SPREAD_SEEDS.iter().enumerate() {
+        if round > 0 {
+            let stride = stride_for(n);
+            let moved: Vec<f64> = (0..n).map(|i| values[(i * stride) % n]).collect();
+            values.copy_from_slice(&moved);
+        }
+        for (i, value) in values.iter_mut().enumerate() {
+            if fmix64(seed ^ i as u64) >> 63 == 1 {
+                *value = -*value;
+            }
+        }
+        for chunk in values.chunks_exact_mut(block) {
+            walsh_hadamard(chunk);
+        }
+    }
+}
+
+/// A stride coprime with `n` near `n × 0.618` (so neighbours land far apart): multiplying
+/// by it modulo `n` permutes `0..n`.
+fn stride_for(n: usize) -> usize {
+    const fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let start = (n * 618 / 1000).max(1);
+    (start..n).find(|&s| gcd(s, n) == 1).unwrap_or(1)
+}
+
+/// The normalised Walsh–Hadamard transform, in place, of a slice whose length is a power of
+/// two: orthogonal, its own inverse.
+fn walsh_hadamard(values: &mut [f64]) {
+    let n = values.len();
+    let mut half = 1;
+    while half < n {
+        for start in (0..n).step_by(half * 2) {
+            for i in start..start + half {
+                let (a, b) = (values[i], values[i + half]);
+                values[i] = a + b;
+                values[i + half] = a - b;
+            }
+        }
+        half *= 2;
+    }
+    let scale = 1.0 / (n as f64).sqrt();
+    for value in values {
+        *value *= scale;
+    }
+}
+
 fn features_of(text: &str) -> Vec<(u64, f64)> {
     let words = split_words(text);
     let folded: Vec<String> = words.iter().map(|w| fold_suffix(w)).collect();
@@ -319,6 +395,61 @@ const fn fmix64(mut hash: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn spreading_keeps_every_similarity_and_fills_every_component() {
+        for dimensions in [384, 256, 768, 100] {
+            let embedder = HashingEmbedder::with_dimensions(dimensions).unwrap();
+            let texts = [
+                "Cells divide",
+                "cell division in mitosis",
+                "The French Revolution began in 1789",
+                "",
+            ];
+            for a in texts {
+                let spread_a: Vec<f64> = embedder
+                    .embed_one(a)
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect();
+                for b in texts {
+                    let spread_b: Vec<f64> = embedder
+                        .embed_one(b)
+                        .iter()
+                        .map(|&v| f64::from(v))
+                        .collect();
+                    let before = dot(&embedder.hashed(a), &embedder.hashed(b));
+                    let after = dot(&spread_a, &spread_b);
+                    assert!(
+                        (before - after).abs() < 1e-6,
+                        "{dimensions}: {a:?}·{b:?} was {before}, is {after}"
+                    );
+                }
+            }
+        }
+        let embedder = HashingEmbedder::new();
+        let sparse = embedder.hashed("Cells divide");
+        let dense = embedder.embed_one("Cells divide");
+        assert!(sparse.iter().filter(|v| **v != 0.0).count() < 20);
+        assert!(
+            dense.iter().filter(|v| **v != 0.0).count() >= 380,
+            "a two-word text is not spread over the components"
+        );
+    }
+
+    #[test]
+    fn the_stride_permutes() {
+        for n in [1, 2, 3, 100, 128, 384, 768, 1000] {
+            let stride = stride_for(n);
+            let mut seen: Vec<usize> = (0..n).map(|i| (i * stride) % n).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "n = {n}, stride {stride}");
+        }
+    }
 
     #[test]
     fn stop_words_are_sorted_for_binary_search() {

@@ -9,15 +9,17 @@
 //!
 //! Vector search works without pgvector. Each embedding is stored with its sign bits
 //! (`embedding_bits`, bit `i` set when component `i` is positive). The statement takes the
-//! user's chunks of the query's model nearest to the query's sign bits by Hamming distance,
-//! `bit_count(embedding_bits # $bits)`, read from the covering index on `(user_id,
-//! embedding_model, document_id) INCLUDE (id, embedding_bits)` without touching the table, and
-//! returns only those candidates ([`candidates`] of them) with their full `real[]` vectors.
-//! They are re-ranked here by exact cosine ([`cosine_similarity`]) and fused with the lexical
-//! ranking by [`fuse_rankings`], exactly as the in-memory adapter does. Vectors close in angle
-//! share most of their sign bits, so the exact nearest are almost always among the
-//! candidates; beyond that count of chunks the vector ranking is approximate (recall@10 about
-//! 0.93 on the benchmark's 100,000 passages).
+//! user's chunks of the query's model nearest to the query by a weighted Hamming distance
+//! between sign bits ([`QueryBits`]: a disagreement counts more where the query's component
+//! is larger), read from the covering index on `(user_id, embedding_model, document_id)
+//! INCLUDE (id, embedding_bits)` without touching the table, and returns only those
+//! candidates ([`candidates`] of them) with their full `real[]` vectors. They are re-ranked
+//! here by exact cosine ([`cosine_similarity`]) and fused with the lexical ranking by
+//! [`fuse_rankings`], exactly as the in-memory adapter does. Sign bits split the space by
+//! hyperplanes, so vectors close in angle share most of them and the exact nearest are
+//! mostly among the candidates: with dense vectors (a model's, or the offline embedder's,
+//! which it spreads over every component for this), beyond that count of chunks the
+//! ranking is approximate (recall@10 about 0.91 on the benchmark's 100,000 passages).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -56,7 +58,7 @@ const SNIPPET_LEAD: usize = 60;
 /// Hamming candidates per vector hit wanted, and the fewest taken: see [`candidates`].
 const CANDIDATE_FACTOR: u32 = 4;
 /// The fewest Hamming candidates a vector search re-ranks.
-const MIN_CANDIDATES: u32 = 200;
+const MIN_CANDIDATES: u32 = 400;
 
 /// How many chunks nearest by Hamming distance a vector search re-ranks by exact cosine when
 /// it wants the best `wanted`: `max(CANDIDATE_FACTOR × wanted, MIN_CANDIDATES)`. Tuned with
@@ -79,14 +81,55 @@ struct SignBits {
 impl SignBits {
     /// The sign bits of `vector`; `None` when it is too long for a bit string's length.
     fn of(vector: &[f32]) -> Option<Self> {
+        Self::where_(vector, |value| value > 0.0)
+    }
+
+    /// Bit `i` set when `keep` holds for component `i` of `vector`; `None` when it is too long
+    /// for a bit string's length.
+    fn where_(vector: &[f32], keep: impl Fn(f32) -> bool) -> Option<Self> {
         let len = i32::try_from(vector.len()).ok()?;
         let mut bytes = vec![0_u8; vector.len().div_ceil(8)];
         for (i, value) in vector.iter().enumerate() {
-            if *value > 0.0 {
+            if keep(*value) {
                 bytes[i / 8] |= 0x80 >> (i % 8);
             }
         }
         Some(Self { len, bytes })
+    }
+}
+
+/// How many weights [`QueryBits`] gives the query's components: a component of magnitude
+/// at least `j/TIERS` of the largest counts `j + 1` times (`j` from 0). Tuned with
+/// `scripts/bench-search.sh`.
+const TIERS: usize = 4;
+
+/// A query vector as the Hamming scan compares it: its sign bits, and masks of its larger
+/// components. The distance to a chunk's sign bits `c` is `|c ⊕ signs| + Σ_t |(c ⊕ signs) ∧
+/// tiers[t]|`: a disagreement in sign counts once, and once more for each tier the query's
+/// component reaches, so that it weighs about as much as the component does in the cosine.
+/// Plain Hamming distance treats a component of the query near zero, whose sign says little,
+/// like its largest.
+struct QueryBits {
+    signs: SignBits,
+    /// `tiers[t]`: the components of magnitude at least `(t + 1)/TIERS` of the largest.
+    tiers: Vec<SignBits>,
+}
+
+impl QueryBits {
+    /// `None` when `vector` is too long for a bit string's length.
+    fn of(vector: &[f32]) -> Option<Self> {
+        let largest = vector.iter().fold(0.0_f32, |m, v| m.max(v.abs()));
+        let tiers = (1..TIERS)
+            .map(|j| {
+                #[expect(clippy::cast_precision_loss, reason = "a count below ten")]
+                let floor = largest * j as f32 / TIERS as f32;
+                SignBits::where_(vector, |v| v.abs() >= floor)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            signs: SignBits::of(vector)?,
+            tiers,
+        })
     }
 }
 
@@ -337,20 +380,30 @@ struct Filters {
     document: Option<String>,
 }
 
-/// The sub-select of the ids of the user's chunks of `model` nearest to `bits` (a vector of
-/// `dimensions`) by Hamming distance, ties by id, at most `limit`; served by an index-only
+/// The placeholders of a query vector in a search statement.
+struct VectorParams {
+    model: String,
+    signs: String,
+    tiers: Vec<String>,
+    dimensions: String,
+}
+
+/// The sub-select of the ids of the user's chunks of the query's model nearest to its bits
+/// by the distance of [`QueryBits`], ties by id, at most `limit`; served by an index-only
 /// scan of `document_search_index_user_id_embedding_model_idx`. Chunks whose bits are of
 /// another length sort last (their distance is NULL): the cosine drops them.
-fn nearest_ids(
-    filters: &Filters,
-    model: &str,
-    bits: &str,
-    dimensions: &str,
-    limit: &str,
-) -> String {
+fn nearest_ids(filters: &Filters, vector: &VectorParams, limit: &str) -> String {
     let user = &filters.user;
+    let VectorParams {
+        model,
+        signs,
+        tiers,
+        dimensions,
+    } = vector;
     let mut sql = format!(
         "SELECT h.id FROM document_search_index h \
+         CROSS JOIN LATERAL (SELECT CASE WHEN length(h.embedding_bits) = {dimensions} \
+         THEN h.embedding_bits # {signs} END AS d) x \
          WHERE h.user_id = {user} AND h.embedding_model = {model}"
     );
     if let Some(document) = &filters.document {
@@ -363,11 +416,11 @@ fn nearest_ids(
              WHERE d.user_id = {user} AND d.course_id = {course})"
         );
     }
-    let _ = write!(
-        sql,
-        " ORDER BY bit_count(CASE WHEN length(h.embedding_bits) = {dimensions} \
-         THEN h.embedding_bits # {bits} END), h.id LIMIT {limit}"
-    );
+    let mut distance = "bit_count(x.d)".to_owned();
+    for tier in tiers {
+        let _ = write!(distance, " + bit_count(x.d & {tier})");
+    }
+    let _ = write!(sql, " ORDER BY {distance}, h.id LIMIT {limit}");
     sql
 }
 
@@ -503,10 +556,10 @@ CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.sto
     if let Some(embedding) = query
         .embedding()
         .filter(|_| query.includes(SourceKind::Document))
-        && let Some((model, bits, dimensions)) = vector_params(&mut st, embedding)
+        && let Some(vector) = vector_params(&mut st, embedding)
     {
         let limit = st.param(Bind::BigInt(candidates(SearchQuery::FUSION_DEPTH)));
-        let nearest = nearest_ids(&filters, &model, &bits, &dimensions, &limit);
+        let nearest = nearest_ids(&filters, &vector, &limit);
         let _ = write!(
             sql,
             "
@@ -522,22 +575,23 @@ JOIN documents d ON d.id = c.document_id",
     Some((sql, st))
 }
 
-/// The placeholders of `embedding`'s model, sign bits and length; `None` when no chunk can
-/// match it (no values, or more than a bit string holds, or a model PostgreSQL cannot store).
-fn vector_params(
-    st: &mut Statement,
-    embedding: &QueryEmbedding,
-) -> Option<(String, String, String)> {
+/// The placeholders of `embedding`'s model, bits and length; `None` when no chunk can match
+/// it (no values, or more than a bit string holds, or a model PostgreSQL cannot store).
+fn vector_params(st: &mut Statement, embedding: &QueryEmbedding) -> Option<VectorParams> {
     if embedding.vector.is_empty() || embedding.model.contains('\0') {
         return None;
     }
-    let bits = SignBits::of(&embedding.vector)?;
-    let dimensions = bits.len;
-    Some((
-        st.param(Bind::Text(embedding.model.clone())),
-        st.param(Bind::Bits(bits)),
-        st.param(Bind::Integer(dimensions)),
-    ))
+    let QueryBits { signs, tiers } = QueryBits::of(&embedding.vector)?;
+    let dimensions = signs.len;
+    Some(VectorParams {
+        model: st.param(Bind::Text(embedding.model.clone())),
+        signs: st.param(Bind::Bits(signs)),
+        tiers: tiers
+            .into_iter()
+            .map(|tier| st.param(Bind::Bits(tier)))
+            .collect(),
+        dimensions: st.param(Bind::Integer(dimensions)),
+    })
 }
 
 /// Ranks vector candidates by exact cosine to `query` (skipping those of another length or
@@ -737,7 +791,7 @@ impl SearchIndex for PostgresStore {
             course: None,
             document: None,
         };
-        let Some((model, bits, dimensions)) = vector_params(&mut st, &embedding) else {
+        let Some(vector) = vector_params(&mut st, &embedding) else {
             return Ok(Vec::new());
         };
         let count = st.param(Bind::BigInt(candidates(limit)));
@@ -747,7 +801,7 @@ impl SearchIndex for PostgresStore {
 FROM ({}) n
 JOIN document_search_index c ON c.id = n.id
 JOIN documents d ON d.id = c.document_id",
-            nearest_ids(&filters, &model, &bits, &dimensions, &count)
+            nearest_ids(&filters, &vector, &count)
         );
         let rows: Vec<ChunkMatchRow> = self
             .db
