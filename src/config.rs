@@ -7,7 +7,7 @@ use std::time::Duration;
 use sophie_ai::OpenAiEmbedderConfig;
 use sophie_api::ApiConfig;
 use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
-use sophie_persistence::DatabaseConfig;
+use sophie_persistence::{DatabaseConfig, S3Settings};
 
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +35,12 @@ pub struct Config {
     pub api: ApiConfig,
     /// HTTP worker threads; `None` for one per core.
     pub workers: Option<usize>,
-    /// Where uploaded files go on PostgreSQL (`BLOB_DIR`, `./data/blobs`); in memory otherwise.
+    /// Where uploaded files go on PostgreSQL without `S3_BUCKET` (`BLOB_DIR`, `./data/blobs`);
+    /// in memory without `DATABASE_URL`.
     pub blob_dir: PathBuf,
+    /// The S3-compatible bucket uploaded files go to on PostgreSQL, if `S3_BUCKET` names one
+    /// (`S3_*`). Its `Debug` shows no key.
+    pub s3: Option<S3Settings>,
     /// The largest upload, in bytes (`UPLOAD_LIMIT_BYTES`, 50 MiB).
     pub upload_limit: u64,
     /// An OpenAI-compatible embeddings server (`EMBEDDINGS_URL`, `EMBEDDINGS_MODEL`,
@@ -84,6 +88,58 @@ fn embeddings() -> Result<Option<OpenAiEmbedderConfig>, String> {
     Ok(Some(config))
 }
 
+/// The `S3_*` variables besides `S3_BUCKET`, which mean nothing without it.
+const S3_OTHERS: [&str; 7] = [
+    "S3_ENDPOINT",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_SESSION_TOKEN",
+    "S3_VIRTUAL_HOSTED",
+    "S3_PREFIX",
+];
+
+/// The S3-compatible bucket, if `S3_BUCKET` names one.
+fn s3() -> Result<Option<S3Settings>, String> {
+    let Some(bucket) = var("S3_BUCKET") else {
+        // Half a configuration would silently keep files on this machine's disk.
+        return match S3_OTHERS.iter().find(|name| var(name).is_some()) {
+            Some(name) => Err(format!(
+                "{name} is set but S3_BUCKET is not: set S3_BUCKET to the bucket to keep \
+                 files in, or unset the S3_* variables to keep them in BLOB_DIR"
+            )),
+            None => Ok(None),
+        };
+    };
+    let required =
+        |name: &str| var(name).ok_or_else(|| format!("S3_BUCKET is set: set {name} too"));
+    let endpoint = var("S3_ENDPOINT");
+    if let Some(endpoint) = &endpoint {
+        let scheme = endpoint
+            .split_once("://")
+            .map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(format!(
+                "S3_ENDPOINT must be an http:// or https:// URL, not {endpoint:?}"
+            ));
+        }
+    }
+    let mut settings = S3Settings::new(
+        bucket,
+        required("S3_ACCESS_KEY_ID")?,
+        required("S3_SECRET_ACCESS_KEY")?,
+    );
+    if let Some(region) = var("S3_REGION") {
+        settings.region = region;
+    }
+    settings.session_token = var("S3_SESSION_TOKEN");
+    // Path-style for a server of one's own (MinIO, Garage), the bucket's host on AWS.
+    settings.virtual_hosted = flag("S3_VIRTUAL_HOSTED", endpoint.is_none())?;
+    settings.endpoint = endpoint;
+    settings.prefix = var("S3_PREFIX");
+    Ok(Some(settings))
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -94,7 +150,10 @@ impl Config {
     /// (1 MiB), `HTTP_WORKERS` (one per core), `SECURE_COOKIES` (`true`), `TRUST_PROXY`
     /// (`false`: take the client's IP from `X-Forwarded-For` only behind a proxy that writes
     /// it), `SIGN_IN_ATTEMPTS_PER_IP` (30) and `SIGN_IN_ATTEMPTS_PER_EMAIL` (10, from one
-    /// address) per 15 minutes, `BLOB_DIR` (`data/blobs`), `UPLOAD_LIMIT_BYTES` (50 MiB),
+    /// address) per 15 minutes, `BLOB_DIR` (`data/blobs`), `S3_BUCKET` (unset: files in
+    /// `BLOB_DIR`) with `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_ENDPOINT` (unset: AWS),
+    /// `S3_REGION` (`us-east-1`), `S3_SESSION_TOKEN`, `S3_VIRTUAL_HOSTED` (`false` with an
+    /// endpoint, `true` on AWS) and `S3_PREFIX`, `UPLOAD_LIMIT_BYTES` (50 MiB),
     /// `EMBEDDINGS_URL`/`_MODEL`/`_API_KEY`/`_DIMENSIONS`/`_TIMEOUT_SECONDS` (unset: offline
     /// embeddings) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
     /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
@@ -170,6 +229,7 @@ impl Config {
         };
         Ok(Self {
             blob_dir: var("BLOB_DIR").map_or_else(|| PathBuf::from("data/blobs"), PathBuf::from),
+            s3: s3()?,
             upload_limit: positive("UPLOAD_LIMIT_BYTES")?.unwrap_or(DEFAULT_UPLOAD_LIMIT),
             embeddings: embeddings()?,
             embedded_worker: flag("EMBEDDED_WORKER", true)?,

@@ -51,13 +51,14 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The adapters `config` names: PostgreSQL (migrated first) with files in `BLOB_DIR`, or
-    /// memory for everything; the offline embedder unless `EMBEDDINGS_URL` is set.
+    /// The adapters `config` names: PostgreSQL (migrated first) with files in the S3 bucket
+    /// of `S3_BUCKET` or else in `BLOB_DIR`, or memory for everything; the offline embedder
+    /// unless `EMBEDDINGS_URL` is set.
     ///
     /// # Errors
     ///
-    /// When the database cannot be migrated, the blob directory cannot be used, or the
-    /// embeddings settings are invalid.
+    /// When the database cannot be migrated, the blob directory or bucket cannot be used, or
+    /// the embeddings settings are invalid.
     pub async fn from_config(config: &Config) -> Result<Self, String> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let embedder: Arc<dyn Embedder> = match &config.embeddings {
@@ -75,6 +76,12 @@ impl Wiring {
                     "DATABASE_URL is not set: serving from memory. Nothing will be kept after \
                      sophie stops. Set DATABASE_URL to a PostgreSQL database to keep data."
                 );
+                if let Some(s3) = &config.s3 {
+                    tracing::warn!(
+                        bucket = %s3.bucket,
+                        "S3_BUCKET is not used without DATABASE_URL: files stay in memory"
+                    );
+                }
                 Ok(Self {
                     repositories: MemoryStore::with_clock(clock.clone()).repositories(),
                     readiness: Arc::new(AlwaysReady),
@@ -93,7 +100,10 @@ impl Wiring {
                     tracing::info!(migrations = ?applied, "applied pending migrations");
                 }
                 let pool = Database::connect_lazy(database).map_err(|e| e.to_string())?;
-                let blobs = ObjectBlobStore::local(&config.blob_dir)?;
+                let blobs = match &config.s3 {
+                    Some(s3) => ObjectBlobStore::s3(s3)?,
+                    None => ObjectBlobStore::local(&config.blob_dir)?,
+                };
                 tracing::info!(
                     max_connections = database.max_connections,
                     files = blobs.description(),

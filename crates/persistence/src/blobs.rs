@@ -1,9 +1,11 @@
 //! The blob store on `object_store`: document bytes in a local directory (the default,
-//! `BLOB_DIR`), or in any store `object_store` offers.
+//! `BLOB_DIR`), in an S3-compatible bucket ([`S3Settings`]), or in memory.
 //!
 //! Keys are made by the domain (`users/{user}/documents/{random}`), never by a user, and are
 //! parsed as `object_store` paths, which refuse `..` and empty segments: a key cannot leave
 //! the store's root.
+
+mod s3;
 
 use std::fmt;
 use std::path::Path as FsPath;
@@ -14,14 +16,21 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use object_store::{Attribute, ObjectStore, ObjectStoreExt as _, PutOptions, PutPayload};
 use sophie_domain::{BlobStore, DomainError, DomainResult, StoredBlob};
+
+pub use s3::S3Settings;
+
+/// The media type of bytes stored without one.
+const UNKNOWN_TYPE: &str = "application/octet-stream";
 
 /// A [`BlobStore`] over any [`ObjectStore`].
 #[derive(Clone)]
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     description: String,
+    /// Whether the store keeps a media type with the bytes (a local directory does not).
+    keeps_content_type: bool,
 }
 
 impl fmt::Debug for ObjectBlobStore {
@@ -33,7 +42,8 @@ impl fmt::Debug for ObjectBlobStore {
 }
 
 impl ObjectBlobStore {
-    /// Blobs as files under `dir`, which is created if missing.
+    /// Blobs as files under `dir`, which is created if missing. Their media type is not kept:
+    /// it is the document record's.
     ///
     /// # Errors
     ///
@@ -46,6 +56,22 @@ impl ObjectBlobStore {
         Ok(Self {
             store: Arc::new(store),
             description: format!("directory {}", dir.display()),
+            keeps_content_type: false,
+        })
+    }
+
+    /// Blobs in an S3-compatible bucket, each object with its media type as `Content-Type`.
+    /// Nothing is sent before the first use.
+    ///
+    /// # Errors
+    ///
+    /// When the settings cannot make a client (an endpoint that is not a URL, a prefix that
+    /// is not a key).
+    pub fn s3(settings: &S3Settings) -> Result<Self, String> {
+        Ok(Self {
+            store: s3::store(settings)?,
+            description: settings.description(),
+            keeps_content_type: true,
         })
     }
 
@@ -55,19 +81,22 @@ impl ObjectBlobStore {
         Self {
             store: Arc::new(InMemory::new()),
             description: "memory".to_owned(),
+            keeps_content_type: true,
         }
     }
 
-    /// Blobs in `store`, described as `description` in logs.
+    /// Blobs in `store`, which must accept a content type with the bytes, described as
+    /// `description` in logs.
     #[must_use]
     pub fn new(store: Arc<dyn ObjectStore>, description: impl Into<String>) -> Self {
         Self {
             store,
             description: description.into(),
+            keeps_content_type: true,
         }
     }
 
-    /// Where the blobs are, for the start-up log.
+    /// Where the blobs are, for the start-up log: never a key.
     #[must_use]
     pub fn description(&self) -> &str {
         &self.description
@@ -91,10 +120,15 @@ fn unavailable(error: object_store::Error) -> DomainError {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
-    async fn put(&self, key: String, bytes: Vec<u8>, _content_type: String) -> DomainResult<()> {
-        // The media type is the document record's; the local store keeps no attributes.
+    async fn put(&self, key: String, bytes: Vec<u8>, content_type: String) -> DomainResult<()> {
+        let mut options = PutOptions::default();
+        if self.keeps_content_type {
+            options
+                .attributes
+                .insert(Attribute::ContentType, content_type.into());
+        }
         self.store
-            .put(&path(&key)?, PutPayload::from(bytes))
+            .put_opts(&path(&key)?, PutPayload::from(bytes), options)
             .await
             .map(|_| ())
             .map_err(unavailable)
@@ -108,10 +142,15 @@ impl BlobStore for ObjectBlobStore {
             }
             Err(error) => return Err(unavailable(error)),
         };
+        let content_type = result
+            .attributes
+            .get(&Attribute::ContentType)
+            .map_or(UNKNOWN_TYPE, |value| value.as_ref())
+            .to_owned();
         let bytes = result.bytes().await.map_err(unavailable)?;
         Ok(StoredBlob {
             bytes: bytes.to_vec(),
-            content_type: "application/octet-stream".to_owned(),
+            content_type,
         })
     }
 
@@ -142,6 +181,7 @@ impl BlobStore for ObjectBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::s3::FakeS3;
 
     async fn round_trip(store: ObjectBlobStore) {
         store
@@ -196,6 +236,127 @@ mod tests {
     #[tokio::test]
     async fn memory_behaves_the_same() {
         round_trip(ObjectBlobStore::in_memory()).await;
+    }
+
+    #[tokio::test]
+    async fn an_s3_bucket_behaves_the_same_under_its_prefix() {
+        let s3 = FakeS3::start().await;
+        let mut settings = s3.settings();
+        settings.prefix = Some("/tenant-a/".to_owned());
+        round_trip(ObjectBlobStore::s3(&settings).unwrap()).await;
+        // Only what is left, and under the prefix.
+        assert_eq!(s3.keys(), ["tenant-a/users/b/documents/3"]);
+    }
+
+    #[tokio::test]
+    async fn an_s3_object_keeps_its_content_type() {
+        let s3 = FakeS3::start().await;
+        let store = ObjectBlobStore::s3(&s3.settings()).unwrap();
+        store
+            .put(
+                "users/a/documents/1".into(),
+                b"%PDF-1.7".to_vec(),
+                "application/pdf".into(),
+            )
+            .await
+            .unwrap();
+        let object = s3.object("users/a/documents/1").unwrap();
+        assert_eq!(object.content_type.as_deref(), Some("application/pdf"));
+        assert_eq!(object.bytes, b"%PDF-1.7");
+        let read = store.get("users/a/documents/1".into()).await.unwrap();
+        assert_eq!(read.content_type, "application/pdf");
+        assert_eq!(read.bytes, b"%PDF-1.7");
+    }
+
+    #[tokio::test]
+    async fn memory_keeps_the_content_type_too() {
+        let store = ObjectBlobStore::in_memory();
+        store
+            .put("k".into(), b"x".to_vec(), "text/markdown".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get("k".into()).await.unwrap().content_type,
+            "text/markdown"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_prefix_of_many_objects_is_emptied_across_list_pages() {
+        let s3 = FakeS3::start().await;
+        let store = ObjectBlobStore::s3(&s3.settings()).unwrap();
+        for n in 0..7 {
+            store
+                .put(
+                    format!("users/a/documents/{n}"),
+                    vec![n],
+                    "text/plain".into(),
+                )
+                .await
+                .unwrap();
+        }
+        // Keys are escaped in the listing's XML and in the bulk delete's.
+        store
+            .put(
+                "users/a/documents/R&D <draft> \"1\"".into(),
+                b"escaped".to_vec(),
+                "text/plain".into(),
+            )
+            .await
+            .unwrap();
+        store
+            .put(
+                "users/ab/documents/1".into(),
+                b"kept".to_vec(),
+                "text/plain".into(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.delete_prefix("users/a/".into()).await.unwrap(), 8);
+        assert_eq!(s3.keys(), ["users/ab/documents/1"]);
+    }
+
+    #[tokio::test]
+    async fn the_fake_s3_refuses_an_unsigned_request() {
+        let s3 = FakeS3::start().await;
+        let store = ObjectBlobStore::s3(&s3.settings()).unwrap();
+        store
+            .put(
+                "users/a/documents/1".into(),
+                b"one".to_vec(),
+                "text/plain".into(),
+            )
+            .await
+            .unwrap();
+        let url = format!("{}/{}/users/a/documents/1", s3.endpoint(), FakeS3::BUCKET);
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(response.status().as_u16(), 403);
+        assert!(response.text().await.unwrap().contains("AccessDenied"));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_key_is_refused() {
+        let s3 = FakeS3::start().await;
+        let mut settings = s3.settings();
+        settings.secret_access_key = "not-the-secret".to_owned();
+        let store = ObjectBlobStore::s3(&settings).unwrap();
+        let refused = store
+            .put(
+                "users/a/documents/1".into(),
+                b"one".to_vec(),
+                "text/plain".into(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, DomainError::Unavailable { .. }),
+            "{refused:?}"
+        );
+        assert!(
+            refused.to_string().contains("SignatureDoesNotMatch"),
+            "{refused}"
+        );
+        assert!(s3.keys().is_empty());
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@
 //! pool: the embedded schema migrations (applied under an advisory lock), the pool with
 //! bounded waits, and one place where database errors become domain errors.
 //!
-//! Document bytes live in an `object_store` ([`ObjectBlobStore`]): a local directory, or
-//! any store the crate supports.
+//! Document bytes live in an `object_store` ([`ObjectBlobStore`]): a local directory, or an
+//! S3-compatible bucket ([`S3Settings`]).
 //!
 //! No diesel type leaves this crate: rows are converted to domain entities at the boundary.
 
@@ -27,7 +27,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use blobs::ObjectBlobStore;
+pub use blobs::{ObjectBlobStore, S3Settings};
 pub use config::DatabaseConfig;
 pub use migrate::run_pending_migrations;
 pub use pool::Database;
