@@ -387,6 +387,39 @@ async fn a_job_whose_worker_died_on_its_last_attempt_fails_and_its_hook_runs() {
     );
 }
 
+#[tokio::test]
+async fn a_job_of_a_kind_no_worker_knows_fails_after_its_grace() {
+    let queue = Arc::new(MemoryJobQueue::new());
+    let stray = queue
+        .enqueue(NewBackgroundJob::new(
+            "test.retired",
+            serde_json::json!({ "n": 1 }),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (registry, mut ran) = echo_counter();
+    let worker = Running::start(
+        queue.clone(),
+        registry,
+        WorkerConfig {
+            unknown_kind_grace: Duration::ZERO,
+            ..config(1)
+        },
+    );
+    let failed = until_status(&*queue, stray.id, JobStatus::Failed).await;
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some(r#"unknown job kind "test.retired""#)
+    );
+    assert_eq!(failed.attempts, 0, "the job of an unknown kind was run");
+    // The worker goes on with the kinds it knows.
+    let known = enqueue(&*queue, &Echo { n: 4 }).await;
+    assert_eq!(within("the known job", ran.recv()).await, Some(4));
+    until_status(&*queue, known.id, JobStatus::Completed).await;
+    worker.stop().await;
+}
+
 fn row(kind: &str, payload: serde_json::Value) -> BackgroundJob {
     let now = Utc::now();
     BackgroundJob {
@@ -752,6 +785,14 @@ impl JobQueue for Observed {
 
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued> {
         self.inner.rescue_expired(now).await
+    }
+
+    async fn fail_unknown_kinds(
+        &self,
+        known: Vec<String>,
+        runnable_before: DateTime<Utc>,
+    ) -> DomainResult<u64> {
+        self.inner.fail_unknown_kinds(known, runnable_before).await
     }
 
     async fn wait_for_work(&self) {

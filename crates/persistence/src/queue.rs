@@ -494,6 +494,29 @@ impl JobQueue for PostgresJobQueue {
         Ok(rescued)
     }
 
+    async fn fail_unknown_kinds(
+        &self,
+        known: Vec<String>,
+        runnable_before: DateTime<Utc>,
+    ) -> DomainResult<u64> {
+        let stamp = self.now();
+        let mut conn = self.db.conn().await?;
+        // `to_json(kind)` quotes the kind as Rust's `{:?}` does for plain text.
+        let failed = diesel::sql_query(
+            "UPDATE background_jobs \
+             SET status = 'FAILED'::job_status, \
+                 last_error = 'unknown job kind ' || to_json(kind)::text, updated_at = $3 \
+             WHERE status = 'PENDING' AND run_at < $2 AND kind <> ALL($1)",
+        )
+        .bind::<Array<Text>, _>(known)
+        .bind::<Timestamptz, _>(runnable_before.trunc_subsecs(6))
+        .bind::<Timestamptz, _>(stamp)
+        .execute(&mut conn)
+        .await
+        .map_err(|e| from_diesel(ENTITY, e))?;
+        Ok(u64::try_from(failed).unwrap_or(u64::MAX))
+    }
+
     async fn get(&self, id: BackgroundJobId) -> DomainResult<BackgroundJob> {
         self.db
             .read(ENTITY, async |conn| {

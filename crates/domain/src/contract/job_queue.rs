@@ -620,6 +620,65 @@ pub async fn job_queue_rescue_puts_back_jobs_whose_lease_ran_out(fixture: &impl 
     );
 }
 
+pub async fn job_queue_jobs_of_unknown_kinds_fail_after_their_grace(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let base = now();
+    let old = |kind: &str| at(base - TimeDelta::hours(2), job(kind, 0));
+    let known = w.queue.enqueue(old("import")).await.unwrap();
+    let stale = w.queue.enqueue(old("legacy")).await.unwrap();
+    let recent = w
+        .queue
+        .enqueue(at(base - TimeDelta::minutes(1), job("legacy", 0)))
+        .await
+        .unwrap();
+    let running = w.queue.enqueue(old("sync")).await.unwrap();
+    let claimed = w
+        .queue
+        .claim("w-sync".into(), kinds(&["sync"]), LEASE)
+        .await
+        .unwrap();
+    assert_eq!(claimed.map(|j| j.id), Some(running.id));
+
+    let failed = w
+        .queue
+        .fail_unknown_kinds(kinds(&["import"]), base - TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed, 1,
+        "not exactly the pending job of an unknown kind past its grace failed"
+    );
+    let out = w.queue.get(stale.id).await.unwrap();
+    assert_eq!(
+        (out.status, out.last_error.as_deref()),
+        (JobStatus::Failed, Some(r#"unknown job kind "legacy""#)),
+        "a job of an unknown kind past its grace is not failed with the reason"
+    );
+    for (id, status, what) in [
+        (known.id, JobStatus::Pending, "a job of a known kind"),
+        (
+            recent.id,
+            JobStatus::Pending,
+            "a job still within its grace",
+        ),
+        (running.id, JobStatus::Processing, "a job a worker holds"),
+    ] {
+        assert_eq!(
+            w.queue.get(id).await.unwrap().status,
+            status,
+            "{what} was touched"
+        );
+    }
+    assert_eq!(
+        w.queue
+            .fail_unknown_kinds(kinds(&["import"]), base - TimeDelta::hours(1))
+            .await
+            .unwrap(),
+        0,
+        "a job was failed twice"
+    );
+}
+
 pub async fn job_queue_claim_batch_takes_the_best_runnable_jobs_up_to_the_limit(
     fixture: &impl Fixture,
 ) {

@@ -189,6 +189,7 @@ macro_rules! contract_suite {
             job_queue::job_queue_a_failure_with_a_retry_time_runs_again,
             job_queue::job_queue_a_job_out_of_attempts_fails_for_good,
             job_queue::job_queue_rescue_puts_back_jobs_whose_lease_ran_out,
+            job_queue::job_queue_jobs_of_unknown_kinds_fail_after_their_grace,
             job_queue::job_queue_claim_batch_takes_the_best_runnable_jobs_up_to_the_limit,
             job_queue::job_queue_complete_batch_completes_only_the_jobs_the_worker_holds,
             cascades::cascades_deleting_a_user_deletes_everything_theirs_and_nothing_else,

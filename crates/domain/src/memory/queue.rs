@@ -322,6 +322,27 @@ impl JobQueue for MemoryJobQueue {
         })
     }
 
+    async fn fail_unknown_kinds(
+        &self,
+        known: Vec<String>,
+        runnable_before: DateTime<Utc>,
+    ) -> DomainResult<u64> {
+        let before = micros(runnable_before);
+        let stamp = self.now();
+        self.with_jobs(|jobs| {
+            let mut failed = 0_u64;
+            for job in jobs.values_mut().filter(|j| {
+                j.status == JobStatus::Pending && j.run_at < before && !known.contains(&j.kind)
+            }) {
+                job.status = JobStatus::Failed;
+                job.last_error = Some(format!("unknown job kind {:?}", job.kind));
+                job.updated_at = stamp;
+                failed += 1;
+            }
+            Ok(failed)
+        })
+    }
+
     async fn wait_for_work(&self) {
         self.work.listen().await;
     }

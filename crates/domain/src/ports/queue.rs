@@ -154,6 +154,17 @@ pub trait JobQueue: Send + Sync {
     /// failure (a worker killed on a job's last attempt never does).
     async fn rescue_expired(&self, now: DateTime<Utc>) -> DomainResult<Rescued>;
 
+    /// Fails for good the pending jobs whose kind is none of `known` and that have been
+    /// runnable since before `runnable_before`: no worker that knows their kind has claimed
+    /// them in all that time (a worker claims only the kinds it knows, so that during a rolling
+    /// deploy a job of a new kind waits for a new worker rather than fail in an old one). The
+    /// last error of each is `unknown job kind "KIND"`. Returns how many.
+    async fn fail_unknown_kinds(
+        &self,
+        known: Vec<String>,
+        runnable_before: DateTime<Utc>,
+    ) -> DomainResult<u64>;
+
     /// Resolves when a job may have become runnable (one was enqueued, or put back), so an idle
     /// worker claims within moments instead of at its next poll. It may resolve without cause,
     /// and may never resolve if the adapter cannot listen: callers wait on it under their own

@@ -15,7 +15,8 @@ use super::registry::Periodic;
 /// The longest pause between two looks at a periodic job.
 const MAX_LOOK_EVERY: Duration = Duration::from_secs(60);
 
-/// Puts back jobs whose lease ran out, at once and then every `rescue_interval`, until `stop`.
+/// Puts back jobs whose lease ran out, and fails those of a kind no worker has claimed within
+/// `unknown_kind_grace`, at once and then every `rescue_interval`, until `stop`.
 pub(super) async fn rescue(shared: Arc<Shared>, stop: CancellationToken) {
     let mut ticks = tokio::time::interval(shared.config.rescue_interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -24,6 +25,26 @@ pub(super) async fn rescue(shared: Arc<Shared>, stop: CancellationToken) {
             biased;
             () = stop.cancelled() => return,
             _ = ticks.tick() => {}
+        }
+        let grace = chrono::TimeDelta::from_std(shared.config.unknown_kind_grace)
+            .unwrap_or(chrono::TimeDelta::MAX);
+        let runnable_before = shared
+            .clock
+            .now()
+            .checked_sub_signed(grace)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        match shared
+            .queue
+            .fail_unknown_kinds(shared.kinds.clone(), runnable_before)
+            .await
+        {
+            Ok(0) => {}
+            Ok(failed) => tracing::warn!(
+                failed,
+                grace = ?shared.config.unknown_kind_grace,
+                "failed jobs of a kind no worker has claimed: unknown job kind"
+            ),
+            Err(error) => tracing::warn!(%error, "cannot look for jobs of unknown kinds"),
         }
         let rescued = match shared.queue.rescue_expired(shared.clock.now()).await {
             Ok(rescued) => rescued,

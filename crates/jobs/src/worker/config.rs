@@ -24,6 +24,9 @@ pub struct WorkerConfig {
     pub backoff: Backoff,
     /// How often the worker puts back jobs whose lease ran out (default 30 s).
     pub rescue_interval: Duration,
+    /// How long a job of a kind no worker knows may wait before it fails with `unknown job
+    /// kind` (`WORKER_UNKNOWN_KIND_GRACE_SECS`, default 1 h); looked at with the rescue.
+    pub unknown_kind_grace: Duration,
     /// How long a stopping worker lets its running jobs finish before it aborts them and puts
     /// them back to pending (default 30 s).
     pub shutdown_deadline: Duration,
@@ -41,6 +44,7 @@ impl Default for WorkerConfig {
             poll_interval: Duration::from_secs(1),
             backoff: Backoff::default(),
             rescue_interval: Duration::from_secs(30),
+            unknown_kind_grace: Duration::from_secs(3600),
             shutdown_deadline: Duration::from_secs(30),
             completion_batch: 256,
         }
@@ -50,7 +54,8 @@ impl Default for WorkerConfig {
 impl WorkerConfig {
     /// The defaults, overridden by the environment: `WORKER_CONCURRENCY`,
     /// `WORKER_POLL_INTERVAL_MS`, `WORKER_LEASE_SECS`, `WORKER_SHUTDOWN_DEADLINE_SECS`,
-    /// `WORKER_RESCUE_INTERVAL_SECS`, each a positive whole number when set.
+    /// `WORKER_RESCUE_INTERVAL_SECS`, `WORKER_UNKNOWN_KIND_GRACE_SECS`, each a positive whole
+    /// number when set.
     ///
     /// # Errors
     ///
@@ -71,6 +76,9 @@ impl WorkerConfig {
         }
         if let Some(secs) = positive_var("WORKER_RESCUE_INTERVAL_SECS")? {
             config.rescue_interval = Duration::from_secs(secs);
+        }
+        if let Some(secs) = positive_var("WORKER_UNKNOWN_KIND_GRACE_SECS")? {
+            config.unknown_kind_grace = Duration::from_secs(secs);
         }
         Ok(config)
     }

@@ -29,7 +29,10 @@
 //! - **Claiming.** One loop claims, with [`JobQueue::claim_batch`], as many jobs of the
 //!   registered kinds as there are free slots (`concurrency`), and runs each in a task of its
 //!   own. Only the registered kinds are claimed, so a job of an unknown kind stays for a
-//!   worker that knows it ([`Registry::execute`] fails such a row when one is given by hand).
+//!   worker that knows it (during a rolling deploy, a newer one); when none has claimed it
+//!   within `unknown_kind_grace`, the rescue chore fails it with `unknown job kind "KIND"`
+//!   ([`JobQueue::fail_unknown_kinds`]), as [`Registry::execute`] fails such a row given by
+//!   hand.
 //! - **Idling.** When fewer jobs came than were asked for, the loop waits for
 //!   [`JobQueue::wait_for_work`] or the poll interval, whichever comes first. The wait is
 //!   registered *before* the claim, so a job enqueued between an empty claim and the wait
@@ -43,7 +46,8 @@
 //!   attempts left, is retried after the [`Backoff`]; any other fails the job for good and
 //!   calls the handler's [`Handler::exhausted`] hook. A panic is a retryable failure.
 //! - **Chores.** Every `rescue_interval` the worker puts back jobs whose lease ran out
-//!   ([`JobQueue::rescue_expired`]); and it enqueues the periodic jobs of
+//!   ([`JobQueue::rescue_expired`]), running the exhausted hook of those that ran out on
+//!   their last attempt, and fails jobs of unknown kinds past their grace; and it enqueues the periodic jobs of
 //!   [`Registry::every`].
 //! - **Errors of the queue** (the database is down) never end the worker: they are logged,
 //!   and the loop pauses (at most 30 s) and tries again.
