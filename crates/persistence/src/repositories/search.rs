@@ -851,6 +851,25 @@ mod tests {
     }
 
     #[test]
+    fn query_bits_weigh_the_larger_components_more() {
+        let bits = QueryBits::of(&[1.0, -0.5, 0.2, 0.0, 0.8, -1.0, 0.3, 0.6, -0.1]).unwrap();
+        assert_eq!(
+            (bits.signs.len, bits.signs.bytes.clone()),
+            (9, vec![0b1010_1011, 0])
+        );
+        let tiers: Vec<Vec<u8>> = bits.tiers.iter().map(|t| t.bytes.clone()).collect();
+        // At least 1/4, 2/4 and 3/4 of the largest magnitude (1.0).
+        assert_eq!(
+            tiers,
+            [
+                vec![0b1100_1111, 0],
+                vec![0b1100_1101, 0],
+                vec![0b1000_1100, 0]
+            ]
+        );
+    }
+
+    #[test]
     fn the_statement_numbers_its_parameters() {
         let query = SearchQuery::new("a b", None).unwrap();
         let (sql, st) = search_statement(UserId::new(), &query, &["a", "b"]).unwrap();
@@ -871,9 +890,12 @@ mod tests {
             });
         let (sql, st) = search_statement(UserId::new(), &query, &["a"]).unwrap();
         assert!(sql.contains("d.course_id = $2") && sql.contains("c.document_id = $3"));
+        // $8 the model, $9 the signs, $10 to $12 the tiers, $13 the length, $14 the count.
         assert!(sql.contains("h.embedding_model = $8") && sql.contains("# $9"));
-        assert!(sql.contains("length(h.embedding_bits) = $10") && sql.contains("LIMIT $11"));
-        assert_eq!(st.binds.len(), 11);
+        assert!(sql.contains("bit_count(x.d) + bit_count(x.d & $10)"));
+        assert!(sql.contains("bit_count(x.d & $12), h.id"));
+        assert!(sql.contains("length(h.embedding_bits) = $13") && sql.contains("LIMIT $14"));
+        assert_eq!(st.binds.len(), 14);
         assert!(
             !sql.contains("FROM notes"),
             "a document filter searches notes"
