@@ -8,7 +8,7 @@
 use pdf_oxide::document::PdfDocument;
 use sophie_domain::ExtractionFailure;
 
-use super::limits::Budget;
+use super::limits::{Budget, too_many_chars};
 
 pub(crate) const PDF: &str = "PDF";
 
@@ -25,6 +25,10 @@ pub(crate) fn pdf_pages(
     budget: &mut Budget,
 ) -> Result<Vec<String>, ExtractionFailure> {
     let encrypt_entry = has_encrypt_entry(&bytes);
+    // A second parser reads the second half of a long file on another core, so that a
+    // student waits for half the pages; it needs its own copy of the bytes, as the parser
+    // takes them.
+    let copy = (parallelism() > 1).then(|| bytes.clone());
     let document = match PdfDocument::from_bytes(bytes) {
         Ok(document) => document,
         Err(pdf_oxide::error::Error::EncryptedPdf) => return Err(ExtractionFailure::Encrypted),
@@ -41,18 +45,42 @@ pub(crate) fn pdf_pages(
         error => corrupt(&format!("its page tree cannot be read ({error})")),
     })?;
     budget.check_pages(count, "pages")?;
+    let read = match copy {
+        Some(copy) if count >= PARALLEL_FROM_PAGES && !encrypted => {
+            let middle = count / 2;
+            let shared = &*budget;
+            std::thread::scope(|scope| {
+                let second = scope.spawn(move || {
+                    PdfDocument::from_bytes(copy)
+                        .ok()
+                        .map(|again| read_pages(&again, middle..count, shared))
+                });
+                let first = read_pages(&document, 0..middle, shared);
+                let second = match second
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                {
+                    Some(read) => read,
+                    // The copy did not open (it opened once): this thread reads on.
+                    None => read_pages(&document, middle..count, shared),
+                };
+                let mut pages = first?;
+                pages.extend(second?);
+                Ok::<_, ExtractionFailure>(pages)
+            })?
+        }
+        _ => read_pages(&document, 0..count, budget)?,
+    };
     let mut pages = Vec::with_capacity(count);
     let mut first_error = None;
-    for index in 0..count {
-        budget.check_time()?;
-        match document.extract_text(index) {
+    for page in read {
+        match page {
             Ok(text) => {
                 budget.add_chars(&text)?;
                 pages.push(text);
             }
             Err(error) => {
-                tracing::debug!(page = index + 1, %error, "a PDF page could not be read");
-                first_error.get_or_insert(error.to_string());
+                first_error.get_or_insert(error);
                 pages.push(String::new());
             }
         }
@@ -66,6 +94,45 @@ pub(crate) fn pdf_pages(
         && no_text
     {
         return Err(corrupt(&format!("no page could be read ({error})")));
+    }
+    Ok(pages)
+}
+
+/// The fewest pages read by two parsers at once: below it, parsing the file twice costs
+/// more than it saves.
+const PARALLEL_FROM_PAGES: usize = 16;
+
+/// How many parsers a long file is read by: two when the machine has more than one core.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
+/// The text of the pages `indexes` of `document`, in order: each page's text, or why it could
+/// not be read. Checks the deadline before each page, and stops once these pages alone hold
+/// more characters than the limit (the caller counts all of them against it).
+fn read_pages(
+    document: &PdfDocument,
+    indexes: std::ops::Range<usize>,
+    budget: &Budget,
+) -> Result<Vec<Result<String, String>>, ExtractionFailure> {
+    let max_chars = budget.limits().max_chars;
+    let mut chars = 0_usize;
+    let mut pages = Vec::with_capacity(indexes.len());
+    for index in indexes {
+        budget.check_time()?;
+        match document.extract_text(index) {
+            Ok(text) => {
+                chars = chars.saturating_add(text.chars().count());
+                if chars > max_chars {
+                    return Err(too_many_chars(max_chars));
+                }
+                pages.push(Ok(text));
+            }
+            Err(error) => {
+                tracing::debug!(page = index + 1, %error, "a PDF page could not be read");
+                pages.push(Err(error.to_string()));
+            }
+        }
     }
     Ok(pages)
 }
