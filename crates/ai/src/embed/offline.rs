@@ -68,8 +68,8 @@ const PAIR_SEPARATOR: u8 = 0x1f;
 ///    angle: what PostgreSQL's vector search ranks its candidates by.
 ///
 /// A text with no words (empty, blank or only punctuation) gets a fixed unit vector: one slot
-/// chosen by hashing a reserved tag, so all such texts are equal to each other and nearly
-/// orthogonal to every text with words. Every vector this embedder returns has unit length.
+/// chosen by hashing a reserved tag before step 7 spreads it, so all such texts are equal to
+/// each other and nearly orthogonal to every text with words. Every vector this embedder returns has unit length.
 ///
 /// The same text always gives the same vector, across runs, machines and builds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,7 +176,6 @@ impl Embedder for HashingEmbedder {
     }
 }
 
-/// The hashed features of a text with their family weights, one entry per occurrence.
 /// The seed of the sign flips of [`spread`]'s two rounds.
 const SPREAD_SEEDS: [u64; 2] = [0x5EED_0F5F_4EAD_0001, 0x5EED_0F5F_4EAD_0002];
 
@@ -236,6 +235,7 @@ fn walsh_hadamard(values: &mut [f64]) {
     }
 }
 
+/// The hashed features of a text with their family weights, one entry per occurrence.
 fn features_of(text: &str) -> Vec<(u64, f64)> {
     let words = split_words(text);
     let folded: Vec<String> = words.iter().map(|w| fold_suffix(w)).collect();

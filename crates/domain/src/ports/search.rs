@@ -15,8 +15,8 @@ use crate::id::{DocumentId, UserId};
 /// similarity and full-text rank, and returns a snippet around the match. Vector search ranks
 /// chunks by cosine similarity of their embeddings, comparing only vectors of one model and
 /// length; an adapter may look at the most promising chunks only (PostgreSQL: those nearest
-/// by the Hamming distance of their sign bits), so it may miss a few of the exact nearest
-/// among very many chunks. Hybrid search fuses the two rankings (see [`SearchQuery`]).
+/// by a Hamming distance of their sign bits weighted by the query), so it may miss a few of
+/// the exact nearest among very many chunks. Hybrid search fuses the two rankings (see [`SearchQuery`]).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
