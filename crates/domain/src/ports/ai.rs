@@ -94,13 +94,82 @@ pub trait Embedder: Send + Sync {
     async fn embed(&self, texts: Vec<String>) -> DomainResult<Vec<Vec<f32>>>;
 }
 
+/// A kind of audio recording sophie accepts, as found from its bytes
+/// ([`crate::rules::file_type::detect_audio`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AudioFormat {
+    /// MP3 (MPEG-1/2 layer III), with or without an ID3 tag.
+    Mp3,
+    /// WAV (RIFF WAVE).
+    Wav,
+    /// M4A: AAC (or another codec) in an MP4 container.
+    M4a,
+    /// AAC in ADTS frames, without a container.
+    Aac,
+    /// Ogg (Opus or Vorbis).
+    Ogg,
+    /// WebM (Matroska).
+    Webm,
+    /// FLAC.
+    Flac,
+}
+
+impl AudioFormat {
+    /// Every format, in the order they are listed to students.
+    pub const ALL: [Self; 7] = [
+        Self::Mp3,
+        Self::Wav,
+        Self::M4a,
+        Self::Aac,
+        Self::Ogg,
+        Self::Webm,
+        Self::Flac,
+    ];
+
+    /// Its media type.
+    #[must_use]
+    pub const fn mime_type(self) -> &'static str {
+        match self {
+            Self::Mp3 => "audio/mpeg",
+            Self::Wav => "audio/wav",
+            Self::M4a => "audio/mp4",
+            Self::Aac => "audio/aac",
+            Self::Ogg => "audio/ogg",
+            Self::Webm => "audio/webm",
+            Self::Flac => "audio/flac",
+        }
+    }
+
+    /// Its usual file name extension, without the dot (what transcription servers look at).
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Mp3 => "mp3",
+            Self::Wav => "wav",
+            Self::M4a => "m4a",
+            Self::Aac => "aac",
+            Self::Ogg => "ogg",
+            Self::Webm => "webm",
+            Self::Flac => "flac",
+        }
+    }
+
+    /// The format with this media type, as [`AudioFormat::mime_type`] writes it.
+    #[must_use]
+    pub fn from_mime_type(mime: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|format| format.mime_type() == mime)
+    }
+}
+
 /// Audio to transcribe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AudioInput {
     /// The recording's bytes.
     pub bytes: Vec<u8>,
-    /// Its media type (`audio/mpeg`, `audio/wav`).
-    pub mime_type: String,
+    /// Its format, found from its bytes.
+    pub format: AudioFormat,
     /// Its language as an ISO 639-1 code, if known.
     pub language: Option<String>,
 }
@@ -133,12 +202,15 @@ pub struct Transcript {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Transcriber: Send + Sync {
-    /// Transcribes a recording.
+    /// Transcribes a recording. The transcript's `duration_seconds` is the recording's
+    /// length read from the file itself; a recording longer than the service accepts is sent
+    /// in parts, and the parts' segments are joined with their times shifted.
     ///
     /// # Errors
     ///
-    /// `Validation` on `file` for a format it cannot read; `Unavailable` when the model cannot
-    /// be reached.
+    /// `Validation` on `file` for a recording that cannot be read; `Unavailable`
+    /// (`"transcription"`) when the service cannot be reached or keeps failing after the
+    /// transcriber's own retries.
     async fn transcribe(&self, audio: AudioInput) -> DomainResult<Transcript>;
 }
 
@@ -149,19 +221,25 @@ pub struct VideoTranscript {
     pub video_id: String,
     /// The video's title.
     pub title: String,
-    /// Its transcript.
+    /// Whether the captions were made automatically by speech recognition (used only when
+    /// the video has no captions written by people).
+    pub automatic: bool,
+    /// Its transcript, timed; `duration_seconds` is the video's length.
     pub transcript: Transcript,
 }
 
-/// Fetches the transcripts of YouTube videos.
+/// Fetches the captions of YouTube videos.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait VideoTranscripts: Send + Sync {
-    /// The transcript of the video at `url` (a watch, short or youtu.be link).
+    /// The captions of the video with id `video_id` (11 characters, as
+    /// [`crate::rules::youtube::video_id`] finds it in a link): captions written by people
+    /// first, automatic ones otherwise.
     ///
     /// # Errors
     ///
-    /// `Validation` on `sourceUrl` when it is not a YouTube link; `NotFound` when the video
-    /// has no transcript; `Unavailable` when YouTube cannot be reached.
-    async fn fetch(&self, url: String) -> DomainResult<VideoTranscript>;
+    /// `NotFound` (`"video"`) when the video does not exist or cannot be watched (private,
+    /// removed); `NotFound` (`"captions"`) when it has no captions; `Unavailable` (`"YouTube"`)
+    /// when YouTube cannot be reached or answers with an error, after the client's retries.
+    async fn fetch(&self, video_id: String) -> DomainResult<VideoTranscript>;
 }

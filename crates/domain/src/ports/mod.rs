@@ -24,12 +24,13 @@ mod registry;
 mod search;
 mod storage;
 mod study;
+mod web;
 mod workspace;
 
 pub use ai::{
-    AudioInput, ChatRole, Embedder, GenerationRequest, GenerationResponse, LanguageModel,
-    PromptMessage, TokenUsage, Transcriber, Transcript, TranscriptSegment, VideoTranscript,
-    VideoTranscripts,
+    AudioFormat, AudioInput, ChatRole, Embedder, GenerationRequest, GenerationResponse,
+    LanguageModel, PromptMessage, TokenUsage, Transcriber, Transcript, TranscriptSegment,
+    VideoTranscript, VideoTranscripts,
 };
 pub use clock::{Clock, SystemClock};
 pub use identity::{AccountRepository, SessionRepository, UserRepository, VerificationRepository};
@@ -44,6 +45,7 @@ pub use registry::Repositories;
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
 pub use study::{FlashcardRepository, QuizRepository, StudyGuideRepository};
+pub use web::{FetchedResource, WebFetcher};
 pub use workspace::{
     CalendarRepository, ChatRepository, ImportJobRepository, NotificationRepository,
 };
@@ -70,6 +72,8 @@ pub use search::MockSearchIndex;
 pub use storage::MockBlobStore;
 #[cfg(feature = "mock")]
 pub use study::{MockFlashcardRepository, MockQuizRepository, MockStudyGuideRepository};
+#[cfg(feature = "mock")]
+pub use web::MockWebFetcher;
 #[cfg(feature = "mock")]
 pub use workspace::{
     MockCalendarRepository, MockChatRepository, MockImportJobRepository, MockNotificationRepository,

@@ -1,7 +1,7 @@
 //! Which kind of document a file is, found from its bytes rather than its name or the media
 //! type a browser sent, so a renamed image cannot reach a PDF parser as a PDF.
 
-use crate::ports::DocumentFormat;
+use crate::ports::{AudioFormat, DocumentFormat};
 
 /// A file sophie cannot read, with what it was found to be, in a student's words (`"a PNG
 /// image"`, `"a legacy Word (.doc) file"`), for a 415 answer that names it.
@@ -25,6 +25,77 @@ impl UnknownType {
 
 /// How far into a file a PDF reader looks for `%PDF-`.
 const PDF_HEADER_WINDOW: usize = 1024;
+
+/// A file that is not a recording sophie can transcribe, with what it was found to be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the file is {found}, which is not an audio recording sophie can transcribe; upload MP3, \
+     WAV, M4A, AAC, Ogg (Opus or Vorbis), WebM or FLAC"
+)]
+pub struct UnknownAudio {
+    /// What the file was found to be, with its article.
+    pub found: String,
+}
+
+/// The format of an audio recording, from its bytes: `ID3` or an MPEG layer III frame
+/// header: MP3; `RIFF`…`WAVE`: WAV; an MP4 `ftyp` box (not an image's): M4A; an ADTS
+/// frame header: AAC; `OggS`: Ogg; the EBML header: WebM; `fLaC`: FLAC.
+///
+/// # Errors
+///
+/// [`UnknownAudio`] naming what was found (a document, an image, binary data).
+pub fn detect_audio(bytes: &[u8]) -> Result<AudioFormat, UnknownAudio> {
+    let found = |found: &str| UnknownAudio {
+        found: found.to_owned(),
+    };
+    if bytes.is_empty() {
+        return Err(found("an empty file"));
+    }
+    if bytes.starts_with(b"ID3") {
+        return Ok(AudioFormat::Mp3);
+    }
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
+        return Ok(AudioFormat::Wav);
+    }
+    if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && !matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1" | b"msf1")
+    {
+        return Ok(AudioFormat::M4a);
+    }
+    if bytes.starts_with(b"OggS") {
+        return Ok(AudioFormat::Ogg);
+    }
+    if bytes.starts_with(b"\x1A\x45\xDF\xA3") {
+        return Ok(AudioFormat::Webm);
+    }
+    if bytes.starts_with(b"fLaC") {
+        return Ok(AudioFormat::Flac);
+    }
+    if let [first, second, ..] = *bytes
+        && first == 0xFF
+    {
+        // Frame sync (11 bits), then the version and layer bits: layer III is MP3
+        // (versions 1, 2 and 2.5), layer "00" with MPEG-4/2 sync is an ADTS AAC frame.
+        let layer = (second >> 1) & 0b11;
+        if second & 0xE0 == 0xE0 && layer == 0b01 && (second >> 3) & 0b11 != 0b01 {
+            return Ok(AudioFormat::Mp3);
+        }
+        if second & 0xF6 == 0xF0 {
+            return Ok(AudioFormat::Aac);
+        }
+    }
+    match detect(bytes, None) {
+        Ok(format) => Err(found(match format {
+            DocumentFormat::Pdf => "a PDF document",
+            DocumentFormat::Docx => "a Word document",
+            DocumentFormat::Pptx => "a PowerPoint presentation",
+            DocumentFormat::Html => "an HTML page",
+            DocumentFormat::Markdown | DocumentFormat::Text => "a text file",
+        })),
+        Err(UnknownType { found: what }) => Err(found(&what)),
+    }
+}
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -545,6 +616,40 @@ mod tests {
         assert_eq!(
             detect("\u{feff}Über Zellen\n\x0cSeite 2".as_bytes(), None),
             Ok(DocumentFormat::Text)
+        );
+    }
+
+    #[test]
+    fn audio_is_found_from_its_first_bytes() {
+        let cases: [(&[u8], AudioFormat); 9] = [
+            (b"ID3\x04\x00\x00\x00\x00\x00\x00", AudioFormat::Mp3),
+            (b"\xFF\xFB\x90\x64", AudioFormat::Mp3),
+            (b"\xFF\xF3\x48\xC4", AudioFormat::Mp3),
+            (b"RIFF\x24\x00\x00\x00WAVEfmt ", AudioFormat::Wav),
+            (b"\x00\x00\x00\x20ftypM4A \x00\x00", AudioFormat::M4a),
+            (b"\xFF\xF1\x50\x80", AudioFormat::Aac),
+            (b"OggS\x00\x02", AudioFormat::Ogg),
+            (b"\x1A\x45\xDF\xA3\x9F", AudioFormat::Webm),
+            (b"fLaC\x00\x00\x00\x22", AudioFormat::Flac),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(detect_audio(bytes), Ok(format), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_audio_is_named() {
+        let found = |bytes: &[u8]| detect_audio(bytes).map_err(|e| e.found);
+        assert_eq!(found(b"%PDF-1.7\n"), Err("a PDF document".to_owned()));
+        assert_eq!(
+            found(b"\x89PNG\r\n\x1a\n...."),
+            Err("a PNG image".to_owned())
+        );
+        assert_eq!(found(b"hello there"), Err("a text file".to_owned()));
+        assert_eq!(found(b""), Err("an empty file".to_owned()));
+        assert_eq!(
+            found(b"RIFF\x24\x00\x00\x00WEBPVP8 "),
+            Err("a WebP image".to_owned())
         );
     }
 }
