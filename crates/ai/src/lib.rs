@@ -11,6 +11,7 @@
 //! The language model, transcriber and video transcripts adapters come in a later version.
 
 pub mod embed;
+mod http;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};

@@ -2,22 +2,22 @@
 //! Ollama, the llama.cpp server, vLLM and text-embeddings-inference.
 
 use std::fmt;
-use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::Embedder;
 
+use crate::http::{
+    self, Attempt, Failure, RetryPolicy, is_transient, openai_endpoint, with_retries,
+    without_credentials,
+};
+
 /// The service named in [`DomainError::Unavailable`].
 const SERVICE: &str = "embeddings";
-
-/// How many characters of a server's error message are kept.
-const MAX_SERVER_MESSAGE_CHARS: usize = 300;
 
 /// Where and how to reach an OpenAI-compatible embeddings server.
 ///
@@ -143,7 +143,7 @@ impl OpenAiEmbedder {
     /// is blank, on `batch_size` when it is 0, on `dimensions` when it is `Some(0)`;
     /// `Internal` when the HTTP client cannot be built.
     pub fn new(config: OpenAiEmbedderConfig) -> DomainResult<Self> {
-        let endpoint = embeddings_endpoint(&config.base_url)?;
+        let endpoint = openai_endpoint(&config.base_url, "embeddings", "base_url")?;
         let model = config.model.trim();
         if model.is_empty() {
             return Err(DomainError::validation("model", "must not be blank"));
@@ -184,56 +184,20 @@ impl OpenAiEmbedder {
 
     /// The vectors of one batch, in the order of `input`, with up to `max_retries` retries.
     async fn embed_batch(&self, input: &[String]) -> DomainResult<Vec<Vec<f32>>> {
-        let mut retries = 0;
-        loop {
-            let failure = match self.send(input).await {
-                Attempt::Answered(body) => return self.parse(&body, input.len()),
-                Attempt::Refused(error) => return Err(error),
-                Attempt::Failed(failure) => failure,
-            };
-            if retries >= self.max_retries {
-                tracing::warn!(
-                    endpoint = %self.endpoint_for_logs,
-                    attempts = retries + 1,
-                    reason = %failure.reason,
-                    "embeddings server keeps failing; giving up"
-                );
-                return Err(self.unavailable(format!(
-                    "{} (after {} attempts)",
-                    failure.reason,
-                    retries + 1
-                )));
-            }
-            let mut delay = self.backoff(retries);
-            if let Some(asked) = failure.retry_after {
-                if asked > self.retry_max_delay {
-                    tracing::warn!(
-                        endpoint = %self.endpoint_for_logs,
-                        retry_after_seconds = asked.as_secs(),
-                        "embeddings server asks to wait longer than allowed; giving up"
-                    );
-                    return Err(self.unavailable(format!(
-                        "{}; the server asks to wait {} s",
-                        failure.reason,
-                        asked.as_secs()
-                    )));
-                }
-                delay = delay.max(asked);
-            }
-            tracing::warn!(
-                endpoint = %self.endpoint_for_logs,
-                attempt = retries + 1,
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                reason = %failure.reason,
-                "embeddings request failed; retrying"
-            );
-            tokio::time::sleep(delay).await;
-            retries += 1;
-        }
+        let policy = RetryPolicy {
+            max_retries: self.max_retries,
+            base_delay: self.retry_base_delay,
+            max_delay: self.retry_max_delay,
+        };
+        let body = with_retries(policy, SERVICE, &self.endpoint_for_logs, || {
+            self.send(input)
+        })
+        .await?;
+        self.parse(&body, input.len())
     }
 
     /// One request and how it went.
-    async fn send(&self, input: &[String]) -> Attempt {
+    async fn send(&self, input: &[String]) -> Attempt<Vec<u8>> {
         let body = EmbeddingRequest {
             model: &self.model,
             input,
@@ -244,26 +208,38 @@ impl OpenAiEmbedder {
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) => return Attempt::Failed(Failure::new(self.describe(&error))),
+            Err(error) => {
+                return Attempt::Failed(Failure::new(http::describe(
+                    &error,
+                    &self.endpoint,
+                    &self.endpoint_for_logs,
+                    self.timeout,
+                )));
+            }
         };
         let status = response.status();
         if status.is_success() {
             return match response.bytes().await {
-                Ok(body) => Attempt::Answered(body.to_vec()),
-                Err(error) => Attempt::Failed(Failure::new(self.describe(&error))),
+                Ok(body) => Attempt::Done(body.to_vec()),
+                Err(error) => Attempt::Failed(Failure::new(http::describe(
+                    &error,
+                    &self.endpoint,
+                    &self.endpoint_for_logs,
+                    self.timeout,
+                ))),
             };
         }
-        let retry_after = retry_after(response.headers());
-        let message = self.server_message(response.text().await.unwrap_or_default());
+        let retry_after = http::retry_after(response.headers());
+        let message = http::server_message(
+            response.text().await.unwrap_or_default(),
+            self.api_key.as_deref(),
+        );
         let reason = if message.is_empty() {
             format!("HTTP {status}")
         } else {
             format!("HTTP {status}: {message}")
         };
-        if status == StatusCode::TOO_MANY_REQUESTS
-            || status == StatusCode::REQUEST_TIMEOUT
-            || status.is_server_error()
-        {
+        if is_transient(status) {
             return Attempt::Failed(Failure {
                 reason,
                 retry_after,
@@ -355,80 +331,6 @@ impl OpenAiEmbedder {
             )))
         }
     }
-
-    /// The wait before retry number `retries + 1`: exponential, capped, with jitter.
-    fn backoff(&self, retries: u32) -> Duration {
-        let factor = 2_u32.saturating_pow(retries);
-        let ceiling = self
-            .retry_base_delay
-            .saturating_mul(factor)
-            .min(self.retry_max_delay);
-        // A random fraction in [0.5, 1): std's randomly keyed hasher is enough for jitter.
-        let random = std::collections::hash_map::RandomState::new().hash_one(retries);
-        let fraction = 0.5 + (random >> 11) as f64 / (1_u64 << 53) as f64 / 2.0;
-        ceiling.mul_f64(fraction)
-    }
-
-    fn describe(&self, error: &reqwest::Error) -> String {
-        if error.is_timeout() {
-            format!(
-                "no answer from {} within {} ms",
-                self.endpoint_for_logs,
-                self.timeout.as_millis()
-            )
-        } else {
-            let mut text = if error.is_connect() {
-                format!("cannot connect to {}", self.endpoint_for_logs)
-            } else {
-                format!("request to {} failed: {}", self.endpoint_for_logs, error)
-            };
-            // The causes say why (refused, unknown host, reset, bad certificate).
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            // reqwest names the URL in its own message; keep credentials out of it.
-            text.replace(self.endpoint.as_str(), &self.endpoint_for_logs)
-        }
-    }
-
-    /// The human part of an error body (`{"error": {"message": ..}}`, `{"error": ..}`,
-    /// `{"message": ..}`, `{"detail": ..}` or plain text), shortened, with the API key masked.
-    fn server_message(&self, body: String) -> String {
-        let message = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|json| {
-                let pick = |value: &serde_json::Value| match value {
-                    serde_json::Value::String(text) => Some(text.clone()),
-                    serde_json::Value::Null => None,
-                    other => other
-                        .get("message")
-                        .and_then(|m| m.as_str().map(str::to_owned)),
-                };
-                ["error", "message", "detail"]
-                    .iter()
-                    .find_map(|key| json.get(key).and_then(pick))
-            })
-            .unwrap_or(body);
-        let mut message: String = message
-            .trim()
-            .chars()
-            .take(MAX_SERVER_MESSAGE_CHARS)
-            .collect();
-        if let Some(key) = &self.api_key {
-            message = message.replace(key.as_str(), "<hidden>");
-        }
-        message
-    }
-
-    fn unavailable(&self, message: String) -> DomainError {
-        DomainError::Unavailable {
-            service: SERVICE,
-            message,
-        }
-    }
 }
 
 #[async_trait]
@@ -460,30 +362,6 @@ impl Embedder for OpenAiEmbedder {
     }
 }
 
-/// How one attempt went.
-enum Attempt {
-    /// A 2xx answer's body.
-    Answered(Vec<u8>),
-    /// A failure worth retrying.
-    Failed(Failure),
-    /// A refusal that retrying will not change.
-    Refused(DomainError),
-}
-
-struct Failure {
-    reason: String,
-    retry_after: Option<Duration>,
-}
-
-impl Failure {
-    const fn new(reason: String) -> Self {
-        Self {
-            reason,
-            retry_after: None,
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct EmbeddingRequest<'a> {
     model: &'a str,
@@ -506,51 +384,14 @@ struct EmbeddingItem {
     embedding: Vec<f32>,
 }
 
-/// The endpoint for a base URL, by the rule documented on [`OpenAiEmbedderConfig::base_url`].
-fn embeddings_endpoint(base_url: &str) -> DomainResult<Url> {
-    let invalid = |message: String| DomainError::validation("base_url", message);
-    let mut url = Url::parse(base_url.trim()).map_err(|e| invalid(format!("not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(invalid(
-            "must be an http or https URL with a host".to_owned(),
-        ));
-    }
-    let path = url.path().trim_end_matches('/').to_owned();
-    let path = if path.ends_with("/embeddings") {
-        path
-    } else if path.ends_with("/v1") {
-        format!("{path}/embeddings")
-    } else {
-        format!("{path}/v1/embeddings")
-    };
-    url.set_path(&path);
-    url.set_fragment(None);
-    Ok(url)
-}
-
-fn without_credentials(url: &Url) -> String {
-    let mut url = url.clone();
-    // Only fails for URLs that cannot have credentials, which then have none to hide.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
-}
-
-/// `Retry-After` in seconds; the HTTP-date form is not read (the backoff applies instead).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let seconds: f64 = value.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e9)))
-}
-
 #[cfg(test)]
 mod tests {
-    use reqwest::header::HeaderValue;
-
     use super::*;
 
     fn endpoint(base: &str) -> String {
-        embeddings_endpoint(base).map(String::from).unwrap()
+        openai_endpoint(base, "embeddings", "base_url")
+            .map(String::from)
+            .unwrap()
     }
 
     #[test]
@@ -584,7 +425,7 @@ mod tests {
             "not a url",
             "file:///v1",
         ] {
-            let error = embeddings_endpoint(base).unwrap_err();
+            let error = openai_endpoint(base, "embeddings", "base_url").unwrap_err();
             assert!(
                 matches!(&error, DomainError::Validation { field, .. } if field == "base_url"),
                 "{base}: {error:?}"
@@ -593,99 +434,11 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_only() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers), None);
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("0.5"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(500)));
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&headers), None);
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
-        assert_eq!(retry_after(&headers), None);
-    }
-
-    fn embedder(api_key: Option<&str>) -> OpenAiEmbedder {
-        let mut config = OpenAiEmbedderConfig::new("http://127.0.0.1:9", "m");
-        config.api_key = api_key.map(str::to_owned);
-        config.retry_base_delay = Duration::from_millis(100);
-        config.retry_max_delay = Duration::from_millis(1000);
-        OpenAiEmbedder::new(config).unwrap()
-    }
-
-    #[test]
-    fn server_messages_are_found_in_the_usual_shapes() {
-        let e = embedder(None);
-        let cases = [
-            (
-                r#"{"error":{"message":"bad model","type":"x"}}"#,
-                "bad model",
-            ),
-            (r#"{"error":"model not found"}"#, "model not found"),
-            (r#"{"object":"error","message":"too long"}"#, "too long"),
-            (r#"{"detail":"Not Found"}"#, "Not Found"),
-            ("plain text failure\n", "plain text failure"),
-        ];
-        for (body, expected) in cases {
-            assert_eq!(e.server_message(body.to_owned()), expected, "{body}");
-        }
-        let long = "x".repeat(1000);
-        assert_eq!(
-            e.server_message(long).chars().count(),
-            MAX_SERVER_MESSAGE_CHARS
-        );
-    }
-
-    #[test]
-    fn server_messages_never_repeat_the_key() {
-        let e = embedder(Some("sk-secret-123"));
-        let message =
-            e.server_message(r#"{"error":{"message":"Incorrect API key sk-secret-123"}}"#.into());
-        assert_eq!(message, "Incorrect API key <hidden>");
-        assert!(
-            !format!(
-                "{:?}",
-                OpenAiEmbedderConfig {
-                    api_key: Some("sk-secret-123".into()),
-                    ..OpenAiEmbedderConfig::new("http://h", "m")
-                }
-            )
-            .contains("sk-secret-123")
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_the_ceiling_with_jitter() {
-        let e = embedder(None);
-        for (retries, ceiling_ms) in [
-            (0, 100),
-            (1, 200),
-            (2, 400),
-            (3, 800),
-            (4, 1000),
-            (40, 1000),
-        ] {
-            let ceiling = Duration::from_millis(ceiling_ms);
-            for _ in 0..20 {
-                let delay = e.backoff(retries);
-                assert!(
-                    delay >= ceiling / 2 && delay <= ceiling,
-                    "{retries}: {delay:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn credentials_are_kept_out_of_logged_endpoints() {
-        let url = embeddings_endpoint("https://user:pw@host.example/v1").unwrap();
-        assert_eq!(
-            without_credentials(&url),
-            "https://host.example/v1/embeddings"
-        );
+    fn the_key_is_kept_out_of_debug_output() {
+        let config = OpenAiEmbedderConfig {
+            api_key: Some("sk-secret-123".into()),
+            ..OpenAiEmbedderConfig::new("http://h", "m")
+        };
+        assert!(!format!("{config:?}").contains("sk-secret-123"));
     }
 }
