@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 
 use crate::entities::{BackgroundJob, NewBackgroundJob};
 use crate::error::{DomainError, DomainResult};
-use crate::id::{DocumentId, UserId};
+use crate::id::{CourseId, DocumentId, ImportJobId, NoteId, UserId};
+use crate::ports::AudioFormat;
 
 /// A kind of background work with a typed payload.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -156,6 +157,50 @@ impl Job for ReembedStale {
 
     fn unique_key(&self) -> Option<String> {
         Some(Self::KIND.to_owned())
+    }
+}
+
+/// Runs an import: fetches, extracts or transcribes, and makes the note or document.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunImport {
+    /// The import's owner.
+    pub user_id: UserId,
+    /// The import.
+    pub import_job_id: ImportJobId,
+    /// The course the note is filed under.
+    pub course_id: Option<CourseId>,
+    /// An uploaded recording's blob key, for an audio import.
+    pub blob_key: Option<String>,
+    /// An uploaded recording's format, for an audio import.
+    pub audio_format: Option<AudioFormat>,
+}
+
+impl Job for RunImport {
+    const KIND: &'static str = "import.run";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("import.run:{}", self.import_job_id))
+    }
+}
+
+/// Cuts a note into chunks and embeds them again with the current model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReindexNote {
+    /// The note's owner.
+    pub user_id: UserId,
+    /// The note.
+    pub note_id: NoteId,
+}
+
+impl Job for ReindexNote {
+    const KIND: &'static str = "note.reindex";
+    /// Below imports: a student waiting for a new import goes first.
+    const PRIORITY: i32 = -1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("note.reindex:{}", self.note_id))
     }
 }
 

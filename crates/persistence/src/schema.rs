@@ -163,7 +163,7 @@ diesel::table! {
 
     document_search_index (id) {
         id -> Uuid,
-        document_id -> Uuid,
+        document_id -> Nullable<Uuid>,
         content -> Text,
         page_number -> Nullable<Int4>,
         chunk_index -> Int4,
@@ -174,6 +174,7 @@ diesel::table! {
         user_id -> Uuid,
         embedding_model -> Nullable<Text>,
         embedding_bits -> Nullable<Varbit>,
+        note_id -> Nullable<Uuid>,
     }
 }
 
@@ -417,6 +418,7 @@ diesel::joinable!(chat_sessions -> courses (course_id));
 diesel::joinable!(chat_sessions -> users (user_id));
 diesel::joinable!(courses -> users (user_id));
 diesel::joinable!(document_search_index -> documents (document_id));
+diesel::joinable!(document_search_index -> notes (note_id));
 diesel::joinable!(document_search_index -> users (user_id));
 diesel::joinable!(documents -> courses (course_id));
 diesel::joinable!(documents -> users (user_id));

@@ -69,9 +69,10 @@ impl Tables {
             notes, documents, flashcard_sets, quizzes, study_guides, chat_sessions, calendar_events);
     }
 
-    /// Deletes a note; material made from it stays, unlinked.
+    /// Deletes a note and its search chunks; material made from it stays, unlinked.
     pub(super) fn delete_note(&mut self, id: NoteId, now: DateTime<Utc>) {
         self.notes.remove(&id);
+        self.note_chunks.remove(&id);
         set_null!(self, now, id, note_id: flashcard_sets, quizzes, study_guides, import_jobs);
     }
 

@@ -1,4 +1,4 @@
-//! The search index in memory: document chunks, a lexical search over the student's notes,
+//! The search index in memory: chunks of documents and notes, a lexical search over the student's notes,
 //! flashcards and chunks, a vector search over chunk embeddings, and the two fused.
 //!
 //! The lexical search stands in for PostgreSQL's trigram and full-text ranking with something
@@ -22,8 +22,17 @@ use crate::entities::{
     SearchHit, SearchQuery, SourceKind, cosine_similarity, fuse_rankings, opening_snippet,
 };
 use crate::error::{DomainError, DomainResult};
-use crate::id::{DocumentChunkId, DocumentId, UserId};
+use crate::id::{DocumentChunkId, DocumentId, NoteId, UserId};
 use crate::ports::SearchIndex;
+
+/// A chunk of a note's text.
+#[derive(Clone, Debug)]
+pub(super) struct NoteChunk {
+    content: String,
+    chunk_index: i32,
+    embedding: Option<Vec<f32>>,
+    embedding_model: Option<String>,
+}
 
 /// How many characters of a snippet come before the first match, when there are that many.
 const SNIPPET_LEAD: usize = 60;
@@ -256,23 +265,75 @@ fn similar(tables: &Tables, user: UserId, query: &SearchQuery) -> Vec<SearchHit>
     let Some(embedding) = query.embedding() else {
         return Vec::new();
     };
-    if !query.includes(SourceKind::Document) {
+    let mut hits: Vec<SearchHit> = Vec::new();
+    if query.includes(SourceKind::Document) {
+        hits.extend(
+            tables
+                .nearest(user, embedding, |chunk| {
+                    tables.searched_document(user, query, chunk)
+                })
+                .into_iter()
+                .take(depth())
+                .map(|(similarity, chunk, document)| SearchHit {
+                    kind: SourceKind::Document,
+                    id: chunk.id.as_uuid(),
+                    parent_id: Some(document.id.as_uuid()),
+                    title: document.title.clone(),
+                    snippet: opening_snippet(&chunk.content),
+                    page_number: chunk.page_number,
+                    score: similarity,
+                }),
+        );
+    }
+    if query.includes(SourceKind::Note) {
+        hits.extend(similar_notes(tables, user, query, embedding));
+    }
+    hits.sort_by(by_relevance);
+    hits.truncate(depth());
+    hits
+}
+
+/// The user's notes whose chunks are similar to `embedding`, each as a hit with its most
+/// similar chunk's similarity and opening.
+fn similar_notes(
+    tables: &Tables,
+    user: UserId,
+    query: &SearchQuery,
+    embedding: &QueryEmbedding,
+) -> Vec<SearchHit> {
+    let vector = embedding.vector.as_slice();
+    if vector.is_empty() {
         return Vec::new();
     }
     tables
-        .nearest(user, embedding, |chunk| {
-            tables.searched_document(user, query, chunk)
-        })
-        .into_iter()
-        .take(depth())
-        .map(|(similarity, chunk, document)| SearchHit {
-            kind: SourceKind::Document,
-            id: chunk.id.as_uuid(),
-            parent_id: Some(document.id.as_uuid()),
-            title: document.title.clone(),
-            snippet: opening_snippet(&chunk.content),
-            page_number: chunk.page_number,
-            score: similarity,
+        .note_chunks
+        .iter()
+        .filter_map(|(id, chunks)| {
+            let note = tables
+                .notes
+                .get(id)
+                .filter(|n| n.user_id == user)
+                .filter(|n| query.course_id().is_none() || n.course_id == query.course_id())?;
+            let (similarity, chunk) = chunks
+                .iter()
+                .filter(|c| c.embedding_model.as_deref() == Some(embedding.model.as_str()))
+                .filter_map(|c| {
+                    let other = c.embedding.as_deref().filter(|v| v.len() == vector.len())?;
+                    Some((cosine_similarity(vector, other)?, c))
+                })
+                .max_by(|a, b| {
+                    a.0.total_cmp(&b.0)
+                        .then_with(|| b.1.chunk_index.cmp(&a.1.chunk_index))
+                })?;
+            Some(SearchHit {
+                kind: SourceKind::Note,
+                id: note.id.as_uuid(),
+                parent_id: None,
+                title: note.title.clone(),
+                snippet: opening_snippet(&chunk.content),
+                page_number: None,
+                score: similarity,
+            })
         })
         .collect()
 }
@@ -342,6 +403,35 @@ impl SearchIndex for MemoryStore {
         })
     }
 
+    async fn replace_note_chunks(
+        &self,
+        user: UserId,
+        note: NoteId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64> {
+        self.write(|tables, _| {
+            owned(&tables.notes, user, &note, "note")?;
+            check_chunks(&chunks)?;
+            let written = chunks.len();
+            let mut rows: Vec<NoteChunk> = chunks
+                .into_iter()
+                .map(|chunk| NoteChunk {
+                    content: chunk.content,
+                    chunk_index: chunk.chunk_index,
+                    embedding: chunk.embedding,
+                    embedding_model: chunk.embedding_model,
+                })
+                .collect();
+            rows.sort_by_key(|c| c.chunk_index);
+            if rows.is_empty() {
+                tables.note_chunks.remove(&note);
+            } else {
+                tables.note_chunks.insert(note, rows);
+            }
+            Ok(count(written))
+        })
+    }
+
     async fn list_chunks(
         &self,
         user: UserId,
@@ -375,6 +465,26 @@ impl SearchIndex for MemoryStore {
             Ok(stale
                 .into_iter()
                 .filter_map(|id| tables.documents.get(&id).map(|d| (d.user_id, id)))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect())
+        })
+    }
+
+    async fn stale_note_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, NoteId)>> {
+        self.with_tables(|tables| {
+            Ok(tables
+                .note_chunks
+                .iter()
+                .filter(|(_, chunks)| {
+                    chunks
+                        .iter()
+                        .any(|c| c.embedding_model.as_deref() != Some(model.as_str()))
+                })
+                .filter_map(|(id, _)| tables.notes.get(id).map(|n| (n.user_id, *id)))
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
                 .collect())
         })

@@ -49,6 +49,8 @@ pub(super) struct Tables {
     /// key, as the row's unique column does.
     pub(super) notification_keys: BTreeMap<(UserId, String), NotificationId>,
     pub(super) chunks: BTreeMap<DocumentChunkId, DocumentChunk>,
+    /// The chunks of notes, in order, by note.
+    pub(super) note_chunks: BTreeMap<NoteId, Vec<super::search::NoteChunk>>,
 }
 
 /// A row that belongs to one user, through its `user_id` column.

@@ -24,6 +24,64 @@ use crate::ports::{
 use crate::values::{Description, Link, ShortText, Title, WebUrl};
 
 impl Tables {
+    /// Changes an import; with `unfinished_only`, only an import still `PENDING` or
+    /// `PROCESSING` (`Conflict` otherwise), and progress never goes back.
+    fn update_import(
+        &mut self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+        now: DateTime<Utc>,
+        unfinished_only: bool,
+    ) -> DomainResult<ImportJob> {
+        let tables = self;
+        let current = owned(&tables.import_jobs, user, &id, "import job")?;
+        if unfinished_only && current.status.is_finished() {
+            return Err(DomainError::conflict(
+                "status",
+                "the import has already finished",
+            ));
+        }
+        let floor = if unfinished_only { current.progress } else { 0 };
+        let note = update.note_id.flatten();
+        let document = update.document_id.flatten();
+        tables.check_links(
+            user,
+            SourceLinks {
+                course_id: None,
+                note_id: note,
+                document_id: document,
+            },
+        )?;
+        tables.check_import_targets_free(Some(id), note, document)?;
+        let job = owned_mut(&mut tables.import_jobs, user, &id, "import job")?;
+        if let Some(status) = update.status {
+            job.status = status;
+        }
+        if let Some(progress) = update.progress {
+            job.progress = progress.get_i32().max(floor);
+        }
+        if let Some(title) = update.title {
+            job.title = title.map(Title::into_inner);
+        }
+        if let Some(error_message) = update.error_message {
+            job.error_message = error_message;
+        }
+        if let Some(completed_at) = update.completed_at {
+            job.completed_at = completed_at.map(micros);
+        }
+        if let Some(note_id) = update.note_id {
+            job.note_id = note_id;
+        }
+        if let Some(document_id) = update.document_id {
+            job.document_id = document_id;
+        }
+        job.updated_at = now;
+        Ok(job.clone())
+    }
+}
+
+impl Tables {
     /// The schema's `UNIQUE (note_id)` and `UNIQUE (document_id)` on import jobs: no job but
     /// `except` may hold these.
     fn check_import_targets_free(
@@ -353,44 +411,16 @@ impl ImportJobRepository for MemoryStore {
         id: ImportJobId,
         update: ImportJobUpdate,
     ) -> DomainResult<ImportJob> {
-        self.write(|tables, now| {
-            owned(&tables.import_jobs, user, &id, "import job")?;
-            let note = update.note_id.flatten();
-            let document = update.document_id.flatten();
-            tables.check_links(
-                user,
-                SourceLinks {
-                    course_id: None,
-                    note_id: note,
-                    document_id: document,
-                },
-            )?;
-            tables.check_import_targets_free(Some(id), note, document)?;
-            let job = owned_mut(&mut tables.import_jobs, user, &id, "import job")?;
-            if let Some(status) = update.status {
-                job.status = status;
-            }
-            if let Some(progress) = update.progress {
-                job.progress = progress.get_i32();
-            }
-            if let Some(title) = update.title {
-                job.title = title.map(Title::into_inner);
-            }
-            if let Some(error_message) = update.error_message {
-                job.error_message = error_message;
-            }
-            if let Some(completed_at) = update.completed_at {
-                job.completed_at = completed_at.map(micros);
-            }
-            if let Some(note_id) = update.note_id {
-                job.note_id = note_id;
-            }
-            if let Some(document_id) = update.document_id {
-                job.document_id = document_id;
-            }
-            job.updated_at = now;
-            Ok(job.clone())
-        })
+        self.write(|tables, now| tables.update_import(user, id, update, now, false))
+    }
+
+    async fn advance(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob> {
+        self.write(|tables, now| tables.update_import(user, id, update, now, true))
     }
 
     async fn cancel(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {

@@ -1,5 +1,5 @@
-//! The search port: document chunks written by ingestion, and search over the student's
-//! notes, flashcards and chunks.
+//! The search port: chunks of documents and notes written by ingestion and imports, and
+//! search over the student's notes, flashcards and chunks.
 
 use async_trait::async_trait;
 
@@ -7,7 +7,7 @@ use crate::entities::{
     ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
 };
 use crate::error::DomainResult;
-use crate::id::{DocumentId, UserId};
+use crate::id::{DocumentId, NoteId, UserId};
 
 /// Indexes document text and searches the student's material.
 ///
@@ -17,6 +17,10 @@ use crate::id::{DocumentId, UserId};
 /// length; an adapter may look at the most promising chunks only (PostgreSQL: those nearest
 /// by a Hamming distance of their sign bits weighted by the query), so it may miss a few of
 /// the exact nearest among very many chunks. Hybrid search fuses the two rankings (see [`SearchQuery`]).
+///
+/// Notes may have chunks too (an imported lecture, page or video): vector search then finds
+/// the note through its chunks, as a note hit (the note's id, the start of its most similar
+/// chunk as the snippet). A note's chunks go with it when it is deleted.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
@@ -35,6 +39,20 @@ pub trait SearchIndex: Send + Sync {
         chunks: Vec<NewDocumentChunk>,
     ) -> DomainResult<u64>;
 
+    /// Replaces the chunks of the user's note with `chunks`, atomically, as
+    /// [`SearchIndex::replace_chunks`] does for a document; `page_number` is not kept (a note
+    /// has no pages).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the note is not the user's; `Validation` on `chunks` as for a document.
+    async fn replace_note_chunks(
+        &self,
+        user: UserId,
+        note: NoteId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64>;
+
     /// The chunks of the user's document, in order.
     ///
     /// # Errors
@@ -50,7 +68,7 @@ pub trait SearchIndex: Send + Sync {
     /// embedding if it has one), within its filters, best first; at most `query.limit()`.
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>>;
 
-    /// The user's chunks nearest to `embedding`, most similar first (ties by chunk id), at
+    /// The user's document chunks nearest to `embedding`, most similar first (ties by chunk id), at
     /// most `limit`; chunks without an embedding, embedded by another model, of another
     /// length, or whose similarity is undefined (a zero vector) are skipped.
     async fn nearest_chunks(
@@ -68,4 +86,12 @@ pub trait SearchIndex: Send + Sync {
         model: String,
         limit: u32,
     ) -> DomainResult<Vec<(UserId, DocumentId)>>;
+
+    /// Notes of any user with a chunk whose vector is not of `model`, at most `limit`, as
+    /// [`SearchIndex::stale_embeddings`] finds documents.
+    async fn stale_note_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, NoteId)>>;
 }

@@ -169,6 +169,22 @@ pub trait ImportJobRepository: Send + Sync {
         update: ImportJobUpdate,
     ) -> DomainResult<ImportJob>;
 
+    /// Records progress of the user's import while it is unfinished (`PENDING` or
+    /// `PROCESSING`), as the worker goes: the one way the worker writes, so a cancelled
+    /// import stays cancelled. Progress never goes back: the larger of the stored and the new
+    /// value is kept.
+    ///
+    /// # Errors
+    ///
+    /// As [`ImportJobRepository::update`], and `Conflict` on `status` when the import has
+    /// finished (completed, failed or cancelled).
+    async fn advance(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob>;
+
     /// Cancels the user's import if it has not finished.
     ///
     /// # Errors

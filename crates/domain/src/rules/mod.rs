@@ -1,8 +1,10 @@
 //! Pure rules that span entities: link ownership, quiz totals, grading, file types, YouTube
-//! links.
+//! links, transcripts as text, and the offline summary of a note.
 
 pub mod file_type;
 pub mod grading;
 pub mod ownership;
 pub mod quiz_points;
+pub mod summary;
+pub mod transcript;
 pub mod youtube;

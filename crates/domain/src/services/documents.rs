@@ -123,6 +123,19 @@ impl DocumentService {
     /// is recorded, the document stays `PENDING` and is picked up by the periodic requeue; the
     /// upload still succeeds.
     pub async fn upload(&self, user: UserId, upload: Upload) -> DomainResult<Document> {
+        let document = self.store(user, upload).await?;
+        // A failed enqueue leaves the document PENDING for the periodic requeue to find.
+        let _ = self.enqueue_processing(user, document.id).await;
+        Ok(document)
+    }
+
+    /// Stores the file and records the document `PENDING`, without enqueueing its
+    /// processing: for a caller that processes it itself (an import).
+    ///
+    /// # Errors
+    ///
+    /// As [`DocumentService::upload`].
+    pub async fn store(&self, user: UserId, upload: Upload) -> DomainResult<Document> {
         if u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX) > self.upload_limit {
             return Err(self.too_large());
         }
@@ -171,8 +184,6 @@ impl DocumentService {
                 return Err(error);
             }
         };
-        // A failed enqueue leaves the document PENDING for the periodic requeue to find.
-        let _ = self.enqueue_processing(user, document.id).await;
         Ok(document)
     }
 

@@ -15,9 +15,6 @@ use crate::ports::{
 use crate::rules::file_type;
 use crate::values::{FieldContext, Link, MessageText, PageCount, Title};
 
-/// How many chunk texts go to the embedder at once.
-const EMBED_BATCH: usize = 64;
-
 /// What a processing run came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Processed {
@@ -337,21 +334,8 @@ impl IngestionService {
             .map(|_| ())
     }
 
-    /// One vector per text, in order, asked for in batches.
     async fn embed_all(&self, texts: Vec<String>) -> DomainResult<Vec<Vec<f32>>> {
-        let mut vectors = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(EMBED_BATCH) {
-            let embedded = self.embedder.embed(batch.to_vec()).await?;
-            if embedded.len() != batch.len() {
-                return Err(DomainError::internal(format!(
-                    "the embedder returned {} vectors for {} texts",
-                    embedded.len(),
-                    batch.len()
-                )));
-            }
-            vectors.extend(embedded);
-        }
-        Ok(vectors)
+        super::notes::embed_all(self.embedder.as_ref(), texts).await
     }
 
     async fn fail(

@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod documents;
+pub mod imports;
 pub mod ingestion;
+pub mod notes;
 pub mod quizzes;
 pub mod search;
 

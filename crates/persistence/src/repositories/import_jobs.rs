@@ -5,7 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sophie_domain::values::{Title, WebUrl};
+use sophie_domain::values::{Progress, Title, WebUrl};
 use sophie_domain::{
     DocumentId, DomainError, DomainResult, ImportJob, ImportJobFilter, ImportJobId,
     ImportJobRepository, ImportJobUpdate, JobStatus, NewImportJob, NoteId, Page, PageRequest,
@@ -126,6 +126,53 @@ async fn is_users_job(
     .await?)
 }
 
+impl PostgresStore {
+    /// Updates the user's import on `conn`, checking new links are the user's (run it in a
+    /// transaction when there are any).
+    async fn update_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> Result<ImportJobRow, StoreError> {
+        // Only new links need checking; `Some(None)` unlinks.
+        let links = SourceLinks {
+            course_id: None,
+            note_id: update.note_id.flatten(),
+            document_id: update.document_id.flatten(),
+        };
+        let changes = ImportJobChanges {
+            status: update.status.map(PgJobStatus),
+            progress: update.progress.map(|p| p.get_i32()),
+            title: update.title.map(|v| v.map(Title::into_inner)),
+            error_message: update.error_message,
+            completed_at: update.completed_at.map(|v| v.map(|at| at.trunc_subsecs(6))),
+            note_id: update.note_id.map(|v| v.map(Uuid::from)),
+            document_id: update.document_id.map(|v| v.map(Uuid::from)),
+            updated_at: self.clock.now(),
+        };
+        if (links.note_id.is_some() || links.document_id.is_some())
+            && let Err(error) = ensure_links_owned(conn, user, links).await
+        {
+            // A job that is not the user's is the answer before a foreign link.
+            if matches!(error, StoreError::Domain(_)) && !is_users_job(conn, user, id).await? {
+                return Err(DomainError::not_found(ENTITY).into());
+            }
+            return Err(error);
+        }
+        Ok(diesel::update(
+            import_jobs::table
+                .filter(import_jobs::id.eq(id.as_uuid()))
+                .filter(import_jobs::user_id.eq(user.as_uuid())),
+        )
+        .set(changes)
+        .returning(ImportJobRow::as_returning())
+        .one(conn)
+        .await?)
+    }
+}
+
 #[async_trait]
 impl ImportJobRepository for PostgresStore {
     async fn create(&self, user: UserId, new: NewImportJob) -> DomainResult<ImportJob> {
@@ -227,49 +274,58 @@ impl ImportJobRepository for PostgresStore {
         id: ImportJobId,
         update: ImportJobUpdate,
     ) -> DomainResult<ImportJob> {
-        // Only new links need checking; `Some(None)` unlinks.
-        let links = SourceLinks {
-            course_id: None,
-            note_id: update.note_id.flatten(),
-            document_id: update.document_id.flatten(),
-        };
-        let changes = ImportJobChanges {
-            status: update.status.map(PgJobStatus),
-            progress: update.progress.map(|p| p.get_i32()),
-            title: update.title.map(|v| v.map(Title::into_inner)),
-            error_message: update.error_message,
-            completed_at: update.completed_at.map(|v| v.map(|at| at.trunc_subsecs(6))),
-            note_id: update.note_id.map(|v| v.map(Uuid::from)),
-            document_id: update.document_id.map(|v| v.map(Uuid::from)),
-            updated_at: self.clock.now(),
-        };
-        let statement = diesel::update(
-            import_jobs::table
-                .filter(import_jobs::id.eq(id.as_uuid()))
-                .filter(import_jobs::user_id.eq(user.as_uuid())),
-        )
-        .set(changes)
-        .returning(ImportJobRow::as_returning());
         let mut conn = self.db.conn().await?;
-        let row = if links.note_id.is_some() || links.document_id.is_some() {
+        let links = update.note_id.flatten().is_some() || update.document_id.flatten().is_some();
+        let row = if links {
             conn.transaction::<_, StoreError, _>(async |conn| {
-                if let Err(error) = ensure_links_owned(conn, user, links).await {
-                    // A job that is not the user's is the answer before a foreign link.
-                    if matches!(error, StoreError::Domain(_))
-                        && !is_users_job(conn, user, id).await?
-                    {
-                        return Err(DomainError::not_found(ENTITY).into());
-                    }
-                    return Err(error);
-                }
-                Ok(statement.one(conn).await?)
+                self.update_in(conn, user, id, update).await
             })
             .await
         } else {
-            statement.one(&mut conn).await.map_err(StoreError::from)
+            self.update_in(&mut conn, user, id, update).await
         }
         .map_err(|e| with_target_messages(e.into_domain(ENTITY)))?;
         Ok(ImportJob::from(row))
+    }
+
+    async fn advance(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        mut update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob> {
+        // The row is locked, checked unfinished and its progress read, then updated, in one
+        // transaction: a cancellation waits for it or wins before it.
+        let mut conn = self.db.conn().await?;
+        let row: Option<ImportJobRow> = conn
+            .transaction::<_, StoreError, _>(async |conn| {
+                let current = import_jobs::table
+                    .filter(import_jobs::id.eq(id.as_uuid()))
+                    .filter(import_jobs::user_id.eq(user.as_uuid()))
+                    .select((import_jobs::status, import_jobs::progress))
+                    .for_update()
+                    .one::<(PgJobStatus, i32)>(conn)
+                    .await
+                    .optional()?;
+                let Some((PgJobStatus(status), progress)) = current else {
+                    return Ok(None);
+                };
+                if status.is_finished() {
+                    return Err(
+                        DomainError::conflict("status", "the import has already finished").into(),
+                    );
+                }
+                if let Some(new) = update.progress
+                    && new.get_i32() < progress
+                {
+                    update.progress = Progress::new(i64::from(progress)).ok();
+                }
+                Ok(Some(self.update_in(conn, user, id, update).await?))
+            })
+            .await
+            .map_err(|e| with_target_messages(e.into_domain(ENTITY)))?;
+        row.map(ImportJob::from)
+            .ok_or_else(|| DomainError::not_found(ENTITY))
     }
 
     async fn cancel(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {

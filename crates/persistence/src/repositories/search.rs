@@ -1,6 +1,8 @@
-//! The search index on PostgreSQL: document chunks (`document_search_index`), lexical search
-//! over the student's notes, flashcards and chunks, vector search over chunk embeddings, and
-//! the two fused — in one statement, one round trip, per search.
+//! The search index on PostgreSQL: chunks of documents and notes (`document_search_index`,
+//! each row with exactly one of `document_id` and `note_id`), lexical search over the
+//! student's notes, flashcards and document chunks, vector search over chunk embeddings (a
+//! note's chunk found is its note), and the two fused — in one statement, one round trip, per
+//! search.
 //!
 //! Lexical search is a `UNION ALL` of the three kinds, each row matching when every word of
 //! the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which the trigram GIN
@@ -12,7 +14,7 @@
 //! user's chunks of the query's model nearest to the query by a weighted Hamming distance
 //! between sign bits ([`QueryBits`]: a disagreement counts more where the query's component
 //! is larger), read from the covering index on `(user_id, embedding_model, document_id)
-//! INCLUDE (id, embedding_bits)` without touching the table, and returns only those
+//! INCLUDE (id, note_id, embedding_bits)` without touching the table, and returns only those
 //! candidates ([`candidates`] of them) with their full `real[]` vectors. They are re-ranked
 //! here by exact cosine ([`cosine_similarity`]) and fused with the lexical ranking by
 //! [`fuse_rankings`], exactly as the in-memory adapter does. Sign bits split the space by
@@ -35,7 +37,7 @@ use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, SmallInt, Text
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use sophie_domain::{
     ChunkMatch, CourseId, DocumentChunk, DocumentChunkId, DocumentId, DomainError, DomainResult,
-    NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit, SearchIndex, SearchQuery,
+    NewDocumentChunk, NoteId, QueryEmbedding, SNIPPET_CHARS, SearchHit, SearchIndex, SearchQuery,
     SourceKind, UserId, cosine_similarity, fuse_rankings, opening_snippet,
 };
 use uuid::Uuid;
@@ -43,7 +45,7 @@ use uuid::Uuid;
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::StoreError;
 use crate::schema::sql_types::Varbit;
-use crate::schema::{document_search_index, documents};
+use crate::schema::{document_search_index, documents, notes};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "document";
@@ -147,7 +149,7 @@ impl ToSql<Varbit, Pg> for SignBits {
 #[diesel(table_name = document_search_index, check_for_backend(Pg))]
 struct ChunkRow {
     id: Uuid,
-    document_id: Uuid,
+    document_id: Option<Uuid>,
     content: String,
     page_number: Option<i32>,
     chunk_index: i32,
@@ -163,11 +165,13 @@ fn read_embedding(values: Option<Vec<Option<f32>>>) -> Option<Vec<f32>> {
     values.and_then(|values| values.into_iter().collect::<Option<Vec<f32>>>())
 }
 
-impl From<ChunkRow> for DocumentChunk {
-    fn from(row: ChunkRow) -> Self {
-        Self {
+impl ChunkRow {
+    /// The row as a document's chunk; `None` for a note's.
+    fn into_document_chunk(self) -> Option<DocumentChunk> {
+        let row = self;
+        Some(DocumentChunk {
             id: row.id.into(),
-            document_id: row.document_id.into(),
+            document_id: row.document_id?.into(),
             content: row.content,
             page_number: row.page_number,
             chunk_index: row.chunk_index,
@@ -175,7 +179,7 @@ impl From<ChunkRow> for DocumentChunk {
             embedding_model: row.embedding_model,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -183,7 +187,8 @@ impl From<ChunkRow> for DocumentChunk {
 #[diesel(table_name = document_search_index, treat_none_as_default_value = false)]
 struct NewChunkRow {
     id: Uuid,
-    document_id: Uuid,
+    document_id: Option<Uuid>,
+    note_id: Option<Uuid>,
     user_id: Uuid,
     content: String,
     page_number: Option<i32>,
@@ -380,6 +385,13 @@ struct Filters {
     document: Option<String>,
 }
 
+/// Whose chunks vector search looks at: documents', notes', or both.
+#[derive(Clone, Copy)]
+struct Sources {
+    documents: bool,
+    notes: bool,
+}
+
 /// The placeholders of a query vector in a search statement.
 struct VectorParams {
     model: String,
@@ -392,7 +404,7 @@ struct VectorParams {
 /// by the distance of [`QueryBits`], ties by id, at most `limit`; served by an index-only
 /// scan of `document_search_index_user_id_embedding_model_idx`. Chunks whose bits are of
 /// another length sort last (their distance is NULL): the cosine drops them.
-fn nearest_ids(filters: &Filters, vector: &VectorParams, limit: &str) -> String {
+fn nearest_ids(filters: &Filters, sources: Sources, vector: &VectorParams, limit: &str) -> String {
     let user = &filters.user;
     let VectorParams {
         model,
@@ -406,15 +418,28 @@ fn nearest_ids(filters: &Filters, vector: &VectorParams, limit: &str) -> String 
          THEN h.embedding_bits # {signs} END AS d) x \
          WHERE h.user_id = {user} AND h.embedding_model = {model}"
     );
+    match (sources.documents, sources.notes) {
+        (true, false) => sql.push_str(" AND h.document_id IS NOT NULL"),
+        (false, true) => sql.push_str(" AND h.note_id IS NOT NULL"),
+        _ => {}
+    }
     if let Some(document) = &filters.document {
         let _ = write!(sql, " AND h.document_id = {document}");
     }
     if let Some(course) = &filters.course {
-        let _ = write!(
-            sql,
-            " AND h.document_id IN (SELECT d.id FROM documents d \
+        let documents = format!(
+            "h.document_id IN (SELECT d.id FROM documents d \
              WHERE d.user_id = {user} AND d.course_id = {course})"
         );
+        let notes = format!(
+            "h.note_id IN (SELECT n.id FROM notes n \
+             WHERE n.user_id = {user} AND n.course_id = {course})"
+        );
+        let _ = match (sources.documents, sources.notes) {
+            (true, false) => write!(sql, " AND {documents}"),
+            (false, true) => write!(sql, " AND {notes}"),
+            _ => write!(sql, " AND ({documents} OR {notes})"),
+        };
     }
     let mut distance = "bit_count(x.d)".to_owned();
     for tier in tiers {
@@ -553,22 +578,29 @@ CROSS JOIN LATERAL (
 ) e
 CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.stop) w"
     );
+    let sources = Sources {
+        documents: query.includes(SourceKind::Document),
+        notes: query.includes(SourceKind::Note),
+    };
     if let Some(embedding) = query
         .embedding()
-        .filter(|_| query.includes(SourceKind::Document))
+        .filter(|_| sources.documents || sources.notes)
         && let Some(vector) = vector_params(&mut st, embedding)
     {
         let limit = st.param(Bind::BigInt(candidates(SearchQuery::FUSION_DEPTH)));
-        let nearest = nearest_ids(&filters, &vector, &limit);
+        let nearest = nearest_ids(&filters, sources, &vector, &limit);
+        // A note's chunk stands for its note: kind 0, the note's id and title.
         let _ = write!(
             sql,
             "
 UNION ALL
-SELECT 1::int2, 2::int2, c.id, d.id, d.title, c.page_number, NULL::int8,
-       left(c.content, {}), c.embedding
+SELECT 1::int2, CASE WHEN c.note_id IS NULL THEN 2 ELSE 0 END::int2, COALESCE(c.note_id, c.id),
+       d.id, COALESCE(d.title, nt.title), c.page_number, NULL::int8, left(c.content, {}),
+       c.embedding
 FROM ({nearest}) n
 JOIN document_search_index c ON c.id = n.id
-JOIN documents d ON d.id = c.document_id",
+LEFT JOIN documents d ON d.id = c.document_id
+LEFT JOIN notes nt ON nt.id = c.note_id",
             SNIPPET_CHARS + 1
         );
     }
@@ -610,27 +642,51 @@ fn rank_by_cosine<T>(
     scored
 }
 
-#[async_trait]
-impl SearchIndex for PostgresStore {
-    async fn replace_chunks(
+/// What a set of chunks belongs to.
+#[derive(Clone, Copy)]
+enum Owner {
+    Document(DocumentId),
+    Note(NoteId),
+}
+
+impl Owner {
+    const fn entity(self) -> &'static str {
+        match self {
+            Self::Document(_) => ENTITY,
+            Self::Note(_) => "note",
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Replaces the chunks of the user's document or note, atomically.
+    async fn replace_owned_chunks(
         &self,
         user: UserId,
-        document: DocumentId,
+        owner: Owner,
         chunks: Vec<NewDocumentChunk>,
     ) -> DomainResult<u64> {
         // Validated up front, reported after the ownership check (another user's document
-        // is `NotFound` whatever the chunks).
+        // or note is `NotFound` whatever the chunks).
         let valid = check_chunks(&chunks);
         let now = self.clock.now();
         let written = u64::try_from(chunks.len()).unwrap_or(u64::MAX);
+        let (document_id, note_id) = match owner {
+            Owner::Document(id) => (Some(id.as_uuid()), None),
+            Owner::Note(id) => (None, Some(id.as_uuid())),
+        };
         let rows: Vec<NewChunkRow> = chunks
             .into_iter()
             .map(|chunk| NewChunkRow {
                 id: DocumentChunkId::new().as_uuid(),
-                document_id: document.as_uuid(),
+                document_id,
+                note_id,
                 user_id: user.as_uuid(),
                 content: chunk.content,
-                page_number: chunk.page_number,
+                page_number: match owner {
+                    Owner::Document(_) => chunk.page_number,
+                    Owner::Note(_) => None,
+                },
                 chunk_index: chunk.chunk_index,
                 embedding_bits: chunk.embedding.as_deref().and_then(SignBits::of),
                 embedding: chunk
@@ -643,28 +699,51 @@ impl SearchIndex for PostgresStore {
             .collect();
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, StoreError, _>(async |conn| {
-            // Locks the document's row against a concurrent replacement (which would
-            // otherwise collide on `(document_id, chunk_index)`); `NO KEY` leaves foreign-key
-            // checks of other tables unblocked.
-            let owned = documents::table
-                .filter(documents::id.eq(document.as_uuid()))
-                .filter(documents::user_id.eq(user.as_uuid()))
-                .select(documents::id)
-                .for_no_key_update()
-                .limit(1)
-                .one::<Uuid>(conn)
-                .await
-                .optional()?;
+            // Locks the owner's row against a concurrent replacement (which would otherwise
+            // collide on `(document_id, chunk_index)`); `NO KEY` leaves foreign-key checks
+            // of other tables unblocked.
+            let owned = match owner {
+                Owner::Document(id) => documents::table
+                    .filter(documents::id.eq(id.as_uuid()))
+                    .filter(documents::user_id.eq(user.as_uuid()))
+                    .select(documents::id)
+                    .for_no_key_update()
+                    .limit(1)
+                    .one::<Uuid>(conn)
+                    .await
+                    .optional()?,
+                Owner::Note(id) => notes::table
+                    .filter(notes::id.eq(id.as_uuid()))
+                    .filter(notes::user_id.eq(user.as_uuid()))
+                    .select(notes::id)
+                    .for_no_key_update()
+                    .limit(1)
+                    .one::<Uuid>(conn)
+                    .await
+                    .optional()?,
+            };
             if owned.is_none() {
-                return Err(DomainError::not_found(ENTITY).into());
+                return Err(DomainError::not_found(owner.entity()).into());
             }
             valid?;
-            diesel::delete(
-                document_search_index::table
-                    .filter(document_search_index::document_id.eq(document.as_uuid())),
-            )
-            .execute(conn)
-            .await?;
+            match owner {
+                Owner::Document(id) => {
+                    diesel::delete(
+                        document_search_index::table
+                            .filter(document_search_index::document_id.eq(id.as_uuid())),
+                    )
+                    .execute(conn)
+                    .await?
+                }
+                Owner::Note(id) => {
+                    diesel::delete(
+                        document_search_index::table
+                            .filter(document_search_index::note_id.eq(id.as_uuid())),
+                    )
+                    .execute(conn)
+                    .await?
+                }
+            };
             for batch in rows.chunks(INSERT_BATCH) {
                 diesel::insert_into(document_search_index::table)
                     .values(batch)
@@ -674,8 +753,31 @@ impl SearchIndex for PostgresStore {
             Ok(())
         })
         .await
-        .map_err(|e| e.into_domain(ENTITY))?;
+        .map_err(|e| e.into_domain(owner.entity()))?;
         Ok(written)
+    }
+}
+
+#[async_trait]
+impl SearchIndex for PostgresStore {
+    async fn replace_chunks(
+        &self,
+        user: UserId,
+        document: DocumentId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64> {
+        self.replace_owned_chunks(user, Owner::Document(document), chunks)
+            .await
+    }
+
+    async fn replace_note_chunks(
+        &self,
+        user: UserId,
+        note: NoteId,
+        chunks: Vec<NewDocumentChunk>,
+    ) -> DomainResult<u64> {
+        self.replace_owned_chunks(user, Owner::Note(note), chunks)
+            .await
     }
 
     async fn list_chunks(
@@ -704,7 +806,7 @@ impl SearchIndex for PostgresStore {
         Ok(rows
             .into_iter()
             .flatten()
-            .map(DocumentChunk::from)
+            .filter_map(ChunkRow::into_document_chunk)
             .collect())
     }
 
@@ -713,10 +815,11 @@ impl SearchIndex for PostgresStore {
         model: String,
         limit: u32,
     ) -> DomainResult<Vec<(UserId, DocumentId)>> {
-        let rows: Vec<(Uuid, Uuid)> = self
+        let rows: Vec<(Uuid, Option<Uuid>)> = self
             .db
             .read(ENTITY, async |conn| {
                 document_search_index::table
+                    .filter(document_search_index::document_id.is_not_null())
                     .filter(document_search_index::embedding_model.is_distinct_from(&model))
                     .select((
                         document_search_index::user_id,
@@ -730,7 +833,34 @@ impl SearchIndex for PostgresStore {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(user, id)| (user.into(), id.into()))
+            .filter_map(|(user, id)| Some((user.into(), id?.into())))
+            .collect())
+    }
+
+    async fn stale_note_embeddings(
+        &self,
+        model: String,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, NoteId)>> {
+        let rows: Vec<(Uuid, Option<Uuid>)> = self
+            .db
+            .read("note", async |conn| {
+                document_search_index::table
+                    .filter(document_search_index::note_id.is_not_null())
+                    .filter(document_search_index::embedding_model.is_distinct_from(&model))
+                    .select((
+                        document_search_index::user_id,
+                        document_search_index::note_id,
+                    ))
+                    .distinct()
+                    .limit(i64::from(limit))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(user, id)| Some((user.into(), id?.into())))
             .collect())
     }
 
@@ -756,6 +886,7 @@ impl SearchIndex for PostgresStore {
             .into_iter()
             .map(|row| row.into_hit(0.0))
             .collect::<DomainResult<Vec<_>>>()?;
+        let mut seen = BTreeSet::new();
         let vector = match query.embedding() {
             Some(embedding) => rank_by_cosine(
                 &embedding.vector,
@@ -764,6 +895,8 @@ impl SearchIndex for PostgresStore {
                     .map(|mut row| (row.id, read_embedding(row.embedding.take()), row)),
             )
             .into_iter()
+            // A note found by several chunks counts once, by its most similar.
+            .filter(|(_, _, row)| seen.insert((row.kind, row.id)))
             .take(usize::try_from(SearchQuery::FUSION_DEPTH).unwrap_or(usize::MAX))
             .map(|(similarity, _, row)| {
                 let snippet = opening_snippet(&row.snippet);
@@ -801,7 +934,15 @@ impl SearchIndex for PostgresStore {
 FROM ({}) n
 JOIN document_search_index c ON c.id = n.id
 JOIN documents d ON d.id = c.document_id",
-            nearest_ids(&filters, &vector, &count)
+            nearest_ids(
+                &filters,
+                Sources {
+                    documents: true,
+                    notes: false,
+                },
+                &vector,
+                &count
+            )
         );
         let rows: Vec<ChunkMatchRow> = self
             .db
@@ -809,13 +950,13 @@ JOIN documents d ON d.id = c.document_id",
             .await?;
         let ranked = rank_by_cosine(
             &embedding.vector,
-            rows.into_iter().map(|row| {
-                let chunk = DocumentChunk::from(row.chunk);
-                (
+            rows.into_iter().filter_map(|row| {
+                let chunk = row.chunk.into_document_chunk()?;
+                Some((
                     chunk.id.as_uuid(),
                     chunk.embedding.clone(),
                     (chunk, row.document_title),
-                )
+                ))
             }),
         );
         Ok(ranked
