@@ -8,10 +8,20 @@
 //!   (OpenAI, Ollama, llama.cpp server, vLLM, text-embeddings-inference), configured with
 //!   [`OpenAiEmbedderConfig`]: batching, timeouts, retries with backoff.
 //!
+//! Imports from the web ([`WebFetcher`](sophie_domain::ports::WebFetcher)):
+//!
+//! - [`SafeFetcher`], configured with [`SafeFetcherConfig`]: fetches `http` and `https` URLs
+//!   that students give, refusing any whose host, or a redirect's host, resolves to an address
+//!   that is not public ([`refusal`]: loopback, private networks, link-local, cloud metadata,
+//!   ...), connecting only to checked addresses, with capped size, time and redirects.
+//!   Host names are resolved through [`Resolve`] ([`SystemResolver`] by default).
+//!
 //! The language model, transcriber and video transcripts adapters come in a later version.
 
 pub mod embed;
+pub mod fetch;
 mod http;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
+pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
