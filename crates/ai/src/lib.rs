@@ -8,10 +8,18 @@
 //!   (OpenAI, Ollama, llama.cpp server, vLLM, text-embeddings-inference), configured with
 //!   [`OpenAiEmbedderConfig`]: batching, timeouts, retries with backoff.
 //!
-//! The language model, transcriber and video transcripts adapters come in a later version.
+//! Video transcripts ([`VideoTranscripts`](sophie_domain::ports::VideoTranscripts)):
+//!
+//! - [`YouTubeCaptions`], configured with [`YouTubeConfig`]: a video's captions as YouTube's
+//!   own player lists them (written by people first, automatic ones otherwise, in the
+//!   preferred languages), read from the timedtext XML.
+//!
+//! The language model and transcriber adapters come in a later version.
 
 pub mod embed;
 mod http;
+pub mod youtube;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
+pub use youtube::{YouTubeCaptions, YouTubeConfig};
