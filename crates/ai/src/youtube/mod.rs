@@ -194,7 +194,7 @@ impl YouTubeCaptions {
                 message: format!("YouTube refused the request: {why}"),
             }
         };
-        if page.contains("class=\"g-recaptcha\"") || page.contains("www.google.com/recaptcha") {
+        if page.contains("class=\"g-recaptcha\"") {
             return Err(refused("the watch page asks for a reCAPTCHA"));
         }
         if let Some(key) = innertube_api_key(&page) {

@@ -208,8 +208,15 @@ fn strip_tags(text: &str) -> String {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
         match after.find('>') {
             Some(end) if starts_tag => {
-                // A tag between two words separates them.
-                out.push(' ');
+                // A line break separates words; styling (`<font>`, `<i>`) does not.
+                let name: String = after[..end]
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                if name.eq_ignore_ascii_case("br") || name.eq_ignore_ascii_case("p") {
+                    out.push(' ');
+                }
                 rest = &after[end + 1..];
             }
             _ => {
@@ -359,7 +366,11 @@ mod tests {
     fn stray_ampersands_and_angle_brackets_are_kept() {
         assert_eq!(decode_html("a & b &#bad; &#0; &;"), "a & b &#bad; &#0; &;");
         assert_eq!(strip_tags("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
-        assert_eq!(strip_tags("<i>x</i>y<br>z"), " x y z");
+        assert_eq!(strip_tags("<i>x</i>y<br>z<BR/>w"), "xy z w");
+        assert_eq!(
+            strip_tags("is <font color=\"#E5E5E5\">it</font>."),
+            "is it."
+        );
         assert_eq!(strip_tags("x <b"), "x <b");
     }
 }
