@@ -16,12 +16,20 @@
 //!   ...), connecting only to checked addresses, with capped size, time and redirects.
 //!   Host names are resolved through [`Resolve`] ([`SystemResolver`] by default).
 //!
-//! The language model, transcriber and video transcripts adapters come in a later version.
+//! Video transcripts ([`VideoTranscripts`](sophie_domain::ports::VideoTranscripts)):
+//!
+//! - [`YouTubeCaptions`], configured with [`YouTubeConfig`]: a video's captions as YouTube's
+//!   own player lists them (written by people first, automatic ones otherwise, in the
+//!   preferred languages), read from the timedtext XML.
+//!
+//! The language model and transcriber adapters come in a later version.
 
 pub mod embed;
 pub mod fetch;
 mod http;
+pub mod youtube;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
+pub use youtube::{YouTubeCaptions, YouTubeConfig};
