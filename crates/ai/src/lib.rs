@@ -22,14 +22,26 @@
 //!   own player lists them (written by people first, automatic ones otherwise, in the
 //!   preferred languages), read from the timedtext XML.
 //!
-//! The language model and transcriber adapters come in a later version.
+//! Speech to text ([`Transcriber`](sophie_domain::ports::Transcriber)):
+//!
+//! - [`OpenAiTranscriber`], a client of any OpenAI-compatible `/v1/audio/transcriptions`
+//!   endpoint (OpenAI, Groq, faster-whisper servers, whisper.cpp's server), configured with
+//!   [`OpenAiTranscriberConfig`]: the recording is read first with symphonia
+//!   ([`probe_recording`]: unreadable files are refused before anything is sent, and the
+//!   transcript's length comes from the file), a recording larger than one request allows is
+//!   sent in parts whose transcripts are joined, and requests are retried with backoff.
+//!
+//! The language model adapters come in a later version.
 
 pub mod embed;
 pub mod fetch;
 mod http;
+pub mod transcribe;
 pub mod youtube;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
+pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
+pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};

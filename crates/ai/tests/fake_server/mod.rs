@@ -1,7 +1,8 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for the client tests: it records every request
 //! and answers each with what the test's handler returns for it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Each test file uses a different part of it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,6 +22,28 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body parsed as JSON (`Null` when it is not JSON).
     pub body: Value,
+    /// The body's bytes as received.
+    pub raw_body: Vec<u8>,
+}
+
+/// One field of a `multipart/form-data` body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Its `name`.
+    pub name: String,
+    /// Its `filename`, for a file.
+    pub file_name: Option<String>,
+    /// Its `Content-Type`, when given.
+    pub content_type: Option<String>,
+    /// Its content.
+    pub data: Vec<u8>,
+}
+
+impl Field {
+    /// The content as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
 }
 
 impl Recorded {
@@ -30,6 +53,69 @@ impl Recorded {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The fields of a `multipart/form-data` body, in order; empty for any other body.
+    pub fn multipart(&self) -> Vec<Field> {
+        let Some(boundary) = self
+            .header("content-type")
+            .filter(|t| t.starts_with("multipart/form-data"))
+            .and_then(|t| {
+                t.split(';')
+                    .find_map(|p| p.trim().strip_prefix("boundary="))
+            })
+        else {
+            return Vec::new();
+        };
+        let delimiter = format!("--{}", boundary.trim_matches('"')).into_bytes();
+        let mut fields = Vec::new();
+        // Each part sits between "--boundary\r\n" and "\r\n--boundary".
+        let mut rest = match find(&self.raw_body, &delimiter) {
+            Some(at) => &self.raw_body[at + delimiter.len()..],
+            None => return fields,
+        };
+        while let Some(after) = rest.strip_prefix(b"\r\n") {
+            let Some(end) = find(after, &[b"\r\n".as_slice(), &delimiter].concat()) else {
+                break;
+            };
+            let part = &after[..end];
+            rest = &after[end + 2 + delimiter.len()..];
+            let Some(head_end) = find(part, b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&part[..head_end]);
+            let mut field = Field {
+                name: String::new(),
+                file_name: None,
+                content_type: None,
+                data: part[head_end + 4..].to_vec(),
+            };
+            for line in head.split("\r\n") {
+                let Some((name, value)) = line.split_once(':') else {
+                    continue;
+                };
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "content-type" => field.content_type = Some(value.trim().to_owned()),
+                    "content-disposition" => {
+                        for item in value.split(';').map(str::trim) {
+                            if let Some(v) = item.strip_prefix("name=") {
+                                field.name = v.trim_matches('"').to_owned();
+                            } else if let Some(v) = item.strip_prefix("filename=") {
+                                field.file_name = Some(v.trim_matches('"').to_owned());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            fields.push(field);
+        }
+        fields
+    }
+
+    /// The multipart field `name`, the first if it is repeated.
+    pub fn field(&self, name: &str) -> Option<Field> {
+        self.multipart().into_iter().find(|f| f.name == name)
     }
 
     /// The texts of an embeddings request.
@@ -173,12 +259,18 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
         }
         buffer.extend_from_slice(&chunk[..read]);
     }
-    let body =
-        serde_json::from_slice(&buffer[header_end..header_end + length]).unwrap_or(Value::Null);
+    let raw_body = buffer[header_end..header_end + length].to_vec();
+    let body = serde_json::from_slice(&raw_body).unwrap_or(Value::Null);
     Some(Recorded {
         method,
         path,
         headers,
         body,
+        raw_body,
     })
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
