@@ -1,10 +1,10 @@
 //! The program's settings, from the environment (and an optional `.env` file).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sophie_ai::OpenAiEmbedderConfig;
+use sophie_ai::{OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig};
 use sophie_api::ApiConfig;
 use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
 use sophie_persistence::{DatabaseConfig, S3Settings};
@@ -46,6 +46,20 @@ pub struct Config {
     /// An OpenAI-compatible embeddings server (`EMBEDDINGS_URL`, `EMBEDDINGS_MODEL`,
     /// `EMBEDDINGS_API_KEY`, `EMBEDDINGS_DIMENSIONS`); `None` for the offline embedder.
     pub embeddings: Option<OpenAiEmbedderConfig>,
+    /// An OpenAI-compatible transcription server (`TRANSCRIBE_URL`, `TRANSCRIBE_MODEL`,
+    /// `TRANSCRIBE_API_KEY`, `TRANSCRIBE_LANGUAGE`, `TRANSCRIBE_MAX_PART_BYTES`,
+    /// `TRANSCRIBE_TIMEOUT_SECONDS`); `None`: audio imports fail, saying so.
+    pub transcriber: Option<OpenAiTranscriberConfig>,
+    /// Where YouTube is reached (`YOUTUBE_BASE_URL`, `https://www.youtube.com`) and which
+    /// caption languages come first (`YOUTUBE_LANGUAGES`, `en`).
+    pub youtube: YouTubeConfig,
+    /// Whether imports fetch web pages (`IMPORT_WEB_FETCH`, `true`); off, URL imports are
+    /// refused with a 422 saying so.
+    pub web_fetch: bool,
+    /// Loopback addresses (`IP:port`) URL imports may fetch despite the rule that refuses
+    /// every address that is not public (`IMPORT_FETCH_ALLOW`, comma-separated; empty by
+    /// default; for tests and local development only).
+    pub fetch_allow: Vec<SocketAddr>,
     /// Whether `serve` runs a worker in its process (`EMBEDDED_WORKER`, `true`; always on the
     /// in-memory storage, whose queue no other process can reach).
     pub embedded_worker: bool,
@@ -86,6 +100,70 @@ fn embeddings() -> Result<Option<OpenAiEmbedderConfig>, String> {
         config.timeout = Duration::from_secs(seconds);
     }
     Ok(Some(config))
+}
+
+/// The transcription server, if `TRANSCRIBE_URL` names one.
+fn transcriber() -> Result<Option<OpenAiTranscriberConfig>, String> {
+    let Some(url) = var("TRANSCRIBE_URL") else {
+        return match ["TRANSCRIBE_MODEL", "TRANSCRIBE_API_KEY"]
+            .iter()
+            .find(|name| var(name).is_some())
+        {
+            Some(name) => Err(format!(
+                "{name} is set but TRANSCRIBE_URL is not: set TRANSCRIBE_URL to the \
+                 transcription server (an OpenAI-compatible /v1/audio/transcriptions)"
+            )),
+            None => Ok(None),
+        };
+    };
+    let mut config = OpenAiTranscriberConfig::new(url);
+    if let Some(model) = var("TRANSCRIBE_MODEL") {
+        config.model = model;
+    }
+    config.api_key = var("TRANSCRIBE_API_KEY");
+    config.language = var("TRANSCRIBE_LANGUAGE");
+    if let Some(bytes) = positive::<usize>("TRANSCRIBE_MAX_PART_BYTES")? {
+        config.max_part_bytes = bytes;
+    }
+    if let Some(seconds) = positive::<u64>("TRANSCRIBE_TIMEOUT_SECONDS")? {
+        config.timeout = Duration::from_secs(seconds);
+    }
+    Ok(Some(config))
+}
+
+/// YouTube's address and the preferred caption languages.
+fn youtube() -> YouTubeConfig {
+    let mut config = YouTubeConfig::default();
+    if let Some(url) = var("YOUTUBE_BASE_URL") {
+        config.base_url = url;
+    }
+    if let Some(languages) = var("YOUTUBE_LANGUAGES") {
+        config.languages = languages
+            .split(',')
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+    }
+    config
+}
+
+/// The loopback addresses URL imports may fetch (`IMPORT_FETCH_ALLOW`).
+fn fetch_allow() -> Result<Vec<SocketAddr>, String> {
+    let Some(list) = var("IMPORT_FETCH_ALLOW") else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "IMPORT_FETCH_ALLOW must list IP:port addresses (127.0.0.1:8081, \
+                     [::1]:8081), not {entry:?}"
+                )
+            })
+        })
+        .collect()
 }
 
 /// The `S3_*` variables besides `S3_BUCKET`, which mean nothing without it.
@@ -155,7 +233,10 @@ impl Config {
     /// `S3_REGION` (`us-east-1`), `S3_SESSION_TOKEN`, `S3_VIRTUAL_HOSTED` (`false` with an
     /// endpoint, `true` on AWS) and `S3_PREFIX`, `UPLOAD_LIMIT_BYTES` (50 MiB),
     /// `EMBEDDINGS_URL`/`_MODEL`/`_API_KEY`/`_DIMENSIONS`/`_TIMEOUT_SECONDS` (unset: offline
-    /// embeddings) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
+    /// embeddings), `TRANSCRIBE_URL`/`_MODEL` (`whisper-1`)/`_API_KEY`/`_LANGUAGE`/
+    /// `_MAX_PART_BYTES` (24 MiB)/`_TIMEOUT_SECONDS` (300; unset: no audio imports),
+    /// `YOUTUBE_BASE_URL` (`https://www.youtube.com`), `YOUTUBE_LANGUAGES` (`en`),
+    /// `IMPORT_WEB_FETCH` (`true`), `IMPORT_FETCH_ALLOW` (none) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
     /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
     ///
     /// # Errors
@@ -232,6 +313,10 @@ impl Config {
             s3: s3()?,
             upload_limit: positive("UPLOAD_LIMIT_BYTES")?.unwrap_or(DEFAULT_UPLOAD_LIMIT),
             embeddings: embeddings()?,
+            transcriber: transcriber()?,
+            youtube: youtube(),
+            web_fetch: flag("IMPORT_WEB_FETCH", true)?,
+            fetch_allow: fetch_allow()?,
             embedded_worker: flag("EMBEDDED_WORKER", true)?,
             workers,
             host,

@@ -2,15 +2,21 @@
 
 use std::sync::Arc;
 
-use sophie_ai::{HashingEmbedder, OpenAiEmbedder};
+use sophie_ai::{
+    HashingEmbedder, OpenAiEmbedder, OpenAiTranscriber, SafeFetcher, SafeFetcherConfig,
+    YouTubeCaptions,
+};
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
+use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::{
-    BlobStore, Clock, DomainResult, Embedder, JobQueue, Repositories, SystemClock,
+    BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
+    SystemClock, Transcriber, VideoTranscripts, WebFetcher,
 };
 use sophie_jobs::handlers::{self, JobServices};
 use sophie_jobs::ingest::{FileExtractor, SentenceChunker};
@@ -31,6 +37,29 @@ impl Readiness for DatabaseReadiness {
     }
 }
 
+/// The fetcher of a server told not to reach the web (`IMPORT_WEB_FETCH=false`).
+struct NoWebFetch;
+
+impl NoWebFetch {
+    fn refusal() -> DomainError {
+        DomainError::validation(
+            "sourceUrl",
+            "this server does not fetch web pages (IMPORT_WEB_FETCH is off)",
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl WebFetcher for NoWebFetch {
+    async fn check(&self, _url: String) -> DomainResult<()> {
+        Err(Self::refusal())
+    }
+
+    async fn fetch(&self, _url: String) -> DomainResult<FetchedResource> {
+        Err(Self::refusal())
+    }
+}
+
 /// Every port, with the adapter the configuration picks.
 #[derive(Clone)]
 pub struct Wiring {
@@ -44,6 +73,12 @@ pub struct Wiring {
     pub blobs: Arc<dyn BlobStore>,
     /// Turns text into vectors.
     pub embedder: Arc<dyn Embedder>,
+    /// Fetches the web pages students import.
+    pub web: Arc<dyn WebFetcher>,
+    /// YouTube captions.
+    pub videos: Arc<dyn VideoTranscripts>,
+    /// Speech to text, when a server is configured.
+    pub transcriber: Option<Arc<dyn Transcriber>>,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// True on the in-memory storage, which no other process can reach.
@@ -70,6 +105,34 @@ impl Wiring {
                 Arc::new(embedder)
             }
         };
+        let web: Arc<dyn WebFetcher> = if config.web_fetch {
+            let fetcher = SafeFetcher::new(SafeFetcherConfig {
+                allow: config.fetch_allow.clone(),
+                ..SafeFetcherConfig::default()
+            })
+            .map_err(|e| e.to_string())?;
+            Arc::new(fetcher)
+        } else {
+            tracing::info!("IMPORT_WEB_FETCH is off: URL imports are refused");
+            Arc::new(NoWebFetch)
+        };
+        let videos: Arc<dyn VideoTranscripts> =
+            Arc::new(YouTubeCaptions::new(config.youtube.clone()).map_err(|e| e.to_string())?);
+        let transcriber: Option<Arc<dyn Transcriber>> = match &config.transcriber {
+            None => None,
+            Some(settings) => {
+                let transcriber = OpenAiTranscriber::new(settings.clone())
+                    .map_err(|e| format!("TRANSCRIBE_*: {e}"))?;
+                tracing::info!(endpoint = %transcriber.endpoint(), model = %settings.model, "transcription from a server");
+                Some(Arc::new(transcriber))
+            }
+        };
+        let outside = Outside {
+            embedder,
+            web,
+            videos,
+            transcriber,
+        };
         match &config.database {
             None => {
                 tracing::warn!(
@@ -87,7 +150,10 @@ impl Wiring {
                     readiness: Arc::new(AlwaysReady),
                     queue: Arc::new(MemoryJobQueue::with_clock(clock.clone())),
                     blobs: Arc::new(MemoryBlobStore::new()),
-                    embedder,
+                    embedder: outside.embedder,
+                    web: outside.web,
+                    videos: outside.videos,
+                    transcriber: outside.transcriber,
                     clock,
                     in_memory: true,
                 })
@@ -115,7 +181,10 @@ impl Wiring {
                     readiness: Arc::new(DatabaseReadiness(pool.clone())),
                     queue: Arc::new(PostgresJobQueue::with_clock(pool, clock.clone())),
                     blobs: Arc::new(blobs),
-                    embedder,
+                    embedder: outside.embedder,
+                    web: outside.web,
+                    videos: outside.videos,
+                    transcriber: outside.transcriber,
                     clock,
                     in_memory: false,
                 })
@@ -150,6 +219,39 @@ impl Wiring {
         })
     }
 
+    /// Notes indexed for search.
+    #[must_use]
+    pub fn note_index(&self) -> NoteIndexService {
+        NoteIndexService::new(
+            self.repositories.notes.clone(),
+            self.repositories.search.clone(),
+            Arc::new(SentenceChunker::default()),
+            self.embedder.clone(),
+            self.queue.clone(),
+        )
+    }
+
+    /// Imports of web pages, videos, recordings and files.
+    #[must_use]
+    pub fn imports(&self, config: &Config) -> ImportService {
+        ImportService::new(ImportPorts {
+            imports: self.repositories.import_jobs.clone(),
+            notes: self.repositories.notes.clone(),
+            courses: self.repositories.courses.clone(),
+            documents: self.repositories.documents.clone(),
+            notifications: self.repositories.notifications.clone(),
+            blobs: self.blobs.clone(),
+            queue: self.queue.clone(),
+            extractor: Arc::new(FileExtractor::default()),
+            web: self.web.clone(),
+            videos: self.videos.clone(),
+            transcriber: self.transcriber.clone(),
+            document_service: Arc::new(self.documents(config)),
+            ingestion: Arc::new(self.ingestion()),
+            note_index: Arc::new(self.note_index()),
+        })
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -164,6 +266,8 @@ impl Wiring {
                 self.repositories.verifications.clone(),
                 self.clock.clone(),
             )),
+            imports: Arc::new(self.imports(config)),
+            note_index: Arc::new(self.note_index()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -189,8 +293,17 @@ impl Wiring {
             config.api.clone(),
         )
         .with_documents(self.documents(config))
+        .with_imports(self.imports(config))
         .with_embedder(self.embedder.clone()))
     }
+}
+
+/// The adapters of outside services.
+struct Outside {
+    embedder: Arc<dyn Embedder>,
+    web: Arc<dyn WebFetcher>,
+    videos: Arc<dyn VideoTranscripts>,
+    transcriber: Option<Arc<dyn Transcriber>>,
 }
 
 /// The readiness check for a pool of one HTTP worker.

@@ -25,8 +25,13 @@ impl<T> ApiJson<T> {
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
+fn is_json_request(req: &HttpRequest) -> bool {
+    is_json(req.headers())
+}
+
+/// Whether the request says its body is JSON (`application/json` or `…+json`).
+pub(crate) fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
@@ -35,6 +40,30 @@ fn is_json(req: &HttpRequest) -> bool {
             essence == "application/json" || essence.ends_with("+json")
         })
         .unwrap_or(false)
+}
+
+/// The whole body of `payload`, at most `limit` bytes.
+///
+/// # Errors
+///
+/// 413 past the limit; 400 when the body cannot be read.
+pub(crate) async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt as _;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|error| ApiError::BadRequest(format!("cannot read the body: {error}")))?;
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(ApiError::TooLarge(format!(
+                "the body is over the limit of {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Reads `bytes` as `T`, naming the path of the field at fault.
@@ -137,7 +166,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map_or(1024 * 1024, |state| state.config.json_limit);
-        let json = is_json(req);
+        let json = is_json_request(req);
         // The limit itself is the app's `PayloadConfig`, set from the same setting.
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {

@@ -68,15 +68,3 @@ impl Responder for NoContent {
         HttpResponse::NoContent().finish()
     }
 }
-
-/// No answer at all: the handler only ever returns an error (a feature not available yet).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Never {}
-
-impl Responder for Never {
-    type Body = BoxBody;
-
-    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        match self {}
-    }
-}

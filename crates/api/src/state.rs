@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::{Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories};
@@ -109,6 +110,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Uploads, downloads and reprocessing of documents, once a file store is wired in.
     pub documents: Option<Arc<DocumentService>>,
+    /// Starting imports, once the program wires in what they reach.
+    pub imports: Option<Arc<ImportService>>,
     /// Quizzes, their questions and graded attempts, over `repositories.quizzes`.
     pub quizzes: Arc<QuizService>,
 }
@@ -152,6 +155,7 @@ impl AppState {
             limiter,
             config: Arc::new(config),
             documents: None,
+            imports: None,
             quizzes,
         }
     }
@@ -174,6 +178,7 @@ impl AppState {
         );
         state.limiter = self.limiter.clone();
         state.documents = self.documents.clone();
+        state.imports = self.imports.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -197,6 +202,24 @@ impl AppState {
     pub fn with_documents(mut self, documents: DocumentService) -> Self {
         self.documents = Some(Arc::new(documents));
         self
+    }
+
+    /// The same state, starting imports through `imports`.
+    #[must_use]
+    pub fn with_imports(mut self, imports: ImportService) -> Self {
+        self.imports = Some(Arc::new(imports));
+        self
+    }
+
+    /// The import service.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired none (never in `sophie serve`).
+    pub fn imports(&self) -> DomainResult<&ImportService> {
+        self.imports.as_deref().ok_or(DomainError::NotImplemented {
+            feature: "starting imports",
+        })
     }
 
     /// The document service.

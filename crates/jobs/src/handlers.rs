@@ -7,12 +7,14 @@ use std::time::Duration;
 use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
-    ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale,
-    RequeueStrandedDocuments,
+    ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale, ReindexNote,
+    RequeueStrandedDocuments, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::imports::{ImportOutcome, ImportService};
 use sophie_domain::services::ingestion::{IngestionService, Processed};
+use sophie_domain::services::notes::NoteIndexService;
 
 use crate::worker::{Handler, JobRun, Registry};
 
@@ -34,6 +36,10 @@ pub struct JobServices {
     pub documents: Arc<DocumentService>,
     /// Expired credentials.
     pub janitor: Arc<CredentialJanitor>,
+    /// Imports of pages, videos, recordings and files.
+    pub imports: Arc<ImportService>,
+    /// Notes indexed for search.
+    pub note_index: Arc<NoteIndexService>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -41,6 +47,17 @@ pub struct JobServices {
 pub fn registry(services: &JobServices) -> Registry {
     let mut registry = Registry::new();
     registry.register::<ProcessDocument, _>(ProcessDocumentHandler(services.ingestion.clone()));
+    registry.register::<RunImport, _>(RunImportHandler(services.imports.clone()));
+    let note_index = services.note_index.clone();
+    registry.register_fn::<ReindexNote, _, _>(move |job, _| {
+        let note_index = note_index.clone();
+        async move {
+            note_index
+                .reindex(job.user_id, job.note_id)
+                .await
+                .map(|_| ())
+        }
+    });
     let documents = services.documents.clone();
     registry.register_fn::<RequeueStrandedDocuments, _, _>(move |_, _| {
         let documents = documents.clone();
@@ -62,12 +79,18 @@ pub fn registry(services: &JobServices) -> Registry {
         }
     });
     let ingestion = services.ingestion.clone();
+    let note_index = services.note_index.clone();
     registry.register_fn::<ReembedStale, _, _>(move |_, _| {
         let ingestion = ingestion.clone();
+        let note_index = note_index.clone();
         async move {
             let queued = ingestion.enqueue_stale_reembeds().await?;
             if queued > 0 {
                 tracing::info!(queued, model = %ingestion.embedding_model(), "re-embedding documents");
+            }
+            let queued = note_index.enqueue_stale().await?;
+            if queued > 0 {
+                tracing::info!(queued, model = %ingestion.embedding_model(), "re-indexing notes");
             }
             Ok(())
         }
@@ -118,6 +141,31 @@ impl Handler<ProcessDocument> for ProcessDocumentHandler {
             .await
         {
             tracing::error!(document = %job.document_id, %failure, "could not mark the document failed");
+        }
+    }
+}
+
+/// Runs `import.run`: fetch, extract or transcribe, make the note or document, index, notify.
+pub struct RunImportHandler(pub Arc<ImportService>);
+
+impl Handler<RunImport> for RunImportHandler {
+    async fn run(&self, job: RunImport, run: JobRun) -> DomainResult<()> {
+        let outcome = self.0.run(&job, &run.id.to_string()).await?;
+        let import = job.import_job_id;
+        match outcome {
+            ImportOutcome::Note(note) => tracing::info!(%import, %note, "imported a note"),
+            ImportOutcome::Document(document) => {
+                tracing::info!(%import, %document, "imported a document");
+            }
+            ImportOutcome::Failed(reason) => tracing::info!(%import, %reason, "import failed"),
+            ImportOutcome::Skipped => tracing::debug!(%import, "nothing to do"),
+        }
+        Ok(())
+    }
+
+    async fn exhausted(&self, job: RunImport, _run: JobRun, error: &DomainError) {
+        if let Err(failure) = self.0.give_up(&job, error).await {
+            tracing::error!(import = %job.import_job_id, %failure, "could not mark the import failed");
         }
     }
 }

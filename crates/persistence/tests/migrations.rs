@@ -514,7 +514,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 35] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 36] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -549,11 +549,12 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 35] = [
     ("import_jobs", "document_id", "documents", SET_NULL),
     ("notifications", "user_id", "users", CASCADE),
     ("document_search_index", "document_id", "documents", CASCADE),
+    ("document_search_index", "note_id", "notes", CASCADE),
     ("document_search_index", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
-const UNIQUE_CONSTRAINTS: [(&str, &str); 8] = [
+const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
     ("users", "email"),
     ("sessions", "token"),
     ("accounts", "provider_id, account_id"),
@@ -561,11 +562,12 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 8] = [
     ("import_jobs", "note_id"),
     ("import_jobs", "document_id"),
     ("document_search_index", "document_id, chunk_index"),
+    ("document_search_index", "note_id, chunk_index"),
     ("notifications", "user_id, dedup_key"),
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 15] = [
+const CHECK_CONSTRAINTS: [&str; 16] = [
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",
@@ -579,6 +581,7 @@ const CHECK_CONSTRAINTS: [&str; 15] = [
     "import_jobs_progress_check",
     "document_search_index_chunk_index_check",
     "document_search_index_embedding_check",
+    "document_search_index_one_source_check",
     "background_jobs_attempts_check",
     "background_jobs_max_attempts_check",
 ];
@@ -603,7 +606,7 @@ const INDEXES: [&str; 23] = [
     "CREATE INDEX flashcard_sets_tags_idx ON public.flashcard_sets USING gin (tags)",
     "CREATE INDEX document_search_index_content_trgm_idx ON public.document_search_index USING gin (content gin_trgm_ops)",
     "CREATE INDEX document_search_index_content_tsv_idx ON public.document_search_index USING gin (content_tsv)",
-    "CREATE INDEX document_search_index_user_id_embedding_model_idx ON public.document_search_index USING btree (user_id, embedding_model, document_id) INCLUDE (id, embedding_bits)",
+    "CREATE INDEX document_search_index_user_id_embedding_model_idx ON public.document_search_index USING btree (user_id, embedding_model, document_id) INCLUDE (id, note_id, embedding_bits)",
     "CREATE UNIQUE INDEX background_jobs_unique_key_idx ON public.background_jobs USING btree (unique_key) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
     "CREATE INDEX background_jobs_claim_idx ON public.background_jobs USING btree (priority DESC, run_at) WHERE (status = 'PENDING'::job_status)",
     "CREATE INDEX background_jobs_locked_until_idx ON public.background_jobs USING btree (locked_until) WHERE (status = 'PROCESSING'::job_status)",
@@ -628,7 +631,7 @@ const USER_LISTED_TABLES: [&str; 11] = [
 
 /// Columns with a special type, nullability or default: (table, column, expected shape as
 /// rendered by `column_shape`).
-const COLUMNS: [(&str, &str, &str); 26] = [
+const COLUMNS: [(&str, &str, &str); 28] = [
     ("users", "email_verified", "boolean NOT NULL DEFAULT false"),
     ("courses", "color", "text NOT NULL DEFAULT 'blue'::text"),
     ("notes", "content", "text NOT NULL DEFAULT ''::text"),
@@ -688,6 +691,8 @@ const COLUMNS: [(&str, &str, &str); 26] = [
     ("notifications", "dedup_key", "text NULL"),
     ("document_search_index", "embedding", "real[] NULL"),
     ("document_search_index", "user_id", "uuid NOT NULL"),
+    ("document_search_index", "document_id", "uuid NULL"),
+    ("document_search_index", "note_id", "uuid NULL"),
     ("document_search_index", "embedding_model", "text NULL"),
     (
         "document_search_index",

@@ -561,3 +561,83 @@ pub async fn import_jobs_delete_keeps_what_the_import_produced(fixture: &impl Fi
         "a deleted import still holds its document: {again:?}"
     );
 }
+
+pub async fn import_jobs_advance_only_unfinished_and_never_back(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let job = w.import(ada, None).await;
+    let started =
+        w.r.import_jobs
+            .advance(ada, job.id, progress(JobStatus::Processing, 60))
+            .await
+            .unwrap();
+    assert_eq!(
+        (started.status, started.progress),
+        (JobStatus::Processing, 60)
+    );
+    let again =
+        w.r.import_jobs
+            .advance(ada, job.id, progress(JobStatus::Processing, 25))
+            .await
+            .unwrap();
+    assert_eq!(
+        again.progress, 60,
+        "progress went back (a retried run starting its stages again)"
+    );
+    let note = w.note(ada, "Imported", "Text").await.id;
+    let linked =
+        w.r.import_jobs
+            .advance(
+                ada,
+                job.id,
+                ImportJobUpdate {
+                    note_id: Some(Some(note)),
+                    ..progress(JobStatus::Processing, 75)
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!((linked.progress, linked.note_id), (75, Some(note)));
+    expect::not_found(
+        w.r.import_jobs
+            .advance(bob, job.id, progress(JobStatus::Processing, 90))
+            .await,
+        "import job",
+        "Bob advancing Ada's import",
+    );
+    expect::not_found(
+        w.r.import_jobs
+            .advance(ada, ImportJobId::new(), progress(JobStatus::Processing, 90))
+            .await,
+        "import job",
+        "advancing a missing import",
+    );
+
+    w.r.import_jobs.cancel(ada, job.id).await.unwrap();
+    expect::conflict(
+        w.r.import_jobs
+            .advance(ada, job.id, progress(JobStatus::Completed, 100))
+            .await,
+        "status",
+        "completing a cancelled import",
+    );
+    let kept = w.r.import_jobs.get(ada, job.id).await.unwrap();
+    assert_eq!(
+        (kept.status, kept.progress),
+        (JobStatus::Cancelled, 75),
+        "a refused advance changed the cancelled import"
+    );
+    let done = w.import(ada, None).await;
+    w.r.import_jobs
+        .advance(ada, done.id, progress(JobStatus::Completed, 100))
+        .await
+        .unwrap();
+    expect::conflict(
+        w.r.import_jobs
+            .advance(ada, done.id, progress(JobStatus::Failed, 100))
+            .await,
+        "status",
+        "failing a completed import",
+    );
+}

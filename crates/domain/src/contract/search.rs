@@ -1061,3 +1061,146 @@ pub async fn search_finds_documents_embedded_by_another_model(fixture: &impl Fix
         1
     );
 }
+
+pub async fn search_finds_notes_by_their_chunks(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let biology = w.course(ada, "Biology").await.id;
+    let mut filed = new_note("Lecture", "Cells divide by mitosis");
+    filed.course_id = Some(biology);
+    let lecture = w.r.notes.create(ada, filed).await.unwrap();
+    let other = w.note(ada, "Other", "Nothing in particular").await;
+    let written =
+        w.r.search
+            .replace_note_chunks(
+                ada,
+                lecture.id,
+                vec![
+                    chunk(0, "cells divide", Some(vec![1.0, 0.0])),
+                    chunk(1, "mitosis has phases", Some(vec![0.8, 0.6])),
+                ],
+            )
+            .await
+            .unwrap();
+    assert_eq!(written, 2, "the note's chunks were not all written");
+    w.r.search
+        .replace_note_chunks(
+            ada,
+            other.id,
+            vec![chunk(0, "far away", Some(vec![0.0, 1.0]))],
+        )
+        .await
+        .unwrap();
+    expect::not_found(
+        w.r.search
+            .replace_note_chunks(
+                bob,
+                lecture.id,
+                vec![chunk(0, "bob's", Some(vec![1.0, 0.0]))],
+            )
+            .await,
+        "note",
+        "Bob indexing Ada's note",
+    );
+    expect::validation(
+        w.r.search
+            .replace_note_chunks(ada, other.id, vec![chunk(0, "  ", None)])
+            .await,
+        "chunks",
+        "an empty chunk of a note",
+    );
+
+    // "spindle" is in no text: what is found is found by its vectors alone.
+    let by_vector = |kinds: &[SourceKind]| {
+        SearchQuery::new("spindle", None)
+            .unwrap()
+            .with_kinds(kinds.iter().copied())
+            .with_embedding(by_model(vec![1.0, 0.0]))
+    };
+    let hits = w.r.search.search(ada, by_vector(&[])).await.unwrap();
+    assert_eq!(
+        order(&hits),
+        [
+            (SourceKind::Note, lecture.id.as_uuid()),
+            (SourceKind::Note, other.id.as_uuid())
+        ],
+        "notes are not found by their chunks, once each, most similar first"
+    );
+    assert_eq!(
+        hits[0].snippet, "cells divide",
+        "a note found by a chunk does not show that chunk"
+    );
+    assert_eq!(
+        (
+            hits[0].title.as_str(),
+            hits[0].parent_id,
+            hits[0].page_number
+        ),
+        ("Lecture", None, None)
+    );
+    let documents_only =
+        w.r.search
+            .search(ada, by_vector(&[SourceKind::Document]))
+            .await
+            .unwrap();
+    assert!(documents_only.is_empty(), "a note was found among passages");
+    let in_biology =
+        w.r.search
+            .search(ada, by_vector(&[]).with_course(biology))
+            .await
+            .unwrap();
+    assert_eq!(
+        order(&in_biology),
+        [(SourceKind::Note, lecture.id.as_uuid())],
+        "the course filter does not hold for notes found by their chunks"
+    );
+    let bobs = w.r.search.search(bob, by_vector(&[])).await.unwrap();
+    assert!(bobs.is_empty(), "Bob's search found Ada's notes");
+
+    let stale =
+        w.r.search
+            .stale_note_embeddings("another-model".to_owned(), 10)
+            .await
+            .unwrap();
+    assert_eq!(
+        stale.iter().copied().collect::<BTreeSet<_>>(),
+        BTreeSet::from([(ada, lecture.id), (ada, other.id)]),
+        "notes indexed by another model are not found stale"
+    );
+    assert!(
+        w.r.search
+            .stale_note_embeddings(MODEL.to_owned(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "notes of the current model are found stale"
+    );
+    assert!(
+        w.r.search
+            .stale_embeddings("another-model".to_owned(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "notes' chunks are taken for documents'"
+    );
+
+    w.r.notes.delete(ada, other.id).await.unwrap();
+    w.r.search
+        .replace_note_chunks(ada, lecture.id, Vec::new())
+        .await
+        .unwrap();
+    let after = w.r.search.search(ada, by_vector(&[])).await.unwrap();
+    assert!(
+        after.is_empty(),
+        "a deleted note's chunks, or a note's removed chunks, are still found: {after:?}"
+    );
+    assert!(
+        w.r.search
+            .stale_note_embeddings("another-model".to_owned(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a deleted note's chunks are left behind"
+    );
+}

@@ -18,7 +18,7 @@ use crate::state::AppState;
 mod body;
 #[cfg(test)]
 mod tests;
-mod upload;
+pub(crate) mod upload;
 
 use body::{DocumentQuery, UpdateDocument};
 use upload::UploadForm;

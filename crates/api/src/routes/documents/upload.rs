@@ -38,7 +38,7 @@ pub(crate) struct UploadForm {
 }
 
 /// Whether the request says it is `multipart/form-data`.
-fn is_multipart(headers: &HeaderMap) -> bool {
+pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -64,11 +64,30 @@ pub(crate) async fn read(
             "upload the document as multipart/form-data with a `file` part".to_owned(),
         ));
     }
+    read_form(headers, payload, limit, too_large, None)
+        .await
+        .map(|(upload, _)| upload)
+}
+
+/// Reads a `multipart/form-data` upload as [`read`] does, also taking one more text part
+/// named `extra` (an import's `source`), returned beside the upload.
+///
+/// # Errors
+///
+/// As [`read`], the body already known to be multipart.
+pub(crate) async fn read_form(
+    headers: &HeaderMap,
+    payload: web::Payload,
+    limit: u64,
+    too_large: impl Fn() -> ApiError,
+    extra: Option<&'static str>,
+) -> ApiResult<(Upload, Option<String>)> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut multipart = Multipart::new(headers, payload);
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut title: Option<String> = None;
     let mut course_id: Option<String> = None;
+    let mut extra_value: Option<String> = None;
     while let Some(mut field) = multipart.try_next().await.map_err(broken)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -90,7 +109,7 @@ pub(crate) async fn read(
                 }
                 file = Some((file_name, bytes));
             }
-            "title" | "courseId" => {
+            part if part == "title" || part == "courseId" || Some(part) == extra => {
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.try_next().await.map_err(broken)? {
                     if bytes.len().saturating_add(chunk.len()) > TEXT_PART_LIMIT {
@@ -103,10 +122,10 @@ pub(crate) async fn read(
                 }
                 let text = String::from_utf8(bytes)
                     .map_err(|_| ApiError::field(name.as_str(), "must be UTF-8 text"))?;
-                let slot = if name == "title" {
-                    &mut title
-                } else {
-                    &mut course_id
+                let slot = match name.as_str() {
+                    "title" => &mut title,
+                    "courseId" => &mut course_id,
+                    _ => &mut extra_value,
                 };
                 if slot.replace(text).is_some() {
                     return Err(ApiError::field(name.as_str(), "given more than once"));
@@ -114,9 +133,13 @@ pub(crate) async fn read(
             }
             "" => return Err(ApiError::field("file", "a part has no name")),
             other => {
+                let parts = extra.map_or_else(
+                    || "file, title, courseId".to_owned(),
+                    |extra| format!("{extra}, file, title, courseId"),
+                );
                 return Err(ApiError::field(
                     other,
-                    "is not a part of an upload (file, title, courseId)",
+                    format!("is not a part of an upload ({parts})"),
                 ));
             }
         }
@@ -128,12 +151,15 @@ pub(crate) async fn read(
         .map(|id| id_param(id.trim().to_owned()))
         .transpose()
         .map_err(|e| ApiError::field("courseId", e.0))?;
-    Ok(Upload {
-        file_name,
-        title,
-        course_id,
-        bytes,
-    })
+    Ok((
+        Upload {
+            file_name,
+            title,
+            course_id,
+            bytes,
+        },
+        extra_value,
+    ))
 }
 
 #[allow(

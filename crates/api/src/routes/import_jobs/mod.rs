@@ -1,26 +1,29 @@
 //! `/api/v1/import-jobs`: the student's view of imports running in the background.
 
-use actix_web::web;
-use sophie_domain::{DomainError, ImportJob, ImportJobId, JobStatus, Page};
+use actix_web::{HttpRequest, web};
+use sophie_domain::{ImportJob, ImportJobId, ImportSource, JobStatus, Page};
 use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::json;
 use crate::paging::PageQuery;
 use crate::query::ApiQuery;
-use crate::reply::{Never, NoContent};
+use crate::reply::{Accepted, NoContent};
+use crate::routes::documents::upload;
 use crate::state::AppState;
 
 mod body;
 #[cfg(test)]
 mod tests;
 
-use body::ImportJobQuery;
+use body::{ImportJobQuery, ImportLink, ImportUploadForm, LinkSource, UploadSource};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(create, list, get, cancel, delete),
-    components(schemas(ImportJob, JobStatus, Page<ImportJob>)),
+    components(schemas(ImportJob, JobStatus, Page<ImportJob>, ImportLink, ImportUploadForm,
+        LinkSource, UploadSource)),
     tags((name = "import-jobs", description = "Imports of lectures, videos, files and web pages, \
                                                running in the background"))
 )]
@@ -43,19 +46,83 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Starts an import: **not available in this version**.
+/// Starts an import, which runs in the background: a web page or a YouTube video as JSON
+/// (`{source: URL | YOUTUBE, sourceUrl, title?, courseId?}`), or a file or recording as
+/// `multipart/form-data` (`source` `FILE` or `AUDIO`, `file`, optional `title` and `courseId`).
+/// Answers 202 with the import `PENDING` and its `Location`, to poll: `progress` rises through
+/// the stages (fetched 25, extracted or transcribed 60, made 75, indexed 90, done 100) and
+/// the import ends `COMPLETED` with the `noteId` (or `documentId` for a file or a document on
+/// the web), or `FAILED` with an `errorMessage`; a notification tells the student either way.
 ///
-/// Imports are run by the background worker, which comes in a later version of sophie; until
-/// then this always answers 501 Not Implemented, and no job is recorded.
+/// A page is fetched only from public addresses (the host resolved, every redirect checked):
+/// an address inside a private network, loopback, link-local or cloud metadata is refused
+/// with a 422 naming it.
 #[utoipa::path(post, path = "/api/v1/import-jobs", tag = "import-jobs",
+    request_body(content(
+        (ImportLink = "application/json"),
+        (ImportUploadForm = "multipart/form-data"))),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 401, body = Problem),
-        (status = 501, body = Problem, description = "Starting imports comes in a later version")))]
-async fn create(_user: CurrentUser) -> ApiResult<Never> {
-    Err(DomainError::NotImplemented {
-        feature: "starting imports",
-    }
-    .into())
+    responses(
+        (status = 202, description = "Recorded; running in the background", body = ImportJob,
+            headers(("Location" = String, description = "The import's URL, to poll"))),
+        (status = 400, description = "The body cannot be read (malformed JSON or multipart)",
+            body = Problem),
+        (status = 401, body = Problem),
+        (status = 404, description = "The course is not the student's", body = Problem),
+        (status = 413, description = "The body or the file is larger than its limit",
+            body = Problem),
+        (status = 415, description = "Neither JSON nor multipart/form-data, or a file of a \
+            type the source does not take (the answer names what was found)", body = Problem),
+        (status = 422, description = "A bad source, link (not http(s), not public, not a \
+            YouTube video), title or course id, no file, or an unknown part", body = Problem),
+        (status = 503, description = "The import could not be queued; nothing was recorded",
+            body = Problem)))]
+async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<Accepted<ImportJob>> {
+    let imports = state.imports()?;
+    let headers = request.headers();
+    let job = if upload::is_multipart(headers) {
+        let documents = state.documents()?;
+        let (upload, source) = upload::read_form(
+            headers,
+            payload,
+            documents.upload_limit(),
+            || documents.too_large().into(),
+            Some("source"),
+        )
+        .await?;
+        let source = match source.as_deref().map(str::trim) {
+            Some("FILE") => ImportSource::File,
+            Some("AUDIO") => ImportSource::Audio,
+            Some("URL" | "YOUTUBE") => {
+                return Err(ApiError::field(
+                    "source",
+                    "URL and YOUTUBE imports are sent as JSON with a sourceUrl",
+                ));
+            }
+            Some(other) => {
+                return Err(ApiError::field(
+                    "source",
+                    format!("must be FILE or AUDIO, not {other:?}"),
+                ));
+            }
+            None => return Err(ApiError::field("source", "required: FILE or AUDIO")),
+        };
+        imports.start_upload(user.user_id, source, upload).await?
+    } else if json::is_json(headers) {
+        let bytes = json::read_body(payload, state.config.json_limit).await?;
+        let link: ImportLink = json::parse_json(&bytes)?;
+        imports.start_link(user.user_id, link.into_domain()).await?
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send a link as application/json, or a file as multipart/form-data".to_owned(),
+        ));
+    };
+    Ok(Accepted::at(format!("/api/v1/import-jobs/{}", job.id), job))
 }
 
 /// Lists the student's imports, newest first.
