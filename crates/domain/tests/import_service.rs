@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,11 +26,12 @@ use sophie_domain::{
     AudioFormat, AudioInput, BackgroundJob, BlobStore, Chunker, Clock, DocumentFormat,
     DocumentStatus, DomainError, DomainResult, Embedder, ExtractedPage, ExtractedText,
     ExtractionFailure, FetchedResource, ImportJob, ImportJobFilter, ImportJobId,
-    ImportJobRepository, ImportSource, JobQueue, JobStatus, NewUser, Note, NoteFilter, NoteSource,
-    Notification, NotificationFilter, NotificationType, PageRequest, QueryEmbedding, SearchHit,
-    SearchQuery, SourceKind, TextChunk, TextExtractor, Transcriber, Transcript, TranscriptSegment,
-    UserId, VideoTranscript, VideoTranscripts, WebFetcher,
+    ImportJobRepository, ImportJobUpdate, ImportSource, JobQueue, JobStatus, NewUser, Note,
+    NoteFilter, NoteSource, Notification, NotificationFilter, NotificationType, PageRequest,
+    QueryEmbedding, SearchHit, SearchQuery, SourceKind, TextChunk, TextExtractor, Transcriber,
+    Transcript, TranscriptSegment, UserId, VideoTranscript, VideoTranscripts, WebFetcher,
 };
+use sophie_domain::{NewImportJob, Page};
 
 /// Work a fake runs while it is being called: a student cancelling, a look at the progress.
 type Hook = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
@@ -340,6 +341,67 @@ impl Embedder for Letters {
             hook().await;
         }
         Ok(texts.iter().map(|t| Self::vector(t)).collect())
+    }
+}
+
+/// The import records of the store, whose storage fails once, when asked, as an import is
+/// completed (a dropped connection).
+struct Stumbling {
+    inner: Arc<dyn ImportJobRepository>,
+    fail_completion: AtomicBool,
+}
+
+#[async_trait]
+impl ImportJobRepository for Stumbling {
+    async fn create(&self, user: UserId, new: NewImportJob) -> DomainResult<ImportJob> {
+        self.inner.create(user, new).await
+    }
+
+    async fn get(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {
+        self.inner.get(user, id).await
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        filter: ImportJobFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<ImportJob>> {
+        self.inner.list(user, filter, page).await
+    }
+
+    async fn update(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob> {
+        self.inner.update(user, id, update).await
+    }
+
+    async fn advance(
+        &self,
+        user: UserId,
+        id: ImportJobId,
+        update: ImportJobUpdate,
+    ) -> DomainResult<ImportJob> {
+        if update.status == Some(JobStatus::Completed)
+            && self.fail_completion.swap(false, Ordering::SeqCst)
+        {
+            return Err(DomainError::Unavailable {
+                service: "database",
+                message: "the connection was reset".into(),
+            });
+        }
+        self.inner.advance(user, id, update).await
+    }
+
+    async fn cancel(&self, user: UserId, id: ImportJobId) -> DomainResult<ImportJob> {
+        self.inner.cancel(user, id).await
+    }
+
+    async fn delete(&self, user: UserId, id: ImportJobId) -> DomainResult<()> {
+        self.inner.delete(user, id).await
     }
 }
 
@@ -1453,4 +1515,98 @@ async fn notes_indexed_by_an_old_embedding_model_are_indexed_again() {
         .await
         .unwrap();
     assert!(!index.reindex(w.user, note_id).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_file_import_interrupted_as_it_completes_keeps_the_file_and_completes_on_retry() {
+    let w = World::new().await;
+    let stumbling = Arc::new(Stumbling {
+        inner: w.store.repositories().import_jobs,
+        fail_completion: AtomicBool::new(true),
+    });
+    let imports = w.service_over(stumbling, None);
+    let started = imports
+        .start_upload(
+            w.user,
+            ImportSource::File,
+            Upload {
+                file_name: "lecture.pdf".into(),
+                title: None,
+                course_id: None,
+                bytes: pdf(&["Cells divide."]),
+            },
+        )
+        .await
+        .unwrap();
+    let document_id = started.document_id.unwrap();
+    let (row, job) = w.claim().await;
+    let error = imports.run(&job, &row.id.to_string()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DomainError::Unavailable {
+                service: "database",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let r = w.store.repositories();
+    let document = r.documents.get(w.user, document_id).await.unwrap();
+    assert_eq!(
+        document.status,
+        DocumentStatus::Ready,
+        "the student's file is kept"
+    );
+    assert_eq!(w.import(started.id).await.document_id, Some(document_id));
+
+    let (row, job) = w.retry(&row, &error).await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    assert_eq!(outcome, ImportOutcome::Document(document_id));
+    let import = w.import(started.id).await;
+    assert_eq!(import.status, JobStatus::Completed);
+    assert_eq!(import.document_id, Some(document_id));
+    assert_eq!(w.notifications().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_note_import_interrupted_as_it_completes_keeps_its_note_and_completes_on_retry() {
+    let w = World::new().await;
+    let url = "https://example.org/cells";
+    w.web.answer(url, [Answer::html(url, CELL_PAGE)]);
+    let stumbling = Arc::new(Stumbling {
+        inner: w.store.repositories().import_jobs,
+        fail_completion: AtomicBool::new(true),
+    });
+    let imports = w.service_over(stumbling, None);
+    let started = imports
+        .start_link(w.user, link(ImportSource::Url, url, None))
+        .await
+        .unwrap();
+    let (row, job) = w.claim().await;
+    let error = imports.run(&job, &row.id.to_string()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DomainError::Unavailable {
+                service: "database",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let notes = w.notes().await;
+    assert_eq!(notes.len(), 1, "the note is kept for the retry");
+    let import = w.import(started.id).await;
+    assert_eq!(import.status, JobStatus::Processing);
+    assert_eq!(import.note_id, Some(notes[0].id));
+
+    let (row, job) = w.retry(&row, &error).await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    assert_eq!(outcome, ImportOutcome::Note(notes[0].id));
+    assert_eq!(w.import(started.id).await.status, JobStatus::Completed);
+    assert_eq!(w.notes().await.len(), 1);
+    assert_eq!(w.web.fetched().len(), 1, "the page is not fetched again");
+    assert_eq!(w.search_by_meaning(&w.embedder, "cells").await.len(), 1);
+    assert_eq!(w.notifications().await.len(), 1);
 }

@@ -485,13 +485,15 @@ impl ImportService {
             });
         }
         if let Err(stop) = self.advance(import, stage::INDEXED, |_| {}).await {
-            self.undo(user, Made::Note(note.id)).await;
+            self.undo_if_cancelled(user, Made::Note(note.id), &stop)
+                .await;
             return Err(stop);
         }
         let words = note.content.split_whitespace().count();
         let completed = self.complete(import, Some(note.id), None).await;
         if let Err(stop) = completed {
-            self.undo(user, Made::Note(note.id)).await;
+            self.undo_if_cancelled(user, Made::Note(note.id), &stop)
+                .await;
             return Err(stop);
         }
         self.notify(
@@ -567,7 +569,8 @@ impl ImportService {
             return Ok(ImportOutcome::Failed(reason));
         }
         if let Err(stop) = self.complete(import, None, Some(id)).await {
-            self.undo(user, Made::Document(id)).await;
+            self.undo_if_cancelled(user, Made::Document(id), &stop)
+                .await;
             return Err(stop);
         }
         Ok(ImportOutcome::Document(id))
@@ -835,6 +838,15 @@ impl ImportService {
             Made::Note(id) => self.ports.notes.delete(user, id).await,
             Made::Document(id) => self.ports.document_service.delete(user, id).await,
         };
+    }
+
+    /// Removes what the run made, linked to the import, when `stop` is a cancellation. A stop
+    /// worth retrying keeps it: the next run goes on from it (and a FILE import's document is
+    /// the student's own upload).
+    async fn undo_if_cancelled(&self, user: UserId, made: Made, stop: &Stop) {
+        if matches!(stop, Stop::Finished) {
+            self.undo(user, made).await;
+        }
     }
 
     /// Removes an audio import's uploaded recording: it is not kept once the import ends. A
