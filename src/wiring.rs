@@ -249,6 +249,7 @@ impl Wiring {
             document_service: Arc::new(self.documents(config)),
             ingestion: Arc::new(self.ingestion()),
             note_index: Arc::new(self.note_index()),
+            clock: self.clock.clone(),
         })
     }
 

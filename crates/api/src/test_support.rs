@@ -28,8 +28,15 @@ use serde::Serialize;
 use serde_json::Value;
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::imports::{ImportPorts, ImportService};
+use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
+use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::values::{Email, Name};
-use sophie_domain::{Clock, JobQueue, NewSession, NewUser, SystemClock, UserId};
+use sophie_domain::{
+    BlobStore, Clock, DomainError, DomainResult, FetchedResource, JobQueue, MockChunker,
+    MockEmbedder, MockTextExtractor, MockVideoTranscripts, NewSession, NewUser, SystemClock,
+    UserId, WebFetcher,
+};
 
 use crate::auth::Argon2Hasher;
 use crate::auth::token::new_token;
@@ -40,17 +47,75 @@ pub(crate) fn state() -> AppState {
     state_with_queue(Arc::new(MemoryJobQueue::new()))
 }
 
-/// State on a fresh in-memory store whose uploads enqueue into `queue`, with files in memory.
+/// A web that holds every public address and refuses the private network `10.0.0.0/8`,
+/// as the real fetcher would; nothing is ever fetched in handler tests (no worker runs).
+pub(crate) struct StubWeb;
+
+#[async_trait::async_trait]
+impl WebFetcher for StubWeb {
+    async fn check(&self, url: String) -> DomainResult<()> {
+        if url.contains("://10.") {
+            return Err(DomainError::validation(
+                "sourceUrl",
+                "10.0.0.1 is an address in a private network; sophie fetches only public web \
+                 addresses",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn fetch(&self, _url: String) -> DomainResult<FetchedResource> {
+        panic!("handler tests run no worker: nothing is fetched")
+    }
+}
+
+/// State on a fresh in-memory store whose uploads and imports enqueue into `queue`, with
+/// files in memory. Imports are started, never run: their outside services are stubs.
 pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
     let store = MemoryStore::new();
     let repositories = store.repositories();
+    let blobs: Arc<dyn BlobStore> = Arc::new(MemoryBlobStore::new());
     let documents = DocumentService::new(
         repositories.documents.clone(),
-        Arc::new(MemoryBlobStore::new()),
-        queue,
+        blobs.clone(),
+        queue.clone(),
         Arc::new(SystemClock),
         1024 * 1024,
     );
+    let embedder = Arc::new(MockEmbedder::new());
+    let ingestion = IngestionService::new(IngestionPorts {
+        documents: repositories.documents.clone(),
+        search: repositories.search.clone(),
+        notifications: repositories.notifications.clone(),
+        blobs: blobs.clone(),
+        extractor: Arc::new(MockTextExtractor::new()),
+        chunker: Arc::new(MockChunker::new()),
+        embedder: embedder.clone(),
+        queue: queue.clone(),
+    });
+    let imports = ImportService::new(ImportPorts {
+        imports: repositories.import_jobs.clone(),
+        notes: repositories.notes.clone(),
+        courses: repositories.courses.clone(),
+        documents: repositories.documents.clone(),
+        notifications: repositories.notifications.clone(),
+        blobs,
+        queue: queue.clone(),
+        extractor: Arc::new(MockTextExtractor::new()),
+        web: Arc::new(StubWeb),
+        videos: Arc::new(MockVideoTranscripts::new()),
+        transcriber: None,
+        document_service: Arc::new(documents.clone()),
+        ingestion: Arc::new(ingestion),
+        note_index: Arc::new(NoteIndexService::new(
+            repositories.notes.clone(),
+            repositories.search.clone(),
+            Arc::new(MockChunker::new()),
+            embedder,
+            queue,
+        )),
+        clock: Arc::new(SystemClock),
+    });
     AppState::new(
         repositories,
         Arc::new(Argon2Hasher::with_params(8, 1, 1).unwrap()),
@@ -59,6 +124,7 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
         ApiConfig::default(),
     )
     .with_documents(documents)
+    .with_imports(imports)
 }
 
 /// A user with a live session (and no password); returns their id and bearer token.

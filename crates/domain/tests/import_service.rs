@@ -507,6 +507,7 @@ impl World {
             document_service: Arc::new(document_service),
             ingestion: Arc::new(ingestion),
             note_index: Arc::new(self.note_index(self.embedder.clone())),
+            clock: self.clock.clone(),
         })
     }
 
@@ -1400,7 +1401,11 @@ async fn an_uploaded_file_is_processed_by_its_import() {
     assert_eq!(import.status, JobStatus::Completed);
     assert_eq!(import.progress, 100);
     assert_eq!(import.document_id, Some(document_id));
-    assert!(import.completed_at.is_some());
+    assert_eq!(
+        import.completed_at,
+        Some(w.clock.now()),
+        "the import did not finish at the service clock's time"
+    );
     let document = r.documents.get(w.user, document_id).await.unwrap();
     assert_eq!(document.status, DocumentStatus::Ready);
     assert_eq!(document.page_count, Some(2));
@@ -1409,6 +1414,37 @@ async fn an_uploaded_file_is_processed_by_its_import() {
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].notification_type, NotificationType::ImportCompleted);
     assert!(w.nothing_enqueued().await);
+}
+
+#[tokio::test]
+async fn a_file_import_cancelled_before_it_ran_leaves_no_document() {
+    let w = World::new().await;
+    let imports = w.service(None);
+    let started = imports
+        .start_upload(
+            w.user,
+            ImportSource::File,
+            Upload {
+                file_name: "lecture.pdf".into(),
+                title: None,
+                course_id: None,
+                bytes: pdf(&["Cells divide."]),
+            },
+        )
+        .await
+        .unwrap();
+    let document_id = started.document_id.unwrap();
+    let r = w.store.repositories();
+    r.import_jobs.cancel(w.user, started.id).await.unwrap();
+    let (row, job) = w.claim().await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    assert_eq!(outcome, ImportOutcome::Skipped);
+    assert!(
+        r.documents.get(w.user, document_id).await.is_err(),
+        "the cancelled import's document is still there, waiting to be processed"
+    );
+    assert_eq!(w.import(started.id).await.status, JobStatus::Cancelled);
+    assert!(w.notifications().await.is_empty());
 }
 
 #[tokio::test]

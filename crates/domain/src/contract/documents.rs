@@ -486,4 +486,21 @@ pub async fn documents_stranded_are_unfinished_and_untouched_since(fixture: &imp
             .unwrap()
             .is_empty()
     );
+
+    // A document an unfinished import will process is its import's to finish; once the
+    // import has finished (here cancelled), it is stranded like any other.
+    let imported = w.document(ada, "Imported").await;
+    let import = w.import(ada, Some(imported.id)).await;
+    let later = imported.updated_at + chrono::TimeDelta::seconds(1);
+    let stranded = w.r.documents.stranded(later, 10).await.unwrap();
+    assert!(
+        !stranded.contains(&(ada, imported.id)),
+        "a document its import is about to process is taken for stranded"
+    );
+    w.r.import_jobs.cancel(ada, import.id).await.unwrap();
+    let stranded = w.r.documents.stranded(later, 10).await.unwrap();
+    assert!(
+        stranded.contains(&(ada, imported.id)),
+        "a document whose import finished is not found stranded"
+    );
 }

@@ -292,6 +292,10 @@ impl DocumentRepository for MemoryStore {
                         d.status,
                         DocumentStatus::Pending | DocumentStatus::Processing
                     ) && d.updated_at < before
+                        && !tables
+                            .import_jobs
+                            .values()
+                            .any(|j| j.document_id == Some(d.id) && !j.status.is_finished())
                 })
                 .collect();
             rows.sort_by_key(|d| (d.updated_at, d.id));

@@ -136,8 +136,9 @@ pub trait DocumentRepository: Send + Sync {
     async fn delete(&self, user: UserId, id: DocumentId) -> DomainResult<Document>;
 
     /// Documents of any user still `PENDING` or `PROCESSING` and unchanged since `before`,
-    /// oldest first, at most `limit`: work a crash may have stranded. For the worker only;
-    /// never answer a user with it.
+    /// oldest first, at most `limit`: work a crash may have stranded. A document that an
+    /// unfinished (`PENDING` or `PROCESSING`) import links is left out: that import's run
+    /// processes it. For the worker only; never answer a user with it.
     async fn stranded(
         &self,
         before: chrono::DateTime<chrono::Utc>,

@@ -26,9 +26,9 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{CourseId, DocumentId, NoteId, UserId};
 use crate::jobs::{Job, RunImport};
 use crate::ports::{
-    AudioInput, BlobStore, CourseRepository, DocumentFormat, DocumentRepository, ExtractedPage,
-    FetchedResource, ImportJobRepository, JobQueue, NoteRepository, NotificationRepository,
-    TextExtractor, Transcriber, Transcript, VideoTranscripts, WebFetcher,
+    AudioInput, BlobStore, Clock, CourseRepository, DocumentFormat, DocumentRepository,
+    ExtractedPage, FetchedResource, ImportJobRepository, JobQueue, NoteRepository,
+    NotificationRepository, TextExtractor, Transcriber, Transcript, VideoTranscripts, WebFetcher,
 };
 use crate::rules::{file_type, summary, transcript, youtube};
 use crate::values::{
@@ -87,6 +87,8 @@ pub struct ImportPorts {
     pub ingestion: Arc<IngestionService>,
     /// Indexing notes.
     pub note_index: Arc<NoteIndexService>,
+    /// The time an import finishes.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// A web page or a YouTube video to import.
@@ -375,12 +377,14 @@ impl ImportService {
             Err(error) => return Err(error),
         };
         if import.status.is_finished() {
+            self.discard_cancelled_upload(&import).await;
             self.discard_recording(job).await;
             return Ok(ImportOutcome::Skipped);
         }
         let made = match self.stages(&import, job, run_key).await {
             Ok(made) => made,
             Err(Stop::Finished) => {
+                self.discard_cancelled_upload(&import).await;
                 self.discard_recording(job).await;
                 return Ok(ImportOutcome::Skipped);
             }
@@ -560,7 +564,7 @@ impl ImportService {
                     ImportJobUpdate {
                         status: Some(JobStatus::Failed),
                         error_message: Some(Some(reason.clone())),
-                        completed_at: Some(Some(chrono::Utc::now())),
+                        completed_at: Some(Some(self.ports.clock.now())),
                         ..ImportJobUpdate::default()
                     },
                 )
@@ -762,7 +766,7 @@ impl ImportService {
     ) -> Staged<()> {
         self.advance(import, stage::DONE, |u| {
             u.status = Some(JobStatus::Completed);
-            u.completed_at = Some(Some(chrono::Utc::now()));
+            u.completed_at = Some(Some(self.ports.clock.now()));
             u.error_message = Some(None);
             if note.is_some() {
                 u.note_id = Some(note);
@@ -780,7 +784,7 @@ impl ImportService {
         let update = ImportJobUpdate {
             status: Some(JobStatus::Failed),
             error_message: Some(Some(reason.to_owned())),
-            completed_at: Some(Some(chrono::Utc::now())),
+            completed_at: Some(Some(self.ports.clock.now())),
             ..ImportJobUpdate::default()
         };
         match self
@@ -846,6 +850,27 @@ impl ImportService {
     async fn undo_if_cancelled(&self, user: UserId, made: Made, stop: &Stop) {
         if matches!(stop, Stop::Finished) {
             self.undo(user, made).await;
+        }
+    }
+
+    /// Removes the document of a file import cancelled before it was processed: a cancelled
+    /// import leaves nothing half-made behind. A document already `READY` stays (the import
+    /// had finished its work).
+    async fn discard_cancelled_upload(&self, import: &ImportJob) {
+        let user = import.user_id;
+        let Ok(import) = self.ports.imports.get(user, import.id).await else {
+            return;
+        };
+        let Some(id) = import.document_id else {
+            return;
+        };
+        if import.status != JobStatus::Cancelled || import.source != ImportSource::File {
+            return;
+        }
+        if let Ok(document) = self.ports.documents.get(user, id).await
+            && document.status != DocumentStatus::Ready
+        {
+            self.undo(user, Made::Document(id)).await;
         }
     }
 

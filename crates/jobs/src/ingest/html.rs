@@ -38,8 +38,28 @@ fn readable_markdown(html: &str) -> Option<(Option<String>, String)> {
     if text.trim().is_empty() {
         return None;
     }
-    let title = article.title.trim();
+    let title = without_site_name(article.title.trim());
     Some(((!title.is_empty()).then(|| title.to_owned()), text))
+}
+
+/// A page title without the site's name that pages append or prepend ("The Water Cycle |
+/// Study Portal"): the longest part between separators, when the title has them and that part
+/// has at least two words; the title as it is otherwise.
+fn without_site_name(title: &str) -> &str {
+    const SEPARATORS: [&str; 6] = [" | ", " – ", " — ", " - ", " · ", " :: "];
+    let Some(separator) = SEPARATORS.iter().find(|s| title.contains(**s)) else {
+        return title;
+    };
+    let longest = title
+        .split(separator)
+        .map(str::trim)
+        .max_by_key(|part| part.chars().count())
+        .unwrap_or(title);
+    if longest.split_whitespace().count() >= 2 {
+        longest
+    } else {
+        title
+    }
 }
 
 /// The whole page as text, for pages without a recognisable article: scripts and styles are
@@ -62,6 +82,23 @@ mod tests {
         );
         let text: String = sections.iter().map(|s| s.body.as_str()).collect();
         assert!(text.contains("Photosynthesis makes sugar."), "{sections:?}");
+    }
+
+    #[test]
+    fn the_site_name_is_dropped_from_a_title() {
+        assert_eq!(
+            without_site_name("The Water Cycle | Study Portal"),
+            "The Water Cycle"
+        );
+        assert_eq!(
+            without_site_name("BBC News - Cells divide faster"),
+            "Cells divide faster"
+        );
+        assert_eq!(
+            without_site_name("Mitosis – Wikipedia"),
+            "Mitosis – Wikipedia"
+        );
+        assert_eq!(without_site_name("Plain title"), "Plain title");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sophie_domain::values::PageCount;
 use sophie_domain::{
     CourseId, Document, DocumentFilter, DocumentId, DocumentRepository, DocumentStatus,
-    DocumentUpdate, DomainError, DomainResult, NewDocument, Page, PageRequest, SortOrder,
-    SourceLinks, UserId,
+    DocumentUpdate, DomainError, DomainResult, JobStatus, NewDocument, Page, PageRequest,
+    SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -17,8 +17,8 @@ use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
-use crate::pg_enums::PgDocumentStatus;
-use crate::schema::documents;
+use crate::pg_enums::{PgDocumentStatus, PgJobStatus};
+use crate::schema::{documents, import_jobs};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "document";
@@ -290,6 +290,16 @@ impl DocumentRepository for PostgresStore {
                             .or(documents::status.eq(PgDocumentStatus(DocumentStatus::Processing))),
                     )
                     .filter(documents::updated_at.lt(before))
+                    // A document an unfinished import links is that import's to process.
+                    .filter(diesel::dsl::not(exists(
+                        import_jobs::table
+                            .filter(import_jobs::document_id.eq(documents::id.nullable()))
+                            .filter(
+                                import_jobs::status
+                                    .eq(PgJobStatus(JobStatus::Pending))
+                                    .or(import_jobs::status.eq(PgJobStatus(JobStatus::Processing))),
+                            ),
+                    )))
                     .order((documents::updated_at, documents::id))
                     .limit(i64::from(limit))
                     .select((documents::user_id, documents::id))
