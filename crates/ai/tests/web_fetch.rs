@@ -909,7 +909,7 @@ async fn requests_name_sophie_and_prefer_html_then_pdf() {
 }
 
 #[tokio::test]
-async fn the_content_type_is_lowercased_and_its_charset_read() {
+async fn the_content_type_is_lowercased_and_text_in_its_charset_made_utf8() {
     let server = Server::start(|_, request| match request.path.as_str() {
         "/latin" => Reply::Sized {
             status: 200,
@@ -934,8 +934,9 @@ async fn the_content_type_is_lowercased_and_its_charset_read() {
     let fetcher = fetcher_for(&[&server]);
     let latin = fetcher.fetch(server.url("/latin")).await.unwrap();
     assert_eq!(latin.content_type.as_deref(), Some("text/html"));
-    assert_eq!(latin.charset.as_deref(), Some("iso-8859-1"));
-    assert_eq!(latin.bytes, b"caf\xe9");
+    // Read as the charset the server declared, and handed on as UTF-8.
+    assert_eq!(latin.charset.as_deref(), Some("utf-8"));
+    assert_eq!(latin.bytes, "café".as_bytes());
     let pdf = fetcher.fetch(server.url("/pdf")).await.unwrap();
     assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
     assert_eq!(pdf.charset, None);

@@ -8,6 +8,7 @@
 //! checked before sending. No proxy from the environment is used, redirects are followed
 //! here rather than by reqwest, and the body and the time taken are capped.
 
+mod charset;
 mod guard;
 
 use std::fmt;
@@ -430,6 +431,7 @@ impl SafeFetcher {
                 Err(error) => return self.failed(&error, url),
             }
         }
+        let (charset, bytes) = charset::to_utf8(content_type.as_deref(), charset, bytes);
         Attempt::Done(Answer::Page(FetchedResource {
             url: url.to_string(),
             content_type,

@@ -12,7 +12,8 @@ pub struct FetchedResource {
     /// The media type the server declared, lowercased and without its parameters
     /// (`text/html`), if it declared one.
     pub content_type: Option<String>,
-    /// The charset the server declared, if any (`utf-8`).
+    /// The body's charset: `utf-8` for text, which the fetcher turns into UTF-8 whatever it
+    /// was served in; for anything else, the charset the server declared, if any.
     pub charset: Option<String>,
     /// The body, at most the fetcher's limit.
     pub bytes: Vec<u8>,

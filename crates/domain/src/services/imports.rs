@@ -162,6 +162,12 @@ impl ImportService {
         Self { ports }
     }
 
+    /// Indexing of notes, which imports make.
+    #[must_use]
+    pub fn note_index(&self) -> &NoteIndexService {
+        &self.ports.note_index
+    }
+
     /// Whether audio can be transcribed here.
     #[must_use]
     pub fn transcribes(&self) -> bool {

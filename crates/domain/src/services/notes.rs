@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::entities::{NewDocumentChunk, Note};
+use crate::enums::NoteSource;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{NoteId, UserId};
 use crate::jobs::{Job, ReindexNote};
@@ -106,6 +107,25 @@ impl NoteIndexService {
             Err(DomainError::NotFound { .. }) => Ok(false),
             Err(error) => Err(error),
         }
+    }
+
+    /// Enqueues indexing again for a note whose text just changed, if it is one that is
+    /// indexed (an imported note: every note made by an import is); `false` for a note
+    /// written by hand, which is found by its words alone.
+    ///
+    /// # Errors
+    ///
+    /// When the queue fails.
+    pub async fn text_changed(&self, note: &Note) -> DomainResult<bool> {
+        if note.source == NoteSource::Manual {
+            return Ok(false);
+        }
+        let job = ReindexNote {
+            user_id: note.user_id,
+            note_id: note.id,
+        };
+        self.queue.enqueue(job.to_new_job()?).await?;
+        Ok(true)
     }
 
     /// Enqueues indexing again for notes whose chunks another embedding model made; returns

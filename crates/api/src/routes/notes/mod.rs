@@ -112,11 +112,19 @@ async fn update(
     body: ApiJson<UpdateNote>,
 ) -> ApiResult<web::Json<Note>> {
     let update = body.into_inner().into_domain()?;
+    let text_changed = update.title.is_some() || update.content.is_some();
     let note = state
         .repositories
         .notes
         .update(user.user_id, id.into_inner(), update)
         .await?;
+    // An imported note is found by meaning through its chunks: they follow its text.
+    if text_changed
+        && let Some(imports) = &state.imports
+        && let Err(error) = imports.note_index().text_changed(&note).await
+    {
+        tracing::warn!(note = %note.id, %error, "could not queue the note's indexing");
+    }
     Ok(web::Json(note))
 }
 

@@ -244,3 +244,71 @@ async fn notes_are_paged_with_the_next_cursor() {
     assert_eq!(sizes, [10, 10, 5]);
     assert_eq!(seen.len(), 25);
 }
+
+#[actix_web::test]
+async fn editing_an_imported_note_queues_its_indexing_and_a_hand_written_one_does_not() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use sophie_domain::JobQueue;
+    use sophie_domain::jobs::{Job, ReindexNote, decode};
+    use sophie_domain::memory::MemoryJobQueue;
+
+    let queue = Arc::new(MemoryJobQueue::new());
+    let app = TestApp::start(crate::test_support::state_with_queue(queue.clone())).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let claim = || async {
+        queue
+            .claim(
+                "w".into(),
+                vec![ReindexNote::KIND.into()],
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap()
+    };
+    let imported = ada
+        .post(
+            "/api/v1/notes",
+            json!({ "title": "Lecture", "content": "Cells divide.", "source": "YOUTUBE" }),
+        )
+        .await;
+    let manual = ada
+        .post(
+            "/api/v1/notes",
+            json!({ "title": "Mine", "content": "My words." }),
+        )
+        .await;
+
+    let tags_only = ada
+        .patch(
+            &format!("/api/v1/notes/{}", imported.id()),
+            json!({ "tags": ["exam"] }),
+        )
+        .await;
+    assert_eq!(tags_only.status, 200);
+    assert!(claim().await.is_none(), "a change of tags queued indexing");
+    let edited = ada
+        .patch(
+            &format!("/api/v1/notes/{}", imported.id()),
+            json!({ "content": "Cells divide by mitosis." }),
+        )
+        .await;
+    assert_eq!(edited.status, 200);
+    let job = claim().await.expect("the edited imported note's indexing");
+    let job: ReindexNote = decode(&job).unwrap();
+    assert_eq!(job.note_id.to_string(), imported.id());
+    assert_eq!(job.user_id, ada.user_id());
+
+    let mine = ada
+        .patch(
+            &format!("/api/v1/notes/{}", manual.id()),
+            json!({ "content": "My new words." }),
+        )
+        .await;
+    assert_eq!(mine.status, 200);
+    assert!(
+        claim().await.is_none(),
+        "a hand-written note was queued for indexing"
+    );
+}
