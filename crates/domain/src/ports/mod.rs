@@ -15,6 +15,7 @@
 
 mod ai;
 mod clock;
+mod generation;
 mod identity;
 mod ingest;
 mod library;
@@ -33,6 +34,10 @@ pub use ai::{
     VideoTranscript, VideoTranscripts,
 };
 pub use clock::{Clock, SystemClock};
+pub use generation::{
+    AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, GuideSectionDraft,
+    KeyTermDraft, Passage, PassageOrigin, QuestionDraft, StudyGenerator,
+};
 pub use identity::{AccountRepository, SessionRepository, UserRepository, VerificationRepository};
 pub use ingest::{
     Chunker, DocumentFormat, ExtractedPage, ExtractedText, ExtractionFailure, TextChunk,
@@ -54,6 +59,8 @@ pub use workspace::{
 pub use ai::{MockEmbedder, MockLanguageModel, MockTranscriber, MockVideoTranscripts};
 #[cfg(feature = "mock")]
 pub use clock::MockClock;
+#[cfg(feature = "mock")]
+pub use generation::MockStudyGenerator;
 #[cfg(feature = "mock")]
 pub use identity::{
     MockAccountRepository, MockSessionRepository, MockUserRepository, MockVerificationRepository,
