@@ -572,6 +572,19 @@ async fn without_a_transcriber_an_audio_import_fails_at_once_naming_the_setting(
             .contains("TRANSCRIBE_URL"),
         "{audio}"
     );
+    // The job is recorded complete just after the import is failed: wait for that.
+    let deadline = Instant::now() + WITHIN;
+    while server
+        .count(
+            "SELECT count(*) AS n FROM background_jobs \
+             WHERE kind = 'import.run' AND status IN ('PENDING', 'PROCESSING')",
+        )
+        .await
+        > 0
+    {
+        assert!(Instant::now() < deadline, "the import's job never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         server
             .count(
