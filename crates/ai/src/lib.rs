@@ -31,17 +31,25 @@
 //!   transcript's length comes from the file), a recording larger than one request allows is
 //!   sent in parts whose transcripts are joined, and requests are retried with backoff.
 //!
-//! The language model adapters come in a later version.
+//! Language models ([`LanguageModel`](sophie_domain::ports::LanguageModel)):
+//!
+//! - [`OpenAiChat`], a client of any OpenAI-compatible `/v1/chat/completions` endpoint
+//!   (OpenAI, Ollama, the llama.cpp server, vLLM, LM Studio, Groq, OpenRouter), configured
+//!   with [`OpenAiChatConfig`]: structured answers asked for in the strongest mode the server
+//!   accepts ([`StructuredOutput`]: a JSON schema, JSON mode, or the schema in the prompt),
+//!   checked against their schema and repaired once; retries with backoff.
 
 pub mod embed;
 pub mod fetch;
 mod http;
+pub mod llm;
 pub mod transcribe;
 pub mod youtube;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
+pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};
