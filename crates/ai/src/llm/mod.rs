@@ -9,3 +9,5 @@
 mod extract;
 pub mod openai;
 mod schema;
+
+pub(crate) use extract::{Extracted, json_in};
