@@ -31,17 +31,33 @@
 //!   transcript's length comes from the file), a recording larger than one request allows is
 //!   sent in parts whose transcripts are joined, and requests are retried with backoff.
 //!
-//! The language model adapters come in a later version.
+//! Language models ([`LanguageModel`](sophie_domain::ports::LanguageModel)):
+//!
+//! - [`OpenAiChat`], a client of any OpenAI-compatible `/v1/chat/completions` endpoint
+//!   (OpenAI, Ollama, the llama.cpp server, vLLM, LM Studio, Groq, OpenRouter), configured
+//!   with [`OpenAiChatConfig`]: structured answers asked for in the strongest mode the server
+//!   accepts ([`StructuredOutput`]: a JSON schema, JSON mode, or the schema in the prompt),
+//!   checked against their schema and repaired once; retries with backoff.
+//!
+//! Study material ([`StudyGenerator`](sophie_domain::ports::StudyGenerator)):
+//!
+//! - [`ModelGenerator`], over any language model: flashcards, quiz questions, study guides,
+//!   answers and summaries from the student's passages, each item citing its passages;
+//!   malformed items are dropped, and the passages are given as data, never as instructions.
 
 pub mod embed;
 pub mod fetch;
+pub mod generate;
 mod http;
+pub mod llm;
 pub mod transcribe;
 pub mod youtube;
 
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
+pub use generate::model::ModelGenerator;
+pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};
