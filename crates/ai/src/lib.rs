@@ -31,10 +31,19 @@
 //!   transcript's length comes from the file), a recording larger than one request allows is
 //!   sent in parts whose transcripts are joined, and requests are retried with backoff.
 //!
+//! Study material ([`StudyGenerator`](sophie_domain::ports::StudyGenerator)):
+//!
+//! - [`OfflineGenerator`], the offline default: flashcards, quiz questions, study guides,
+//!   answers and summaries made from the student's text itself (key terms and their
+//!   definitions found in sentences of definitional shape, bold phrases and headings;
+//!   distractors of the same kind; extractive answers citing their sentences); no network, no
+//!   download, deterministic.
+//!
 //! The language model adapters come in a later version.
 
 pub mod embed;
 pub mod fetch;
+pub mod generate;
 mod http;
 pub mod transcribe;
 pub mod youtube;
@@ -42,6 +51,7 @@ pub mod youtube;
 pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
+pub use generate::offline::OfflineGenerator;
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};

@@ -1,0 +1,4 @@
+//! Implementations of the domain's [`StudyGenerator`](sophie_domain::ports::StudyGenerator)
+//! port.
+
+pub mod offline;
