@@ -41,6 +41,11 @@
 //!
 //! Study material ([`StudyGenerator`](sophie_domain::ports::StudyGenerator)):
 //!
+//! - [`OfflineGenerator`], the offline default: flashcards, quiz questions, study guides,
+//!   answers and summaries made from the student's text itself (key terms and their
+//!   definitions found in sentences of definitional shape, bold phrases and headings;
+//!   distractors of the same kind; extractive answers citing their sentences); no network, no
+//!   download, deterministic.
 //! - [`ModelGenerator`], over any language model: flashcards, quiz questions, study guides,
 //!   answers and summaries from the student's passages, each item citing its passages;
 //!   malformed items are dropped, and the passages are given as data, never as instructions.
@@ -57,6 +62,7 @@ pub use embed::offline::HashingEmbedder;
 pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
 pub use generate::model::ModelGenerator;
+pub use generate::offline::OfflineGenerator;
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
