@@ -770,3 +770,39 @@ async fn deleting_the_account_removes_imports_their_notes_chunks_and_recordings(
         "the deleted account's files are still stored"
     );
 }
+
+#[tokio::test]
+async fn in_memory_a_page_and_a_text_file_are_imported_and_found() {
+    let gate = Arc::new(Notify::new());
+    let web = web_site(9, gate).await;
+    let allow = format!("127.0.0.1:{}", web.port);
+    let server = Server::start_with(None, &[("IMPORT_FETCH_ALLOW", &allow)]).await;
+    let (_, token) = server.sign_up("Ada", "ada@example.com").await;
+    let page = import_link(&server, &token, "URL", &format!("{}/water-cycle", web.base)).await;
+    let text = import_upload(
+        &server,
+        &token,
+        "FILE",
+        "osmosis.txt",
+        b"Osmosis moves water across a semipermeable membrane.".to_vec(),
+    )
+    .await;
+    let (page, _, _) = finished(&server, &token, &page, Instant::now()).await;
+    let (text, _, _) = finished(&server, &token, &text, Instant::now()).await;
+    assert_eq!(
+        (page["status"].as_str(), text["status"].as_str()),
+        (Some("COMPLETED"), Some("COMPLETED"))
+    );
+    let hits = search(&server, &token, "condensation nuclei").await;
+    assert!(
+        hits.iter()
+            .any(|h| h["kind"] == "NOTE" && h["id"] == page["noteId"]),
+        "{hits:?}"
+    );
+    let hits = search(&server, &token, "semipermeable membrane").await;
+    assert!(
+        hits.iter()
+            .any(|h| h["kind"] == "DOCUMENT" && h["parentId"] == text["documentId"]),
+        "{hits:?}"
+    );
+}
