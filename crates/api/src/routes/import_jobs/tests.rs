@@ -220,12 +220,12 @@ async fn links_that_cannot_be_imported_are_refused_and_nothing_is_kept() {
         (
             json!({ "source": "FILE", "sourceUrl": "https://example.org/x.pdf" }),
             "source",
-            "",
+            "`URL` or `YOUTUBE`",
         ),
         (
             json!({ "source": "URL", "sourceUrl": "https://example.org/", "title": "" }),
             "title",
-            "",
+            "must not be empty",
         ),
     ] {
         let reply = ada.post("/api/v1/import-jobs", body.clone()).await;
