@@ -284,6 +284,21 @@ async fn a_worker_killed_mid_document_is_replaced_and_the_document_ends_ready_on
     // A second worker rescues the job once the dead one's lease runs out.
     let mut second = worker(db, server.blobs.path(), &embeddings.base);
     let document = server.processed(&token, &id, MINUTE).await;
+    // The document is READY inside the job; the job itself is recorded complete just after.
+    // Stop the second worker only once it has recorded it.
+    let finished = format!(
+        "SELECT count(*) AS n FROM background_jobs \
+         WHERE kind = 'document.process' AND payload->>'documentId' = '{id}' \
+           AND status IN ('PENDING', 'PROCESSING')"
+    );
+    let deadline = tokio::time::Instant::now() + MINUTE;
+    while server.count(&finished).await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the processing job never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     second.kill().unwrap();
     second.wait().unwrap();
     assert_eq!(document["status"], "READY", "{document}");
