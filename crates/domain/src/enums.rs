@@ -190,6 +190,31 @@ impl JobStatus {
 }
 
 string_enum!(
+    /// What a generation job makes.
+    GenerationKind {
+        /// A flashcard set.
+        Flashcards => "FLASHCARDS",
+        /// A quiz.
+        Quiz => "QUIZ",
+        /// A study guide.
+        StudyGuide => "STUDY_GUIDE",
+    }
+);
+
+impl GenerationKind {
+    /// The API path of a result of this kind, as a notification links to it.
+    #[must_use]
+    pub fn result_path(self, id: uuid::Uuid) -> String {
+        let collection = match self {
+            Self::Flashcards => "flashcard-sets",
+            Self::Quiz => "quizzes",
+            Self::StudyGuide => "study-guides",
+        };
+        format!("/api/v1/{collection}/{id}")
+    }
+}
+
+string_enum!(
     /// Where a note's content came from.
     NoteSource {
         /// Typed by the student.

@@ -138,6 +138,10 @@ typed_id!(
     ImportJobId
 );
 typed_id!(
+    /// Identifies a [`crate::GenerationJob`].
+    GenerationJobId
+);
+typed_id!(
     /// Identifies a [`crate::Notification`].
     NotificationId
 );

@@ -150,6 +150,10 @@ pub async fn chats_messages_read_oldest_first(fixture: &impl Fixture) {
         .await
         .unwrap();
     let reference = ChatReference {
+        document_id: None,
+        note_id: None,
+        chunk_id: None,
+        quote: None,
         kind: SourceKind::Document,
         id: Uuid::now_v7(),
         title: "Textbook".to_owned(),

@@ -41,6 +41,7 @@ pub mod chats;
 pub mod courses;
 pub mod documents;
 pub mod flashcards;
+pub mod generations;
 pub mod import_jobs;
 pub mod job_queue;
 pub mod notes;
@@ -159,6 +160,13 @@ macro_rules! contract_suite {
             import_jobs::import_jobs_of_another_user_are_not_found,
             import_jobs::import_jobs_delete_keeps_what_the_import_produced,
             import_jobs::import_jobs_advance_only_unfinished_and_never_back,
+            generations::generations_create_pending_from_an_owned_source,
+            generations::generations_finish_stores_the_result_with_its_sources_once,
+            generations::generations_finish_quiz_and_guide_keep_their_sources,
+            generations::generations_fail_records_the_reason_and_notifies_once,
+            generations::generations_go_with_their_source,
+            generations::generations_list_newest_first,
+            generations::generations_token_usage_adds_up_per_user_and_day,
             notifications::notifications_are_sent_unread,
             notifications::notifications_mark_read_one,
             notifications::notifications_are_sent_once_per_key,

@@ -161,6 +161,7 @@ pub fn new_document(document_title: &str, key: &str) -> NewDocument {
 #[must_use]
 pub fn new_card(question: &str, answer: &str) -> NewFlashcard {
     NewFlashcard {
+        sources: Vec::new(),
         question: card_text(question),
         answer: card_text(answer),
         hint: None,
@@ -190,6 +191,7 @@ pub fn new_set(
 #[must_use]
 pub fn new_question(text: &str, worth: i64) -> NewQuestion {
     NewQuestion {
+        sources: Vec::new(),
         question: card_text(text),
         content: QuestionContent::new(QuestionType::ShortAnswer, None, "mitochondria").unwrap(),
         explanation: None,
@@ -214,6 +216,7 @@ pub fn new_quiz(quiz_title: &str, quiz_links: SourceLinks, questions: Vec<NewQue
 #[must_use]
 pub fn new_guide(guide_title: &str, guide_links: SourceLinks) -> NewStudyGuide {
     NewStudyGuide {
+        sources: Vec::new(),
         title: title(guide_title),
         content: md("# Guide"),
         links: guide_links,

@@ -44,6 +44,18 @@ pub struct ChatReference {
     pub snippet: Option<String>,
     /// The page of the document, when known.
     pub page_number: Option<i32>,
+    /// The document quoted, for an answer's citation of a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<crate::id::DocumentId>,
+    /// The note quoted, for an answer's citation of a note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_id: Option<crate::id::NoteId>,
+    /// The document's chunk quoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_id: Option<crate::id::DocumentChunkId>,
+    /// The words of the source the answer rests on, verbatim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
 }
 
 /// One message of a chat.

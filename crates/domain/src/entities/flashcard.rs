@@ -70,6 +70,9 @@ pub struct Flashcard {
     pub explanation: Option<String>,
     /// How hard it is.
     pub difficulty: Difficulty,
+    /// What it rests on, when it was generated: quotes of the student's material.
+    #[serde(default)]
+    pub sources: Vec<super::SourceQuote>,
     /// When it was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -127,6 +130,8 @@ pub struct NewFlashcard {
     pub explanation: Option<CardText>,
     /// How hard it is.
     pub difficulty: Difficulty,
+    /// What it rests on (generated items; empty for hand-written ones).
+    pub sources: Vec<super::SourceQuote>,
 }
 
 /// Changes a [`FlashcardSet`] (not its cards).

@@ -11,6 +11,7 @@ mod chat;
 mod course;
 mod document;
 mod flashcard;
+mod generation;
 mod import_job;
 mod links;
 mod note;
@@ -32,6 +33,10 @@ pub use document::{Document, DocumentFilter, DocumentUpdate, NewDocument};
 pub use flashcard::{
     Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
     FlashcardUpdate, NewFlashcard, NewFlashcardSet,
+};
+pub use generation::{
+    GeneratedResult, GenerationFinish, GenerationJob, GenerationSettings, GenerationSource,
+    NewGenerationJob, SourceQuote,
 };
 pub use import_job::{ImportJob, ImportJobFilter, ImportJobUpdate, NewImportJob};
 pub use links::{SourceLinks, SourceLinksUpdate};

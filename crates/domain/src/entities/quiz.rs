@@ -79,6 +79,9 @@ pub struct Question {
     pub difficulty: Difficulty,
     /// What it is worth; at least 1.
     pub points: i32,
+    /// What it rests on, when it was generated: quotes of the student's material.
+    #[serde(default)]
+    pub sources: Vec<super::SourceQuote>,
     /// When it was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -136,6 +139,8 @@ pub struct NewQuestion {
     pub difficulty: Difficulty,
     /// What it is worth.
     pub points: Points,
+    /// What it rests on (generated items; empty for hand-written ones).
+    pub sources: Vec<super::SourceQuote>,
 }
 
 /// Changes a [`Quiz`] (not its questions).

@@ -24,6 +24,10 @@ pub struct StudyGuide {
     pub title: String,
     /// Its Markdown body.
     pub content: String,
+    /// What it rests on, when it was generated: quotes of the student's material, each naming the
+    /// section it supports.
+    #[serde(default)]
+    pub sources: Vec<super::SourceQuote>,
     /// When it was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -53,6 +57,8 @@ pub struct NewStudyGuide {
     pub content: Markdown,
     /// The material it belongs to; each id must be the user's.
     pub links: SourceLinks,
+    /// What it rests on (generated items; empty for hand-written ones).
+    pub sources: Vec<super::SourceQuote>,
 }
 
 /// Changes a [`StudyGuide`].

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::store::Tables;
 use crate::entities::Document;
-use crate::id::{ChatSessionId, CourseId, DocumentId, FlashcardSetId, NoteId, QuizId, UserId};
+use crate::id::{
+    ChatSessionId, CourseId, DocumentId, FlashcardSetId, NoteId, QuizId, StudyGuideId, UserId,
+};
 
 /// Sets `$field` to NULL (and bumps `updated_at`) on every row of `$table` pointing at `$id`.
 macro_rules! set_null {
@@ -45,11 +47,11 @@ impl Tables {
         }
         let sets: Vec<FlashcardSetId> = self.keys_owned_by(id, |t| &t.flashcard_sets);
         for set in sets {
-            self.delete_flashcard_set(set);
+            self.delete_flashcard_set(set, now);
         }
         let quizzes: Vec<QuizId> = self.keys_owned_by(id, |t| &t.quizzes);
         for quiz in quizzes {
-            self.delete_quiz(quiz);
+            self.delete_quiz(quiz, now);
         }
         let chats: Vec<ChatSessionId> = self.keys_owned_by(id, |t| &t.chat_sessions);
         for chat in chats {
@@ -59,12 +61,15 @@ impl Tables {
         self.study_guides.retain(|_, g| g.user_id != id);
         self.calendar_events.retain(|_, e| e.user_id != id);
         self.import_jobs.retain(|_, j| j.user_id != id);
+        self.generation_jobs.retain(|_, j| j.user_id != id);
+        self.token_usage.retain(|(user, _), _| *user != id);
         self.notifications.retain(|_, n| n.user_id != id);
     }
 
     /// Deletes a course; what was filed under it stays, unfiled.
     pub(super) fn delete_course(&mut self, id: CourseId, now: DateTime<Utc>) {
         self.courses.remove(&id);
+        self.generation_jobs.retain(|_, j| j.course_id != Some(id));
         set_null!(self, now, id, course_id:
             notes, documents, flashcard_sets, quizzes, study_guides, chat_sessions, calendar_events);
     }
@@ -72,6 +77,7 @@ impl Tables {
     /// Deletes a note and its search chunks; material made from it stays, unlinked.
     pub(super) fn delete_note(&mut self, id: NoteId, now: DateTime<Utc>) {
         self.notes.remove(&id);
+        self.generation_jobs.retain(|_, j| j.note_id != Some(id));
         self.note_chunks.remove(&id);
         set_null!(self, now, id, note_id: flashcard_sets, quizzes, study_guides, import_jobs);
     }
@@ -83,6 +89,8 @@ impl Tables {
         now: DateTime<Utc>,
     ) -> Option<Document> {
         let removed = self.documents.remove(&id);
+        self.generation_jobs
+            .retain(|_, j| j.document_id != Some(id));
         self.chunks.retain(|_, c| c.document_id != id);
         set_null!(self, now, id, document_id:
             flashcard_sets, quizzes, study_guides, calendar_events, import_jobs);
@@ -90,16 +98,34 @@ impl Tables {
     }
 
     /// Deletes a flashcard set and its cards.
-    pub(super) fn delete_flashcard_set(&mut self, id: FlashcardSetId) {
+    pub(super) fn delete_flashcard_set(&mut self, id: FlashcardSetId, now: DateTime<Utc>) {
         self.flashcard_sets.remove(&id);
+        self.forget_result(id.as_uuid(), now);
         self.flashcards.retain(|_, c| c.flashcard_set_id != id);
     }
 
     /// Deletes a quiz, its questions and every attempt at it.
-    pub(super) fn delete_quiz(&mut self, id: QuizId) {
+    pub(super) fn delete_quiz(&mut self, id: QuizId, now: DateTime<Utc>) {
         self.quizzes.remove(&id);
+        self.forget_result(id.as_uuid(), now);
         self.questions.retain(|_, q| q.quiz_id != id);
         self.quiz_responses.retain(|_, r| r.quiz_id != id);
+    }
+
+    /// Deletes a study guide.
+    pub(super) fn delete_study_guide(&mut self, id: StudyGuideId, now: DateTime<Utc>) {
+        self.study_guides.remove(&id);
+        self.forget_result(id.as_uuid(), now);
+    }
+
+    /// The generation jobs' `SET NULL` on a deleted result.
+    fn forget_result(&mut self, result: uuid::Uuid, now: DateTime<Utc>) {
+        for job in self.generation_jobs.values_mut() {
+            if job.result_id == Some(result) {
+                job.result_id = None;
+                job.updated_at = now;
+            }
+        }
     }
 
     /// Deletes a chat and its messages.

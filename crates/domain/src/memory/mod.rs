@@ -37,6 +37,7 @@
 mod blobs;
 mod cascade;
 mod clock;
+mod generation;
 mod identity;
 mod library;
 mod paging;

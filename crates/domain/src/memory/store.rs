@@ -9,14 +9,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::entities::{
     Account, CalendarEvent, ChatMessage, ChatSession, Course, Document, DocumentChunk, Flashcard,
-    FlashcardSet, ImportJob, Note, Notification, Question, Quiz, QuizResponse, Session,
-    SourceLinks, StudyGuide, User, Verification,
+    FlashcardSet, GenerationJob, ImportJob, Note, Notification, Question, Quiz, QuizResponse,
+    Session, SourceLinks, StudyGuide, User, Verification,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{
     AccountId, CalendarEventId, ChatMessageId, ChatSessionId, CourseId, DocumentChunkId,
-    DocumentId, FlashcardId, FlashcardSetId, ImportJobId, NoteId, NotificationId, QuestionId,
-    QuizId, QuizResponseId, SessionId, StudyGuideId, UserId, VerificationId,
+    DocumentId, FlashcardId, FlashcardSetId, GenerationJobId, ImportJobId, NoteId, NotificationId,
+    QuestionId, QuizId, QuizResponseId, SessionId, StudyGuideId, UserId, VerificationId,
 };
 use crate::ports::{Clock, Repositories, SystemClock};
 use crate::rules::ownership::check_links;
@@ -44,6 +44,9 @@ pub(super) struct Tables {
     pub(super) chat_messages: BTreeMap<ChatMessageId, ChatMessage>,
     pub(super) calendar_events: BTreeMap<CalendarEventId, CalendarEvent>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
+    pub(super) generation_jobs: BTreeMap<GenerationJobId, GenerationJob>,
+    /// Tokens spent per user and UTC day.
+    pub(super) token_usage: BTreeMap<(UserId, chrono::NaiveDate), super::generation::DailyTokens>,
     pub(super) notifications: BTreeMap<NotificationId, Notification>,
     /// The notifications sent once per key (`create_once`); a deleted notification frees its
     /// key, as the row's unique column does.
@@ -82,6 +85,7 @@ owned!(
     ChatSession,
     CalendarEvent,
     ImportJob,
+    GenerationJob,
     Notification,
 );
 

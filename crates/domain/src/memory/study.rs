@@ -44,6 +44,7 @@ fn card_row(set: FlashcardSetId, new: NewFlashcard, now: DateTime<Utc>) -> Flash
         hint: new.hint.map(CardText::into_inner),
         explanation: new.explanation.map(CardText::into_inner),
         difficulty: new.difficulty,
+        sources: new.sources,
         created_at: now,
         updated_at: now,
     }
@@ -62,12 +63,115 @@ fn question_row(quiz: QuizId, new: NewQuestion, now: DateTime<Utc>) -> Question 
         hint: new.hint.map(CardText::into_inner),
         difficulty: new.difficulty,
         points: new.points.get_i32(),
+        sources: new.sources,
         created_at: now,
         updated_at: now,
     }
 }
 
 impl Tables {
+    /// Creates a set with its cards.
+    pub(super) fn insert_set(
+        &mut self,
+        user: UserId,
+        new: NewFlashcardSet,
+        now: DateTime<Utc>,
+    ) -> DomainResult<FlashcardSetWithCards> {
+        if new.flashcards.len() > NewFlashcardSet::MAX_CARDS {
+            return Err(too_many_cards());
+        }
+        self.check_user(user)?;
+        self.check_links(user, new.links)?;
+        let set = FlashcardSet {
+            id: FlashcardSetId::new(),
+            user_id: user,
+            course_id: new.links.course_id,
+            note_id: new.links.note_id,
+            document_id: new.links.document_id,
+            title: new.title.into_inner(),
+            description: new.description.map(Description::into_inner),
+            difficulty: new.difficulty,
+            tags: new.tags.into_inner(),
+            color: new.color.into_inner(),
+            created_at: now,
+            updated_at: now,
+        };
+        let flashcards: Vec<Flashcard> = new
+            .flashcards
+            .into_iter()
+            .map(|card| card_row(set.id, card, now))
+            .collect();
+        self.flashcard_sets.insert(set.id, set.clone());
+        for card in &flashcards {
+            self.flashcards.insert(card.id, card.clone());
+        }
+        Ok(FlashcardSetWithCards { set, flashcards })
+    }
+
+    /// Creates a quiz with its questions.
+    pub(super) fn insert_quiz(
+        &mut self,
+        user: UserId,
+        new: NewQuiz,
+        now: DateTime<Utc>,
+    ) -> DomainResult<QuizWithQuestions> {
+        if new.questions.len() > NewQuiz::MAX_QUESTIONS {
+            return Err(too_many_questions());
+        }
+        self.check_user(user)?;
+        self.check_links(user, new.links)?;
+        let id = QuizId::new();
+        let questions: Vec<Question> = new
+            .questions
+            .into_iter()
+            .map(|question| question_row(id, question, now))
+            .collect();
+        let quiz = Quiz {
+            id,
+            user_id: user,
+            course_id: new.links.course_id,
+            note_id: new.links.note_id,
+            document_id: new.links.document_id,
+            title: new.title.into_inner(),
+            description: new.description.map(Description::into_inner),
+            difficulty: new.difficulty,
+            time_limit: new.time_limit.map(TimeLimitMinutes::get_i32),
+            total_points: quiz_points::total_points(questions.iter().map(|q| q.points)),
+            created_at: now,
+            updated_at: now,
+        };
+        self.quizzes.insert(quiz.id, quiz.clone());
+        for question in &questions {
+            self.questions.insert(question.id, question.clone());
+        }
+        Ok(QuizWithQuestions { quiz, questions })
+    }
+
+    /// Creates a study guide.
+    pub(super) fn insert_guide(
+        &mut self,
+        user: UserId,
+        new: NewStudyGuide,
+        now: DateTime<Utc>,
+    ) -> DomainResult<StudyGuide> {
+        self.check_user(user)?;
+        self.check_links(user, new.links)?;
+        let guide = StudyGuide {
+            id: StudyGuideId::new(),
+            user_id: user,
+            course_id: new.links.course_id,
+            note_id: new.links.note_id,
+            document_id: new.links.document_id,
+            title: new.title.into_inner(),
+            content: new.content.into_inner(),
+            sources: new.sources,
+            created_at: now,
+            updated_at: now,
+        };
+        self.study_guides.insert(guide.id, guide.clone());
+        Ok(guide)
+    }
+
     fn cards_of(&self, set: FlashcardSetId) -> Vec<Flashcard> {
         let cards = self
             .flashcards
@@ -113,37 +217,7 @@ impl FlashcardRepository for MemoryStore {
         user: UserId,
         new: NewFlashcardSet,
     ) -> DomainResult<FlashcardSetWithCards> {
-        if new.flashcards.len() > NewFlashcardSet::MAX_CARDS {
-            return Err(too_many_cards());
-        }
-        self.write(|tables, now| {
-            tables.check_user(user)?;
-            tables.check_links(user, new.links)?;
-            let set = FlashcardSet {
-                id: FlashcardSetId::new(),
-                user_id: user,
-                course_id: new.links.course_id,
-                note_id: new.links.note_id,
-                document_id: new.links.document_id,
-                title: new.title.into_inner(),
-                description: new.description.map(Description::into_inner),
-                difficulty: new.difficulty,
-                tags: new.tags.into_inner(),
-                color: new.color.into_inner(),
-                created_at: now,
-                updated_at: now,
-            };
-            let flashcards: Vec<Flashcard> = new
-                .flashcards
-                .into_iter()
-                .map(|card| card_row(set.id, card, now))
-                .collect();
-            tables.flashcard_sets.insert(set.id, set.clone());
-            for card in &flashcards {
-                tables.flashcards.insert(card.id, card.clone());
-            }
-            Ok(FlashcardSetWithCards { set, flashcards })
-        })
+        self.write(|tables, now| tables.insert_set(user, new, now))
     }
 
     async fn get_set(
@@ -218,9 +292,9 @@ impl FlashcardRepository for MemoryStore {
     }
 
     async fn delete_set(&self, user: UserId, id: FlashcardSetId) -> DomainResult<()> {
-        self.with_tables(|tables| {
+        self.write(|tables, now| {
             owned(&tables.flashcard_sets, user, &id, "flashcard set")?;
-            tables.delete_flashcard_set(id);
+            tables.delete_flashcard_set(id, now);
             Ok(())
         })
     }
@@ -303,38 +377,7 @@ impl FlashcardRepository for MemoryStore {
 #[async_trait]
 impl QuizRepository for MemoryStore {
     async fn create(&self, user: UserId, new: NewQuiz) -> DomainResult<QuizWithQuestions> {
-        if new.questions.len() > NewQuiz::MAX_QUESTIONS {
-            return Err(too_many_questions());
-        }
-        self.write(|tables, now| {
-            tables.check_user(user)?;
-            tables.check_links(user, new.links)?;
-            let id = QuizId::new();
-            let questions: Vec<Question> = new
-                .questions
-                .into_iter()
-                .map(|question| question_row(id, question, now))
-                .collect();
-            let quiz = Quiz {
-                id,
-                user_id: user,
-                course_id: new.links.course_id,
-                note_id: new.links.note_id,
-                document_id: new.links.document_id,
-                title: new.title.into_inner(),
-                description: new.description.map(Description::into_inner),
-                difficulty: new.difficulty,
-                time_limit: new.time_limit.map(TimeLimitMinutes::get_i32),
-                total_points: quiz_points::total_points(questions.iter().map(|q| q.points)),
-                created_at: now,
-                updated_at: now,
-            };
-            tables.quizzes.insert(quiz.id, quiz.clone());
-            for question in &questions {
-                tables.questions.insert(question.id, question.clone());
-            }
-            Ok(QuizWithQuestions { quiz, questions })
-        })
+        self.write(|tables, now| tables.insert_quiz(user, new, now))
     }
 
     async fn get(&self, user: UserId, id: QuizId) -> DomainResult<QuizWithQuestions> {
@@ -396,9 +439,9 @@ impl QuizRepository for MemoryStore {
     }
 
     async fn delete(&self, user: UserId, id: QuizId) -> DomainResult<()> {
-        self.with_tables(|tables| {
+        self.write(|tables, now| {
             owned(&tables.quizzes, user, &id, "quiz")?;
-            tables.delete_quiz(id);
+            tables.delete_quiz(id, now);
             Ok(())
         })
     }
@@ -554,23 +597,7 @@ impl QuizRepository for MemoryStore {
 #[async_trait]
 impl StudyGuideRepository for MemoryStore {
     async fn create(&self, user: UserId, new: NewStudyGuide) -> DomainResult<StudyGuide> {
-        self.write(|tables, now| {
-            tables.check_user(user)?;
-            tables.check_links(user, new.links)?;
-            let guide = StudyGuide {
-                id: StudyGuideId::new(),
-                user_id: user,
-                course_id: new.links.course_id,
-                note_id: new.links.note_id,
-                document_id: new.links.document_id,
-                title: new.title.into_inner(),
-                content: new.content.into_inner(),
-                created_at: now,
-                updated_at: now,
-            };
-            tables.study_guides.insert(guide.id, guide.clone());
-            Ok(guide)
-        })
+        self.write(|tables, now| tables.insert_guide(user, new, now))
     }
 
     async fn get(&self, user: UserId, id: StudyGuideId) -> DomainResult<StudyGuide> {
@@ -624,9 +651,9 @@ impl StudyGuideRepository for MemoryStore {
     }
 
     async fn delete(&self, user: UserId, id: StudyGuideId) -> DomainResult<()> {
-        self.with_tables(|tables| {
+        self.write(|tables, now| {
             owned(&tables.study_guides, user, &id, "study guide")?;
-            tables.study_guides.remove(&id);
+            tables.delete_study_guide(id, now);
             Ok(())
         })
     }

@@ -448,7 +448,7 @@ impl ImportJobRepository for MemoryStore {
     }
 }
 
-fn insert_notification(
+pub(super) fn insert_notification(
     tables: &mut Tables,
     user: UserId,
     new: NewNotification,

@@ -49,7 +49,7 @@ pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
-pub use study::{FlashcardRepository, QuizRepository, StudyGuideRepository};
+pub use study::{FlashcardRepository, GenerationRepository, QuizRepository, StudyGuideRepository};
 pub use web::{FetchedResource, WebFetcher};
 pub use workspace::{
     CalendarRepository, ChatRepository, ImportJobRepository, NotificationRepository,
@@ -78,7 +78,9 @@ pub use search::MockSearchIndex;
 #[cfg(feature = "mock")]
 pub use storage::MockBlobStore;
 #[cfg(feature = "mock")]
-pub use study::{MockFlashcardRepository, MockQuizRepository, MockStudyGuideRepository};
+pub use study::{
+    MockFlashcardRepository, MockGenerationRepository, MockQuizRepository, MockStudyGuideRepository,
+};
 #[cfg(feature = "mock")]
 pub use web::MockWebFetcher;
 #[cfg(feature = "mock")]

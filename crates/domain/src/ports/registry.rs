@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use super::{
     AccountRepository, CalendarRepository, ChatRepository, CourseRepository, DocumentRepository,
-    FlashcardRepository, ImportJobRepository, NoteRepository, NotificationRepository,
-    QuizRepository, SearchIndex, SessionRepository, StudyGuideRepository, UserRepository,
-    VerificationRepository,
+    FlashcardRepository, GenerationRepository, ImportJobRepository, NoteRepository,
+    NotificationRepository, QuizRepository, SearchIndex, SessionRepository, StudyGuideRepository,
+    UserRepository, VerificationRepository,
 };
 
 /// One adapter for each repository port: the in-memory store or PostgreSQL. Cheap to clone.
@@ -32,6 +32,8 @@ pub struct Repositories {
     pub quizzes: Arc<dyn QuizRepository>,
     /// Study guides.
     pub study_guides: Arc<dyn StudyGuideRepository>,
+    /// Generations and token usage.
+    pub generations: Arc<dyn GenerationRepository>,
     /// Chats and messages.
     pub chats: Arc<dyn ChatRepository>,
     /// Calendar events.
@@ -58,6 +60,7 @@ impl Repositories {
             + FlashcardRepository
             + QuizRepository
             + StudyGuideRepository
+            + GenerationRepository
             + ChatRepository
             + CalendarRepository
             + ImportJobRepository
@@ -76,6 +79,7 @@ impl Repositories {
             flashcards: adapter.clone(),
             quizzes: adapter.clone(),
             study_guides: adapter.clone(),
+            generations: adapter.clone(),
             chats: adapter.clone(),
             calendar: adapter.clone(),
             import_jobs: adapter.clone(),

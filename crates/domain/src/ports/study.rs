@@ -1,18 +1,24 @@
-//! Ports for study material: flashcards, quizzes with their attempts, study guides.
+//! Ports for study material: flashcards, quizzes with their attempts, study guides, and the
+//! generations that make them.
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 
+use super::TokenUsage;
 use crate::entities::{
     Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
-    FlashcardUpdate, NewFlashcard, NewFlashcardSet, NewQuestion, NewQuiz, NewQuizResponse,
-    NewStudyGuide, Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse, QuizUpdate,
-    QuizWithQuestions, StudyGuide, StudyGuideFilter, StudyGuideUpdate,
+    FlashcardUpdate, GenerationFinish, GenerationJob, NewFlashcard, NewFlashcardSet,
+    NewGenerationJob, NewNotification, NewQuestion, NewQuiz, NewQuizResponse, NewStudyGuide,
+    Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions,
+    StudyGuide, StudyGuideFilter, StudyGuideUpdate,
 };
 use crate::error::DomainResult;
 use crate::id::{
-    FlashcardId, FlashcardSetId, QuestionId, QuizId, QuizResponseId, StudyGuideId, UserId,
+    FlashcardId, FlashcardSetId, GenerationJobId, QuestionId, QuizId, QuizResponseId, StudyGuideId,
+    UserId,
 };
 use crate::pagination::{Page, PageRequest};
+use crate::values::Progress;
 
 /// Stores [`FlashcardSet`]s with their [`Flashcard`]s.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -261,4 +267,73 @@ pub trait StudyGuideRepository: Send + Sync {
     ///
     /// `NotFound` when it does not exist or is not the user's.
     async fn delete(&self, user: UserId, id: StudyGuideId) -> DomainResult<()>;
+}
+
+/// Stores [`GenerationJob`]s, what each made, and the tokens models spent for each student.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait GenerationRepository: Send + Sync {
+    /// Records a pending generation owned by `user`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the note, document or course is not the user's.
+    async fn create(&self, user: UserId, new: NewGenerationJob) -> DomainResult<GenerationJob>;
+
+    /// The user's generation.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn get(&self, user: UserId, id: GenerationJobId) -> DomainResult<GenerationJob>;
+
+    /// The user's generations, newest first.
+    async fn list(&self, user: UserId, page: PageRequest) -> DomainResult<Page<GenerationJob>>;
+
+    /// Marks the user's unfinished generation `PROCESSING` at `progress` (never lowering
+    /// it), as the worker goes; `None` when it is gone or finished.
+    async fn advance(
+        &self,
+        user: UserId,
+        id: GenerationJobId,
+        progress: Progress,
+    ) -> DomainResult<Option<GenerationJob>>;
+
+    /// Finishes the user's unfinished generation at once: stores the result (linked to the
+    /// job's source), marks the job `COMPLETED` with the result's id, the model and its
+    /// token usage, and notifies the student (`GENERATION_COMPLETED`, linking to the result).
+    /// `None`, writing nothing, when the job is gone or already finished: a run repeated
+    /// after a crash makes no second result.
+    ///
+    /// # Errors
+    ///
+    /// As the result's own `create` (`Validation` on too many items, `NotFound` on a link
+    /// that is no longer the user's).
+    async fn finish(
+        &self,
+        user: UserId,
+        id: GenerationJobId,
+        finish: GenerationFinish,
+    ) -> DomainResult<Option<GenerationJob>>;
+
+    /// Fails the user's unfinished generation with `reason` and sends the student `notice`,
+    /// at once; `None`, writing nothing, when it is gone or finished.
+    async fn fail(
+        &self,
+        user: UserId,
+        id: GenerationJobId,
+        reason: String,
+        notice: NewNotification,
+    ) -> DomainResult<Option<GenerationJob>>;
+
+    /// Adds `usage` to the user's tokens of `day` (UTC).
+    async fn record_usage(
+        &self,
+        user: UserId,
+        day: NaiveDate,
+        usage: TokenUsage,
+    ) -> DomainResult<()>;
+
+    /// The tokens (read and written) models spent for the user on `day` (UTC).
+    async fn usage_on(&self, user: UserId, day: NaiveDate) -> DomainResult<u64>;
 }

@@ -39,6 +39,7 @@ impl QuestionDraft {
     #[must_use]
     pub fn with_default_difficulty(self, quiz_difficulty: Difficulty) -> NewQuestion {
         NewQuestion {
+            sources: Vec::new(),
             question: self.question,
             content: self.content,
             explanation: self.explanation,

@@ -1,0 +1,6 @@
+DROP TABLE token_usage;
+DROP TABLE generation_jobs;
+DROP TYPE generation_kind;
+ALTER TABLE study_guides DROP COLUMN sources;
+ALTER TABLE questions DROP COLUMN sources;
+ALTER TABLE flashcards DROP COLUMN sources;
