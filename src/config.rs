@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sophie_ai::{OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig};
+use sophie_ai::{OpenAiChatConfig, OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig};
 use sophie_api::ApiConfig;
 use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
 use sophie_persistence::{DatabaseConfig, S3Settings};
@@ -60,6 +60,10 @@ pub struct Config {
     /// every address that is not public (`IMPORT_FETCH_ALLOW`, comma-separated; empty by
     /// default; for tests and local development only).
     pub fetch_allow: Vec<SocketAddr>,
+    /// An OpenAI-compatible chat-completions server for generation and chat answers
+    /// (`LLM_URL`, `LLM_MODEL`, `LLM_API_KEY`, `LLM_TIMEOUT_SECONDS`, `LLM_DAILY_TOKENS`,
+    /// `LLM_MATERIAL_CHARS`); `None`: the offline generator.
+    pub llm: Option<LlmSettings>,
     /// Whether `serve` runs a worker in its process (`EMBEDDED_WORKER`, `true`; always on the
     /// in-memory storage, whose queue no other process can reach).
     pub embedded_worker: bool,
@@ -84,6 +88,47 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(name: &str) -> Result<O
             .map(Some)
             .ok_or_else(|| format!("{name} must be a positive number, not {value:?}")),
     }
+}
+
+/// The model server for generation and chat, with its limits.
+#[derive(Debug, Clone)]
+pub struct LlmSettings {
+    /// The server and model.
+    pub chat: OpenAiChatConfig,
+    /// Tokens a student may spend per UTC day (`LLM_DAILY_TOKENS`, 200,000).
+    pub daily_tokens: u64,
+    /// The most characters of material one generation sends (`LLM_MATERIAL_CHARS`, 24,000:
+    /// about 6,000 tokens, within a small model's context).
+    pub material_chars: usize,
+}
+
+/// The model server, if `LLM_URL` names one.
+fn llm() -> Result<Option<LlmSettings>, String> {
+    let Some(url) = var("LLM_URL") else {
+        return match ["LLM_MODEL", "LLM_API_KEY"]
+            .iter()
+            .find(|name| var(name).is_some())
+        {
+            Some(name) => Err(format!(
+                "{name} is set but LLM_URL is not: set LLM_URL to the model server (an \
+                 OpenAI-compatible /v1/chat/completions: Ollama, llama.cpp, vLLM, LM Studio, \
+                 OpenAI)"
+            )),
+            None => Ok(None),
+        };
+    };
+    let model =
+        var("LLM_MODEL").ok_or("LLM_URL is set: set LLM_MODEL to the model to ask for too")?;
+    let mut chat = OpenAiChatConfig::new(url, model);
+    chat.api_key = var("LLM_API_KEY");
+    if let Some(seconds) = positive::<u64>("LLM_TIMEOUT_SECONDS")? {
+        chat.timeout = Duration::from_secs(seconds);
+    }
+    Ok(Some(LlmSettings {
+        chat,
+        daily_tokens: positive("LLM_DAILY_TOKENS")?.unwrap_or(200_000),
+        material_chars: positive("LLM_MATERIAL_CHARS")?.unwrap_or(24_000),
+    }))
 }
 
 /// The embeddings server, if `EMBEDDINGS_URL` names one.
@@ -236,7 +281,9 @@ impl Config {
     /// embeddings), `TRANSCRIBE_URL`/`_MODEL` (`whisper-1`)/`_API_KEY`/`_LANGUAGE`/
     /// `_MAX_PART_BYTES` (24 MiB)/`_TIMEOUT_SECONDS` (300; unset: no audio imports),
     /// `YOUTUBE_BASE_URL` (`https://www.youtube.com`), `YOUTUBE_LANGUAGES` (`en`),
-    /// `IMPORT_WEB_FETCH` (`true`), `IMPORT_FETCH_ALLOW` (none) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
+    /// `IMPORT_WEB_FETCH` (`true`), `IMPORT_FETCH_ALLOW` (none), `LLM_URL`/`_MODEL`/`_API_KEY`/
+    /// `_TIMEOUT_SECONDS` (60)/`_DAILY_TOKENS` (200,000)/`_MATERIAL_CHARS` (24,000; unset: the
+    /// offline generator) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
     /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
     ///
     /// # Errors
@@ -318,6 +365,7 @@ impl Config {
             web_fetch: flag("IMPORT_WEB_FETCH", true)?,
             fetch_allow: fetch_allow()?,
             embedded_worker: flag("EMBEDDED_WORKER", true)?,
+            llm: llm()?,
             workers,
             host,
             port,

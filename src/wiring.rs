@@ -3,20 +3,21 @@
 use std::sync::Arc;
 
 use sophie_ai::{
-    HashingEmbedder, OpenAiEmbedder, OpenAiTranscriber, SafeFetcher, SafeFetcherConfig,
-    YouTubeCaptions,
+    HashingEmbedder, ModelGenerator, OfflineGenerator, OpenAiChat, OpenAiEmbedder,
+    OpenAiTranscriber, SafeFetcher, SafeFetcherConfig, YouTubeCaptions,
 };
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
-    SystemClock, Transcriber, VideoTranscripts, WebFetcher,
+    StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
 };
 use sophie_jobs::handlers::{self, JobServices};
 use sophie_jobs::ingest::{FileExtractor, SentenceChunker};
@@ -79,6 +80,10 @@ pub struct Wiring {
     pub videos: Arc<dyn VideoTranscripts>,
     /// Speech to text, when a server is configured.
     pub transcriber: Option<Arc<dyn Transcriber>>,
+    /// Makes study material and answers: offline, or a model when `LLM_URL` is set.
+    pub generator: Arc<dyn StudyGenerator>,
+    /// What a generation may read and spend.
+    pub generation_limits: GenerationLimits,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// True on the in-memory storage, which no other process can reach.
@@ -127,11 +132,35 @@ impl Wiring {
                 Some(Arc::new(transcriber))
             }
         };
+        let (generator, generation_limits): (Arc<dyn StudyGenerator>, GenerationLimits) =
+            match &config.llm {
+                None => (
+                    Arc::new(OfflineGenerator::new()),
+                    GenerationLimits::default(),
+                ),
+                Some(settings) => {
+                    let chat = OpenAiChat::new(settings.chat.clone())
+                        .map_err(|e| format!("LLM_*: {e}"))?;
+                    tracing::info!(model = %settings.chat.model, "generation and answers from a model server");
+                    (
+                        Arc::new(ModelGenerator::new(
+                            Arc::new(chat),
+                            settings.chat.model.clone(),
+                        )),
+                        GenerationLimits {
+                            material_chars: settings.material_chars,
+                            daily_tokens: Some(settings.daily_tokens),
+                        },
+                    )
+                }
+            };
         let outside = Outside {
             embedder,
             web,
             videos,
             transcriber,
+            generator,
+            generation_limits,
         };
         match &config.database {
             None => {
@@ -154,6 +183,8 @@ impl Wiring {
                     web: outside.web,
                     videos: outside.videos,
                     transcriber: outside.transcriber,
+                    generator: outside.generator,
+                    generation_limits: outside.generation_limits,
                     clock,
                     in_memory: true,
                 })
@@ -185,6 +216,8 @@ impl Wiring {
                     web: outside.web,
                     videos: outside.videos,
                     transcriber: outside.transcriber,
+                    generator: outside.generator,
+                    generation_limits: outside.generation_limits,
                     clock,
                     in_memory: false,
                 })
@@ -253,6 +286,24 @@ impl Wiring {
         })
     }
 
+    /// Flashcard sets, quizzes and study guides generated from the student's material.
+    #[must_use]
+    pub fn generation(&self) -> GenerationService {
+        GenerationService::new(
+            GenerationPorts {
+                generations: self.repositories.generations.clone(),
+                notes: self.repositories.notes.clone(),
+                documents: self.repositories.documents.clone(),
+                courses: self.repositories.courses.clone(),
+                search: self.repositories.search.clone(),
+                queue: self.queue.clone(),
+                generator: self.generator.clone(),
+                clock: self.clock.clone(),
+            },
+            self.generation_limits,
+        )
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -269,6 +320,7 @@ impl Wiring {
             )),
             imports: Arc::new(self.imports(config)),
             note_index: Arc::new(self.note_index()),
+            generation: Arc::new(self.generation()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -295,6 +347,8 @@ impl Wiring {
         )
         .with_documents(self.documents(config))
         .with_imports(self.imports(config))
+        .with_generation(self.generation())
+        .with_answers(self.generator.clone(), self.generation_limits.daily_tokens)
         .with_embedder(self.embedder.clone()))
     }
 }
@@ -305,6 +359,8 @@ struct Outside {
     web: Arc<dyn WebFetcher>,
     videos: Arc<dyn VideoTranscripts>,
     transcriber: Option<Arc<dyn Transcriber>>,
+    generator: Arc<dyn StudyGenerator>,
+    generation_limits: GenerationLimits,
 }
 
 /// The readiness check for a pool of one HTTP worker.

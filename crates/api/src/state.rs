@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
+use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::generation::GenerationService;
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::services::search::SearchService;
-use sophie_domain::{Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories};
+use sophie_domain::{
+    Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories, StudyGenerator,
+};
 
 use crate::auth::rate_limit::RateLimiter;
 
@@ -114,6 +118,11 @@ pub struct AppState {
     pub imports: Option<Arc<ImportService>>,
     /// Quizzes, their questions and graded attempts, over `repositories.quizzes`.
     pub quizzes: Arc<QuizService>,
+    /// Generating study material, once the program wires in a generator.
+    pub generation: Option<Arc<GenerationService>>,
+    /// What writes chat answers, with the tokens a student may spend a day, once the program
+    /// wires one in.
+    pub answers: Option<(Arc<dyn StudyGenerator>, Option<u64>)>,
 }
 
 impl AppState {
@@ -157,6 +166,8 @@ impl AppState {
             documents: None,
             imports: None,
             quizzes,
+            generation: None,
+            answers: None,
         }
     }
 
@@ -179,6 +190,8 @@ impl AppState {
         state.limiter = self.limiter.clone();
         state.documents = self.documents.clone();
         state.imports = self.imports.clone();
+        state.generation = self.generation.clone();
+        state.answers = self.answers.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -209,6 +222,62 @@ impl AppState {
     pub fn with_imports(mut self, imports: ImportService) -> Self {
         self.imports = Some(Arc::new(imports));
         self
+    }
+
+    /// The same state, generating study material through `generation`.
+    #[must_use]
+    pub fn with_generation(mut self, generation: GenerationService) -> Self {
+        self.generation = Some(Arc::new(generation));
+        self
+    }
+
+    /// The same state, answering chat questions with `generator`; a student may spend
+    /// `daily_tokens` a day (`None`: no limit).
+    #[must_use]
+    pub fn with_answers(
+        mut self,
+        generator: Arc<dyn StudyGenerator>,
+        daily_tokens: Option<u64>,
+    ) -> Self {
+        self.answers = Some((generator, daily_tokens));
+        self
+    }
+
+    /// Chat answers over these repositories and this search.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired no generator (never in `sophie serve`).
+    pub fn chat(&self) -> DomainResult<ChatService> {
+        let (generator, daily_tokens) =
+            self.answers.clone().ok_or(DomainError::NotImplemented {
+                feature: "chat answers",
+            })?;
+        Ok(ChatService::new(
+            ChatPorts {
+                chats: self.repositories.chats.clone(),
+                notes: self.repositories.notes.clone(),
+                index: self.repositories.search.clone(),
+                search: self.search.clone(),
+                generator,
+                generations: self.repositories.generations.clone(),
+                clock: self.clock.clone(),
+            },
+            daily_tokens,
+        ))
+    }
+
+    /// The generation service.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired none (never in `sophie serve`).
+    pub fn generation(&self) -> DomainResult<&GenerationService> {
+        self.generation
+            .as_deref()
+            .ok_or(DomainError::NotImplemented {
+                feature: "generating study material",
+            })
     }
 
     /// The import service.

@@ -28,10 +28,15 @@ use serde::Serialize;
 use serde_json::Value;
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::values::{Email, Name};
+use sophie_domain::{
+    AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, Passage,
+    PromptMessage, QuestionDraft, StudyGenerator, TokenUsage,
+};
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, FetchedResource, JobQueue, MockChunker,
     MockEmbedder, MockTextExtractor, MockVideoTranscripts, NewSession, NewUser, SystemClock,
@@ -69,6 +74,78 @@ impl WebFetcher for StubWeb {
     }
 }
 
+/// A generator for handler tests: it answers with the first sentence of the first passage,
+/// citing it, and drafts nothing else (generation runs in the worker, tested elsewhere).
+pub(crate) struct QuotingGenerator;
+
+impl QuotingGenerator {
+    fn generated<T>(draft: T) -> DomainResult<Generated<T>> {
+        Ok(Generated {
+            draft,
+            model: "quoting".to_owned(),
+            usage: TokenUsage::default(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl StudyGenerator for QuotingGenerator {
+    fn name(&self) -> String {
+        "quoting".to_owned()
+    }
+
+    async fn flashcards(
+        &self,
+        _material: Vec<Passage>,
+        _options: GenerationOptions,
+    ) -> DomainResult<Generated<Vec<CardDraft>>> {
+        Self::generated(Vec::new())
+    }
+
+    async fn quiz(
+        &self,
+        _material: Vec<Passage>,
+        _options: GenerationOptions,
+    ) -> DomainResult<Generated<Vec<QuestionDraft>>> {
+        Self::generated(Vec::new())
+    }
+
+    async fn study_guide(
+        &self,
+        _material: Vec<Passage>,
+        _options: GenerationOptions,
+    ) -> DomainResult<Generated<GuideDraft>> {
+        Self::generated(GuideDraft {
+            title: String::new(),
+            summary: String::new(),
+            sections: Vec::new(),
+            key_terms: Vec::new(),
+            practice: Vec::new(),
+        })
+    }
+
+    async fn answer(
+        &self,
+        _question: String,
+        _history: Vec<PromptMessage>,
+        passages: Vec<Passage>,
+    ) -> DomainResult<Generated<AnswerDraft>> {
+        let first = passages.first().map_or("", |p| p.text.as_str());
+        let sentence = first.split_inclusive('.').next().unwrap_or(first).trim();
+        Self::generated(AnswerDraft {
+            text: format!("Your material says: {sentence} [1]"),
+            citations: vec![Citation {
+                passage: 0,
+                quote: sentence.to_owned(),
+            }],
+        })
+    }
+
+    async fn summarize(&self, text: String) -> DomainResult<Generated<String>> {
+        Self::generated(text)
+    }
+}
+
 /// State on a fresh in-memory store whose uploads and imports enqueue into `queue`, with
 /// files in memory. Imports are started, never run: their outside services are stubs.
 pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
@@ -93,6 +170,20 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
         embedder: embedder.clone(),
         queue: queue.clone(),
     });
+    let generator: Arc<dyn StudyGenerator> = Arc::new(QuotingGenerator);
+    let generation = GenerationService::new(
+        GenerationPorts {
+            generations: repositories.generations.clone(),
+            notes: repositories.notes.clone(),
+            documents: repositories.documents.clone(),
+            courses: repositories.courses.clone(),
+            search: repositories.search.clone(),
+            queue: queue.clone(),
+            generator: generator.clone(),
+            clock: Arc::new(SystemClock),
+        },
+        GenerationLimits::default(),
+    );
     let imports = ImportService::new(ImportPorts {
         imports: repositories.import_jobs.clone(),
         notes: repositories.notes.clone(),
@@ -125,6 +216,8 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
     )
     .with_documents(documents)
     .with_imports(imports)
+    .with_generation(generation)
+    .with_answers(generator, None)
 }
 
 /// A user with a live session (and no password); returns their id and bearer token.

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::entities::{BackgroundJob, NewBackgroundJob};
 use crate::error::{DomainError, DomainResult};
-use crate::id::{CourseId, DocumentId, ImportJobId, NoteId, UserId};
+use crate::id::{CourseId, DocumentId, GenerationJobId, ImportJobId, NoteId, UserId};
 use crate::ports::AudioFormat;
 
 /// A kind of background work with a typed payload.
@@ -284,5 +284,23 @@ mod tests {
         assert!(!ProcessDocument::is_retryable(&DomainError::not_found(
             "document"
         )));
+    }
+}
+
+/// Runs a generation: gathers the material, drafts, checks and stores the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunGeneration {
+    /// The generation's owner.
+    pub user_id: UserId,
+    /// The generation.
+    pub generation_job_id: GenerationJobId,
+}
+
+impl Job for RunGeneration {
+    const KIND: &'static str = "generation.run";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("generation.run:{}", self.generation_job_id))
     }
 }

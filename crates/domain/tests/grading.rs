@@ -27,6 +27,7 @@ fn question(
 ) -> Question {
     let now = Utc::now();
     Question {
+        sources: Vec::new(),
         id: QuestionId::new(),
         quiz_id,
         question_type,

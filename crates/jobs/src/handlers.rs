@@ -8,10 +8,11 @@ use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
     ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale, ReindexNote,
-    RequeueStrandedDocuments, RunImport,
+    RequeueStrandedDocuments, RunGeneration, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
 use sophie_domain::services::imports::{ImportOutcome, ImportService};
 use sophie_domain::services::ingestion::{IngestionService, Processed};
 use sophie_domain::services::notes::NoteIndexService;
@@ -40,6 +41,8 @@ pub struct JobServices {
     pub imports: Arc<ImportService>,
     /// Notes indexed for search.
     pub note_index: Arc<NoteIndexService>,
+    /// Flashcard sets, quizzes and study guides made from the student's material.
+    pub generation: Arc<GenerationService>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -48,6 +51,7 @@ pub fn registry(services: &JobServices) -> Registry {
     let mut registry = Registry::new();
     registry.register::<ProcessDocument, _>(ProcessDocumentHandler(services.ingestion.clone()));
     registry.register::<RunImport, _>(RunImportHandler(services.imports.clone()));
+    registry.register::<RunGeneration, _>(RunGenerationHandler(services.generation.clone()));
     let note_index = services.note_index.clone();
     registry.register_fn::<ReindexNote, _, _>(move |job, _| {
         let note_index = note_index.clone();
@@ -166,6 +170,31 @@ impl Handler<RunImport> for RunImportHandler {
     async fn exhausted(&self, job: RunImport, _run: JobRun, error: &DomainError) {
         if let Err(failure) = self.0.give_up(&job, error).await {
             tracing::error!(import = %job.import_job_id, %failure, "could not mark the import failed");
+        }
+    }
+}
+
+/// Runs `generation.run`: gather, draft, check, store, notify.
+pub struct RunGenerationHandler(pub Arc<GenerationService>);
+
+impl Handler<RunGeneration> for RunGenerationHandler {
+    async fn run(&self, job: RunGeneration, _run: JobRun) -> DomainResult<()> {
+        let generation = job.generation_job_id;
+        match self.0.run(&job).await? {
+            GenerationOutcome::Completed { items, dropped } => {
+                tracing::info!(%generation, items, dropped, "generated");
+            }
+            GenerationOutcome::Failed(reason) => {
+                tracing::info!(%generation, %reason, "generation failed");
+            }
+            GenerationOutcome::Skipped => tracing::debug!(%generation, "nothing to do"),
+        }
+        Ok(())
+    }
+
+    async fn exhausted(&self, job: RunGeneration, _run: JobRun, error: &DomainError) {
+        if let Err(failure) = self.0.give_up(&job, error).await {
+            tracing::error!(generation = %job.generation_job_id, %failure, "could not mark the generation failed");
         }
     }
 }

@@ -8,6 +8,7 @@ mod chats;
 mod courses;
 mod documents;
 mod flashcards;
+mod generations;
 mod import_jobs;
 mod notes;
 mod notifications;
@@ -18,7 +19,8 @@ mod study_guides;
 /// Each resource is a scope under its own literal prefix: a request is matched against those
 /// prefixes by string comparison, and only its own resource's few path patterns run after.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(courses::configure)
+    cfg.configure(generations::configure)
+        .configure(courses::configure)
         .configure(notes::configure)
         .configure(documents::configure)
         .configure(flashcards::configure)
@@ -43,6 +45,7 @@ pub(crate) fn documents() -> Vec<utoipa::openapi::OpenApi> {
         chats::Api::openapi(),
         calendar::Api::openapi(),
         import_jobs::Api::openapi(),
+        generations::Api::openapi(),
         notifications::Api::openapi(),
         search::Api::openapi(),
     ]

@@ -173,6 +173,14 @@ impl GenerationRepository for MemoryStore {
         })
     }
 
+    async fn delete(&self, user: UserId, id: GenerationJobId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.generation_jobs, user, &id, ENTITY)?;
+            tables.generation_jobs.remove(&id);
+            Ok(())
+        })
+    }
+
     async fn record_usage(
         &self,
         user: UserId,

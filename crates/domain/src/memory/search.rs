@@ -432,6 +432,26 @@ impl SearchIndex for MemoryStore {
         })
     }
 
+    async fn get_chunks(
+        &self,
+        user: UserId,
+        ids: Vec<DocumentChunkId>,
+    ) -> DomainResult<Vec<DocumentChunk>> {
+        self.with_tables(|tables| {
+            Ok(ids
+                .iter()
+                .filter_map(|id| tables.chunks.get(id))
+                .filter(|chunk| {
+                    tables
+                        .documents
+                        .get(&chunk.document_id)
+                        .is_some_and(|d| d.user_id == user)
+                })
+                .cloned()
+                .collect())
+        })
+    }
+
     async fn list_chunks(
         &self,
         user: UserId,

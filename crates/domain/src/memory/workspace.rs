@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::paging::page_of;
+use super::paging::{page_of, sorted};
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
@@ -200,6 +200,28 @@ impl ChatRepository for MemoryStore {
             };
             tables.chat_messages.insert(message.id, message.clone());
             Ok(message)
+        })
+    }
+
+    async fn recent_messages(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        limit: u32,
+    ) -> DomainResult<Vec<ChatMessage>> {
+        self.with_tables(|tables| {
+            owned(&tables.chat_sessions, user, &session, "chat session")?;
+            let rows = tables
+                .chat_messages
+                .values()
+                .filter(|m| m.chat_session_id == session)
+                .cloned();
+            let mut newest = sorted(rows, SortOrder::NewestFirst, |m| {
+                (m.created_at, m.id.as_uuid())
+            });
+            newest.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            newest.reverse();
+            Ok(newest)
         })
     }
 

@@ -7,7 +7,7 @@ use crate::entities::{
     ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SearchHit, SearchQuery,
 };
 use crate::error::DomainResult;
-use crate::id::{DocumentId, NoteId, UserId};
+use crate::id::{DocumentChunkId, DocumentId, NoteId, UserId};
 
 /// Indexes document text and searches the student's material.
 ///
@@ -66,6 +66,14 @@ pub trait SearchIndex: Send + Sync {
 
     /// The user's notes, flashcards and document chunks matching `query` (its text, and its
     /// embedding if it has one), within its filters, best first; at most `query.limit()`.
+    /// The user's document chunks among `ids`, in the order of `ids` (ids of chunks that are
+    /// not the user's, or not a document's, are left out).
+    async fn get_chunks(
+        &self,
+        user: UserId,
+        ids: Vec<DocumentChunkId>,
+    ) -> DomainResult<Vec<DocumentChunk>>;
+
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>>;
 
     /// The user's document chunks nearest to `embedding`, most similar first (ties by chunk id), at

@@ -326,6 +326,13 @@ pub trait GenerationRepository: Send + Sync {
         notice: NewNotification,
     ) -> DomainResult<Option<GenerationJob>>;
 
+    /// Deletes the user's generation record (not what it made).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete(&self, user: UserId, id: GenerationJobId) -> DomainResult<()>;
+
     /// Adds `usage` to the user's tokens of `day` (UTC).
     async fn record_usage(
         &self,

@@ -69,6 +69,19 @@ pub trait ChatRepository: Send + Sync {
         new: NewChatMessage,
     ) -> DomainResult<ChatMessage>;
 
+    /// The last `limit` messages of the user's chat, oldest first: the turns an answer
+    /// takes as context.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the chat is not the user's.
+    async fn recent_messages(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        limit: u32,
+    ) -> DomainResult<Vec<ChatMessage>>;
+
     /// The messages of the user's chat, **oldest first**, as a conversation reads.
     ///
     /// # Errors

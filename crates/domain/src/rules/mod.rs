@@ -3,6 +3,7 @@
 
 pub mod file_type;
 pub mod grading;
+pub mod grounding;
 pub mod ownership;
 pub mod quiz_points;
 pub mod summary;

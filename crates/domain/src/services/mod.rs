@@ -2,7 +2,9 @@
 //! by the HTTP layer and the worker.
 
 pub mod accounts;
+pub mod chat;
 pub mod documents;
+pub mod generation;
 pub mod imports;
 pub mod ingestion;
 pub mod notes;

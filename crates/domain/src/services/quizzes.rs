@@ -798,6 +798,7 @@ mod mock_tests {
 
     fn question(quiz: QuizId, question_type: QuestionType, correct: &str, points: i32) -> Question {
         Question {
+            sources: Vec::new(),
             id: QuestionId::new(),
             quiz_id: quiz,
             question_type,

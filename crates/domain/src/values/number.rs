@@ -27,6 +27,18 @@ impl<const MIN: i64, const MAX: i64> BoundedInt<MIN, MAX> {
         }
     }
 
+    /// `value` brought into `MIN..=MAX`: for values the program computes, not for input.
+    #[must_use]
+    pub const fn saturating(value: i64) -> Self {
+        if value < MIN {
+            Self(MIN)
+        } else if value > MAX {
+            Self(MAX)
+        } else {
+            Self(value)
+        }
+    }
+
     /// The value.
     #[must_use]
     pub const fn get(self) -> i64 {

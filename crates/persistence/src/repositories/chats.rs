@@ -339,6 +339,30 @@ impl ChatRepository for PostgresStore {
             })
     }
 
+    async fn recent_messages(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        limit: u32,
+    ) -> DomainResult<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = self
+            .db
+            .read(ENTITY, async |conn| {
+                if !is_users_session(conn, user, session).await? {
+                    return Err(diesel::result::Error::NotFound);
+                }
+                chat_messages::table
+                    .filter(chat_messages::chat_session_id.eq(session.as_uuid()))
+                    .select(MessageRow::as_select())
+                    .order((chat_messages::created_at.desc(), chat_messages::id.desc()))
+                    .limit(i64::from(limit))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows.into_iter().rev().map(ChatMessage::from).collect())
+    }
+
     async fn list_messages(
         &self,
         user: UserId,

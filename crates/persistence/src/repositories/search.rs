@@ -780,6 +780,35 @@ impl SearchIndex for PostgresStore {
             .await
     }
 
+    async fn get_chunks(
+        &self,
+        user: UserId,
+        ids: Vec<DocumentChunkId>,
+    ) -> DomainResult<Vec<DocumentChunk>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+        let rows: Vec<ChunkRow> = self
+            .db
+            .read(ENTITY, async |conn| {
+                document_search_index::table
+                    .filter(document_search_index::id.eq_any(&wanted))
+                    .filter(document_search_index::user_id.eq(user.as_uuid()))
+                    .filter(document_search_index::document_id.is_not_null())
+                    .select(ChunkRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        let mut chunks: Vec<DocumentChunk> = rows
+            .into_iter()
+            .filter_map(ChunkRow::into_document_chunk)
+            .collect();
+        chunks.sort_by_key(|chunk| ids.iter().position(|id| *id == chunk.id));
+        Ok(chunks)
+    }
+
     async fn list_chunks(
         &self,
         user: UserId,

@@ -2,9 +2,11 @@
 //! into domain commands and filters.
 
 use serde::Deserialize;
+use sophie_domain::services::chat::{Exchange, UNTITLED_CHAT};
 use sophie_domain::values::{MessageText, Title};
 use sophie_domain::{
-    ChatSessionFilter, ChatSessionUpdate, CourseId, MessageType, NewChatMessage, NewChatSession,
+    ChatMessage, ChatSession, ChatSessionFilter, ChatSessionUpdate, CourseId, DocumentId,
+    NewChatSession,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,9 +20,10 @@ use crate::validate::Fields;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateChatSession {
-    /// Its title, 1 to 200 characters.
-    #[schema(value_type = Title, inline)]
-    title: String,
+    /// Its title, 1 to 200 characters; left out, the chat is `New chat` until its first
+    /// question names it.
+    #[schema(value_type = Option<Title>, inline)]
+    title: Option<String>,
     /// The course it is about; must be the student's.
     course_id: Option<Uuid>,
 }
@@ -28,7 +31,10 @@ pub(crate) struct CreateChatSession {
 impl CreateChatSession {
     pub(super) fn into_domain(self) -> ApiResult<NewChatSession> {
         let mut fields = Fields::new();
-        let title = fields.check("title", Title::parse(self.title));
+        let title = fields.check(
+            "title",
+            Title::parse(self.title.unwrap_or_else(|| UNTITLED_CHAT.to_owned())),
+        );
         let course_id = Some(self.course_id.map(CourseId::from_uuid));
         Ok(all_valid!(fields, (title, course_id) => NewChatSession { title, course_id }))
     }
@@ -60,20 +66,59 @@ impl UpdateChatSession {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateChatMessage {
-    /// Its text, 1 to 32,000 characters.
+    /// The question, 1 to 32,000 characters.
     #[schema(value_type = MessageText, inline)]
     content: String,
+    /// Answer from these documents of the student's only (at most 10); by default from the
+    /// chat's course, or from all the student's material when the chat has none.
+    #[schema(max_items = 10)]
+    document_ids: Option<Vec<DocumentId>>,
 }
 
+/// The most documents one question may be limited to.
+const MAX_DOCUMENTS: usize = 10;
+
 impl CreateChatMessage {
-    pub(super) fn into_domain(self) -> ApiResult<NewChatMessage> {
+    pub(super) fn into_domain(self) -> ApiResult<(MessageText, Vec<DocumentId>)> {
         let mut fields = Fields::new();
         let content = fields.check("content", MessageText::parse(self.content));
-        Ok(all_valid!(fields, (content) => NewChatMessage {
-            content,
-            message_type: MessageType::User,
-            references: Vec::new(),
-        }))
+        let mut documents = self.document_ids.unwrap_or_default();
+        documents.sort();
+        documents.dedup();
+        let documents = fields.check(
+            "documentIds",
+            if documents.len() > MAX_DOCUMENTS {
+                Err(sophie_domain::InvalidValue(format!(
+                    "at most {MAX_DOCUMENTS} documents"
+                )))
+            } else {
+                Ok(documents)
+            },
+        );
+        Ok(all_valid!(fields, (content, documents) => (content, documents)))
+    }
+}
+
+/// A question and its answer, as stored.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChatExchange {
+    /// The chat, titled from its first question when it had no title.
+    chat_session: ChatSession,
+    /// The student's message.
+    question: ChatMessage,
+    /// The assistant's answer: it cites its references inline as `[1]`, `[2]`, ... (the
+    /// position in `references`), each quoting the student's material verbatim.
+    answer: ChatMessage,
+}
+
+impl From<Exchange> for ChatExchange {
+    fn from(exchange: Exchange) -> Self {
+        Self {
+            chat_session: exchange.session,
+            question: exchange.question,
+            answer: exchange.answer,
+        }
     }
 }
 

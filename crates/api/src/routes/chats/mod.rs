@@ -1,6 +1,7 @@
 //! `/api/v1/chat-sessions`: the student's conversations with the assistant, and their messages.
 
-use actix_web::web;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
 use sophie_domain::{ChatMessage, ChatSession, ChatSessionId, Page};
 use utoipa::OpenApi;
 
@@ -13,10 +14,13 @@ use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
+mod stream;
 #[cfg(test)]
 mod tests;
 
-use body::{ChatSessionQuery, CreateChatMessage, CreateChatSession, UpdateChatSession};
+use body::{
+    ChatExchange, ChatSessionQuery, CreateChatMessage, CreateChatSession, UpdateChatSession,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +29,7 @@ use body::{ChatSessionQuery, CreateChatMessage, CreateChatSession, UpdateChatSes
         CreateChatSession,
         UpdateChatSession,
         CreateChatMessage,
+        ChatExchange,
         ChatSession,
         ChatMessage,
         Page<ChatSession>,
@@ -155,34 +160,67 @@ async fn delete(
     Ok(NoContent)
 }
 
-/// Posts the student's message to a chat.
+/// Asks a question in a chat, answered from the student's own material.
 ///
-/// The message is stored as sent, with `messageType: USER` and no references. The assistant
-/// does not answer yet: its replies come in a later version of sophie, so no `ASSISTANT`
-/// message follows for now. The `Location` is the chat's list of messages, where the new
-/// message is the newest.
+/// The question is stored (`USER`), passages are found with the hybrid search (within the
+/// chat's course, or the `documentIds` given), and the answer is stored (`ASSISTANT`) with
+/// its `references` (`documentId` or `noteId`, `chunkId`, `pageNumber`, and a `quote` that
+/// stands verbatim in the source), cited inline as `[1]`, `[2]`, ... When nothing relevant is
+/// found, the answer says so and cites nothing. A chat created without a title takes its
+/// first question as title.
+///
+/// With `Accept: text/event-stream`, the reply is a stream of server-sent events: `token`
+/// events carrying the answer's text piece by piece, then `references` (a JSON array), then
+/// `message` (the stored answer as JSON), then `done`. The answer is made in full before the
+/// first event, so an error is an ordinary problem response.
 #[utoipa::path(post, path = "/api/v1/chat-sessions/{id}/messages", tag = "chat-sessions",
     params(("id" = Uuid, Path)), request_body = CreateChatMessage,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = ChatMessage), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 201, description = "The question and the answer, stored",
+            content(
+                (ChatExchange = "application/json"),
+                (String = "text/event-stream")),
+            headers(("Location" = String, description = "The chat's messages"))),
+        (status = 400, description = "The body is not JSON", body = Problem),
+        (status = 401, body = Problem),
+        (status = 404, description = "The chat, or a document named, is not the student's",
+            body = Problem),
+        (status = 413, body = Problem),
+        (status = 415, body = Problem),
+        (status = 422, description = "An empty or too long question, or more than 10 \
+            documents", body = Problem),
+        (status = 429, description = "The student's model tokens of the day are spent \
+            (with a model configured)", body = Problem),
+        (status = 503, description = "The model could not be reached; the question is stored",
+            body = Problem)))]
 async fn post_message(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<ChatSessionId>,
+    request: HttpRequest,
     body: ApiJson<CreateChatMessage>,
-) -> ApiResult<Created<ChatMessage>> {
-    let new = body.into_inner().into_domain()?;
+) -> ApiResult<HttpResponse> {
+    let (question, documents) = body.into_inner().into_domain()?;
     let session = id.into_inner();
-    let message = state
-        .repositories
-        .chats
-        .add_message(user.user_id, session, new)
+    for document in &documents {
+        state
+            .repositories
+            .documents
+            .get(user.user_id, *document)
+            .await?;
+    }
+    let exchange = state
+        .chat()?
+        .ask(user.user_id, session, question, documents)
         .await?;
-    Ok(Created::at(
-        format!("/api/v1/chat-sessions/{session}/messages"),
-        message,
-    ))
+    let location = format!("/api/v1/chat-sessions/{session}/messages");
+    if stream::wants_events(&request) {
+        return Ok(stream::events(location, &exchange.answer));
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, location))
+        .json(ChatExchange::from(exchange)))
 }
 
 /// Lists a chat's messages, oldest first, as the conversation reads.

@@ -3,6 +3,8 @@
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
+use sophie_domain::services::chat::NOTHING_FOUND;
+
 use crate::test_support::{TestApp, state};
 
 #[actix_web::test]
@@ -63,7 +65,7 @@ async fn a_student_starts_lists_renames_and_deletes_a_chat() {
 }
 
 #[actix_web::test]
-async fn messages_are_stored_as_sent_and_listed_oldest_first() {
+async fn questions_and_answers_are_stored_and_listed_oldest_first() {
     let app = TestApp::start(state()).await;
     let ada = app.signed_in("ada@example.com").await;
     let chat = ada
@@ -72,13 +74,21 @@ async fn messages_are_stored_as_sent_and_listed_oldest_first() {
     let messages = format!("/api/v1/chat-sessions/{}/messages", chat.id());
 
     for text in ["first", "second", "third"] {
-        let message = ada.post(&messages, json!({ "content": text })).await;
-        assert_eq!(message.status, 201);
-        assert_eq!(message.location.as_deref(), Some(messages.as_str()));
-        assert_eq!(message["content"], text);
-        assert_eq!(message["messageType"], "USER");
-        assert_eq!(message["references"], json!([]));
-        assert_eq!(message["chatSessionId"], chat["id"]);
+        let exchange = ada.post(&messages, json!({ "content": text })).await;
+        assert_eq!(exchange.status, 201);
+        assert_eq!(exchange.location.as_deref(), Some(messages.as_str()));
+        let question = &exchange["question"];
+        assert_eq!(question["content"], text);
+        assert_eq!(question["messageType"], "USER");
+        assert_eq!(question["references"], json!([]));
+        assert_eq!(question["chatSessionId"], chat["id"]);
+        let answer = &exchange["answer"];
+        assert_eq!(answer["messageType"], "ASSISTANT");
+        assert_eq!(
+            answer["content"], NOTHING_FOUND,
+            "with no material, the answer says nothing was found"
+        );
+        assert_eq!(answer["references"], json!([]));
     }
 
     let first_page = ada.get(&format!("{messages}?limit=2")).await;
@@ -92,16 +102,18 @@ async fn messages_are_stored_as_sent_and_listed_oldest_first() {
     };
     assert_eq!(
         contents(&first_page.body),
-        ["first", "second"],
+        ["first", NOTHING_FOUND],
         "oldest first"
     );
-    assert_eq!(first_page["items"].as_array().unwrap().len(), 2);
     let cursor = first_page["nextCursor"].as_str().unwrap();
-    let second_page = ada
-        .get(&format!("{messages}?limit=2&cursor={cursor}"))
+    let rest = ada
+        .get(&format!("{messages}?limit=10&cursor={cursor}"))
         .await;
-    assert_eq!(contents(&second_page.body), ["third"]);
-    assert_eq!(second_page["nextCursor"], Value::Null);
+    assert_eq!(
+        contents(&rest.body),
+        ["second", NOTHING_FOUND, "third", NOTHING_FOUND]
+    );
+    assert_eq!(rest["nextCursor"], Value::Null);
 
     let empty = ada.post(&messages, json!({ "content": "   " })).await;
     assert_eq!(empty.status, 422);
@@ -144,7 +156,11 @@ async fn another_students_chat_is_not_found_and_stays_unchanged() {
     let still = ada.get(&uri).await;
     assert_eq!(still["title"], "Ada's chat");
     let listed = ada.get(&messages).await;
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        2,
+        "the question and its answer"
+    );
     assert_eq!(listed["items"][0]["content"], "mine");
     let bobs = bob.get("/api/v1/chat-sessions").await;
     assert_eq!(bobs["items"], json!([]));
@@ -184,4 +200,133 @@ async fn filing_a_chat_under_another_students_course_is_not_found() {
         )
         .await;
     assert_eq!(bad.status, 422);
+}
+
+#[actix_web::test]
+async fn an_answer_cites_the_students_note_and_an_untitled_chat_takes_the_question() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let note = ada
+        .post(
+            "/api/v1/notes",
+            json!({ "title": "Cells", "content": "Mitochondria make ATP from glucose. Ribosomes make proteins." }),
+        )
+        .await;
+    assert_eq!(note.status, 201);
+    let chat = ada.post("/api/v1/chat-sessions", json!({})).await;
+    assert_eq!(chat.status, 201);
+    assert_eq!(chat["title"], "New chat");
+    let messages = format!("/api/v1/chat-sessions/{}/messages", chat.id());
+
+    let exchange = ada
+        .post(
+            &messages,
+            json!({ "content": "What do mitochondria make?" }),
+        )
+        .await;
+    assert_eq!(exchange.status, 201);
+    let answer = &exchange["answer"];
+    assert_eq!(
+        answer["content"],
+        "Your material says: Mitochondria make ATP from glucose. [1]"
+    );
+    assert_eq!(answer["references"].as_array().unwrap().len(), 1);
+    let reference = &answer["references"][0];
+    assert_eq!(reference["kind"], "NOTE");
+    assert_eq!(reference["noteId"], note["id"]);
+    assert_eq!(reference["quote"], "Mitochondria make ATP from glucose.");
+    assert_eq!(reference["title"], "Cells");
+    assert_eq!(
+        exchange["chatSession"]["title"], "What do mitochondria make?",
+        "an untitled chat is named by its first question"
+    );
+
+    let again = ada
+        .post(&messages, json!({ "content": "And ribosomes?" }))
+        .await;
+    assert_eq!(
+        again["chatSession"]["title"], "What do mitochondria make?",
+        "only the first"
+    );
+
+    let bobs = bob.post("/api/v1/chat-sessions", json!({})).await;
+    let bob_asks = bob
+        .post(
+            &format!("/api/v1/chat-sessions/{}/messages", bobs.id()),
+            json!({ "content": "What do mitochondria make?" }),
+        )
+        .await;
+    assert_eq!(bob_asks.status, 201);
+    assert_eq!(
+        bob_asks["answer"]["content"], NOTHING_FOUND,
+        "another student's notes answer nothing"
+    );
+    let foreign = bob
+        .post(
+            &format!("/api/v1/chat-sessions/{}/messages", bobs.id()),
+            json!({ "content": "What is it?", "documentIds": [note["id"]] }),
+        )
+        .await;
+    assert_eq!(foreign.status, 404, "a document that is not bob's");
+}
+
+#[actix_web::test]
+async fn an_answer_streams_as_server_sent_events() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    ada.post(
+        "/api/v1/notes",
+        json!({ "title": "Cells", "content": "Mitochondria make ATP from glucose." }),
+    )
+    .await;
+    let chat = ada
+        .post("/api/v1/chat-sessions", json!({ "title": "Cells" }))
+        .await;
+    let messages = format!("/api/v1/chat-sessions/{}/messages", chat.id());
+    let reply = ada
+        .send(
+            TestRequest::post()
+                .uri(&messages)
+                .insert_header(("Accept", "text/event-stream"))
+                .set_json(json!({ "content": "What do mitochondria make?" })),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    assert_eq!(
+        reply.headers.get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let text = String::from_utf8(reply.raw.to_vec()).unwrap();
+    let events: Vec<(&str, &str)> = text
+        .split("\n\n")
+        .filter(|frame| !frame.is_empty())
+        .map(|frame| {
+            let (event, data) = frame.split_once('\n').unwrap();
+            (
+                event.strip_prefix("event: ").unwrap(),
+                data.strip_prefix("data: ").unwrap(),
+            )
+        })
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|(kind, _)| *kind).collect();
+    let tokens = kinds.iter().filter(|kind| **kind == "token").count();
+    assert!(tokens >= 2, "the text comes in pieces: {kinds:?}");
+    assert_eq!(&kinds[tokens..], ["references", "message", "done"]);
+    let streamed: String = events[..tokens]
+        .iter()
+        .map(|(_, data)| serde_json::from_str::<String>(data).unwrap())
+        .collect();
+    let message: Value = serde_json::from_str(events[tokens + 1].1).unwrap();
+    assert_eq!(
+        message["content"], streamed,
+        "the pieces are the stored answer"
+    );
+    let references: Value = serde_json::from_str(events[tokens].1).unwrap();
+    assert_eq!(references, message["references"]);
+    let listed = ada.get(&messages).await;
+    assert_eq!(
+        listed["items"][1]["content"], streamed,
+        "the answer is stored"
+    );
 }

@@ -65,6 +65,7 @@ impl CreateFlashcard {
         );
         match (question, answer, hint, explanation) {
             (Some(question), Some(answer), Some(hint), Some(explanation)) => Some(NewFlashcard {
+                sources: Vec::new(),
                 question,
                 answer,
                 hint,

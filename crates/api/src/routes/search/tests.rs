@@ -31,6 +31,7 @@ async fn flashcard_set(
                 color: Color::default(),
                 links: SourceLinks::default(),
                 flashcards: vec![NewFlashcard {
+                    sources: Vec::new(),
                     question: CardText::parse(question).unwrap(),
                     answer: CardText::parse("The powerhouse of the cell").unwrap(),
                     hint: None,

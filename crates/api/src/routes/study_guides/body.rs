@@ -38,6 +38,7 @@ impl CreateStudyGuide {
         let title = fields.check("title", Title::parse(self.title));
         let content = fields.check("content", Markdown::parse(self.content));
         Ok(all_valid!(fields, (title, content) => NewStudyGuide {
+            sources: Vec::new(),
             title,
             content,
             links: SourceLinks {
