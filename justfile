@@ -113,6 +113,12 @@ bench-ingest *database_url:
     cargo build --release
     python3 scripts/bench-ingest.py target/release/sophie {{database_url}}
 
+# The generators over the study corpus (tests/fixtures/corpus): items made, grounded,
+# duplicated and malformed, and chat answers whose references hold. Offline always; with
+# LLM_URL and LLM_MODEL set, the model-backed generator too.
+eval:
+    cargo run --release -p sophie-ai --example eval
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh
