@@ -119,6 +119,11 @@ bench-ingest *database_url:
 eval:
     cargo run --release -p sophie-ai --example eval
 
+# Offline generation from a 20-page document (20 cards, a 10-question quiz, a guide) and chat
+# answer latency, p50/p95, in memory.
+bench-generate:
+    cargo bench --bench generate
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh
