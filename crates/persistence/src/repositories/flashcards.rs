@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::PgDifficulty;
@@ -112,6 +113,7 @@ struct FlashcardRow {
     explanation: Option<String>,
     difficulty: PgDifficulty,
     flashcard_set_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -126,6 +128,7 @@ impl From<FlashcardRow> for Flashcard {
             hint: row.hint,
             explanation: row.explanation,
             difficulty: row.difficulty.into(),
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -142,6 +145,7 @@ struct NewFlashcardRow {
     explanation: Option<String>,
     difficulty: PgDifficulty,
     flashcard_set_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -157,6 +161,7 @@ impl NewFlashcardRow {
             explanation: new.explanation.map(CardText::into_inner),
             difficulty: new.difficulty.into(),
             flashcard_set_id: set,
+            sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
         }

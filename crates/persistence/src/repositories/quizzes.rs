@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::{PgDifficulty, PgQuestionType};
@@ -117,6 +118,7 @@ struct QuestionRow {
     difficulty: PgDifficulty,
     points: i32,
     quiz_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -137,6 +139,7 @@ impl TryFrom<QuestionRow> for Question {
             hint: row.hint,
             difficulty: row.difficulty.into(),
             points: row.points,
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -178,6 +181,7 @@ struct NewQuestionRow {
     difficulty: PgDifficulty,
     points: i32,
     quiz_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -197,6 +201,7 @@ impl NewQuestionRow {
             difficulty: new.difficulty.into(),
             points: new.points.get_i32(),
             quiz_id: quiz,
+            sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
         }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::schema::study_guides;
@@ -29,6 +30,7 @@ struct StudyGuideRow {
     course_id: Option<Uuid>,
     document_id: Option<Uuid>,
     user_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -43,6 +45,7 @@ impl From<StudyGuideRow> for StudyGuide {
             document_id: row.document_id.map(Into::into),
             title: row.title,
             content: row.content,
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -59,6 +62,7 @@ struct NewStudyGuideRow {
     course_id: Option<Uuid>,
     document_id: Option<Uuid>,
     user_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -116,6 +120,7 @@ impl StudyGuideRepository for PostgresStore {
             course_id: links.course_id.map(|id| id.as_uuid()),
             document_id: links.document_id.map(|id| id.as_uuid()),
             user_id: user.as_uuid(),
+            sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
         };
