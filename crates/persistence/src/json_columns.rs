@@ -1,5 +1,5 @@
 //! Domain values kept in `jsonb` columns, written with serde and read back with it: the sources
-//! a generated card, question or guide rests on.
+//! a generated card, question or guide rests on, and what a generation was asked for.
 //!
 //! Each wrapper is the column's Rust type, so rows carrying one convert to entities without a
 //! fallible step; a stored document that no longer reads as the value fails the row's decoding
@@ -12,7 +12,7 @@ use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Jsonb;
-use sophie_domain::SourceQuote;
+use sophie_domain::{GenerationSettings, SourceQuote};
 
 /// The version byte of PostgreSQL's binary `jsonb` format, before the JSON text.
 const JSONB_VERSION: u8 = 1;
@@ -45,4 +45,9 @@ json_column!(
     /// `sources` of `flashcards`, `questions` and `study_guides`: an array of
     /// [`SourceQuote`]s (camelCase keys), `[]` for hand-written items.
     SourcesJson(Vec<SourceQuote>)
+);
+
+json_column!(
+    /// `generation_jobs.options`: the job's [`GenerationSettings`] (camelCase keys).
+    SettingsJson(GenerationSettings)
 );
