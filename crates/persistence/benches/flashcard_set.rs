@@ -43,6 +43,7 @@ fn new_set() -> NewFlashcardSet {
                 hint: None,
                 explanation: None,
                 difficulty: Difficulty::Medium,
+                sources: Vec::new(),
             })
             .collect(),
     }

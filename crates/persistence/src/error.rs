@@ -38,6 +38,8 @@ const TABLES: &[&str] = &[
     "notifications",
     "document_search_index",
     "background_jobs",
+    "generation_jobs",
+    "token_usage",
 ];
 
 /// A failure inside a transaction: a database error, or a domain rule the transaction checked

@@ -13,6 +13,7 @@ pub mod blobs;
 pub mod config;
 mod confirmed;
 mod error;
+mod json_columns;
 mod keyset;
 mod links;
 mod listener;

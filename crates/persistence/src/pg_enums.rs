@@ -50,6 +50,7 @@ pg_enum!(PgEventType, EventType);
 pg_enum!(PgPriority, Priority);
 pg_enum!(PgImportSource, ImportSource);
 pg_enum!(PgJobStatus, JobStatus);
+pg_enum!(PgGenerationKind, GenerationKind);
 pg_enum!(PgNoteSource, NoteSource);
 pg_enum!(PgDocumentStatus, DocumentStatus);
 pg_enum!(PgNotificationType, NotificationType);

@@ -14,6 +14,10 @@ pub mod sql_types {
     pub struct EventType;
 
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "generation_kind"))]
+    pub struct GenerationKind;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "import_source"))]
     pub struct ImportSource;
 
@@ -234,6 +238,35 @@ diesel::table! {
         flashcard_set_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        sources -> Jsonb,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::GenerationKind;
+    use super::sql_types::JobStatus;
+
+    generation_jobs (id) {
+        id -> Uuid,
+        kind -> GenerationKind,
+        status -> JobStatus,
+        progress -> Int4,
+        options -> Jsonb,
+        error_message -> Nullable<Text>,
+        model -> Nullable<Text>,
+        prompt_tokens -> Int4,
+        completion_tokens -> Int4,
+        completed_at -> Nullable<Timestamptz>,
+        user_id -> Uuid,
+        course_id -> Nullable<Uuid>,
+        note_id -> Nullable<Uuid>,
+        document_id -> Nullable<Uuid>,
+        flashcard_set_id -> Nullable<Uuid>,
+        quiz_id -> Nullable<Uuid>,
+        study_guide_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -320,6 +353,7 @@ diesel::table! {
         quiz_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        sources -> Jsonb,
     }
 }
 
@@ -383,6 +417,16 @@ diesel::table! {
         user_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        sources -> Jsonb,
+    }
+}
+
+diesel::table! {
+    token_usage (user_id, day) {
+        user_id -> Uuid,
+        day -> Date,
+        prompt_tokens -> Int8,
+        completion_tokens -> Int8,
     }
 }
 
@@ -427,6 +471,13 @@ diesel::joinable!(flashcard_sets -> documents (document_id));
 diesel::joinable!(flashcard_sets -> notes (note_id));
 diesel::joinable!(flashcard_sets -> users (user_id));
 diesel::joinable!(flashcards -> flashcard_sets (flashcard_set_id));
+diesel::joinable!(generation_jobs -> courses (course_id));
+diesel::joinable!(generation_jobs -> documents (document_id));
+diesel::joinable!(generation_jobs -> flashcard_sets (flashcard_set_id));
+diesel::joinable!(generation_jobs -> notes (note_id));
+diesel::joinable!(generation_jobs -> quizzes (quiz_id));
+diesel::joinable!(generation_jobs -> study_guides (study_guide_id));
+diesel::joinable!(generation_jobs -> users (user_id));
 diesel::joinable!(import_jobs -> documents (document_id));
 diesel::joinable!(import_jobs -> notes (note_id));
 diesel::joinable!(import_jobs -> users (user_id));
@@ -445,6 +496,7 @@ diesel::joinable!(study_guides -> courses (course_id));
 diesel::joinable!(study_guides -> documents (document_id));
 diesel::joinable!(study_guides -> notes (note_id));
 diesel::joinable!(study_guides -> users (user_id));
+diesel::joinable!(token_usage -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -457,6 +509,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     flashcard_sets,
     flashcards,
+    generation_jobs,
     import_jobs,
     notes,
     notifications,
@@ -465,6 +518,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     quizzes,
     sessions,
     study_guides,
+    token_usage,
     users,
     verifications,
 );

@@ -103,6 +103,7 @@ async fn a_write_whose_commit_fails_is_reported_failed_and_leaves_nothing() {
                     hint: None,
                     explanation: None,
                     difficulty: Difficulty::Easy,
+                    sources: Vec::new(),
                 }],
             },
         )

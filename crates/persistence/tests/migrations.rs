@@ -433,7 +433,8 @@ async fn every_migration_applies_and_reverts_exactly_as_plain_sql() -> TestResul
 // ---------------------------------------------------------------------------------------------
 // Test 2: the embedded migrations as the program runs them, and the shape they build.
 
-const TABLES: [&str; 20] = [
+/// Every table keyed by a generated `id`, with `created_at` and `updated_at`.
+const TABLES: [&str; 21] = [
     "users",
     "sessions",
     "accounts",
@@ -454,9 +455,14 @@ const TABLES: [&str; 20] = [
     "notifications",
     "document_search_index",
     "background_jobs",
+    "generation_jobs",
 ];
 
-const ENUMS: [(&str, &[&str]); 10] = [
+/// Tables keyed otherwise, without `id`, `created_at`, `updated_at` nor the `updated_at`
+/// trigger: (table, primary key).
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 1] = [("token_usage", "PRIMARY KEY (user_id, day)")];
+
+const ENUMS: [(&str, &[&str]); 11] = [
     ("difficulty", &["EASY", "MEDIUM", "HARD"]),
     (
         "question_type",
@@ -508,13 +514,14 @@ const ENUMS: [(&str, &[&str]); 10] = [
             "SYSTEM",
         ],
     ),
+    ("generation_kind", &["FLASHCARDS", "QUIZ", "STUDY_GUIDE"]),
 ];
 
 const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 36] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 44] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -551,6 +558,24 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 36] = [
     ("document_search_index", "document_id", "documents", CASCADE),
     ("document_search_index", "note_id", "notes", CASCADE),
     ("document_search_index", "user_id", "users", CASCADE),
+    ("generation_jobs", "user_id", "users", CASCADE),
+    ("generation_jobs", "course_id", "courses", CASCADE),
+    ("generation_jobs", "note_id", "notes", CASCADE),
+    ("generation_jobs", "document_id", "documents", CASCADE),
+    (
+        "generation_jobs",
+        "flashcard_set_id",
+        "flashcard_sets",
+        SET_NULL,
+    ),
+    ("generation_jobs", "quiz_id", "quizzes", SET_NULL),
+    (
+        "generation_jobs",
+        "study_guide_id",
+        "study_guides",
+        SET_NULL,
+    ),
+    ("token_usage", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -567,7 +592,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 16] = [
+const CHECK_CONSTRAINTS: [&str; 21] = [
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",
@@ -584,10 +609,15 @@ const CHECK_CONSTRAINTS: [&str; 16] = [
     "document_search_index_one_source_check",
     "background_jobs_attempts_check",
     "background_jobs_max_attempts_check",
+    "generation_jobs_progress_check",
+    "generation_jobs_tokens_check",
+    "generation_jobs_one_source_check",
+    "generation_jobs_one_result_check",
+    "token_usage_tokens_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 23] = [
+const INDEXES: [&str; 29] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -611,11 +641,17 @@ const INDEXES: [&str; 23] = [
     "CREATE INDEX background_jobs_claim_idx ON public.background_jobs USING btree (priority DESC, run_at) WHERE (status = 'PENDING'::job_status)",
     "CREATE INDEX background_jobs_locked_until_idx ON public.background_jobs USING btree (locked_until) WHERE (status = 'PROCESSING'::job_status)",
     "CREATE INDEX documents_unfinished_idx ON public.documents USING btree (updated_at, id) WHERE (status = ANY (ARRAY['PENDING'::document_status, 'PROCESSING'::document_status]))",
+    "CREATE INDEX generation_jobs_course_id_idx ON public.generation_jobs USING btree (course_id) WHERE (course_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_note_id_idx ON public.generation_jobs USING btree (note_id) WHERE (note_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_document_id_idx ON public.generation_jobs USING btree (document_id) WHERE (document_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_flashcard_set_id_idx ON public.generation_jobs USING btree (flashcard_set_id) WHERE (flashcard_set_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_quiz_id_idx ON public.generation_jobs USING btree (quiz_id) WHERE (quiz_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_study_guide_id_idx ON public.generation_jobs USING btree (study_guide_id) WHERE (study_guide_id IS NOT NULL)",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),
 /// which serves keyset pagination on (created_at, id) without a sort.
-const USER_LISTED_TABLES: [&str; 11] = [
+const USER_LISTED_TABLES: [&str; 12] = [
     "courses",
     "notes",
     "documents",
@@ -627,11 +663,12 @@ const USER_LISTED_TABLES: [&str; 11] = [
     "import_jobs",
     "notifications",
     "quiz_responses",
+    "generation_jobs",
 ];
 
 /// Columns with a special type, nullability or default: (table, column, expected shape as
 /// rendered by `column_shape`).
-const COLUMNS: [(&str, &str, &str); 28] = [
+const COLUMNS: [(&str, &str, &str); 42] = [
     ("users", "email_verified", "boolean NOT NULL DEFAULT false"),
     ("courses", "color", "text NOT NULL DEFAULT 'blue'::text"),
     ("notes", "content", "text NOT NULL DEFAULT ''::text"),
@@ -703,6 +740,48 @@ const COLUMNS: [(&str, &str, &str); 28] = [
         "document_search_index",
         "content_tsv",
         "tsvector NULL GENERATED to_tsvector('english'::regconfig, content)",
+    ),
+    (
+        "flashcards",
+        "sources",
+        "jsonb NOT NULL DEFAULT '[]'::jsonb",
+    ),
+    ("questions", "sources", "jsonb NOT NULL DEFAULT '[]'::jsonb"),
+    (
+        "study_guides",
+        "sources",
+        "jsonb NOT NULL DEFAULT '[]'::jsonb",
+    ),
+    ("generation_jobs", "kind", "generation_kind NOT NULL"),
+    (
+        "generation_jobs",
+        "status",
+        "job_status NOT NULL DEFAULT 'PENDING'::job_status",
+    ),
+    ("generation_jobs", "progress", "integer NOT NULL DEFAULT 0"),
+    ("generation_jobs", "options", "jsonb NOT NULL"),
+    (
+        "generation_jobs",
+        "prompt_tokens",
+        "integer NOT NULL DEFAULT 0",
+    ),
+    (
+        "generation_jobs",
+        "completion_tokens",
+        "integer NOT NULL DEFAULT 0",
+    ),
+    (
+        "generation_jobs",
+        "completed_at",
+        "timestamp with time zone NULL",
+    ),
+    ("token_usage", "user_id", "uuid NOT NULL"),
+    ("token_usage", "day", "date NOT NULL"),
+    ("token_usage", "prompt_tokens", "bigint NOT NULL DEFAULT 0"),
+    (
+        "token_usage",
+        "completion_tokens",
+        "bigint NOT NULL DEFAULT 0",
     ),
 ];
 
@@ -814,6 +893,7 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
     )
     .await?;
     let mut expected_tables: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
+    expected_tables.extend(TABLES_KEYED_OTHERWISE.iter().map(|(t, _)| (*t).to_owned()));
     expected_tables.push(DIESEL_TABLE.to_owned());
     expected_tables.sort();
     ensure_same("tables of schema public", &tables, &expected_tables)?;
@@ -869,6 +949,11 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
     let mut expected_primary_keys: Vec<String> = TABLES
         .iter()
         .map(|t| format!("{t} PRIMARY KEY (id)"))
+        .chain(
+            TABLES_KEYED_OTHERWISE
+                .iter()
+                .map(|(t, key)| format!("{t} {key}")),
+        )
         .collect();
     expected_primary_keys.sort();
     ensure_same("primary keys", &primary_keys, &expected_primary_keys)?;
@@ -904,7 +989,8 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
     expected_foreign_keys.sort();
     ensure_same("foreign keys", &foreign_keys, &expected_foreign_keys)?;
 
-    // Every foreign-key column leads some (non-partial) index.
+    // Every foreign-key column leads some index: a full one, or one of only the rows where it
+    // is set (`WHERE col IS NOT NULL`), which the cascades' `col = $1` still use.
     let unindexed = strings(
         &client,
         "SELECT c.relname || '.' || a.attname FROM pg_constraint con \
@@ -912,7 +998,10 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] \
          WHERE con.contype = 'f' AND c.relnamespace = 'public'::regnamespace \
            AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = con.conrelid \
-                           AND i.indkey[0] = con.conkey[1] AND i.indpred IS NULL)",
+                           AND i.indkey[0] = con.conkey[1] \
+                           AND (i.indpred IS NULL \
+                                OR pg_get_expr(i.indpred, i.indrelid) \
+                                   = '(' || quote_ident(a.attname) || ' IS NOT NULL)'))",
     )
     .await?;
     assert!(
@@ -971,15 +1060,23 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
     ensure_same("check constraints", &checks, &expected_checks)?;
 
     // A BEFORE UPDATE FOR EACH ROW trigger calling sophie_set_updated_at() on every table
-    // (tgtype 19 = ROW | BEFORE | UPDATE).
+    // with an updated_at (tgtype 19 = ROW | BEFORE | UPDATE).
+    let keyed_otherwise: Vec<String> = TABLES_KEYED_OTHERWISE
+        .iter()
+        .map(|(t, _)| format!("'{t}'"))
+        .collect();
     let without_trigger = strings(
         &client,
-        "SELECT c.relname::text FROM pg_class c \
+        &format!(
+            "SELECT c.relname::text FROM pg_class c \
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' \
            AND c.relname <> '__diesel_schema_migrations' \
+           AND c.relname NOT IN ({}) \
            AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = c.oid \
                            AND tg.tgfoid = 'sophie_set_updated_at()'::regprocedure \
                            AND tg.tgtype = 19 AND tg.tgenabled = 'O')",
+            keyed_otherwise.join(", ")
+        ),
     )
     .await?;
     assert!(
@@ -1103,6 +1200,62 @@ async fn embedded_migrations_build_the_whole_schema_and_revert_cleanly() -> Test
         sql_state(&progress),
         Some(&SqlState::CHECK_VIOLATION),
         "{progress:?}"
+    );
+
+    // A generation is made from exactly one source and goes with it; deleting what it made
+    // only unlinks it.
+    let sourceless = client
+        .execute(
+            "INSERT INTO generation_jobs (kind, options, user_id) VALUES ('QUIZ', '{}', $1::text::uuid)",
+            &[&user],
+        )
+        .await;
+    assert_eq!(
+        sql_state(&sourceless),
+        Some(&SqlState::CHECK_VIOLATION),
+        "{sourceless:?}"
+    );
+    let source = one_string(
+        &client,
+        "INSERT INTO notes (title, user_id) VALUES ('Cells', $1::text::uuid) RETURNING id::text",
+        &[&user],
+    )
+    .await?;
+    let quiz = one_string(
+        &client,
+        "INSERT INTO quizzes (title, difficulty, total_points, user_id) \
+         VALUES ('Cells quiz', 'EASY', 0, $1::text::uuid) RETURNING id::text",
+        &[&user],
+    )
+    .await?;
+    let job = one_string(
+        &client,
+        "INSERT INTO generation_jobs (kind, status, options, user_id, note_id, quiz_id) \
+         VALUES ('QUIZ', 'COMPLETED', '{}', $1::text::uuid, $2::text::uuid, $3::text::uuid) \
+         RETURNING id::text",
+        &[&user, &source, &quiz],
+    )
+    .await?;
+    client
+        .execute("DELETE FROM quizzes WHERE id = $1::text::uuid", &[&quiz])
+        .await
+        .context("deleting the generated quiz")?;
+    assert!(
+        one_bool(
+            &client,
+            "SELECT quiz_id IS NULL FROM generation_jobs WHERE id = $1::text::uuid",
+            &[&job]
+        )
+        .await?,
+        "deleting the quiz must set generation_jobs.quiz_id to NULL"
+    );
+    client
+        .execute("DELETE FROM notes WHERE id = $1::text::uuid", &[&source])
+        .await
+        .context("deleting the generation's note")?;
+    assert!(
+        one_bool(&client, "SELECT count(*) = 0 FROM generation_jobs", &[]).await?,
+        "deleting the note must delete the generations made from it"
     );
 
     client

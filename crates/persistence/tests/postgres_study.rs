@@ -15,12 +15,14 @@ use sophie_domain::values::{
     Title,
 };
 use sophie_domain::{
-    CourseId, Difficulty, DomainError, FlashcardRepository, FlashcardSetFilter, FlashcardSetUpdate,
-    FlashcardUpdate, GradedAnswer, NewFlashcard, NewFlashcardSet, NewQuestion, NewQuiz,
-    NewQuizResponse, NewStudyGuide, PageRequest, QuestionId, QuestionType, QuestionUpdate,
-    QuizFilter, QuizRepository, QuizUpdate, SourceLinks, SourceLinksUpdate, StudyGuideFilter,
-    StudyGuideRepository, StudyGuideUpdate, UserId,
+    CourseId, Difficulty, DocumentChunkId, DocumentId, DomainError, FlashcardRepository,
+    FlashcardSetFilter, FlashcardSetUpdate, FlashcardUpdate, GradedAnswer, NewFlashcard,
+    NewFlashcardSet, NewQuestion, NewQuiz, NewQuizResponse, NewStudyGuide, NoteId, PageRequest,
+    QuestionId, QuestionType, QuestionUpdate, QuizFilter, QuizRepository, QuizUpdate, SourceLinks,
+    SourceLinksUpdate, SourceQuote, StudyGuideFilter, StudyGuideRepository, StudyGuideUpdate,
+    UserId,
 };
+use sophie_persistence::testing::TestDatabase;
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore, run_pending_migrations};
 use uuid::Uuid;
 
@@ -96,6 +98,7 @@ fn card(i: usize) -> NewFlashcard {
         hint: Some(text("hint")),
         explanation: None,
         difficulty: Difficulty::Easy,
+        sources: Vec::new(),
     }
 }
 
@@ -129,6 +132,7 @@ fn question(i: usize, kind: QuestionType, points: i64) -> NewQuestion {
         hint: None,
         difficulty: Difficulty::Hard,
         points: Points::new(points).unwrap(),
+        sources: Vec::new(),
     }
 }
 
@@ -882,6 +886,7 @@ async fn study_materials_on_postgres() {
             title: title("Guide"),
             content: Markdown::parse("# Hi").unwrap(),
             links: SourceLinks::default(),
+            sources: Vec::new(),
         },
     )
     .await
@@ -893,6 +898,7 @@ async fn study_materials_on_postgres() {
             title: title("Linked"),
             content: Markdown::parse("").unwrap(),
             links: alice_links,
+            sources: Vec::new(),
         },
     )
     .await
@@ -906,6 +912,7 @@ async fn study_materials_on_postgres() {
                 title: title("X"),
                 content: Markdown::parse("").unwrap(),
                 links: bob_links,
+                sources: Vec::new(),
             },
         )
         .await,
@@ -988,4 +995,133 @@ async fn second_quiz_id(store: &PostgresStore, alice: UserId) -> sophie_domain::
     .unwrap()
     .quiz
     .id
+}
+
+/// What generated cards, questions and guides rest on is kept as a `jsonb` array of camelCase
+/// objects and read back as written; hand-written items keep `[]`.
+#[tokio::test]
+async fn sources_are_stored_as_a_json_array_and_read_back() {
+    let db = TestDatabase::new().await;
+    let store = PostgresStore::new(db.pool());
+    let mut sql = db.connection().await;
+    let alice = UserId::new();
+    sql.batch_execute(&format!(
+        "INSERT INTO users (id, name, email) VALUES ('{}', 'Alice', 'alice@example.com')",
+        alice.as_uuid()
+    ))
+    .await
+    .unwrap();
+    let note = NoteId::new();
+    let from_note = SourceQuote {
+        document_id: None,
+        note_id: Some(note),
+        chunk_id: None,
+        page_number: None,
+        quote: "mitochondria make ATP".to_owned(),
+        section: None,
+    };
+    let from_document = SourceQuote {
+        document_id: Some(DocumentId::new()),
+        note_id: None,
+        chunk_id: Some(DocumentChunkId::new()),
+        page_number: Some(3),
+        quote: "the \"powerhouse\" of the cell".to_owned(),
+        section: Some("Cells".to_owned()),
+    };
+
+    let mut generated = card(1);
+    generated.sources = vec![from_note.clone(), from_document.clone()];
+    let set = store
+        .create_set(
+            alice,
+            NewFlashcardSet {
+                flashcards: vec![card(0), generated],
+                ..new_set("Cells", 0, SourceLinks::default(), &[])
+            },
+        )
+        .await
+        .unwrap();
+    assert!(set.flashcards[0].sources.is_empty());
+    assert_eq!(
+        set.flashcards[1].sources,
+        [from_note.clone(), from_document.clone()]
+    );
+    assert_eq!(store.get_set(alice, set.set.id).await.unwrap(), set);
+    assert_eq!(
+        count(
+            &mut sql,
+            "SELECT count(*) AS n FROM flashcards WHERE sources = '[]'::jsonb"
+        )
+        .await,
+        1,
+        "a hand-written card keeps an empty array"
+    );
+    assert_eq!(
+        count(
+            &mut sql,
+            &format!(
+                "SELECT count(*) AS n FROM flashcards \
+                 WHERE sources -> 0 = '{{\"noteId\": \"{}\", \"quote\": \"mitochondria make ATP\"}}'::jsonb \
+                   AND sources -> 1 ->> 'pageNumber' = '3' AND sources -> 1 ->> 'section' = 'Cells' \
+                   AND jsonb_array_length(sources) = 2",
+                note.as_uuid()
+            )
+        )
+        .await,
+        1,
+        "the sources are not a camelCase array in the column"
+    );
+    let mut added = card(2);
+    added.sources = vec![from_document.clone()];
+    let added = store.add_card(alice, set.set.id, added).await.unwrap();
+    assert_eq!(added.sources, vec![from_document.clone()]);
+
+    let mut cited = question(0, QuestionType::ShortAnswer, 2);
+    cited.sources = vec![from_note.clone()];
+    let quiz = QuizRepository::create(
+        &store,
+        alice,
+        new_quiz(
+            "Cells quiz",
+            vec![cited, question(1, QuestionType::TrueFalse, 1)],
+            SourceLinks::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(quiz.questions[0].sources, vec![from_note.clone()]);
+    assert!(quiz.questions[1].sources.is_empty());
+    assert_eq!(
+        QuizRepository::get(&store, alice, quiz.quiz.id)
+            .await
+            .unwrap(),
+        quiz
+    );
+    let mut another = question(2, QuestionType::ShortAnswer, 1);
+    another.sources = vec![from_document.clone()];
+    let another = store
+        .add_question(alice, quiz.quiz.id, another)
+        .await
+        .unwrap();
+    assert_eq!(another.sources, vec![from_document.clone()]);
+
+    let guide = StudyGuideRepository::create(
+        &store,
+        alice,
+        NewStudyGuide {
+            title: title("Cells guide"),
+            content: Markdown::parse("# Cells").unwrap(),
+            links: SourceLinks::default(),
+            sources: vec![from_document.clone()],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(guide.sources, [from_document]);
+    assert_eq!(
+        StudyGuideRepository::get(&store, alice, guide.id)
+            .await
+            .unwrap(),
+        guide
+    );
 }

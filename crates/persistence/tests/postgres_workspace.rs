@@ -330,6 +330,10 @@ async fn chats_keep_messages_oldest_first_and_to_their_owner() {
             title: "Photosynthesis".into(),
             snippet: Some("light".into()),
             page_number: None,
+            document_id: None,
+            note_id: None,
+            chunk_id: None,
+            quote: Some("the light reactions".into()),
         };
         let mut sent = Vec::new();
         for i in 0..5 {

@@ -1,8 +1,9 @@
 //! Flashcard sets and their cards on PostgreSQL.
 //!
 //! A set and all its cards are written in one transaction (one `INSERT` for every card) and
-//! read back in two queries. Cards are reached through their set's owner: a card of another
-//! user's set is as missing as one that does not exist.
+//! read back in two queries; [`SetInsert`] is that write, for a generation's result too. Cards
+//! are reached through their set's owner: a card of another user's set is as missing as one
+//! that does not exist.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,12 +13,13 @@ use sophie_domain::values::{CardText, Description};
 use sophie_domain::{
     DomainError, DomainResult, Flashcard, FlashcardId, FlashcardRepository, FlashcardSet,
     FlashcardSetFilter, FlashcardSetId, FlashcardSetUpdate, FlashcardSetWithCards, FlashcardUpdate,
-    NewFlashcard, NewFlashcardSet, Page, PageRequest, SortOrder, UserId,
+    NewFlashcard, NewFlashcardSet, Page, PageRequest, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::PgDifficulty;
@@ -112,6 +114,7 @@ struct FlashcardRow {
     explanation: Option<String>,
     difficulty: PgDifficulty,
     flashcard_set_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -126,6 +129,7 @@ impl From<FlashcardRow> for Flashcard {
             hint: row.hint,
             explanation: row.explanation,
             difficulty: row.difficulty.into(),
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -142,6 +146,7 @@ struct NewFlashcardRow {
     explanation: Option<String>,
     difficulty: PgDifficulty,
     flashcard_set_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -157,6 +162,7 @@ impl NewFlashcardRow {
             explanation: new.explanation.map(CardText::into_inner),
             difficulty: new.difficulty.into(),
             flashcard_set_id: set,
+            sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
         }
@@ -203,6 +209,84 @@ async fn update_set_row(
     .await
 }
 
+/// A new set with its cards, as rows checked against the set's limits and ready to insert.
+pub(super) struct SetInsert {
+    user: UserId,
+    links: SourceLinks,
+    set: NewFlashcardSetRow,
+    cards: Vec<NewFlashcardRow>,
+}
+
+impl SetInsert {
+    /// `user`'s set, stamped `now`.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` when it has more than [`NewFlashcardSet::MAX_CARDS`] cards.
+    pub(super) fn new(
+        user: UserId,
+        new: NewFlashcardSet,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Self> {
+        if new.flashcards.len() > NewFlashcardSet::MAX_CARDS {
+            return Err(too_many_cards());
+        }
+        let links = new.links;
+        let set = NewFlashcardSetRow {
+            id: FlashcardSetId::new().as_uuid(),
+            title: new.title.into_inner(),
+            description: new.description.map(Description::into_inner),
+            difficulty: new.difficulty.into(),
+            tags: tags_column(new.tags.into_inner()),
+            color: new.color.into_inner(),
+            user_id: user.as_uuid(),
+            course_id: links.course_id.map(|id| id.as_uuid()),
+            note_id: links.note_id.map(|id| id.as_uuid()),
+            document_id: links.document_id.map(|id| id.as_uuid()),
+            created_at: now,
+            updated_at: now,
+        };
+        let cards = new
+            .flashcards
+            .into_iter()
+            .map(|card| NewFlashcardRow::new(set.id, card, now))
+            .collect();
+        Ok(Self {
+            user,
+            links,
+            set,
+            cards,
+        })
+    }
+
+    /// Checks the links are the user's, then inserts the set and its cards: two or three
+    /// statements, to run inside a transaction on `conn`.
+    pub(super) async fn run(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> Result<FlashcardSetWithCards, StoreError> {
+        ensure_links_owned(conn, self.user, self.links).await?;
+        let set: FlashcardSetRow = diesel::insert_into(flashcard_sets::table)
+            .values(&self.set)
+            .returning(FlashcardSetRow::as_returning())
+            .one(conn)
+            .await?;
+        let cards: Vec<FlashcardRow> = if self.cards.is_empty() {
+            Vec::new()
+        } else {
+            diesel::insert_into(flashcards::table)
+                .values(&self.cards)
+                .returning(FlashcardRow::as_returning())
+                .get_results(conn)
+                .await?
+        };
+        Ok(FlashcardSetWithCards {
+            set: set.into(),
+            flashcards: sorted_cards(cards),
+        })
+    }
+}
+
 /// `SELECT id FROM flashcard_sets WHERE id = $set AND user_id = $user`.
 type OwnedSet = diesel::dsl::Select<
     diesel::dsl::Filter<
@@ -242,56 +326,11 @@ impl FlashcardRepository for PostgresStore {
         user: UserId,
         new: NewFlashcardSet,
     ) -> DomainResult<FlashcardSetWithCards> {
-        if new.flashcards.len() > NewFlashcardSet::MAX_CARDS {
-            return Err(too_many_cards());
-        }
-        let now = self.clock.now();
-        let links = new.links;
-        let set_row = NewFlashcardSetRow {
-            id: FlashcardSetId::new().as_uuid(),
-            title: new.title.into_inner(),
-            description: new.description.map(Description::into_inner),
-            difficulty: new.difficulty.into(),
-            tags: tags_column(new.tags.into_inner()),
-            color: new.color.into_inner(),
-            user_id: user.as_uuid(),
-            course_id: links.course_id.map(|id| id.as_uuid()),
-            note_id: links.note_id.map(|id| id.as_uuid()),
-            document_id: links.document_id.map(|id| id.as_uuid()),
-            created_at: now,
-            updated_at: now,
-        };
-        let card_rows: Vec<NewFlashcardRow> = new
-            .flashcards
-            .into_iter()
-            .map(|card| NewFlashcardRow::new(set_row.id, card, now))
-            .collect();
+        let insert = SetInsert::new(user, new, self.clock.now())?;
         let mut conn = self.db.conn().await?;
-        let (set, cards) = conn
-            .transaction::<_, StoreError, _>(async |conn| {
-                ensure_links_owned(conn, user, links).await?;
-                let set: FlashcardSetRow = diesel::insert_into(flashcard_sets::table)
-                    .values(&set_row)
-                    .returning(FlashcardSetRow::as_returning())
-                    .one(conn)
-                    .await?;
-                let cards: Vec<FlashcardRow> = if card_rows.is_empty() {
-                    Vec::new()
-                } else {
-                    diesel::insert_into(flashcards::table)
-                        .values(&card_rows)
-                        .returning(FlashcardRow::as_returning())
-                        .get_results(conn)
-                        .await?
-                };
-                Ok((set, cards))
-            })
+        conn.transaction::<_, StoreError, _>(async |conn| insert.run(conn).await)
             .await
-            .map_err(|e| e.into_domain(ENTITY))?;
-        Ok(FlashcardSetWithCards {
-            set: set.into(),
-            flashcards: sorted_cards(cards),
-        })
+            .map_err(|e| e.into_domain(ENTITY))
     }
 
     async fn get_set(

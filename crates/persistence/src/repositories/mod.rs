@@ -11,6 +11,7 @@ mod chats;
 mod courses;
 mod documents;
 mod flashcards;
+mod generations;
 mod import_jobs;
 mod notes;
 mod notifications;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sophie_domain::values::Link;
 use sophie_domain::{
     DomainError, DomainResult, NewNotification, Notification, NotificationFilter, NotificationId,
@@ -70,40 +70,50 @@ fn count(rows: impl TryInto<u64>) -> u64 {
     rows.try_into().unwrap_or(0)
 }
 
-impl PostgresStore {
-    fn new_row(
-        &self,
-        user: UserId,
-        new: NewNotification,
-        dedup_key: Option<String>,
-    ) -> NewNotificationRow {
-        let now = self.clock.now();
-        NewNotificationRow {
-            id: NotificationId::new().as_uuid(),
-            type_: new.notification_type.into(),
-            title: new.title.into_inner(),
-            message: new.message.into_inner(),
-            read: false,
-            link: new.link.map(Link::into_inner),
-            user_id: user.as_uuid(),
-            created_at: now,
-            updated_at: now,
-            dedup_key,
-        }
+/// `user`'s unread notification, stamped `now`.
+fn new_row(
+    user: UserId,
+    new: NewNotification,
+    dedup_key: Option<String>,
+    now: DateTime<Utc>,
+) -> NewNotificationRow {
+    NewNotificationRow {
+        id: NotificationId::new().as_uuid(),
+        type_: new.notification_type.into(),
+        title: new.title.into_inner(),
+        message: new.message.into_inner(),
+        read: false,
+        link: new.link.map(Link::into_inner),
+        user_id: user.as_uuid(),
+        created_at: now,
+        updated_at: now,
+        dedup_key,
     }
+}
+
+/// Sends `user` the notification `new`, stamped `now`, on `conn` (alone, or as one write of a
+/// transaction).
+pub(super) async fn insert_notification(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    new: NewNotification,
+    now: DateTime<Utc>,
+) -> QueryResult<Notification> {
+    diesel::insert_into(notifications::table)
+        .values(new_row(user, new, None, now))
+        .returning(NotificationRow::as_returning())
+        .one(conn)
+        .await
+        .map(Notification::from)
 }
 
 #[async_trait]
 impl NotificationRepository for PostgresStore {
     async fn create(&self, user: UserId, new: NewNotification) -> DomainResult<Notification> {
-        let row = self.new_row(user, new, None);
+        let now = self.clock.now();
         let mut conn = self.db.conn().await?;
-        diesel::insert_into(notifications::table)
-            .values(row)
-            .returning(NotificationRow::as_returning())
-            .one(&mut conn)
+        insert_notification(&mut conn, user, new, now)
             .await
-            .map(Notification::from)
             .map_err(|e| from_diesel(ENTITY, e))
     }
 
@@ -119,7 +129,7 @@ impl NotificationRepository for PostgresStore {
                 "must be 1 to 200 characters",
             ));
         }
-        let row = self.new_row(user, new, Some(key.clone()));
+        let row = new_row(user, new, Some(key.clone()), self.clock.now());
         let mut conn = self.db.conn().await?;
         // Inserts nothing when the key was used; then the one sent is read back. A row deleted
         // in between frees the key, so the loop inserts again.

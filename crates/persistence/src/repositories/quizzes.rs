@@ -1,9 +1,10 @@
 //! Quizzes, their questions and their graded attempts on PostgreSQL.
 //!
 //! A quiz and all its questions are written in one transaction (one `INSERT` for every
-//! question) and read back in two queries. Every write to a quiz's questions locks the quiz
-//! row first and then recomputes `total_points` from the questions in the same transaction,
-//! so the total stays their sum under concurrent writers.
+//! question) and read back in two queries; [`QuizInsert`] is that write, for a generation's
+//! result too. Every write to a quiz's questions locks the quiz row first and then recomputes
+//! `total_points` from the questions in the same transaction, so the total stays their sum
+//! under concurrent writers.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,12 +16,13 @@ use sophie_domain::values::{CardText, Description, DurationSeconds, TimeLimitMin
 use sophie_domain::{
     DomainError, DomainResult, GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Page,
     PageRequest, Question, QuestionId, QuestionUpdate, Quiz, QuizFilter, QuizId, QuizRepository,
-    QuizResponse, QuizResponseId, QuizUpdate, QuizWithQuestions, SortOrder, UserId,
+    QuizResponse, QuizResponseId, QuizUpdate, QuizWithQuestions, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::{PgDifficulty, PgQuestionType};
@@ -117,6 +119,7 @@ struct QuestionRow {
     difficulty: PgDifficulty,
     points: i32,
     quiz_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -137,6 +140,7 @@ impl TryFrom<QuestionRow> for Question {
             hint: row.hint,
             difficulty: row.difficulty.into(),
             points: row.points,
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -178,6 +182,7 @@ struct NewQuestionRow {
     difficulty: PgDifficulty,
     points: i32,
     quiz_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -197,6 +202,7 @@ impl NewQuestionRow {
             difficulty: new.difficulty.into(),
             points: new.points.get_i32(),
             quiz_id: quiz,
+            sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
         }
@@ -252,6 +258,84 @@ impl TryFrom<QuizResponseRow> for QuizResponse {
             completed_at: row.completed_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A new quiz with its questions, as rows checked against the quiz's limits and ready to
+/// insert; `total_points` is the questions' sum.
+pub(super) struct QuizInsert {
+    user: UserId,
+    links: SourceLinks,
+    quiz: NewQuizRow,
+    questions: Vec<NewQuestionRow>,
+}
+
+impl QuizInsert {
+    /// `user`'s quiz, stamped `now`.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` when it has more than [`NewQuiz::MAX_QUESTIONS`] questions.
+    pub(super) fn new(user: UserId, new: NewQuiz, now: DateTime<Utc>) -> DomainResult<Self> {
+        if new.questions.len() > NewQuiz::MAX_QUESTIONS {
+            return Err(too_many_questions());
+        }
+        let links = new.links;
+        let quiz_id = QuizId::new().as_uuid();
+        let questions: Vec<NewQuestionRow> = new
+            .questions
+            .into_iter()
+            .map(|question| NewQuestionRow::new(quiz_id, question, now))
+            .collect();
+        let quiz = NewQuizRow {
+            id: quiz_id,
+            title: new.title.into_inner(),
+            description: new.description.map(Description::into_inner),
+            difficulty: new.difficulty.into(),
+            time_limit: new.time_limit.map(TimeLimitMinutes::get_i32),
+            total_points: quiz_points::total_points(questions.iter().map(|q| q.points)),
+            user_id: user.as_uuid(),
+            course_id: links.course_id.map(|id| id.as_uuid()),
+            note_id: links.note_id.map(|id| id.as_uuid()),
+            document_id: links.document_id.map(|id| id.as_uuid()),
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(Self {
+            user,
+            links,
+            quiz,
+            questions,
+        })
+    }
+
+    /// Checks the links are the user's, then inserts the quiz and its questions: two or three
+    /// statements, to run inside a transaction on `conn`.
+    pub(super) async fn run(
+        &self,
+        conn: &mut AsyncPgConnection,
+    ) -> Result<QuizWithQuestions, StoreError> {
+        ensure_links_owned(conn, self.user, self.links).await?;
+        let quiz: QuizRow = diesel::insert_into(quizzes::table)
+            .values(&self.quiz)
+            .returning(QuizRow::as_returning())
+            .one(conn)
+            .await?;
+        let rows: Vec<QuestionRow> = if self.questions.is_empty() {
+            Vec::new()
+        } else {
+            diesel::insert_into(questions::table)
+                .values(&self.questions)
+                .returning(QuestionRow::as_returning())
+                .get_results(conn)
+                .await?
+        };
+        let mut questions = questions_from_rows(rows)?;
+        questions.sort_by_key(|q| (q.created_at, q.id));
+        Ok(QuizWithQuestions {
+            quiz: quiz.into(),
+            questions,
         })
     }
 }
@@ -339,59 +423,11 @@ async fn missing_question(conn: &mut AsyncPgConnection, user: Uuid, quiz: Uuid) 
 #[async_trait]
 impl QuizRepository for PostgresStore {
     async fn create(&self, user: UserId, new: NewQuiz) -> DomainResult<QuizWithQuestions> {
-        if new.questions.len() > NewQuiz::MAX_QUESTIONS {
-            return Err(too_many_questions());
-        }
-        let now = self.clock.now();
-        let links = new.links;
-        let quiz_id = QuizId::new().as_uuid();
-        let question_rows: Vec<NewQuestionRow> = new
-            .questions
-            .into_iter()
-            .map(|question| NewQuestionRow::new(quiz_id, question, now))
-            .collect();
-        let quiz_row = NewQuizRow {
-            id: quiz_id,
-            title: new.title.into_inner(),
-            description: new.description.map(Description::into_inner),
-            difficulty: new.difficulty.into(),
-            time_limit: new.time_limit.map(TimeLimitMinutes::get_i32),
-            total_points: quiz_points::total_points(question_rows.iter().map(|q| q.points)),
-            user_id: user.as_uuid(),
-            course_id: links.course_id.map(|id| id.as_uuid()),
-            note_id: links.note_id.map(|id| id.as_uuid()),
-            document_id: links.document_id.map(|id| id.as_uuid()),
-            created_at: now,
-            updated_at: now,
-        };
+        let insert = QuizInsert::new(user, new, self.clock.now())?;
         let mut conn = self.db.conn().await?;
-        let (quiz, rows) = conn
-            .transaction::<_, StoreError, _>(async |conn| {
-                ensure_links_owned(conn, user, links).await?;
-                let quiz: QuizRow = diesel::insert_into(quizzes::table)
-                    .values(&quiz_row)
-                    .returning(QuizRow::as_returning())
-                    .one(conn)
-                    .await?;
-                let rows: Vec<QuestionRow> = if question_rows.is_empty() {
-                    Vec::new()
-                } else {
-                    diesel::insert_into(questions::table)
-                        .values(&question_rows)
-                        .returning(QuestionRow::as_returning())
-                        .get_results(conn)
-                        .await?
-                };
-                Ok((quiz, rows))
-            })
+        conn.transaction::<_, StoreError, _>(async |conn| insert.run(conn).await)
             .await
-            .map_err(|e| e.into_domain(ENTITY))?;
-        let mut questions = questions_from_rows(rows)?;
-        questions.sort_by_key(|q| (q.created_at, q.id));
-        Ok(QuizWithQuestions {
-            quiz: quiz.into(),
-            questions,
-        })
+            .map_err(|e| e.into_domain(ENTITY))
     }
 
     async fn get(&self, user: UserId, id: QuizId) -> DomainResult<QuizWithQuestions> {

@@ -1,17 +1,19 @@
-//! Study guides on PostgreSQL.
+//! Study guides on PostgreSQL. [`GuideInsert`] writes a new guide, for a generation's result
+//! too.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sophie_domain::{
-    DomainError, DomainResult, NewStudyGuide, Page, PageRequest, SortOrder, StudyGuide,
-    StudyGuideFilter, StudyGuideId, StudyGuideRepository, StudyGuideUpdate, UserId,
+    DomainError, DomainResult, NewStudyGuide, Page, PageRequest, SortOrder, SourceLinks,
+    StudyGuide, StudyGuideFilter, StudyGuideId, StudyGuideRepository, StudyGuideUpdate, UserId,
 };
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
 use crate::error::{StoreError, from_diesel};
+use crate::json_columns::SourcesJson;
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::schema::study_guides;
@@ -29,6 +31,7 @@ struct StudyGuideRow {
     course_id: Option<Uuid>,
     document_id: Option<Uuid>,
     user_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -43,6 +46,7 @@ impl From<StudyGuideRow> for StudyGuide {
             document_id: row.document_id.map(Into::into),
             title: row.title,
             content: row.content,
+            sources: row.sources.0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -59,6 +63,7 @@ struct NewStudyGuideRow {
     course_id: Option<Uuid>,
     document_id: Option<Uuid>,
     user_id: Uuid,
+    sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -74,15 +79,49 @@ struct StudyGuideChanges {
     updated_at: DateTime<Utc>,
 }
 
-async fn insert_guide(
-    conn: &mut AsyncPgConnection,
-    row: &NewStudyGuideRow,
-) -> QueryResult<StudyGuideRow> {
-    diesel::insert_into(study_guides::table)
-        .values(row)
-        .returning(StudyGuideRow::as_returning())
-        .one(conn)
-        .await
+/// A new study guide as a row, ready to insert.
+pub(super) struct GuideInsert {
+    user: UserId,
+    links: SourceLinks,
+    row: NewStudyGuideRow,
+}
+
+impl GuideInsert {
+    /// `user`'s guide, stamped `now`.
+    pub(super) fn new(user: UserId, new: NewStudyGuide, now: DateTime<Utc>) -> Self {
+        let links = new.links;
+        let row = NewStudyGuideRow {
+            id: StudyGuideId::new().as_uuid(),
+            title: new.title.into_inner(),
+            content: new.content.into_inner(),
+            note_id: links.note_id.map(|id| id.as_uuid()),
+            course_id: links.course_id.map(|id| id.as_uuid()),
+            document_id: links.document_id.map(|id| id.as_uuid()),
+            user_id: user.as_uuid(),
+            sources: SourcesJson(new.sources),
+            created_at: now,
+            updated_at: now,
+        };
+        Self { user, links, row }
+    }
+
+    /// Whether it links to a course, note or document: [`Self::run`] then checks they are the
+    /// user's before inserting, and must run inside a transaction.
+    fn has_links(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// Checks the links are the user's (no statement when there are none), then inserts the
+    /// guide, on `conn`: inside a transaction when it has links.
+    pub(super) async fn run(&self, conn: &mut AsyncPgConnection) -> Result<StudyGuide, StoreError> {
+        ensure_links_owned(conn, self.user, self.links).await?;
+        let row = diesel::insert_into(study_guides::table)
+            .values(&self.row)
+            .returning(StudyGuideRow::as_returning())
+            .one(conn)
+            .await?;
+        Ok(row.into())
+    }
 }
 
 /// The user's guide `id`, changed by `changes`.
@@ -106,33 +145,16 @@ async fn update_guide(
 #[async_trait]
 impl StudyGuideRepository for PostgresStore {
     async fn create(&self, user: UserId, new: NewStudyGuide) -> DomainResult<StudyGuide> {
-        let now = self.clock.now();
-        let links = new.links;
-        let row = NewStudyGuideRow {
-            id: StudyGuideId::new().as_uuid(),
-            title: new.title.into_inner(),
-            content: new.content.into_inner(),
-            note_id: links.note_id.map(|id| id.as_uuid()),
-            course_id: links.course_id.map(|id| id.as_uuid()),
-            document_id: links.document_id.map(|id| id.as_uuid()),
-            user_id: user.as_uuid(),
-            created_at: now,
-            updated_at: now,
-        };
+        let insert = GuideInsert::new(user, new, self.clock.now());
         let mut conn = self.db.conn().await?;
-        let guide = if links.is_empty() {
-            insert_guide(&mut conn, &row)
+        if insert.has_links() {
+            conn.transaction::<_, StoreError, _>(async |conn| insert.run(conn).await)
                 .await
-                .map_err(|e| from_diesel(ENTITY, e))?
         } else {
-            conn.transaction::<_, StoreError, _>(async |conn| {
-                ensure_links_owned(conn, user, links).await?;
-                Ok(insert_guide(conn, &row).await?)
-            })
-            .await
-            .map_err(|e| e.into_domain(ENTITY))?
-        };
-        Ok(guide.into())
+            // One statement: no transaction needed.
+            insert.run(&mut conn).await
+        }
+        .map_err(|e| e.into_domain(ENTITY))
     }
 
     async fn get(&self, user: UserId, id: StudyGuideId) -> DomainResult<StudyGuide> {
