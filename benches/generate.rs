@@ -35,9 +35,9 @@ use sophie_domain::services::generation::{
 use sophie_domain::services::search::SearchService;
 use sophie_domain::values::{Email, FileSize, MessageText, Name, ShortText, Title};
 use sophie_domain::{
-    Chunker, Difficulty, DocumentStatus, DocumentUpdate, Embedder, ExtractedPage,
-    GenerationKind, GenerationSettings, GenerationSource, NewChatSession, NewDocument,
-    NewDocumentChunk, NewUser, Repositories, StudyGenerator, SystemClock, UserId,
+    Chunker, Difficulty, DocumentStatus, DocumentUpdate, Embedder, ExtractedPage, GenerationKind,
+    GenerationSettings, GenerationSource, NewChatSession, NewDocument, NewDocumentChunk, NewUser,
+    Repositories, StudyGenerator, SystemClock, UserId,
 };
 use sophie_jobs::ingest::SentenceChunker;
 
@@ -281,7 +281,10 @@ async fn main() {
     for n in 0..questions {
         let question = MessageText::parse(asked[n % asked.len()]).unwrap();
         let started = Instant::now();
-        let exchange = chat.ask(user, session.id, question, Vec::new()).await.unwrap();
+        let exchange = chat
+            .ask(user, session.id, question, Vec::new())
+            .await
+            .unwrap();
         times.push(started.elapsed());
         if !exchange.answer.references.is_empty() {
             cited += 1;

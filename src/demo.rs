@@ -81,6 +81,7 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, String> {
     };
     let card = |q: &str, a: &str| -> Result<NewFlashcard, String> {
         Ok(NewFlashcard {
+            sources: Vec::new(),
             question: CardText::parse(q).map_err(invalid)?,
             answer: CardText::parse(a).map_err(invalid)?,
             hint: None,
@@ -110,6 +111,7 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, String> {
         .map_err(|e| e.to_string())?;
     let question = |kind, text: &str, options: Option<Vec<&str>>, answer: &str| {
         Ok::<_, String>(NewQuestion {
+            sources: Vec::new(),
             question: CardText::parse(text).map_err(invalid)?,
             content: QuestionContent::new(
                 kind,

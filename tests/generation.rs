@@ -39,7 +39,10 @@ async fn generate(server: &Server, token: &str, what: &str, body: Value) -> Valu
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let job: Value = response.json().await.unwrap();
     assert_eq!(job["status"], "PENDING");
-    assert_eq!(location, format!("/api/v1/generation-jobs/{}", job["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/v1/generation-jobs/{}", job["id"].as_str().unwrap())
+    );
     let deadline = tokio::time::Instant::now() + MINUTE;
     loop {
         let job = server
@@ -67,7 +70,10 @@ fn check_sources(sources: &Value, document: &str) -> usize {
         assert!((1..=4).contains(&page), "{source}");
         for (subject, on) in PAGES {
             if quote.contains(subject) {
-                assert_eq!(page, on, "a quote about {subject} cited on the wrong page: {source}");
+                assert_eq!(
+                    page, on,
+                    "a quote about {subject} cited on the wrong page: {source}"
+                );
                 placed += 1;
             }
         }
@@ -97,14 +103,25 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
         .expect(
             200,
             Method::GET,
-            &format!("/api/v1/flashcard-sets/{}", job["resultId"].as_str().unwrap()),
+            &format!(
+                "/api/v1/flashcard-sets/{}",
+                job["resultId"].as_str().unwrap()
+            ),
             Some(&ada),
             None,
         )
         .await;
-    assert_eq!(set["documentId"], document.as_str(), "the set is linked to its source");
+    assert_eq!(
+        set["documentId"],
+        document.as_str(),
+        "the set is linked to its source"
+    );
     let cards = set["flashcards"].as_array().unwrap();
-    assert!(!cards.is_empty() && cards.len() <= 20, "{} cards", cards.len());
+    assert!(
+        !cards.is_empty() && cards.len() <= 20,
+        "{} cards",
+        cards.len()
+    );
     let mut placed = 0;
     let mut fronts = std::collections::BTreeSet::new();
     for card in cards {
@@ -146,9 +163,17 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
                 .map(|o| o.as_str().unwrap().to_lowercase())
                 .collect();
             let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
-            assert_eq!(distinct.len(), options.len(), "repeated options: {question}");
+            assert_eq!(
+                distinct.len(),
+                options.len(),
+                "repeated options: {question}"
+            );
             let answer = question["correctAnswer"].as_str().unwrap().to_lowercase();
-            assert_eq!(options.iter().filter(|o| **o == answer).count(), 1, "{question}");
+            assert_eq!(
+                options.iter().filter(|o| **o == answer).count(),
+                1,
+                "{question}"
+            );
         }
     }
 
@@ -196,9 +221,18 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
 
     // A question answered from the lecture, citing page 3.
     let chat = server
-        .expect(201, Method::POST, "/api/v1/chat-sessions", Some(&ada), Some(json!({})))
+        .expect(
+            201,
+            Method::POST,
+            "/api/v1/chat-sessions",
+            Some(&ada),
+            Some(json!({})),
+        )
         .await;
-    let messages = format!("/api/v1/chat-sessions/{}/messages", chat["id"].as_str().unwrap());
+    let messages = format!(
+        "/api/v1/chat-sessions/{}/messages",
+        chat["id"].as_str().unwrap()
+    );
     let exchange = server
         .expect(
             201,
@@ -219,7 +253,10 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
         .unwrap_or_else(|| panic!("no reference quotes the Golgi page: {answer}"));
     assert_eq!(golgi["documentId"], document.as_str());
     assert_eq!(golgi["pageNumber"], 3);
-    assert_eq!(exchange["chatSession"]["title"], "What does the Golgi apparatus do?");
+    assert_eq!(
+        exchange["chatSession"]["title"],
+        "What does the Golgi apparatus do?"
+    );
 
     // Another student reaches none of it.
     let (_, bob) = server.sign_up("Bob", "bob@example.com").await;
@@ -235,9 +272,18 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
             .await;
     }
     let bobs = server
-        .expect(201, Method::POST, "/api/v1/chat-sessions", Some(&bob), Some(json!({})))
+        .expect(
+            201,
+            Method::POST,
+            "/api/v1/chat-sessions",
+            Some(&bob),
+            Some(json!({})),
+        )
         .await;
-    let bob_messages = format!("/api/v1/chat-sessions/{}/messages", bobs["id"].as_str().unwrap());
+    let bob_messages = format!(
+        "/api/v1/chat-sessions/{}/messages",
+        bobs["id"].as_str().unwrap()
+    );
     server
         .expect(
             404,
@@ -256,12 +302,28 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
             Some(json!({ "content": "What does the Golgi apparatus do?" })),
         )
         .await;
-    assert_eq!(asked["answer"]["references"], json!([]), "bob sees ada's lecture");
+    assert_eq!(
+        asked["answer"]["references"],
+        json!([]),
+        "bob sees ada's lecture"
+    );
     server
-        .expect(404, Method::POST, &messages, Some(&bob), Some(json!({ "content": "hi" })))
+        .expect(
+            404,
+            Method::POST,
+            &messages,
+            Some(&bob),
+            Some(json!({ "content": "hi" })),
+        )
         .await;
     let jobs = server
-        .expect(200, Method::GET, "/api/v1/generation-jobs", Some(&bob), None)
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/generation-jobs",
+            Some(&bob),
+            None,
+        )
         .await;
     assert_eq!(jobs["items"], json!([]));
 }

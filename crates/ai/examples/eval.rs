@@ -106,11 +106,14 @@ fn retrieve(material: &[Passage], question: &str) -> Vec<Passage> {
         .iter()
         .map(|p| {
             let lower = p.text.to_lowercase();
-            (words.iter().filter(|w| lower.contains(w.as_str())).count(), p)
+            (
+                words.iter().filter(|w| lower.contains(w.as_str())).count(),
+                p,
+            )
         })
         .filter(|(score, _)| *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|b| std::cmp::Reverse(b.0));
     scored.into_iter().take(4).map(|(_, p)| p.clone()).collect()
 }
 
@@ -133,7 +136,10 @@ async fn evaluate(generator: &dyn StudyGenerator) {
     };
     for file in &files {
         let material = passages(&std::fs::read_to_string(file).unwrap());
-        match generator.flashcards(material.clone(), options.clone()).await {
+        match generator
+            .flashcards(material.clone(), options.clone())
+            .await
+        {
             Ok(made) => {
                 let drafts = made.draft.len();
                 cards.add(drafts, &check_cards(&material, made.draft, 20));
@@ -147,7 +153,10 @@ async fn evaluate(generator: &dyn StudyGenerator) {
             }
             Err(error) => println!("  {}: quiz failed: {error}", file.display()),
         }
-        match generator.study_guide(material.clone(), options.clone()).await {
+        match generator
+            .study_guide(material.clone(), options.clone())
+            .await
+        {
             Ok(made) => {
                 let drafts = made.draft.sections.len();
                 let mut checked = Checked {
@@ -169,7 +178,10 @@ async fn evaluate(generator: &dyn StudyGenerator) {
         }
     }
     let questions_file = std::fs::read_to_string(corpus_dir().join("questions.tsv")).unwrap();
-    for line in questions_file.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in questions_file
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let mut parts = line.split('\t');
         let (file, question, words) = (
             parts.next().unwrap(),
@@ -181,7 +193,10 @@ async fn evaluate(generator: &dyn StudyGenerator) {
         let answer = if found.is_empty() {
             None
         } else {
-            match generator.answer(question.to_owned(), Vec::new(), found.clone()).await {
+            match generator
+                .answer(question.to_owned(), Vec::new(), found.clone())
+                .await
+            {
                 Ok(made) => Some(made.draft),
                 Err(error) => {
                     println!("  {question}: failed: {error}");

@@ -176,6 +176,7 @@ fn sample_question() -> Question {
         .single()
         .unwrap_or_default();
     Question {
+        sources: Vec::new(),
         id: QuestionId::new(),
         quiz_id: QuizId::new(),
         question_type: QuestionType::MultipleChoice,
@@ -319,6 +320,7 @@ fn flashcard_set_with_cards_flattens_the_set_beside_its_cards() {
             updated_at: at,
         },
         flashcards: vec![Flashcard {
+            sources: Vec::new(),
             id: FlashcardId::new(),
             flashcard_set_id: set_id,
             question: "Powerhouse of the cell?".to_owned(),

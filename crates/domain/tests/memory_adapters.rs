@@ -110,6 +110,7 @@ fn document(text: &str, key: &str) -> NewDocument {
 
 fn question(text: &str, points: i64) -> NewQuestion {
     NewQuestion {
+        sources: Vec::new(),
         question: card_text(text),
         content: QuestionContent::new(QuestionType::ShortAnswer, None, "mitochondria").unwrap(),
         explanation: None,

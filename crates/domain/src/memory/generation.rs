@@ -131,7 +131,7 @@ impl GenerationRepository for MemoryStore {
                     tables.insert_guide(user, new, now)?.id.as_uuid()
                 }
             };
-            let link = Link::parse(&kind.result_path(result_id))
+            let link = Link::parse(kind.result_path(result_id))
                 .map_err(|e| DomainError::internal(format!("a result link: {}", e.0)))?;
             let notice = NewNotification {
                 link: Some(link),

@@ -550,7 +550,7 @@ impl GenerationService {
                     course_id: Some(course),
                     status: Some(DocumentStatus::Ready),
                 },
-                page.clone(),
+                page,
             )
             .await?;
         let notes = self

@@ -233,6 +233,22 @@ impl GenerationRepository for PostgresStore {
             .map(GenerationJob::from)
     }
 
+    async fn delete(&self, user: UserId, id: GenerationJobId) -> DomainResult<()> {
+        let mut conn = self.db.conn().await?;
+        let deleted = diesel::delete(
+            generation_jobs::table
+                .filter(generation_jobs::id.eq(id.as_uuid()))
+                .filter(generation_jobs::user_id.eq(user.as_uuid())),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(|e| from_diesel(ENTITY, e))?;
+        if deleted == 0 {
+            return Err(DomainError::not_found(ENTITY));
+        }
+        Ok(())
+    }
+
     async fn list(&self, user: UserId, page: PageRequest) -> DomainResult<Page<GenerationJob>> {
         let query = || {
             let mut query = generation_jobs::table
