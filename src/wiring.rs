@@ -348,7 +348,7 @@ impl Wiring {
         .with_documents(self.documents(config))
         .with_imports(self.imports(config))
         .with_generation(self.generation())
-        .with_answers(self.generator.clone(), self.generation_limits.daily_tokens)
+        .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }
 }

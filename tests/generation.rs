@@ -219,6 +219,31 @@ async fn a_lecture_becomes_cards_a_quiz_a_guide_and_answers(server: &Server) {
     assert_eq!(generated.len(), 3, "{told}");
     assert!(generated.iter().any(|n| n["link"] == format!("/api/v1/study-guides/{}", guide["id"].as_str().unwrap())));
 
+    // A summary of the lecture, from its own sentences.
+    let summarized = server
+        .expect(
+            200,
+            Method::POST,
+            &format!("/api/v1/documents/{document}/summary"),
+            Some(&ada),
+            None,
+        )
+        .await;
+    let summary = summarized["summary"].as_str().unwrap();
+    assert!(
+        PAGES.iter().any(|(subject, _)| summary.contains(subject)),
+        "the summary is not the lecture's: {summary}"
+    );
+    server
+        .expect(
+            404,
+            Method::POST,
+            &format!("/api/v1/documents/{document}/summary"),
+            Some(&server.sign_up("Eve", "eve@example.com").await.1),
+            None,
+        )
+        .await;
+
     // A question answered from the lecture, citing page 3.
     let chat = server
         .expect(

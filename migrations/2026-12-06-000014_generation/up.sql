@@ -7,6 +7,9 @@ ALTER TABLE flashcards ADD COLUMN sources jsonb NOT NULL DEFAULT '[]'::jsonb;
 ALTER TABLE questions ADD COLUMN sources jsonb NOT NULL DEFAULT '[]'::jsonb;
 ALTER TABLE study_guides ADD COLUMN sources jsonb NOT NULL DEFAULT '[]'::jsonb;
 
+-- A document's summary, as a note has one.
+ALTER TABLE documents ADD COLUMN summary text NULL;
+
 CREATE TYPE generation_kind AS ENUM ('FLASHCARDS', 'QUIZ', 'STUDY_GUIDE');
 
 -- A generation made from exactly one source (a note, a document, or a whole course), ending

@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::DocumentService;
-use sophie_domain::services::generation::GenerationService;
+use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::services::search::SearchService;
+use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
 use sophie_domain::{
     Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories, StudyGenerator,
 };
@@ -120,9 +121,9 @@ pub struct AppState {
     pub quizzes: Arc<QuizService>,
     /// Generating study material, once the program wires in a generator.
     pub generation: Option<Arc<GenerationService>>,
-    /// What writes chat answers, with the tokens a student may spend a day, once the program
-    /// wires one in.
-    pub answers: Option<(Arc<dyn StudyGenerator>, Option<u64>)>,
+    /// What writes chat answers and summaries, within its limits, once the program wires one
+    /// in.
+    pub answers: Option<(Arc<dyn StudyGenerator>, GenerationLimits)>,
 }
 
 impl AppState {
@@ -231,16 +232,39 @@ impl AppState {
         self
     }
 
-    /// The same state, answering chat questions with `generator`; a student may spend
-    /// `daily_tokens` a day (`None`: no limit).
+    /// The same state, answering chat questions and summarizing with `generator`, within
+    /// `limits` (the daily tokens of a student, the characters of text read).
     #[must_use]
     pub fn with_answers(
         mut self,
         generator: Arc<dyn StudyGenerator>,
-        daily_tokens: Option<u64>,
+        limits: GenerationLimits,
     ) -> Self {
-        self.answers = Some((generator, daily_tokens));
+        self.answers = Some((generator, limits));
         self
+    }
+
+    /// Summaries of notes and documents over these repositories.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired no generator (never in `sophie serve`).
+    pub fn summaries(&self) -> DomainResult<SummaryService> {
+        let (generator, limits) = self.answers.clone().ok_or(DomainError::NotImplemented {
+            feature: "summaries",
+        })?;
+        Ok(SummaryService::new(
+            SummaryPorts {
+                notes: self.repositories.notes.clone(),
+                documents: self.repositories.documents.clone(),
+                search: self.repositories.search.clone(),
+                generator,
+                generations: self.repositories.generations.clone(),
+                clock: self.clock.clone(),
+            },
+            limits.material_chars,
+            limits.daily_tokens,
+        ))
     }
 
     /// Chat answers over these repositories and this search.
@@ -249,10 +273,9 @@ impl AppState {
     ///
     /// `NotImplemented` when the program wired no generator (never in `sophie serve`).
     pub fn chat(&self) -> DomainResult<ChatService> {
-        let (generator, daily_tokens) =
-            self.answers.clone().ok_or(DomainError::NotImplemented {
-                feature: "chat answers",
-            })?;
+        let (generator, limits) = self.answers.clone().ok_or(DomainError::NotImplemented {
+            feature: "chat answers",
+        })?;
         Ok(ChatService::new(
             ChatPorts {
                 chats: self.repositories.chats.clone(),
@@ -263,7 +286,7 @@ impl AppState {
                 generations: self.repositories.generations.clone(),
                 clock: self.clock.clone(),
             },
-            daily_tokens,
+            limits.daily_tokens,
         ))
     }
 

@@ -217,7 +217,7 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
     .with_documents(documents)
     .with_imports(imports)
     .with_generation(generation)
-    .with_answers(generator, None)
+    .with_answers(generator, GenerationLimits::default())
 }
 
 /// A user with a live session (and no password); returns their id and bearer token.

@@ -8,9 +8,9 @@ use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use sophie_domain::{
     Difficulty, DocumentStatus, EventType, Flashcard, FlashcardId, FlashcardSet, FlashcardSetId,
-    FlashcardSetWithCards, ImportSource, JobStatus, MessageType, NoteId, NoteSource, Notification,
-    NotificationId, NotificationType, Priority, Question, QuestionId, QuestionType, Quiz, QuizId,
-    QuizWithQuestions, UserId,
+    FlashcardSetWithCards, GenerationKind, ImportSource, JobStatus, MessageType, NoteId,
+    NoteSource, Notification, NotificationId, NotificationType, Priority, Question, QuestionId,
+    QuestionType, Quiz, QuizId, QuizWithQuestions, UserId,
 };
 use uuid::Uuid;
 
@@ -101,6 +101,11 @@ fn event_type_has_nine_values() {
 #[test]
 fn priority() {
     check_enum!(Priority, ["LOW", "MEDIUM", "HIGH", "URGENT"]);
+}
+
+#[test]
+fn generation_kind() {
+    check_enum!(GenerationKind, ["FLASHCARDS", "QUIZ", "STUDY_GUIDE"]);
 }
 
 #[test]
@@ -209,6 +214,7 @@ fn question_json_uses_type_and_camel_case() {
             "points",
             "question",
             "quizId",
+            "sources",
             "type",
             "updatedAt",
         ]

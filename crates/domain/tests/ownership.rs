@@ -147,6 +147,7 @@ fn note(user: UserId, id: NoteId) -> Note {
 fn document(user: UserId, id: DocumentId) -> Document {
     let now = Utc::now();
     Document {
+        summary: None,
         id,
         user_id: user,
         course_id: None,

@@ -201,6 +201,7 @@ diesel::table! {
         user_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        summary -> Nullable<Text>,
     }
 }
 

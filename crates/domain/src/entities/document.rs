@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::DocumentStatus;
 use crate::id::{CourseId, DocumentId, UserId};
-use crate::values::{FileSize, PageCount, ShortText, Title};
+use crate::values::{FileSize, Markdown, PageCount, ShortText, Title};
 
 /// An uploaded file (a PDF, slides, a syllabus). Its bytes live in the blob store under
 /// `storage_key`; its text, once processed, in the search index.
@@ -35,6 +35,8 @@ pub struct Document {
     pub page_count: Option<i32>,
     /// Why processing failed.
     pub error_message: Option<String>,
+    /// A summary of its text, once asked for.
+    pub summary: Option<String>,
     /// When it was uploaded.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -75,6 +77,8 @@ pub struct DocumentUpdate {
     pub page_count: Option<Option<PageCount>>,
     /// Why processing failed, or `Some(None)` to clear it.
     pub error_message: Option<Option<String>>,
+    /// A new summary, or `Some(None)` to clear it.
+    pub summary: Option<Option<Markdown>>,
 }
 
 impl DocumentUpdate {
@@ -86,6 +90,7 @@ impl DocumentUpdate {
             && self.status.is_none()
             && self.page_count.is_none()
             && self.error_message.is_none()
+            && self.summary.is_none()
     }
 }
 

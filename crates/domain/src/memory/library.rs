@@ -207,6 +207,7 @@ impl DocumentRepository for MemoryStore {
                 status: DocumentStatus::Pending,
                 page_count: None,
                 error_message: None,
+                summary: None,
                 created_at: now,
                 updated_at: now,
             };
@@ -260,6 +261,9 @@ impl DocumentRepository for MemoryStore {
             }
             if let Some(page_count) = update.page_count {
                 document.page_count = page_count.map(PageCount::get_i32);
+            }
+            if let Some(summary) = update.summary {
+                document.summary = summary.map(Markdown::into_inner);
             }
             if let Some(error_message) = update.error_message {
                 document.error_message = error_message;

@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::TimeDelta;
-
+use super::budget::TokenBudget;
 use super::search::SearchService;
 use crate::entities::{
     ChatMessage, ChatReference, ChatSession, ChatSessionUpdate, NewChatMessage, Note, SearchHit,
@@ -21,7 +20,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{ChatSessionId, DocumentChunkId, DocumentId, NoteId, UserId};
 use crate::ports::{
     ChatRepository, ChatRole, Clock, GenerationRepository, NoteRepository, Passage, PassageOrigin,
-    PromptMessage, SearchIndex, StudyGenerator, TokenUsage,
+    PromptMessage, SearchIndex, StudyGenerator,
 };
 use crate::rules::grounding::{keywords, locate};
 use crate::values::{MessageText, Title};
@@ -72,17 +71,15 @@ pub struct Exchange {
 /// Answers a student's questions from their material.
 pub struct ChatService {
     ports: ChatPorts,
-    daily_tokens: Option<u64>,
+    budget: TokenBudget,
 }
 
 impl ChatService {
     /// The service over `ports`; a student may spend `daily_tokens` a day (`None`: no limit).
     #[must_use]
-    pub const fn new(ports: ChatPorts, daily_tokens: Option<u64>) -> Self {
-        Self {
-            ports,
-            daily_tokens,
-        }
+    pub fn new(ports: ChatPorts, daily_tokens: Option<u64>) -> Self {
+        let budget = TokenBudget::new(ports.generations.clone(), ports.clock.clone(), daily_tokens);
+        Self { ports, budget }
     }
 
     /// Stores the student's `question` in the chat, answers it from the material (the
@@ -101,7 +98,7 @@ impl ChatService {
         documents: Vec<DocumentId>,
     ) -> DomainResult<Exchange> {
         let chat = self.ports.chats.get_session(user, session).await?;
-        self.check_budget(user).await?;
+        self.budget.check(user).await?;
         let history = self
             .ports
             .chats
@@ -138,7 +135,7 @@ impl ChatService {
                     passages.iter().map(|(p, _)| p.clone()).collect(),
                 )
                 .await?;
-            self.record_usage(user, made.usage).await;
+            self.budget.record(user, made.usage).await;
             cited(&made.draft.text, &made.draft.citations, &passages)
         };
         let content = MessageText::parse(content.as_str())
@@ -307,39 +304,6 @@ impl ChatService {
             .take(PASSAGES as usize)
             .map(|(_, _, hit)| hit)
             .collect())
-    }
-
-    async fn check_budget(&self, user: UserId) -> DomainResult<()> {
-        let Some(budget) = self.daily_tokens else {
-            return Ok(());
-        };
-        let now = self.ports.clock.now();
-        if self
-            .ports
-            .generations
-            .usage_on(user, now.date_naive())
-            .await?
-            < budget
-        {
-            return Ok(());
-        }
-        let midnight = now
-            .date_naive()
-            .succ_opt()
-            .and_then(|day| day.and_hms_opt(0, 0, 0))
-            .map_or(now + TimeDelta::days(1), |at| at.and_utc());
-        Err(DomainError::RateLimited {
-            retry_after_seconds: u64::try_from((midnight - now).num_seconds().max(1)).unwrap_or(1),
-        })
-    }
-
-    async fn record_usage(&self, user: UserId, usage: TokenUsage) {
-        if usage == TokenUsage::default() {
-            return;
-        }
-        let day = self.ports.clock.now().date_naive();
-        // A guard, not an account: a failed write does not lose the answer.
-        let _ = self.ports.generations.record_usage(user, day, usage).await;
     }
 }
 

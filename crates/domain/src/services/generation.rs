@@ -13,8 +13,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeDelta};
-
+use super::budget::TokenBudget;
 use crate::entities::{
     Document, GeneratedResult, GenerationFinish, GenerationJob, GenerationSettings,
     GenerationSource, NewFlashcard, NewFlashcardSet, NewGenerationJob, NewNotification,
@@ -29,7 +28,7 @@ use crate::pagination::PageRequest;
 use crate::ports::{
     CardDraft, Citation, Clock, CourseRepository, DocumentRepository, GenerationOptions,
     GenerationRepository, GuideDraft, JobQueue, NoteRepository, Passage, PassageOrigin,
-    QuestionDraft, SearchIndex, StudyGenerator, TokenUsage,
+    QuestionDraft, SearchIndex, StudyGenerator,
 };
 use crate::rules::grounding::{locate, same_item_key, supports};
 use crate::values::{
@@ -146,13 +145,23 @@ impl<T> Checked<T> {
 pub struct GenerationService {
     ports: GenerationPorts,
     limits: GenerationLimits,
+    budget: TokenBudget,
 }
 
 impl GenerationService {
     /// The service over `ports`, within `limits`.
     #[must_use]
-    pub const fn new(ports: GenerationPorts, limits: GenerationLimits) -> Self {
-        Self { ports, limits }
+    pub fn new(ports: GenerationPorts, limits: GenerationLimits) -> Self {
+        let budget = TokenBudget::new(
+            ports.generations.clone(),
+            ports.clock.clone(),
+            limits.daily_tokens,
+        );
+        Self {
+            ports,
+            limits,
+            budget,
+        }
     }
 
     /// The generator's name (`offline`, or the model's).
@@ -177,7 +186,7 @@ impl GenerationService {
         settings: GenerationSettings,
     ) -> DomainResult<GenerationJob> {
         check_settings(kind, &settings)?;
-        self.check_budget(user).await?;
+        self.budget.check(user).await?;
         let job = self
             .ports
             .generations
@@ -247,7 +256,7 @@ impl GenerationService {
         let (result, items, dropped, model, usage) = match generation.kind {
             GenerationKind::Flashcards => {
                 let made = generator.flashcards(passages, options).await?;
-                self.record_usage(user, made.usage).await;
+                self.budget.record(user, made.usage).await;
                 let checked =
                     check_cards(&material.passages, made.draft, generation.settings.count);
                 if checked.kept.is_empty() {
@@ -276,7 +285,7 @@ impl GenerationService {
             }
             GenerationKind::Quiz => {
                 let made = generator.quiz(passages, options).await?;
-                self.record_usage(user, made.usage).await;
+                self.budget.record(user, made.usage).await;
                 let checked = check_questions(
                     &material.passages,
                     made.draft,
@@ -309,7 +318,7 @@ impl GenerationService {
             }
             GenerationKind::StudyGuide => {
                 let made = generator.study_guide(passages, options).await?;
-                self.record_usage(user, made.usage).await;
+                self.budget.record(user, made.usage).await;
                 let Some((guide, items, dropped)) =
                     study_guide(&generation, &material, source, made.draft)?
                 else {
@@ -409,41 +418,6 @@ impl GenerationService {
             .fail(generation.user_id, generation.id, reason.clone(), notice)
             .await?;
         Ok(GenerationOutcome::Failed(reason))
-    }
-
-    /// `RateLimited` when the student's tokens of today are spent (a model's only: offline
-    /// generation spends none).
-    async fn check_budget(&self, user: UserId) -> DomainResult<()> {
-        let Some(budget) = self.limits.daily_tokens else {
-            return Ok(());
-        };
-        let now = self.ports.clock.now();
-        let used = self
-            .ports
-            .generations
-            .usage_on(user, now.date_naive())
-            .await?;
-        if used < budget {
-            return Ok(());
-        }
-        let midnight = now
-            .date_naive()
-            .succ_opt()
-            .and_then(|day| day.and_hms_opt(0, 0, 0))
-            .map_or(now + TimeDelta::days(1), |at| at.and_utc());
-        Err(DomainError::RateLimited {
-            retry_after_seconds: u64::try_from((midnight - now).num_seconds().max(1)).unwrap_or(1),
-        })
-    }
-
-    async fn record_usage(&self, user: UserId, usage: TokenUsage) {
-        if usage == TokenUsage::default() {
-            return;
-        }
-        let day: NaiveDate = self.ports.clock.now().date_naive();
-        // The budget is a guard, not an account: a failed write must not fail a generation
-        // the model already answered (the job's own row keeps its usage too).
-        let _ = self.ports.generations.record_usage(user, day, usage).await;
     }
 
     /// The source's passages, or why there are none to use.

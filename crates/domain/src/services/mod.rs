@@ -2,6 +2,7 @@
 //! by the HTTP layer and the worker.
 
 pub mod accounts;
+pub mod budget;
 pub mod chat;
 pub mod documents;
 pub mod generation;
@@ -10,6 +11,7 @@ pub mod ingestion;
 pub mod notes;
 pub mod quizzes;
 pub mod search;
+pub mod summaries;
 
 /// The SHA-256 of `bytes` in lower-case hex: session token hashes and upload checksums.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {

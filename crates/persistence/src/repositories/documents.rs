@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sophie_domain::values::PageCount;
+use sophie_domain::values::{Markdown, PageCount};
 use sophie_domain::{
     CourseId, Document, DocumentFilter, DocumentId, DocumentRepository, DocumentStatus,
     DocumentUpdate, DomainError, DomainResult, JobStatus, NewDocument, Page, PageRequest,
@@ -36,6 +36,7 @@ struct DocumentRow {
     status: PgDocumentStatus,
     page_count: Option<i32>,
     error_message: Option<String>,
+    summary: Option<String>,
     course_id: Option<Uuid>,
     user_id: Uuid,
     created_at: DateTime<Utc>,
@@ -57,6 +58,7 @@ impl From<DocumentRow> for Document {
             status: row.status.into(),
             page_count: row.page_count,
             error_message: row.error_message,
+            summary: row.summary,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -88,6 +90,7 @@ struct DocumentChanges {
     status: Option<PgDocumentStatus>,
     page_count: Option<Option<i32>>,
     error_message: Option<Option<String>>,
+    summary: Option<Option<String>>,
     updated_at: DateTime<Utc>,
 }
 
@@ -223,6 +226,7 @@ impl DocumentRepository for PostgresStore {
             status: update.status.map(PgDocumentStatus),
             page_count: update.page_count.map(|v| v.map(PageCount::get_i32)),
             error_message: update.error_message,
+            summary: update.summary.map(|v| v.map(Markdown::into_inner)),
             updated_at: self.clock.now(),
         };
         let statement = diesel::update(

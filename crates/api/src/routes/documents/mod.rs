@@ -25,7 +25,7 @@ use upload::UploadForm;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete, file, reprocess),
+    paths(create, list, get, update, delete, file, reprocess, summarize),
     components(schemas(UpdateDocument, UploadForm, Document, Page<Document>)),
     tags((name = "documents", description = "Files the student uploaded"))
 )]
@@ -46,7 +46,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(delete)),
             )
             .service(web::resource("/{id}/file").route(web::get().to(file)))
-            .service(web::resource("/{id}/reprocess").route(web::post().to(reprocess))),
+            .service(web::resource("/{id}/reprocess").route(web::post().to(reprocess)))
+            .service(web::resource("/{id}/summary").route(web::post().to(summarize))),
     );
 }
 
@@ -175,6 +176,31 @@ async fn reprocess(
         format!("/api/v1/documents/{}", document.id),
         document,
     ))
+}
+
+/// Summarizes the processed document from its text and stores the summary in `summary`,
+/// replacing any before: a few of its own central sentences offline, the model's words when
+/// one is configured.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/summary", tag = "documents",
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The document with its new summary", body = Document),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "It is not processed (READY) yet", body = Problem),
+        (status = 422, description = "Too little text to summarize, or a bad id",
+            body = Problem),
+        (status = 429, description = "The student's model tokens of the day are spent",
+            body = Problem),
+        (status = 503, description = "The model could not be reached", body = Problem)))]
+async fn summarize(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<DocumentId>,
+) -> ApiResult<web::Json<Document>> {
+    let document = state
+        .summaries()?
+        .summarize_document(user.user_id, id.into_inner())
+        .await?;
+    Ok(web::Json(document))
 }
 
 /// Lists the student's documents, newest first.

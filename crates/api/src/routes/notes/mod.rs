@@ -20,7 +20,7 @@ use body::{CreateNote, NoteQuery, UpdateNote};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete),
+    paths(create, list, get, update, delete, summarize),
     components(schemas(CreateNote, UpdateNote, Note, Page<Note>)),
     tags((name = "notes", description = "Notes the student wrote or imported"))
 )]
@@ -39,8 +39,33 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(get))
                     .route(web::patch().to(update))
                     .route(web::delete().to(delete)),
-            ),
+            )
+            .service(web::resource("/{id}/summary").route(web::post().to(summarize))),
     );
+}
+
+/// Summarizes the note (its content, or its transcription when it has none) and stores the
+/// summary in `summary`, replacing any before: a few of its own central sentences offline,
+/// the model's words when one is configured.
+#[utoipa::path(post, path = "/api/v1/notes/{id}/summary", tag = "notes",
+    params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The note with its new summary", body = Note),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "Too little text to summarize, or a bad id",
+            body = Problem),
+        (status = 429, description = "The student's model tokens of the day are spent",
+            body = Problem),
+        (status = 503, description = "The model could not be reached", body = Problem)))]
+async fn summarize(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<NoteId>,
+) -> ApiResult<web::Json<Note>> {
+    let note = state
+        .summaries()?
+        .summarize_note(user.user_id, id.into_inner())
+        .await?;
+    Ok(web::Json(note))
 }
 
 /// Creates a note.

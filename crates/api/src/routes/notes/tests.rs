@@ -312,3 +312,42 @@ async fn editing_an_imported_note_queues_its_indexing_and_a_hand_written_one_doe
         "a hand-written note was queued for indexing"
     );
 }
+
+#[actix_web::test]
+async fn a_note_is_summarized_and_keeps_its_summary() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let note = ada
+        .post(
+            "/api/v1/notes",
+            json!({ "title": "Cells", "content": "Mitochondria make ATP from glucose." }),
+        )
+        .await;
+    let summary = format!("/api/v1/notes/{}/summary", note.id());
+    assert_eq!(
+        bob.post(&summary, json!({})).await.status,
+        404,
+        "another student's note"
+    );
+    let summarized = ada.post(&summary, json!({})).await;
+    assert_eq!(summarized.status, 200);
+    assert_eq!(
+        summarized["summary"], "Mitochondria make ATP from glucose.",
+        "the generator's summary is stored"
+    );
+    let read = ada.get(&format!("/api/v1/notes/{}", note.id())).await;
+    assert_eq!(read["summary"], summarized["summary"]);
+
+    let short = ada
+        .post(
+            "/api/v1/notes",
+            json!({ "title": "Stub", "content": "ATP." }),
+        )
+        .await;
+    let refused = ada
+        .post(&format!("/api/v1/notes/{}/summary", short.id()), json!({}))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused["errors"][0]["field"], "content");
+}
