@@ -15,13 +15,14 @@ use std::time::Instant;
 
 use sophie_ai::{ModelGenerator, OfflineGenerator, OpenAiChat, OpenAiChatConfig};
 use sophie_domain::rules::grounding::{keywords, locate};
+use sophie_domain::rules::passages::{pieces, sections};
 use sophie_domain::services::generation::{Checked, check_cards, check_questions, ground};
 use sophie_domain::{
     Difficulty, GenerationOptions, NoteId, Passage, PassageOrigin, StudyGenerator,
 };
 
-/// The most characters of a passage, as notes are cut.
-const PASSAGE_CHARS: usize = 1_000;
+/// The longest passage, as the generation service cuts notes.
+const PASSAGE_BYTES: usize = 1_500;
 
 /// What one adapter did over the corpus.
 #[derive(Default)]
@@ -59,43 +60,21 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/corpus")
 }
 
-/// A Markdown file as a note's passages: a passage per `##` section, long sections cut at
-/// paragraphs.
+/// A Markdown file as a note's passages, cut as the generation service cuts notes: its
+/// sections under their headings, each in pieces of at most 1,500 bytes.
 fn passages(markdown: &str) -> Vec<Passage> {
     let note_id = NoteId::new();
-    let mut sections: Vec<(Option<String>, String)> = vec![(None, String::new())];
-    for line in markdown.lines() {
-        if let Some(heading) = line.strip_prefix("## ") {
-            sections.push((Some(heading.to_owned()), String::new()));
-            continue;
-        }
-        let text = &mut sections.last_mut().unwrap().1;
-        text.push_str(line);
-        text.push('\n');
-    }
     let mut out = Vec::new();
-    for (heading, text) in sections {
-        let mut chunk = String::new();
-        for paragraph in text.split("\n\n") {
-            if !chunk.is_empty() && chunk.len() + paragraph.len() > PASSAGE_CHARS {
-                out.push((heading.clone(), std::mem::take(&mut chunk)));
-            }
-            if !chunk.is_empty() {
-                chunk.push_str("\n\n");
-            }
-            chunk.push_str(paragraph);
-        }
-        if !chunk.trim().is_empty() {
-            out.push((heading.clone(), chunk));
+    for (heading, section) in sections(markdown) {
+        for piece in pieces(section, PASSAGE_BYTES) {
+            out.push(Passage {
+                origin: PassageOrigin::Note { note_id },
+                heading: heading.clone(),
+                text: piece.to_owned(),
+            });
         }
     }
-    out.into_iter()
-        .map(|(heading, text)| Passage {
-            origin: PassageOrigin::Note { note_id },
-            heading,
-            text,
-        })
-        .collect()
+    out
 }
 
 /// The passages sharing the most keywords with the question, best first (a stand-in for the

@@ -328,6 +328,13 @@ async fn only_grounded_distinct_well_formed_cards_are_stored_with_their_sources(
         ),
         card("   ", "Proteins", cite(0, "make proteins from amino acids")),
         card("No citation", "None", Vec::new()),
+        // A verbatim quote that does not hold the answer: the question's words are in it,
+        // the answer's are not.
+        card(
+            "Which molecules do mitochondria make?",
+            "Proteins",
+            cite(0, "Mitochondria are the organelles that make ATP"),
+        ),
         card(
             "What do ribosomes make from amino acids?",
             "Proteins",
@@ -352,7 +359,7 @@ async fn only_grounded_distinct_well_formed_cards_are_stored_with_their_sources(
         outcome,
         GenerationOutcome::Completed {
             items: 2,
-            dropped: 6
+            dropped: 7
         }
     );
     let material = w.generator.seen.lock().unwrap()[0].clone();
@@ -687,10 +694,34 @@ async fn bad_requests_are_refused_before_anything_is_recorded() {
 }
 
 #[tokio::test]
-async fn a_document_not_yet_processed_is_retried_and_the_last_attempt_fails_it() {
+async fn a_document_not_yet_processed_is_refused_then_retried_and_the_last_attempt_fails_it() {
     let w = World::new(GenerationLimits::default()).await;
-    let source = w.document(DocumentStatus::Processing).await;
+    let processing = w.document(DocumentStatus::Processing).await;
+    let refused = w
+        .service
+        .start(w.ada, GenerationKind::Flashcards, processing, settings(5))
+        .await;
+    assert!(
+        matches!(&refused, Err(DomainError::Conflict { field: Some(field), .. }) if field == "documentId"),
+        "{refused:?}"
+    );
+    // Processed when asked, then reprocessed before the worker takes the generation.
+    let source = w.document(DocumentStatus::Ready).await;
     let run = w.start(GenerationKind::Flashcards, source).await;
+    let GenerationSource::Document(document) = source else {
+        unreachable!()
+    };
+    w.r.documents
+        .update(
+            w.ada,
+            document,
+            DocumentUpdate {
+                status: Some(DocumentStatus::Processing),
+                ..DocumentUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
     let error = w.service.run(&run).await.unwrap_err();
     assert!(
         matches!(error, DomainError::Unavailable { .. }),
@@ -721,11 +752,12 @@ async fn a_document_not_yet_processed_is_retried_and_the_last_attempt_fails_it()
     );
 
     let failed = w.document(DocumentStatus::Failed).await;
-    let run = w.start(GenerationKind::Flashcards, failed).await;
-    let GenerationOutcome::Failed(reason) = w.service.run(&run).await.unwrap() else {
-        panic!("a generation from an unreadable document did not fail")
-    };
-    assert!(reason.contains("could not be read"), "{reason}");
+    assert!(matches!(
+        w.service
+            .start(w.ada, GenerationKind::Flashcards, failed, settings(5))
+            .await,
+        Err(DomainError::Conflict { .. })
+    ));
 }
 
 #[tokio::test]
@@ -794,5 +826,117 @@ async fn a_student_whose_tokens_of_the_day_are_spent_is_told_to_wait() {
             .await
             .is_ok(),
         "another student's budget is their own"
+    );
+}
+
+#[tokio::test]
+async fn a_course_gives_all_its_material_within_the_size_limit() {
+    let w = World::new(GenerationLimits {
+        material_chars: 3_000,
+        ..GenerationLimits::default()
+    })
+    .await;
+    let course =
+        w.r.courses
+            .create(
+                w.ada,
+                sophie_domain::NewCourse {
+                    name: Name::parse("Biology").unwrap(),
+                    description: None,
+                    code: None,
+                    color: sophie_domain::values::Color::default(),
+                    term: None,
+                    instructor: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+    // Eighty short paragraphs under four headings: about 7,600 bytes in all, each part cut
+    // into two passages.
+    let mut content = String::new();
+    for section in 1..=4 {
+        content.push_str(&format!("## Part {section}\n\n"));
+        for line in 1..=20 {
+            content.push_str(&format!(
+                "Paragraph {line} of part {section} says that cells are the unit of life, \
+                 and more.\n\n"
+            ));
+        }
+    }
+    let mut note = NewNote::manual(
+        Title::parse("Long").unwrap(),
+        Markdown::parse(content.as_str()).unwrap(),
+    );
+    note.course_id = Some(course);
+    w.r.notes.create(w.ada, note).await.unwrap();
+    *w.generator.cards.lock().unwrap() = vec![card(
+        "What are the unit of life?",
+        "cells",
+        cite(0, "cells are the unit of life"),
+    )];
+    let run = w
+        .start(GenerationKind::Flashcards, GenerationSource::Course(course))
+        .await;
+    assert!(matches!(
+        w.service.run(&run).await.unwrap(),
+        GenerationOutcome::Completed { items: 1, .. }
+    ));
+    let material = w.generator.seen.lock().unwrap()[0].clone();
+    let bytes: usize = material.iter().map(|p| p.text.len()).sum();
+    assert!(bytes <= 3_000, "{bytes} bytes given");
+    let headings: std::collections::BTreeSet<String> =
+        material.iter().filter_map(|p| p.heading.clone()).collect();
+    assert!(
+        headings.len() >= 2
+            && (headings.contains("Part 1") || headings.contains("Part 2"))
+            && (headings.contains("Part 3") || headings.contains("Part 4")),
+        "not taken across the whole note: {headings:?}"
+    );
+    assert!(material.iter().all(|p| content.contains(&p.text)));
+    let job =
+        w.r.generations
+            .get(w.ada, run.generation_job_id)
+            .await
+            .unwrap();
+    let set =
+        w.r.flashcards
+            .get_set(
+                w.ada,
+                sophie_domain::FlashcardSetId::from_uuid(job.result_id.unwrap()),
+            )
+            .await
+            .unwrap();
+    assert_eq!(set.set.course_id, Some(course), "linked to the course");
+}
+
+#[tokio::test]
+async fn generations_started_before_the_budget_was_spent_stop_when_it_is() {
+    let w = World::new(GenerationLimits {
+        daily_tokens: Some(100),
+        ..GenerationLimits::default()
+    })
+    .await;
+    let source = w.note(w.ada, CELLS).await;
+    let first = w.start(GenerationKind::Flashcards, source).await;
+    let second = w.start(GenerationKind::Flashcards, source).await;
+    *w.generator.usage.lock().unwrap() = TokenUsage {
+        prompt_tokens: 100,
+        completion_tokens: 0,
+    };
+    *w.generator.cards.lock().unwrap() = vec![card(
+        "What do mitochondria make?",
+        "ATP",
+        cite(0, "make ATP from glucose"),
+    )];
+    w.service.run(&first).await.unwrap();
+    let GenerationOutcome::Failed(reason) = w.service.run(&second).await.unwrap() else {
+        panic!("a generation ran past the budget")
+    };
+    assert!(reason.contains("tokens of today are spent"), "{reason}");
+    assert_eq!(
+        w.generator.seen.lock().unwrap().len(),
+        1,
+        "the model was asked again"
     );
 }

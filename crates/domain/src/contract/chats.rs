@@ -317,3 +317,42 @@ pub async fn chats_delete_session(fixture: &impl Fixture) {
         [kept]
     );
 }
+
+pub async fn chats_recent_messages_are_the_last_ones_oldest_first(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let chat = w.chat(ada, "Questions", None).await;
+    let other = w.chat(ada, "Other", None).await;
+    for text in ["one", "two", "three", "four"] {
+        w.r.chats
+            .add_message(ada, chat.id, new_message(text))
+            .await
+            .unwrap();
+        super::seed::tick();
+    }
+    w.r.chats
+        .add_message(ada, other.id, new_message("elsewhere"))
+        .await
+        .unwrap();
+    let recent = w.r.chats.recent_messages(ada, chat.id, 3).await.unwrap();
+    let texts: Vec<&str> = recent.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["two", "three", "four"],
+        "not the last three, oldest first"
+    );
+    assert_eq!(
+        w.r.chats
+            .recent_messages(ada, chat.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    let bob = w.user("bob").await;
+    expect::not_found(
+        w.r.chats.recent_messages(bob, chat.id, 3).await,
+        "chat session",
+        "another user's chat",
+    );
+}

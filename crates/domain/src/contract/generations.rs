@@ -492,3 +492,43 @@ pub async fn generations_token_usage_adds_up_per_user_and_day(fixture: &impl Fix
     assert_eq!(w.r.generations.usage_on(ada, tomorrow).await.unwrap(), 7);
     assert_eq!(w.r.generations.usage_on(bob, today).await.unwrap(), 2);
 }
+
+pub async fn generations_delete_removes_the_record_only(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let note = w.note(ada, "Cells", "mitochondria make ATP").await.id;
+    let source = GenerationSource::Note(note);
+    let job =
+        w.r.generations
+            .create(ada, ask(GenerationKind::Flashcards, source))
+            .await
+            .unwrap();
+    let done =
+        w.r.generations
+            .finish(ada, job.id, cards_from(source))
+            .await
+            .unwrap()
+            .unwrap();
+    let bob = w.user("bob").await;
+    expect::not_found(
+        w.r.generations.delete(bob, job.id).await,
+        "generation job",
+        "another user's generation",
+    );
+    w.r.generations.delete(ada, job.id).await.unwrap();
+    expect::not_found(
+        w.r.generations.get(ada, job.id).await,
+        "generation job",
+        "a deleted generation",
+    );
+    expect::not_found(
+        w.r.generations.delete(ada, job.id).await,
+        "generation job",
+        "a generation deleted twice",
+    );
+    let set = crate::id::FlashcardSetId::from_uuid(done.result_id.unwrap());
+    assert!(
+        w.r.flashcards.get_set(ada, set).await.is_ok(),
+        "the result went with the record"
+    );
+}

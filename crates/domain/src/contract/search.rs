@@ -1204,3 +1204,52 @@ pub async fn search_finds_notes_by_their_chunks(fixture: &impl Fixture) {
         "a deleted note's chunks are left behind"
     );
 }
+
+pub async fn search_get_chunks_gives_the_users_chunks_in_the_order_asked(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let mine = w.document(ada, "Mine").await.id;
+    let theirs = w.document(bob, "Theirs").await.id;
+    w.r.search
+        .replace_chunks(
+            ada,
+            mine,
+            vec![chunk(0, "first part", None), chunk(1, "second part", None)],
+        )
+        .await
+        .unwrap();
+    w.r.search
+        .replace_chunks(bob, theirs, vec![chunk(0, "bob's part", None)])
+        .await
+        .unwrap();
+    let ada_chunks = w.r.search.list_chunks(ada, mine).await.unwrap();
+    let bob_chunks = w.r.search.list_chunks(bob, theirs).await.unwrap();
+    let got =
+        w.r.search
+            .get_chunks(
+                ada,
+                vec![
+                    ada_chunks[1].id,
+                    bob_chunks[0].id,
+                    crate::id::DocumentChunkId::new(),
+                    ada_chunks[0].id,
+                ],
+            )
+            .await
+            .unwrap();
+    let texts: Vec<&str> = got.iter().map(|c| c.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["second part", "first part"],
+        "another user's and missing chunks are left out, the order kept"
+    );
+    assert_eq!(got[0], ada_chunks[1]);
+    assert!(
+        w.r.search
+            .get_chunks(ada, Vec::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -64,8 +64,6 @@ pub trait SearchIndex: Send + Sync {
         document: DocumentId,
     ) -> DomainResult<Vec<DocumentChunk>>;
 
-    /// The user's notes, flashcards and document chunks matching `query` (its text, and its
-    /// embedding if it has one), within its filters, best first; at most `query.limit()`.
     /// The user's document chunks among `ids`, in the order of `ids` (ids of chunks that are
     /// not the user's, or not a document's, are left out).
     async fn get_chunks(
@@ -74,6 +72,8 @@ pub trait SearchIndex: Send + Sync {
         ids: Vec<DocumentChunkId>,
     ) -> DomainResult<Vec<DocumentChunk>>;
 
+    /// The user's notes, flashcards and document chunks matching `query` (its text, and its
+    /// embedding if it has one), within its filters, best first; at most `query.limit()`.
     async fn search(&self, user: UserId, query: SearchQuery) -> DomainResult<Vec<SearchHit>>;
 
     /// The user's document chunks nearest to `embedding`, most similar first (ties by chunk id), at

@@ -5,6 +5,7 @@ pub mod file_type;
 pub mod grading;
 pub mod grounding;
 pub mod ownership;
+pub mod passages;
 pub mod quiz_points;
 pub mod summary;
 pub mod transcript;

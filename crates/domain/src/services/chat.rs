@@ -23,6 +23,7 @@ use crate::ports::{
     PromptMessage, SearchIndex, StudyGenerator,
 };
 use crate::rules::grounding::{keywords, locate};
+use crate::rules::passages;
 use crate::values::{MessageText, Title};
 
 /// The title of a chat the student did not name; its first question names it.
@@ -34,6 +35,9 @@ pub const NOTHING_FOUND: &str = "I could not find anything about this in your no
 
 /// The passages an answer reads, at most.
 const PASSAGES: u32 = 6;
+
+/// The longest part of a note an answer reads, in bytes.
+const NOTE_PASSAGE_BYTES: usize = 3_000;
 
 /// The earlier messages an answer takes as context.
 const HISTORY: u32 = 6;
@@ -221,18 +225,22 @@ impl ChatService {
                     let Some(chunk) = chunks.get(&DocumentChunkId::from_uuid(hit.id)) else {
                         continue;
                     };
-                    passages.push((
-                        Passage {
-                            origin: PassageOrigin::Document {
-                                document_id: chunk.document_id,
-                                chunk_id: chunk.id,
-                                page_number: chunk.page_number,
+                    // A chunk holding a page's headings is read as its sections, so a
+                    // heading line is not taken for the start of a sentence.
+                    for (heading, text) in passages::sections(&chunk.content) {
+                        passages.push((
+                            Passage {
+                                origin: PassageOrigin::Document {
+                                    document_id: chunk.document_id,
+                                    chunk_id: chunk.id,
+                                    page_number: chunk.page_number,
+                                },
+                                heading: Some(heading.unwrap_or_else(|| hit.title.clone())),
+                                text: text.to_owned(),
                             },
-                            heading: Some(hit.title.clone()),
-                            text: chunk.content.clone(),
-                        },
-                        hit.title,
-                    ));
+                            hit.title.clone(),
+                        ));
+                    }
                 }
                 SourceKind::Note => {
                     let note = match self.ports.notes.get(user, NoteId::from_uuid(hit.id)).await {
@@ -275,7 +283,7 @@ impl ChatService {
         };
         let mut found: BTreeMap<(SourceKind, uuid::Uuid), (usize, f32, SearchHit)> =
             BTreeMap::new();
-        for text in &texts {
+        for (index, text) in texts.iter().enumerate() {
             let text: String = text.chars().take(SearchQuery::MAX_CHARS).collect();
             let Ok(query) = SearchQuery::new(&text, Some(PASSAGES)) else {
                 continue;
@@ -287,7 +295,14 @@ impl ChatService {
                     (None, Some(course)) => query.clone().with_course(course),
                     (None, None) => query.clone(),
                 };
-                for hit in self.ports.search.search(user, query).await? {
+                // The keywords together go through the hybrid search (embedded once per
+                // scope); each keyword alone through the words only.
+                let hits = if index == 0 {
+                    self.ports.search.search(user, query).await?
+                } else {
+                    self.ports.index.search(user, query).await?
+                };
+                for hit in hits {
                     let entry =
                         found
                             .entry((hit.kind, hit.id))
@@ -322,40 +337,21 @@ fn turn(message: &ChatMessage) -> PromptMessage {
 /// The part of a note (its paragraphs, up to a few thousand characters) that shares the most
 /// words with the question.
 fn note_passage(note: &Note, question: &str) -> Passage {
-    const MAX_CHARS: usize = 3_000;
-    let words: Vec<String> = question
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .collect();
-    let paragraphs: Vec<&str> = note
-        .content
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .collect();
-    let score = |paragraph: &str| {
-        let lower = paragraph.to_lowercase();
+    let words = keywords(question);
+    let pieces = passages::pieces(&note.content, NOTE_PASSAGE_BYTES);
+    let score = |piece: &str| {
+        let lower = piece.to_lowercase();
         words.iter().filter(|w| lower.contains(w.as_str())).count()
     };
-    let best = paragraphs
+    let best = pieces
         .iter()
         .enumerate()
-        .max_by_key(|(index, p)| (score(p), std::cmp::Reverse(*index)))
-        .map_or(0, |(index, _)| index);
-    let mut text = String::new();
-    for paragraph in paragraphs.iter().skip(best) {
-        if !text.is_empty() && text.len() + paragraph.len() > MAX_CHARS {
-            break;
-        }
-        if !text.is_empty() {
-            text.push_str("\n\n");
-        }
-        text.push_str(paragraph);
-    }
+        .max_by_key(|(index, piece)| (score(piece), std::cmp::Reverse(*index)))
+        .map_or("", |(_, piece)| piece);
     Passage {
         origin: PassageOrigin::Note { note_id: note.id },
         heading: Some(note.title.clone()),
-        text,
+        text: best.to_owned(),
     }
 }
 

@@ -31,6 +31,7 @@ use crate::ports::{
     QuestionDraft, SearchIndex, StudyGenerator,
 };
 use crate::rules::grounding::{locate, same_item_key, supports};
+use crate::rules::passages;
 use crate::values::{
     CardText, Color, Description, Markdown, MessageText, Points, Progress, QuestionContent, Tags,
     Title,
@@ -50,8 +51,9 @@ mod stage {
 /// evenly across the material.
 pub const DEFAULT_MATERIAL_CHARS: usize = 400_000;
 
-/// The longest passage a note is cut into, in characters.
-const NOTE_PASSAGE_CHARS: usize = 1_500;
+/// The longest passage a note or chunk is cut into, in bytes (UTF-8: at most as many
+/// characters).
+const PASSAGE_BYTES: usize = 1_500;
 
 /// The most documents and notes a course's generation reads.
 const COURSE_SOURCES: u32 = 100;
@@ -186,6 +188,18 @@ impl GenerationService {
         settings: GenerationSettings,
     ) -> DomainResult<GenerationJob> {
         check_settings(kind, &settings)?;
+        if let GenerationSource::Document(id) = source {
+            let document = self.ports.documents.get(user, id).await?;
+            if document.status != DocumentStatus::Ready {
+                return Err(DomainError::conflict(
+                    "documentId",
+                    format!(
+                        "the document is {}: generate from it once it is processed (READY)",
+                        document.status
+                    ),
+                ));
+            }
+        }
         self.budget.check(user).await?;
         let job = self
             .ports
@@ -233,6 +247,17 @@ impl GenerationService {
         let Some(source) = generation.source() else {
             return Ok(GenerationOutcome::Skipped);
         };
+        // Checked again here: several generations may have been started before the first
+        // spent anything.
+        if let Err(DomainError::RateLimited { .. }) = self.budget.check(user).await {
+            return self
+                .fail(
+                    &generation,
+                    "the model tokens of today are spent; try again after midnight (UTC)"
+                        .to_owned(),
+                )
+                .await;
+        }
         let material = match self.material(user, source).await? {
             Ok(material) => material,
             Err(reason) => return self.fail(&generation, reason).await,
@@ -493,19 +518,22 @@ impl GenerationService {
         document: &Document,
     ) -> DomainResult<Vec<Passage>> {
         let chunks = self.ports.search.list_chunks(user, document.id).await?;
-        Ok(chunks
-            .into_iter()
-            .filter(|chunk| !chunk.content.trim().is_empty())
-            .map(|chunk| Passage {
-                origin: PassageOrigin::Document {
+        let mut passages: Vec<Passage> = Vec::new();
+        for chunk in chunks {
+            // A chunk that starts inside a section stands under the heading before it.
+            let before = passages
+                .last()
+                .and_then(|p| p.heading.clone())
+                .unwrap_or_else(|| document.title.clone());
+            passages.extend(passages_of(&chunk.content, &before, |_| {
+                PassageOrigin::Document {
                     document_id: document.id,
                     chunk_id: chunk.id,
                     page_number: chunk.page_number,
-                },
-                heading: Some(document.title.clone()),
-                text: chunk.content,
-            })
-            .collect())
+                }
+            }));
+        }
+        Ok(passages)
     }
 
     /// A course's ready documents and its notes, oldest first.
@@ -541,7 +569,12 @@ impl GenerationService {
             .await?;
         let mut passages = Vec::new();
         for document in documents.items.iter().rev() {
-            passages.extend(self.document_passages(user, document).await?);
+            match self.document_passages(user, document).await {
+                Ok(more) => passages.extend(more),
+                // Deleted meanwhile: the rest of the course is still material.
+                Err(DomainError::NotFound { .. }) => {}
+                Err(error) => return Err(error),
+            }
         }
         for note in notes.items.iter().rev() {
             passages.extend(note_passages(note));
@@ -581,67 +614,54 @@ fn check_settings(kind: GenerationKind, settings: &GenerationSettings) -> Domain
     Ok(())
 }
 
-/// A note cut into passages at its paragraphs, each under the heading it stands under.
+/// A note cut into passages: its sections under their headings, each cut at paragraphs into
+/// pieces of at most [`PASSAGE_BYTES`].
 fn note_passages(note: &Note) -> Vec<Passage> {
+    passages_of(&note.content, &note.title, |_| PassageOrigin::Note {
+        note_id: note.id,
+    })
+}
+
+/// `text` as passages of `origin`, under its headings (`fallback` before the first).
+fn passages_of(text: &str, fallback: &str, origin: impl Fn(&str) -> PassageOrigin) -> Vec<Passage> {
     let mut passages = Vec::new();
-    let mut heading: Option<String> = None;
-    let mut current = String::new();
-    let mut current_heading: Option<String> = None;
-    let flush = |text: &mut String, heading: &Option<String>, passages: &mut Vec<Passage>| {
-        if !text.trim().is_empty() {
+    for (heading, section) in passages::sections(text) {
+        for piece in passages::pieces(section, PASSAGE_BYTES) {
             passages.push(Passage {
-                origin: PassageOrigin::Note { note_id: note.id },
-                heading: heading.clone().or_else(|| Some(note.title.clone())),
-                text: std::mem::take(text),
+                origin: origin(piece),
+                heading: Some(heading.clone().unwrap_or_else(|| fallback.to_owned())),
+                text: piece.to_owned(),
             });
         }
-        text.clear();
-    };
-    for block in note.content.split("\n\n") {
-        let trimmed = block.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if let Some(title) = trimmed.strip_prefix('#') {
-            flush(&mut current, &current_heading, &mut passages);
-            heading = Some(title.trim_start_matches('#').trim().to_owned());
-            current_heading.clone_from(&heading);
-            // The heading line stays part of the text, so quotes may include it.
-        }
-        if !current.is_empty() && current.len() + block.len() > NOTE_PASSAGE_CHARS {
-            flush(&mut current, &current_heading, &mut passages);
-        }
-        if current.is_empty() {
-            current_heading.clone_from(&heading);
-        } else {
-            current.push_str("\n\n");
-        }
-        current.push_str(trimmed);
     }
-    flush(&mut current, &current_heading, &mut passages);
     passages
 }
 
-/// At most `chars` characters of `passages`, taken evenly across them.
-fn within(passages: Vec<Passage>, chars: usize) -> Vec<Passage> {
+/// At most `max_bytes` of `passages`, taken evenly across them (every passage is shorter
+/// than [`PASSAGE_BYTES`]).
+fn within(passages: Vec<Passage>, max_bytes: usize) -> Vec<Passage> {
     let total: usize = passages.iter().map(|p| p.text.len()).sum();
-    if total <= chars || passages.is_empty() {
+    if total <= max_bytes {
         return passages;
     }
-    let keep = (passages.len() * chars / total).max(1);
-    let step = passages.len() as f64 / keep as f64;
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let picks: BTreeSet<usize> = (0..keep).map(|i| (i as f64 * step) as usize).collect();
-    passages
-        .into_iter()
-        .enumerate()
-        .filter(|(index, _)| picks.contains(index))
-        .map(|(_, passage)| passage)
-        .collect()
+    // Walk the passages with a share of each one's size as credit: a passage is taken when
+    // the credit covers it, so what is taken is spread over the whole and within the bound.
+    #[allow(clippy::cast_precision_loss)]
+    let share = max_bytes as f64 / total as f64;
+    let mut credit = 0.0_f64;
+    let mut used = 0;
+    let mut kept = Vec::new();
+    for passage in passages {
+        #[allow(clippy::cast_precision_loss)]
+        let size = passage.text.len() as f64;
+        credit += size * share;
+        if credit >= size && used + passage.text.len() <= max_bytes {
+            credit -= size;
+            used += passage.text.len();
+            kept.push(passage);
+        }
+    }
+    kept
 }
 
 /// Checks `citations` against `passages`: each quote must stand in its passage and at least
@@ -697,8 +717,7 @@ pub fn check_cards(
     let mut checked = Checked::new();
     let mut seen = BTreeSet::new();
     for draft in drafts {
-        let claim = format!("{} {}", draft.front, draft.back);
-        let Some(sources) = ground(passages, &draft.citations, &claim) else {
+        let Some(sources) = ground(passages, &draft.citations, &draft.back) else {
             checked.ungrounded += 1;
             continue;
         };
@@ -747,9 +766,11 @@ pub fn check_questions(
             checked.malformed += 1;
             continue;
         }
+        // What must stand in the quote: the answer, or for a true/false question the
+        // statement itself (a false one differs from its quote by the term it swapped).
         let claim = match draft.question_type {
             QuestionType::TrueFalse => draft.question.clone(),
-            _ => format!("{} {}", draft.question, draft.correct_answer),
+            _ => draft.correct_answer.clone(),
         };
         let Some(sources) = ground(passages, &draft.citations, &claim) else {
             checked.ungrounded += 1;
@@ -843,11 +864,7 @@ fn study_guide(
     let mut sections = 0;
     let mut outline = String::new();
     for section in draft.sections {
-        let Some(quotes) = ground(
-            passages,
-            &section.citations,
-            &format!("{} {}", section.heading, section.body),
-        ) else {
+        let Some(quotes) = ground(passages, &section.citations, &section.body) else {
             dropped += 1;
             continue;
         };
@@ -869,11 +886,7 @@ fn study_guide(
     }
     let mut terms = String::new();
     for term in draft.key_terms {
-        let Some(quotes) = ground(
-            passages,
-            &term.citations,
-            &format!("{} {}", term.term, term.definition),
-        ) else {
+        let Some(quotes) = ground(passages, &term.citations, &term.definition) else {
             dropped += 1;
             continue;
         };
@@ -903,7 +916,7 @@ fn study_guide(
         content.push_str("\n## Practice questions\n\n");
         for (index, question) in practice.kept.iter().enumerate() {
             content.push_str(&format!(
-                "{}. {}\n   <details><summary>Answer</summary>{}</details>\n",
+                "{}. {}  \n   *Answer:* {}\n",
                 index + 1,
                 one_line(question.question.as_str()),
                 one_line(question.content.correct_answer())
@@ -914,8 +927,16 @@ fn study_guide(
             }));
         }
     }
-    let content =
-        Markdown::parse(content).map_err(|e| DomainError::internal(format!("a guide: {}", e.0)))?;
+    // A model's text may hold what Markdown refuses (control characters); it is dropped, and
+    // a guide too long is cut, rather than the generation retried in vain.
+    let content: String = content
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .take(Markdown::MAX_CHARS)
+        .collect();
+    let Ok(content) = Markdown::parse(content) else {
+        return Ok(None);
+    };
     Ok(Some((
         NewStudyGuide {
             title,

@@ -100,10 +100,11 @@ impl SummaryService {
         let chunks = self.ports.search.list_chunks(user, id).await?;
         let mut text = String::new();
         for chunk in chunks {
-            if text.len() + chunk.content.len() > self.max_chars {
+            let room = self.max_chars.saturating_sub(text.chars().count());
+            if room == 0 {
                 break;
             }
-            text.push_str(&chunk.content);
+            text.extend(chunk.content.chars().take(room));
             text.push_str("\n\n");
         }
         let summary = self.summary_of(user, text).await?;
@@ -129,9 +130,17 @@ impl SummaryService {
         self.budget.check(user).await?;
         let made = self.ports.generator.summarize(text).await?;
         self.budget.record(user, made.usage).await;
-        if made.draft.trim().is_empty() {
+        let summary: String = made
+            .draft
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .take(Markdown::MAX_CHARS)
+            .collect();
+        if summary.trim().is_empty() {
             return Err(too_little());
         }
-        Markdown::parse(made.draft.trim()).map_err(|_| too_little())
+        Markdown::parse(summary)
+            .map_err(|e| DomainError::internal(format!("a summary the model wrote: {}", e.0)))
     }
 }

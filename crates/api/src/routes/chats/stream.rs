@@ -10,18 +10,38 @@ use sophie_domain::ChatMessage;
 /// About how many characters one `token` event carries.
 const PIECE_CHARS: usize = 24;
 
-/// Whether the client asked for server-sent events.
+/// Whether the client asked for server-sent events: `text/event-stream` is acceptable
+/// (`q` above 0) and preferred to JSON (a higher `q`, or the same `q` and named first).
 pub(super) fn wants_events(request: &HttpRequest) -> bool {
-    request
+    let mut events: Option<(f32, usize)> = None;
+    let mut json: Option<(f32, usize)> = None;
+    let ranges = request
         .headers()
         .get_all(ACCEPT)
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|kind| {
-            kind.split(';')
-                .next()
-                .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("text/event-stream"))
-        })
+        .flat_map(|value| value.split(','));
+    for (position, range) in ranges.enumerate() {
+        let mut parts = range.split(';');
+        let kind = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let slot = match kind.as_str() {
+            "text/event-stream" => &mut events,
+            "application/json" => &mut json,
+            _ => continue,
+        };
+        slot.get_or_insert((quality, position));
+    }
+    match (events, json) {
+        (Some((q, _)), _) if q <= 0.0 => false,
+        (Some(_), None) => true,
+        (Some((q_events, at_events)), Some((q_json, at_json))) => {
+            q_events > q_json || (q_events == q_json && at_events < at_json)
+        }
+        (None, _) => false,
+    }
 }
 
 /// The stored answer as a `201` event stream.
@@ -71,7 +91,28 @@ fn pieces(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::test::TestRequest;
+
     use super::*;
+
+    #[test]
+    fn events_are_sent_when_preferred_to_json() {
+        let asks = |accept: &str| {
+            wants_events(
+                &TestRequest::default()
+                    .insert_header((ACCEPT, accept))
+                    .to_http_request(),
+            )
+        };
+        assert!(asks("text/event-stream"));
+        assert!(asks("text/event-stream, application/json"));
+        assert!(asks("application/json;q=0.5, text/event-stream"));
+        assert!(!asks("application/json, text/event-stream"));
+        assert!(!asks("text/event-stream;q=0"));
+        assert!(!asks("application/json"));
+        assert!(!asks("*/*"));
+        assert!(!wants_events(&TestRequest::default().to_http_request()));
+    }
 
     #[test]
     fn pieces_join_back_into_the_text() {

@@ -268,7 +268,10 @@ async fn an_answer_cites_the_students_note_and_an_untitled_chat_takes_the_questi
             json!({ "content": "What is it?", "documentIds": [note["id"]] }),
         )
         .await;
-    assert_eq!(foreign.status, 404, "a document that is not bob's");
+    assert_eq!(
+        foreign.status, 404,
+        "an id that is no document of bob's (the end-to-end test names another student's)"
+    );
 }
 
 #[actix_web::test]

@@ -84,6 +84,8 @@ async fn start(
         (status = 401, body = Problem),
         (status = 404, description = "The note, document or course is not the student's",
             body = Problem),
+        (status = 409, description = "The document is not processed (READY) yet",
+            body = Problem),
         (status = 413, body = Problem),
         (status = 415, body = Problem),
         (status = 422, description = "Not exactly one source, a count outside 1 to 50, a bad \
@@ -114,6 +116,8 @@ async fn generate_flashcards(
         (status = 401, body = Problem),
         (status = 404, description = "The note, document or course is not the student's",
             body = Problem),
+        (status = 409, description = "The document is not processed (READY) yet",
+            body = Problem),
         (status = 413, body = Problem),
         (status = 415, body = Problem),
         (status = 422, description = "Not exactly one source, a count outside 1 to 50, or a \
@@ -143,6 +147,8 @@ async fn generate_quiz(
         (status = 400, description = "The body is not JSON", body = Problem),
         (status = 401, body = Problem),
         (status = 404, description = "The note, document or course is not the student's",
+            body = Problem),
+        (status = 409, description = "The document is not processed (READY) yet",
             body = Problem),
         (status = 413, body = Problem),
         (status = 415, body = Problem),
@@ -197,7 +203,8 @@ async fn get(
     Ok(web::Json(job))
 }
 
-/// Deletes the record of a generation; what it made stays.
+/// Deletes the record of a generation; what it made stays. A generation still running is
+/// cancelled: it stores nothing and sends no notification.
 #[utoipa::path(delete, path = "/api/v1/generation-jobs/{id}", tag = "generation",
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem),
