@@ -70,28 +70,38 @@ fn pages() -> Vec<ExtractedPage> {
                 .collect::<Vec<_>>()
         })
         .collect();
+    assert!(
+        paragraphs.len() >= PAGES,
+        "the corpus has too few paragraphs"
+    );
+    // Each paragraph goes to the page its middle falls on, so the pages come out about equal;
+    // a page left empty by a long paragraph takes the next one.
     let total: usize = paragraphs.iter().map(String::len).sum();
-    let per_page = total / PAGES + 1;
-    let mut pages: Vec<ExtractedPage> = Vec::new();
-    let mut text = String::new();
-    for paragraph in paragraphs {
-        if text.len() >= per_page && pages.len() + 1 < PAGES {
-            pages.push(ExtractedPage {
-                number: u32::try_from(pages.len() + 1).unwrap(),
-                heading: None,
-                text: std::mem::take(&mut text),
-            });
+    let mut texts: Vec<String> = vec![String::new(); PAGES];
+    let mut before = 0;
+    for paragraph in &paragraphs {
+        let middle = before + paragraph.len() / 2;
+        before += paragraph.len();
+        let page = (middle * PAGES / total).min(PAGES - 1);
+        let page = (0..=page)
+            .find(|p| texts[*p].is_empty() && (*p == 0 || !texts[p - 1].is_empty()))
+            .filter(|p| *p < page && texts[page].is_empty())
+            .unwrap_or(page);
+        if !texts[page].is_empty() {
+            texts[page].push('\n');
         }
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&paragraph);
+        texts[page].push_str(paragraph);
     }
-    pages.push(ExtractedPage {
-        number: u32::try_from(pages.len() + 1).unwrap(),
-        heading: None,
-        text,
-    });
+    let pages: Vec<ExtractedPage> = texts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(index, text)| ExtractedPage {
+            number: u32::try_from(index + 1).unwrap(),
+            heading: None,
+            text,
+        })
+        .collect();
     pages
 }
 
