@@ -119,6 +119,11 @@ bench-ingest *database_url:
 eval:
     cargo run --release -p sophie-ai --example eval
 
+# A student's session against a running `cargo run`: upload a PDF, generate a set, a quiz and
+# a guide, summarize, ask in chat (curl).
+demo-generation:
+    bash scripts/demo-generation.sh
+
 # Offline generation from a 20-page document (20 cards, a 10-question quiz, a guide) and chat
 # answer latency, p50/p95, in memory.
 bench-generate:
