@@ -166,12 +166,6 @@ impl GenerationService {
         }
     }
 
-    /// The generator's name (`offline`, or the model's).
-    #[must_use]
-    pub fn generator_name(&self) -> String {
-        self.ports.generator.name()
-    }
-
     /// Starts a generation of `kind` from `source`, answering the pending job.
     ///
     /// # Errors
@@ -278,90 +272,66 @@ impl GenerationService {
         };
         let passages = material.passages.clone();
         let generator = &self.ports.generator;
-        let (result, items, dropped, model, usage) = match generation.kind {
+        // Each kind drafts, then keeps what passes the checks: `None` when nothing does.
+        let (drafted, model, usage) = match generation.kind {
             GenerationKind::Flashcards => {
                 let made = generator.flashcards(passages, options).await?;
-                self.budget.record(user, made.usage).await;
                 let checked =
                     check_cards(&material.passages, made.draft, generation.settings.count);
-                if checked.kept.is_empty() {
-                    return self
-                        .fail(
-                            &generation,
-                            nothing_made(kind_noun(generation.kind), &material.title),
-                        )
-                        .await;
-                }
                 let (items, dropped) = (checked.kept.len(), checked.dropped());
-                let set = flashcard_set(
-                    &generation,
-                    &material.title,
-                    source,
-                    checked.kept,
-                    &made.model,
-                )?;
-                (
-                    GeneratedResult::Flashcards(set),
-                    items,
-                    dropped,
-                    made.model,
-                    made.usage,
-                )
+                let drafted = if checked.kept.is_empty() {
+                    None
+                } else {
+                    let set = flashcard_set(
+                        &generation,
+                        &material.title,
+                        source,
+                        checked.kept,
+                        &made.model,
+                    )?;
+                    Some((GeneratedResult::Flashcards(set), items, dropped))
+                };
+                (drafted, made.model, made.usage)
             }
             GenerationKind::Quiz => {
                 let made = generator.quiz(passages, options).await?;
-                self.budget.record(user, made.usage).await;
                 let checked = check_questions(
                     &material.passages,
                     made.draft,
                     &generation.settings.question_types,
                     generation.settings.count,
                 );
-                if checked.kept.is_empty() {
-                    return self
-                        .fail(
-                            &generation,
-                            nothing_made(kind_noun(generation.kind), &material.title),
-                        )
-                        .await;
-                }
                 let (items, dropped) = (checked.kept.len(), checked.dropped());
-                let quiz = quiz(
-                    &generation,
-                    &material.title,
-                    source,
-                    checked.kept,
-                    &made.model,
-                )?;
-                (
-                    GeneratedResult::Quiz(quiz),
-                    items,
-                    dropped,
-                    made.model,
-                    made.usage,
-                )
+                let drafted = if checked.kept.is_empty() {
+                    None
+                } else {
+                    let quiz = quiz(
+                        &generation,
+                        &material.title,
+                        source,
+                        checked.kept,
+                        &made.model,
+                    )?;
+                    Some((GeneratedResult::Quiz(quiz), items, dropped))
+                };
+                (drafted, made.model, made.usage)
             }
             GenerationKind::StudyGuide => {
                 let made = generator.study_guide(passages, options).await?;
-                self.budget.record(user, made.usage).await;
-                let Some((guide, items, dropped)) =
-                    study_guide(&generation, &material, source, made.draft)?
-                else {
-                    return self
-                        .fail(
-                            &generation,
-                            nothing_made(kind_noun(generation.kind), &material.title),
-                        )
-                        .await;
-                };
-                (
-                    GeneratedResult::StudyGuide(guide),
-                    items,
-                    dropped,
-                    made.model,
-                    made.usage,
-                )
+                let drafted = study_guide(&generation, &material, source, made.draft)?.map(
+                    |(guide, items, dropped)| (GeneratedResult::StudyGuide(guide), items, dropped),
+                );
+                (drafted, made.model, made.usage)
             }
+        };
+        self.budget.record(user, usage).await;
+        let Some((result, items, dropped)) = drafted else {
+            return self
+                .fail(
+                    &generation,
+                    nothing_made(kind_noun(generation.kind), &material.title),
+                )
+                .await;
         };
         if self
             .ports
