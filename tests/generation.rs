@@ -1,10 +1,12 @@
 //! Generation and chat end to end, through the real program with the offline generator: a
 //! lecture uploaded, a flashcard set, a quiz and a study guide generated from it with sources
 //! on the right pages, a question answered with references, and another student unable to
-//! generate from or ask about the first one's material.
+//! generate from or ask about the first one's material. Then an answer streamed from a model
+//! (a fake OpenAI-compatible server on 127.0.0.1) as it writes it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fakes;
 mod server;
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use server::Server;
+use sophie_persistence::testing::TestDatabase;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -361,4 +364,122 @@ async fn in_memory_a_lecture_becomes_study_material_and_answers() {
 #[tokio::test]
 async fn on_postgres_a_lecture_becomes_study_material_and_answers() {
     a_lecture_becomes_cards_a_quiz_a_guide_and_answers(&Server::start().await).await;
+}
+
+/// A question asked with `Accept: text/event-stream` of a server whose model streams: the
+/// words arrive as `token` events, then the checked references and the stored message.
+async fn a_model_streams_its_answer_with_references(db: Option<TestDatabase>) {
+    let model = fakes::model().await;
+    let server = Server::start_with(
+        db,
+        &[
+            ("LLM_URL", model.base.as_str()),
+            ("LLM_MODEL", "fake-model"),
+        ],
+    )
+    .await;
+    let (_, ada) = server.sign_up("Ada", "ada@example.com").await;
+    let note = server
+        .expect(
+            201,
+            Method::POST,
+            "/api/v1/notes",
+            Some(&ada),
+            Some(json!({
+                "title": "Cells",
+                "content": "Mitochondria make ATP from glucose. Ribosomes build proteins."
+            })),
+        )
+        .await;
+    let chat = server
+        .expect(
+            201,
+            Method::POST,
+            "/api/v1/chat-sessions",
+            Some(&ada),
+            Some(json!({})),
+        )
+        .await;
+    let messages = format!(
+        "{}/api/v1/chat-sessions/{}/messages",
+        server.base,
+        chat["id"].as_str().unwrap()
+    );
+    let mut response = server
+        .http
+        .post(&messages)
+        .bearer_auth(&ada)
+        .header("Accept", "text/event-stream")
+        .json(&json!({"content": "What do mitochondria make?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        body.extend_from_slice(&chunk);
+    }
+    let body = String::from_utf8(body).unwrap();
+    let events: Vec<(&str, Value)> = body
+        .split("\n\n")
+        .filter(|frame| !frame.is_empty())
+        .map(|frame| {
+            let (event, data) = frame.split_once('\n').unwrap();
+            (
+                event.strip_prefix("event: ").unwrap(),
+                serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|(kind, _)| *kind).collect();
+    let tokens = kinds.iter().filter(|kind| **kind == "token").count();
+    assert!(
+        tokens >= 3,
+        "the words come as the model writes them: {kinds:?}"
+    );
+    assert_eq!(&kinds[tokens..], ["references", "message", "done"]);
+    let streamed: String = events[..tokens]
+        .iter()
+        .map(|(_, data)| data.as_str().unwrap())
+        .collect();
+    let expected = "Your notes say: Mitochondria make ATP from glucose. [1]";
+    assert_eq!(streamed, expected);
+    let message = &events[tokens + 1].1;
+    assert_eq!(message["content"], expected);
+    let references = &events[tokens].1;
+    assert_eq!(references, &message["references"]);
+    assert_eq!(references[0]["noteId"], note["id"]);
+    assert_eq!(
+        references[0]["quote"],
+        "Mitochondria make ATP from glucose."
+    );
+    let asked = model.requests();
+    assert_eq!(asked.len(), 1);
+    let sent: Value = serde_json::from_slice(&asked[0].body).unwrap();
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["model"], "fake-model");
+    let stored = server
+        .expect(
+            200,
+            Method::GET,
+            &messages[server.base.len()..],
+            Some(&ada),
+            None,
+        )
+        .await;
+    assert_eq!(
+        stored["items"][1]["content"], expected,
+        "the answer is stored"
+    );
+}
+
+#[tokio::test]
+async fn in_memory_a_model_streams_its_answer_with_references() {
+    a_model_streams_its_answer_with_references(None).await;
+}
+
+#[tokio::test]
+async fn on_postgres_a_model_streams_its_answer_with_references() {
+    a_model_streams_its_answer_with_references(Some(TestDatabase::new().await)).await;
 }

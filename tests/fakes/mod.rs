@@ -283,3 +283,64 @@ pub async fn transcriber(failures: usize, segments: Vec<(f64, f64, &'static str)
     })
     .await
 }
+
+/// An OpenAI-compatible chat model that answers any question with the first sentence of the
+/// first passage it is given, citing it: streamed as server-sent events in pieces of a few
+/// characters when the request asks for `stream`, at once otherwise.
+pub async fn model() -> Fake {
+    Fake::start(|request, _| {
+        if request.path() != "/v1/chat/completions" {
+            return Response::status(404);
+        }
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let asked = body["messages"]
+            .as_array()
+            .and_then(|messages| messages.last())
+            .and_then(|message| message["content"].as_str())
+            .unwrap_or_default();
+        let passage = asked
+            .split_once("<passage id=\"0\"")
+            .and_then(|(_, rest)| rest.split_once(">\n"))
+            .and_then(|(_, rest)| rest.split_once("\n</passage>"))
+            .map_or("", |(text, _)| text);
+        let sentence = passage
+            .split_inclusive('.')
+            .next()
+            .unwrap_or(passage)
+            .trim();
+        let answer = serde_json::json!({
+            "answer": format!("Your notes say: {sentence} [1]"),
+            "citations": [{"passage": 0, "quote": sentence}],
+        })
+        .to_string();
+        if body["stream"] != true {
+            return Response::json(
+                200,
+                &serde_json::json!({
+                    "model": "fake-model",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": 20},
+                }),
+            );
+        }
+        let mut events = String::new();
+        let characters: Vec<char> = answer.chars().collect();
+        for piece in characters.chunks(8) {
+            let piece: String = piece.iter().collect();
+            let chunk = serde_json::json!({
+                "model": "fake-model",
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}],
+            });
+            events.push_str(&format!("data: {chunk}\n\n"));
+        }
+        let last = serde_json::json!({
+            "model": "fake-model",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20},
+        });
+        events.push_str(&format!("data: {last}\n\ndata: [DONE]\n\n"));
+        Response::new(200, "text/event-stream", events)
+    })
+    .await
+}

@@ -12,7 +12,8 @@ use fake_server::{FakeServer, Recorded, Reply};
 use serde_json::{Value, json};
 use sophie_ai::{ModelGenerator, OpenAiChat, OpenAiChatConfig};
 use sophie_domain::ports::{
-    ChatRole, GenerationOptions, Passage, PassageOrigin, PromptMessage, StudyGenerator, TokenUsage,
+    ChatRole, GenerationOptions, Passage, PassageOrigin, PromptMessage, StudyGenerator, TextSink,
+    TokenUsage,
 };
 use sophie_domain::{Difficulty, DomainError, NoteId, QuestionType};
 
@@ -329,7 +330,7 @@ async fn an_injection_in_a_passage_stays_inside_its_delimiters() {
 async fn answers_carry_the_history_and_cite_in_order() {
     let server = FakeServer::start(|_, _| {
         completion(&json!({
-            "text": "Mitochondria make the energy [1], as the notes say [2]. Ribosomes build proteins [3].",
+            "answer": "Mitochondria make the energy [1], as the notes say [2]. Ribosomes build proteins [3].",
             "citations": [
                 {"passage": 0, "quote": "Mitochondria produce most of the cell's energy"},
                 {"passage": 7, "quote": "invented"},
@@ -476,4 +477,79 @@ async fn no_material_is_refused_before_the_model_is_asked() {
         "{error:?}"
     );
     assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_streamed_answer_passes_on_its_words_as_the_json_arrives() {
+    let answer = "Mitochondria make \"the energy\" [1].\nRibosomes build proteins [2].";
+    let json = json!({
+        "answer": answer,
+        "citations": [
+            {"passage": 0, "quote": "Mitochondria produce most of the cell's energy"},
+            {"passage": 1, "quote": "Ribosomes build proteins"}
+        ]
+    })
+    .to_string();
+    // The JSON cut into pieces of five bytes (at character boundaries), escapes split among
+    // them, as a model's tokens cut it.
+    let mut pieces = Vec::new();
+    let mut rest = json.as_str();
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(5);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        pieces.push(rest[..cut].to_owned());
+        rest = &rest[cut..];
+    }
+    let events: Vec<String> = pieces
+        .iter()
+        .map(|piece| {
+            json!({"model": "test-chat", "choices": [{"index": 0, "delta": {"content": piece}}]})
+                .to_string()
+        })
+        .chain([
+            json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 120, "completion_tokens": 40}})
+            .to_string(),
+            "[DONE]".to_owned(),
+        ])
+        .collect();
+    let server = FakeServer::start(move |_, _| Reply::Events {
+        data: events.clone(),
+        gated: 0,
+        gate: None,
+    })
+    .await;
+    let received = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let kept = Arc::clone(&received);
+    let sink: TextSink = Arc::new(move |piece: &str| kept.lock().unwrap().push(piece.to_owned()));
+
+    let generated = generator(&server)
+        .answer_streaming(
+            "What do mitochondria do?".into(),
+            Vec::new(),
+            material(),
+            sink,
+        )
+        .await
+        .unwrap();
+
+    let received = received.lock().unwrap().clone();
+    assert!(received.len() > 5, "streamed in pieces: {received:?}");
+    assert_eq!(
+        received.concat(),
+        answer,
+        "only the answer's words, decoded"
+    );
+    assert_eq!(generated.draft.text, answer);
+    assert_eq!(generated.draft.citations.len(), 2);
+    assert_eq!(
+        generated.usage,
+        TokenUsage {
+            prompt_tokens: 120,
+            completion_tokens: 40
+        }
+    );
+    assert_eq!(server.requests()[0].body["stream"], true);
 }

@@ -4,13 +4,17 @@
 
 mod fake_server;
 
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fake_server::{FakeServer, Recorded, Reply};
+use fake_server::{FakeServer, Gate, Recorded, Reply};
 use serde_json::{Value, json};
 use sophie_ai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 use sophie_domain::DomainError;
-use sophie_domain::ports::{ChatRole, GenerationRequest, LanguageModel, PromptMessage, TokenUsage};
+use sophie_domain::ports::{
+    ChatRole, GenerationRequest, LanguageModel, PromptMessage, TextSink, TokenUsage,
+};
 
 const KEY: &str = "sk-test-secret-0042";
 
@@ -545,4 +549,176 @@ fn configurations_are_checked() {
     assert_eq!(config.timeout, Duration::from_secs(60));
     assert_eq!(config.max_retries, 3);
     assert_eq!(config.structured, StructuredOutput::Auto);
+}
+
+/// The events of a streamed chat completion whose content is written in `pieces`, with the
+/// usage chunk OpenAI sends last when `stream_options.include_usage` is asked for.
+fn chunks(pieces: &[&str], usage: Option<(u32, u32)>) -> Vec<String> {
+    let mut data: Vec<String> = pieces
+        .iter()
+        .map(|piece| {
+            json!({
+                "id": "chatcmpl-1",
+                "object": "chat.completion.chunk",
+                "model": "test-chat-0613",
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]
+            })
+            .to_string()
+        })
+        .collect();
+    data.push(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string());
+    if let Some((prompt, completion)) = usage {
+        data.push(
+            json!({"choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion}})
+                .to_string(),
+        );
+    }
+    data.push("[DONE]".to_owned());
+    data
+}
+
+/// The pieces a sink received, each with whether the server had passed its gate by then.
+type Received = Arc<Mutex<Vec<(String, bool)>>>;
+
+/// A sink that keeps the pieces, opening `gate` at the first and noting whether the server
+/// had already written what follows it.
+fn recording_sink(gate: Option<Arc<Gate>>) -> (TextSink, Received) {
+    let pieces = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&pieces);
+    let sink: TextSink = Arc::new(move |piece: &str| {
+        let passed = gate
+            .as_ref()
+            .is_some_and(|gate| gate.passed.load(Ordering::SeqCst));
+        kept.lock().unwrap().push((piece.to_owned(), passed));
+        if let Some(gate) = &gate {
+            gate.open.notify_one();
+        }
+    });
+    (sink, pieces)
+}
+
+#[tokio::test]
+async fn a_streamed_answer_reaches_the_sink_while_the_model_is_still_writing() {
+    let gate = Arc::new(Gate::default());
+    let served = Arc::clone(&gate);
+    let server = FakeServer::start(move |_, _| Reply::Events {
+        data: chunks(
+            &[r#"{"answer": ""#, "4", r#"", "confidence": 9}"#],
+            Some((20, 7)),
+        ),
+        gated: 1,
+        gate: Some(Arc::clone(&served)),
+    })
+    .await;
+    let (sink, pieces) = recording_sink(Some(Arc::clone(&gate)));
+
+    let response = chat(&server)
+        .generate_streaming(request(Some(schema())), sink)
+        .await
+        .unwrap();
+
+    let pieces = pieces.lock().unwrap().clone();
+    assert_eq!(pieces.len(), 3, "{pieces:?}");
+    assert!(
+        !pieces[0].1,
+        "the first piece was passed on only after the whole answer was written"
+    );
+    let joined: String = pieces.iter().map(|(piece, _)| piece.as_str()).collect();
+    assert_eq!(joined, response.text);
+    assert_eq!(response.json, Some(json!({"answer": "4", "confidence": 9})));
+    assert_eq!(response.model, "test-chat-0613");
+    assert_eq!(
+        response.usage,
+        TokenUsage {
+            prompt_tokens: 20,
+            completion_tokens: 7
+        }
+    );
+    let sent = &server.requests()[0];
+    assert_eq!(sent.body["stream"], true);
+    assert_eq!(sent.body["stream_options"], json!({"include_usage": true}));
+    assert_eq!(sent.body["response_format"]["type"], "json_schema");
+}
+
+#[tokio::test]
+async fn a_stream_without_usage_is_counted_by_estimate() {
+    let server = FakeServer::start(|_, _| Reply::Events {
+        data: chunks(&["Four", " it is."], None),
+        gated: 0,
+        gate: None,
+    })
+    .await;
+    let (sink, pieces) = recording_sink(None);
+    let response = chat(&server)
+        .generate_streaming(request(None), sink)
+        .await
+        .unwrap();
+    assert_eq!(response.text, "Four it is.");
+    assert_eq!(pieces.lock().unwrap().len(), 2);
+    // "You answer questions." and "What is 2 + 2?" are 35 bytes; the answer 11.
+    assert_eq!(
+        response.usage,
+        TokenUsage {
+            prompt_tokens: 9,
+            completion_tokens: 3
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_stream_has_its_answer_passed_on_whole() {
+    let server = FakeServer::start(|_, _| completion(GOOD, 20, 7)).await;
+    let (sink, pieces) = recording_sink(None);
+    let response = chat(&server)
+        .generate_streaming(request(Some(schema())), sink)
+        .await
+        .unwrap();
+    assert_eq!(response.json, Some(json!({"answer": "4", "confidence": 9})));
+    let pieces = pieces.lock().unwrap().clone();
+    assert_eq!(pieces.len(), 1);
+    assert_eq!(pieces[0].0, GOOD);
+}
+
+#[tokio::test]
+async fn a_stream_that_breaks_before_its_first_words_is_retried_and_after_them_is_not() {
+    // The first stream ends without a word and without finishing; the retry's stream works.
+    let server = FakeServer::start(|number, _| Reply::Events {
+        data: if number == 0 {
+            vec![json!({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}).to_string()]
+        } else {
+            chunks(&["Four."], Some((5, 1)))
+        },
+        gated: 0,
+        gate: None,
+    })
+    .await;
+    let (sink, pieces) = recording_sink(None);
+    let response = chat(&server)
+        .generate_streaming(request(None), sink)
+        .await
+        .unwrap();
+    assert_eq!(response.text, "Four.");
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(pieces.lock().unwrap().len(), 1);
+
+    // Words, then the connection closes before the answer is finished: the words were shown,
+    // so the request is not sent again.
+    let server = FakeServer::start(|_, _| Reply::Events {
+        data: vec![
+            json!({"choices": [{"index": 0, "delta": {"content": "Fo"}}]}).to_string(),
+            json!({"error": {"message": "model crashed"}}).to_string(),
+        ],
+        gated: 0,
+        gate: None,
+    })
+    .await;
+    let (sink, pieces) = recording_sink(None);
+    let error = chat(&server)
+        .generate_streaming(request(None), sink)
+        .await
+        .unwrap_err();
+    assert_unavailable(&error);
+    assert!(error.to_string().contains("model crashed"), "{error}");
+    assert_eq!(server.requests().len(), 1, "not retried");
+    assert_eq!(pieces.lock().unwrap().len(), 1);
 }

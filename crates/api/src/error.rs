@@ -139,7 +139,19 @@ impl ApiError {
         }
     }
 
-    fn problem(&self) -> Problem {
+    /// Logs a failure of the server or of a service behind it (a client's mistake is not
+    /// logged).
+    pub(crate) fn log(&self) {
+        if let Self::Domain(
+            error @ (DomainError::Internal { .. } | DomainError::Unavailable { .. }),
+        ) = self
+        {
+            tracing::error!(error = %error, cause = ?std::error::Error::source(error), "request failed");
+        }
+    }
+
+    /// The body of the answer.
+    pub(crate) fn problem(&self) -> Problem {
         let (status, slug, title) = self.parts();
         let (detail, errors) = match self {
             Self::Invalid(errors) | Self::Malformed(errors) => (
@@ -188,12 +200,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Domain(
-            error @ (DomainError::Internal { .. } | DomainError::Unavailable { .. }),
-        ) = self
-        {
-            tracing::error!(error = %error, cause = ?std::error::Error::source(error), "request failed");
-        }
+        self.log();
         let problem = self.problem();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((

@@ -35,7 +35,7 @@ use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::values::{Email, Name};
 use sophie_domain::{
     AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, Passage,
-    PromptMessage, QuestionDraft, StudyGenerator, TokenUsage,
+    PromptMessage, QuestionDraft, StudyGenerator, TextSink, TokenUsage,
 };
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, FetchedResource, JobQueue, MockChunker,
@@ -139,6 +139,21 @@ impl StudyGenerator for QuotingGenerator {
                 quote: sentence.to_owned(),
             }],
         })
+    }
+
+    /// Passes the answer on word by word, as a model streams it.
+    async fn answer_streaming(
+        &self,
+        question: String,
+        history: Vec<PromptMessage>,
+        passages: Vec<Passage>,
+        sink: TextSink,
+    ) -> DomainResult<Generated<AnswerDraft>> {
+        let made = self.answer(question, history, passages).await?;
+        for word in made.draft.text.split_inclusive(' ') {
+            sink(word);
+        }
+        Ok(made)
     }
 
     async fn summarize(&self, text: String) -> DomainResult<Generated<String>> {

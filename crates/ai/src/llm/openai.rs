@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::{
-    ChatRole, GenerationRequest, GenerationResponse, LanguageModel, PromptMessage, TokenUsage,
+    ChatRole, GenerationRequest, GenerationResponse, LanguageModel, PromptMessage, TextSink,
+    TokenUsage,
 };
 
 use super::extract::{Extracted, json_in};
 use super::schema::validate;
+use super::sse::EventData;
 use crate::http::{
     self, Attempt, Failure, RetryPolicy, is_transient, openai_endpoint, with_retries,
     without_credentials,
@@ -279,16 +281,20 @@ impl OpenAiChat {
         }
     }
 
-    /// A text answer.
-    async fn generate_text(&self, request: GenerationRequest) -> DomainResult<GenerationResponse> {
-        let body = ChatRequest {
-            model: &self.model,
-            messages: &request.messages,
-            temperature: request.temperature,
-            max_tokens: request.max_tokens,
-            response_format: None,
-        };
-        let completion = match self.complete(&body).await? {
+    /// A text answer, streamed to `sink` when given.
+    async fn generate_text(
+        &self,
+        request: GenerationRequest,
+        sink: Option<&TextSink>,
+    ) -> DomainResult<GenerationResponse> {
+        let body = ChatRequest::new(
+            &self.model,
+            &request.messages,
+            &request,
+            None,
+            sink.is_some(),
+        );
+        let completion = match self.complete(&body, sink).await? {
             Outcome::Answered(completion) => completion,
             Outcome::FormatRefused(message) => return Err(self.refused(&message)),
         };
@@ -309,11 +315,12 @@ impl OpenAiChat {
     }
 
     /// A JSON answer that matches `schema`, asked for in the strongest mode that works, and
-    /// repaired once.
+    /// repaired once; streamed to `sink` when given.
     async fn generate_json(
         &self,
         request: GenerationRequest,
         schema: &Value,
+        sink: Option<&TextSink>,
     ) -> DomainResult<GenerationResponse> {
         let mut level = self.level.load(Ordering::Acquire);
         let mut usage = TokenUsage::default();
@@ -325,14 +332,14 @@ impl OpenAiChat {
                 .copied()
                 .unwrap_or(StructuredOutput::Prompted);
             let messages = messages_for(mode, &request.messages, schema, repair.as_ref());
-            let body = ChatRequest {
-                model: &self.model,
-                messages: &messages,
-                temperature: request.temperature,
-                max_tokens: request.max_tokens,
-                response_format: response_format(mode, schema),
-            };
-            let completion = match self.complete(&body).await? {
+            let body = ChatRequest::new(
+                &self.model,
+                &messages,
+                &request,
+                response_format(mode, schema),
+                sink.is_some(),
+            );
+            let completion = match self.complete(&body, sink).await? {
                 Outcome::Answered(completion) => completion,
                 Outcome::FormatRefused(message) => match self.fallback(level) {
                     Some(next) if repair.is_none() => {
@@ -405,21 +412,38 @@ impl OpenAiChat {
         }
     }
 
-    /// One request, retried by the policy.
-    async fn complete(&self, body: &ChatRequest<'_>) -> DomainResult<Outcome> {
+    /// One request, retried by the policy (a stream only until its first text is passed on).
+    async fn complete(
+        &self,
+        body: &ChatRequest<'_>,
+        sink: Option<&TextSink>,
+    ) -> DomainResult<Outcome> {
         let answer = with_retries(self.policy, SERVICE, &self.endpoint_for_logs, || {
-            self.send(body)
+            self.send(body, sink)
         })
         .await?;
         match answer {
-            Ok(bytes) => self.parse(&bytes).map(Outcome::Answered),
+            Ok(Answer::Whole(bytes)) => {
+                let completion = self.parse(&bytes)?;
+                // A server that does not stream answered at once: its text is passed on whole.
+                if let Some(sink) = sink
+                    && !completion.text.is_empty()
+                {
+                    sink(&completion.text);
+                }
+                Ok(Outcome::Answered(completion))
+            }
+            Ok(Answer::Streamed(completion)) => Ok(Outcome::Answered(completion)),
             Err(message) => Ok(Outcome::FormatRefused(message)),
         }
     }
 
-    /// One attempt: the answer's bytes, or the server's message when it refused the response
-    /// format.
-    async fn send(&self, body: &ChatRequest<'_>) -> Attempt<Result<Vec<u8>, String>> {
+    /// One attempt: the answer, or the server's message when it refused the response format.
+    async fn send(
+        &self,
+        body: &ChatRequest<'_>,
+        sink: Option<&TextSink>,
+    ) -> Attempt<Result<Answer, String>> {
         let mut request = self.client.post(self.endpoint.clone()).json(body);
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
@@ -430,8 +454,13 @@ impl OpenAiChat {
         };
         let status = response.status();
         if status.is_success() {
+            if let Some(sink) = sink
+                && is_event_stream(&response)
+            {
+                return self.read_stream(response, body, sink).await;
+            }
             return match response.bytes().await {
-                Ok(bytes) => Attempt::Done(Ok(bytes.to_vec())),
+                Ok(bytes) => Attempt::Done(Ok(Answer::Whole(bytes.to_vec()))),
                 Err(error) => Attempt::Failed(Failure::new(self.describe(&error))),
             };
         }
@@ -456,6 +485,64 @@ impl OpenAiChat {
             });
         }
         Attempt::Refused(self.refused(&reason))
+    }
+
+    /// Reads a streamed answer, passing each piece of text to `sink` as it arrives.
+    ///
+    /// A stream that breaks before any text was passed on is retried like a failed request;
+    /// after that it is not (the text would be passed on twice), and the call is
+    /// `Unavailable`. Servers that do not report usage in a stream (`stream_options` is
+    /// theirs to ignore) have it estimated at four characters a token.
+    async fn read_stream(
+        &self,
+        mut response: reqwest::Response,
+        body: &ChatRequest<'_>,
+        sink: &TextSink,
+    ) -> Attempt<Result<Answer, String>> {
+        let mut events = EventData::default();
+        let mut streamed = Streamed::default();
+        loop {
+            let (data, ended) = match response.chunk().await {
+                Ok(Some(bytes)) => (events.push(&bytes), false),
+                Ok(None) => (events.finish().into_iter().collect(), true),
+                Err(error) => return self.broken(&streamed, self.describe(&error)),
+            };
+            for data in data {
+                if let Err(reason) = streamed.read(&data, sink) {
+                    return self.broken(&streamed, reason);
+                }
+            }
+            if streamed.done {
+                break;
+            }
+            if ended {
+                if streamed.finish_reason.is_none() {
+                    return self.broken(
+                        &streamed,
+                        "the stream ended before the answer did".to_owned(),
+                    );
+                }
+                break;
+            }
+        }
+        Attempt::Done(Ok(Answer::Streamed(streamed.into_completion(body))))
+    }
+
+    /// The outcome of a stream that broke for `reason`.
+    fn broken(&self, streamed: &Streamed, reason: String) -> Attempt<Result<Answer, String>> {
+        if streamed.text.is_empty() {
+            return Attempt::Failed(Failure::new(reason));
+        }
+        tracing::warn!(
+            endpoint = %self.endpoint_for_logs,
+            model = %self.model,
+            reason = %reason,
+            "language model stream broke off after its first words; not retried"
+        );
+        Attempt::Refused(DomainError::Unavailable {
+            service: SERVICE,
+            message: format!("the answer's stream broke off: {reason}"),
+        })
     }
 
     /// The error for a refusal that retrying will not change.
@@ -541,10 +628,118 @@ impl OpenAiChat {
 impl LanguageModel for OpenAiChat {
     async fn generate(&self, mut request: GenerationRequest) -> DomainResult<GenerationResponse> {
         match request.json_schema.take() {
-            None => self.generate_text(request).await,
-            Some(schema) => self.generate_json(request, &schema).await,
+            None => self.generate_text(request, None).await,
+            Some(schema) => self.generate_json(request, &schema, None).await,
         }
     }
+
+    /// Asks with `stream: true` (and `stream_options.include_usage`), passing each piece of
+    /// the answer's text to `sink` as it arrives; a server that answers at once is read as
+    /// [`LanguageModel::generate`] reads it, and its text passed on whole.
+    async fn generate_streaming(
+        &self,
+        mut request: GenerationRequest,
+        sink: TextSink,
+    ) -> DomainResult<GenerationResponse> {
+        match request.json_schema.take() {
+            None => self.generate_text(request, Some(&sink)).await,
+            Some(schema) => self.generate_json(request, &schema, Some(&sink)).await,
+        }
+    }
+}
+
+/// An answer as it came.
+enum Answer {
+    /// At once: the bytes of a chat completion.
+    Whole(Vec<u8>),
+    /// As server-sent events, already read.
+    Streamed(Completion),
+}
+
+/// Whether the answer is a stream of server-sent events.
+fn is_event_stream(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("text/event-stream"))
+}
+
+/// A streamed answer, read so far.
+#[derive(Default)]
+struct Streamed {
+    text: String,
+    model: Option<String>,
+    usage: Option<TokenUsage>,
+    finish_reason: Option<String>,
+    refusal: String,
+    /// `[DONE]` was read.
+    done: bool,
+}
+
+impl Streamed {
+    /// Reads one event's data, passing its text on.
+    fn read(&mut self, data: &str, sink: &TextSink) -> Result<(), String> {
+        let data = data.trim();
+        if data == "[DONE]" {
+            self.done = true;
+            return Ok(());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let chunk: ChunkResponse = serde_json::from_str(data)
+            .map_err(|e| format!("a streamed chunk is not JSON of a chat completion: {e}"))?;
+        if let Some(error) = chunk.error {
+            return Err(format!("the stream carried an error: {error}"));
+        }
+        if let Some(model) = chunk.model.filter(|model| !model.trim().is_empty()) {
+            self.model = Some(model);
+        }
+        if let Some(usage) = chunk.usage {
+            self.usage = Some(TokenUsage {
+                prompt_tokens: saturated(usage.prompt_tokens),
+                completion_tokens: saturated(usage.completion_tokens),
+            });
+        }
+        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+            if let Some(text) = choice.delta.content.map(Content::into_text)
+                && !text.is_empty()
+            {
+                sink(&text);
+                self.text.push_str(&text);
+            }
+            if let Some(refusal) = choice.delta.refusal {
+                self.refusal.push_str(&refusal);
+            }
+            if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
+                self.finish_reason = Some(reason);
+            }
+        }
+        Ok(())
+    }
+
+    fn into_completion(self, body: &ChatRequest<'_>) -> Completion {
+        let usage = self.usage.unwrap_or_else(|| {
+            let prompt: usize = body.messages.iter().map(|m| m.content.len()).sum();
+            TokenUsage {
+                prompt_tokens: estimated_tokens(prompt),
+                completion_tokens: estimated_tokens(self.text.len()),
+            }
+        });
+        Completion {
+            text: self.text,
+            model: self.model,
+            usage,
+            finish_reason: self.finish_reason,
+            refusal: Some(self.refusal).filter(|r| !r.trim().is_empty()),
+        }
+    }
+}
+
+/// About how many tokens `bytes` of text make, for servers that do not say.
+fn estimated_tokens(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(4)).unwrap_or(u32::MAX)
 }
 
 /// Whether an error body names the response format (so the server refuses the mode, not the
@@ -644,6 +839,55 @@ struct ChatRequest<'a> {
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<Value>,
+}
+
+impl<'a> ChatRequest<'a> {
+    fn new(
+        model: &'a str,
+        messages: &'a [PromptMessage],
+        request: &GenerationRequest,
+        response_format: Option<Value>,
+        stream: bool,
+    ) -> Self {
+        Self {
+            model,
+            messages,
+            temperature: request.temperature,
+            max_tokens: request.max_tokens,
+            response_format,
+            stream,
+            stream_options: stream.then(|| json!({"include_usage": true})),
+        }
+    }
+}
+
+/// One chunk of a streamed answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChunkResponse {
+    model: Option<String>,
+    choices: Vec<ChunkChoice>,
+    usage: Option<Usage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChunkChoice {
+    index: u32,
+    delta: Delta,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Delta {
+    content: Option<Content>,
+    refusal: Option<String>,
 }
 
 /// The parts of an answer this client reads. Servers differ in what they leave out or add

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 
 /// A request as the server received it.
 #[derive(Clone, Debug)]
@@ -142,6 +143,23 @@ pub enum Reply {
     },
     /// Keep the connection open and never answer.
     Silence,
+    /// `200` with `text/event-stream`: each event's `data` written on its own, the body
+    /// ended by closing the connection. After the first `gated` events the server waits for
+    /// `gate` to open (at most 10 s) before writing the rest.
+    Events {
+        data: Vec<String>,
+        gated: usize,
+        gate: Option<Arc<Gate>>,
+    },
+}
+
+/// Holds a streamed reply back until the client opens it.
+#[derive(Default)]
+pub struct Gate {
+    /// Opened by the test (`notify_one`, which also opens a gate not yet waited at).
+    pub open: Notify,
+    /// Set once the server has written what follows the gate.
+    pub passed: std::sync::atomic::AtomicBool,
 }
 
 impl Reply {
@@ -205,6 +223,24 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, recorded: Arc<Mutex
     };
     match handler(number, &request) {
         Reply::Silence => tokio::time::sleep(Duration::from_secs(60)).await,
+        Reply::Events { data, gated, gate } => {
+            let head = "HTTP/1.1 200 Fake\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            for (index, data) in data.iter().enumerate() {
+                if index == gated
+                    && let Some(gate) = &gate
+                {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(10), gate.open.notified()).await;
+                    gate.passed.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                let _ = stream
+                    .write_all(format!("data: {data}\n\n").as_bytes())
+                    .await;
+                let _ = stream.flush().await;
+            }
+            let _ = stream.shutdown().await;
+        }
         Reply::Http {
             status,
             headers,

@@ -1,5 +1,7 @@
 //! Ports to AI models: text generation, embeddings, transcription, video transcripts.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +64,12 @@ pub struct GenerationResponse {
     pub usage: TokenUsage,
 }
 
+/// Receives text as it is written, piece by piece (a model's tokens as they arrive).
+///
+/// It is called from the task that generates, so it must return at once: hand the piece on
+/// (to a channel, a buffer) rather than wait in it.
+pub type TextSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A language model: turns a prompt into text or schema-shaped JSON.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -73,6 +81,25 @@ pub trait LanguageModel: Send + Sync {
     /// `Unavailable` when the model cannot be reached; `Internal` when it answers with JSON
     /// that does not match the schema.
     async fn generate(&self, request: GenerationRequest) -> DomainResult<GenerationResponse>;
+
+    /// Generates an answer to `request` as [`LanguageModel::generate`] does, passing the
+    /// answer's raw text to `sink` as the model writes it. The pieces, joined, are the text
+    /// of the attempt that was kept, and of any attempt before it (a repair), in order.
+    ///
+    /// By default the whole text is passed once, at the end, for models that cannot stream.
+    ///
+    /// # Errors
+    ///
+    /// As [`LanguageModel::generate`].
+    async fn generate_streaming(
+        &self,
+        request: GenerationRequest,
+        sink: TextSink,
+    ) -> DomainResult<GenerationResponse> {
+        let response = self.generate(request).await?;
+        sink(&response.text);
+        Ok(response)
+    }
 }
 
 /// Turns text into vectors for semantic search.

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::ai::{PromptMessage, TokenUsage};
+use super::ai::{PromptMessage, TextSink, TokenUsage};
 use crate::enums::{Difficulty, QuestionType};
 use crate::error::DomainResult;
 use crate::id::{DocumentChunkId, DocumentId, NoteId};
@@ -219,6 +219,28 @@ pub trait StudyGenerator: Send + Sync {
         history: Vec<PromptMessage>,
         passages: Vec<Passage>,
     ) -> DomainResult<Generated<AnswerDraft>>;
+
+    /// [`StudyGenerator::answer`], passing the answer's text to `sink` as it is written, with
+    /// its `[n]` markers as the model writes them, before the citations are checked. The
+    /// draft returned is what counts: the domain renumbers its markers, and a model asked
+    /// again after a broken answer may write another.
+    ///
+    /// By default the whole text is passed once, when the answer is made.
+    ///
+    /// # Errors
+    ///
+    /// As [`StudyGenerator::answer`].
+    async fn answer_streaming(
+        &self,
+        question: String,
+        history: Vec<PromptMessage>,
+        passages: Vec<Passage>,
+        sink: TextSink,
+    ) -> DomainResult<Generated<AnswerDraft>> {
+        let made = self.answer(question, history, passages).await?;
+        sink(&made.draft.text);
+        Ok(made)
+    }
 
     /// A summary of `text` (a few sentences, in its own words where offline).
     ///

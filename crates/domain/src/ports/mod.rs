@@ -30,7 +30,7 @@ mod workspace;
 
 pub use ai::{
     AudioFormat, AudioInput, ChatRole, Embedder, GenerationRequest, GenerationResponse,
-    LanguageModel, PromptMessage, TokenUsage, Transcriber, Transcript, TranscriptSegment,
+    LanguageModel, PromptMessage, TextSink, TokenUsage, Transcriber, Transcript, TranscriptSegment,
     VideoTranscript, VideoTranscripts,
 };
 pub use clock::{Clock, SystemClock};

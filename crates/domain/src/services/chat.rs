@@ -4,7 +4,9 @@
 //! chat's course, or the documents the student names), asks the generator with the last turns
 //! as context, keeps only the citations whose quote stands verbatim in its passage (renumbering
 //! the `[n]` markers to match), and stores the answer with its references. With nothing
-//! relevant found it says so instead of guessing.
+//! relevant found it says so instead of guessing. An answer streamed to the student is the
+//! same flow in two halves, [`ChatService::begin`] and [`ChatService::answer`], so that what
+//! can be refused is refused before the first word is sent.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{ChatSessionId, DocumentChunkId, DocumentId, NoteId, UserId};
 use crate::ports::{
     ChatRepository, ChatRole, Clock, GenerationRepository, NoteRepository, Passage, PassageOrigin,
-    PromptMessage, SearchIndex, StudyGenerator,
+    PromptMessage, SearchIndex, StudyGenerator, TextSink,
 };
 use crate::rules::grounding::{keywords, locate};
 use crate::rules::passages;
@@ -72,6 +74,32 @@ pub struct Exchange {
     pub answer: ChatMessage,
 }
 
+/// A question stored and its passages found, waiting for its answer
+/// ([`ChatService::begin`], then [`ChatService::answer`]).
+#[derive(Clone, Debug)]
+pub struct PendingAnswer {
+    user: UserId,
+    chat: ChatSession,
+    question: ChatMessage,
+    text: String,
+    history: Vec<ChatMessage>,
+    passages: Vec<(Passage, String)>,
+}
+
+impl PendingAnswer {
+    /// The chat, titled from its first question if it had no title.
+    #[must_use]
+    pub const fn session(&self) -> &ChatSession {
+        &self.chat
+    }
+
+    /// The student's message, as stored.
+    #[must_use]
+    pub const fn question(&self) -> &ChatMessage {
+        &self.question
+    }
+}
+
 /// Answers a student's questions from their material.
 pub struct ChatService {
     ports: ChatPorts,
@@ -101,6 +129,24 @@ impl ChatService {
         question: MessageText,
         documents: Vec<DocumentId>,
     ) -> DomainResult<Exchange> {
+        let pending = self.begin(user, session, question, documents).await?;
+        self.answer(pending, None).await
+    }
+
+    /// The first half of [`ChatService::ask`], for an answer that is streamed: checks the
+    /// chat and the budget, stores the question, names the chat and finds the passages.
+    /// What can be refused is refused here, before any of the answer is written.
+    ///
+    /// # Errors
+    ///
+    /// As [`ChatService::ask`], but for the model's.
+    pub async fn begin(
+        &self,
+        user: UserId,
+        session: ChatSessionId,
+        question: MessageText,
+        documents: Vec<DocumentId>,
+    ) -> DomainResult<PendingAnswer> {
         let chat = self.ports.chats.get_session(user, session).await?;
         self.budget.check(user).await?;
         let history = self
@@ -126,19 +172,52 @@ impl ChatService {
             .name_after(user, chat, &text, history.is_empty())
             .await?;
         let passages = self.passages(user, &chat, &text, &documents).await?;
+        Ok(PendingAnswer {
+            user,
+            chat,
+            question: stored,
+            text,
+            history,
+            passages,
+        })
+    }
+
+    /// The second half of [`ChatService::ask`]: writes the answer (passing its text to
+    /// `sink`, when given, as the model writes it), checks its citations and stores it.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the model cannot be reached (the question stays stored).
+    pub async fn answer(
+        &self,
+        pending: PendingAnswer,
+        sink: Option<TextSink>,
+    ) -> DomainResult<Exchange> {
+        let PendingAnswer {
+            user,
+            chat,
+            question,
+            text,
+            history,
+            passages,
+        } = pending;
         let (content, references) = if passages.is_empty() {
+            if let Some(sink) = &sink {
+                sink(NOTHING_FOUND);
+            }
             (NOTHING_FOUND.to_owned(), Vec::new())
         } else {
             let turns = history.iter().map(turn).collect();
-            let made = self
-                .ports
-                .generator
-                .answer(
-                    text.clone(),
-                    turns,
-                    passages.iter().map(|(p, _)| p.clone()).collect(),
-                )
-                .await?;
+            let material = passages.iter().map(|(p, _)| p.clone()).collect();
+            let generator = &self.ports.generator;
+            let made = match sink {
+                Some(sink) => {
+                    generator
+                        .answer_streaming(text, turns, material, sink)
+                        .await?
+                }
+                None => generator.answer(text, turns, material).await?,
+            };
             self.budget.record(user, made.usage).await;
             cited(&made.draft.text, &made.draft.citations, &passages)
         };
@@ -150,7 +229,7 @@ impl ChatService {
             .chats
             .add_message(
                 user,
-                session,
+                chat.id,
                 NewChatMessage {
                     content,
                     message_type: MessageType::Assistant,
@@ -160,7 +239,7 @@ impl ChatService {
             .await?;
         Ok(Exchange {
             session: chat,
-            question: stored,
+            question,
             answer,
         })
     }

@@ -327,11 +327,11 @@ pub(super) fn guide(
     }
 }
 
-/// The answer of `{text, citations}`, `None` when its text is blank. Malformed citations are
+/// The answer of `{answer, citations}`, `None` when its text is blank. Malformed citations are
 /// dropped and the text's inline markers renumbered to match: `[n]` of a dropped citation, or
 /// of none, is removed.
 pub(super) fn answer(answer: &Value, passages: usize) -> Option<Sorted<AnswerDraft>> {
-    let text = filled(&text(answer, "text"))?;
+    let text = filled(&text(answer, "answer"))?;
     let mut kept: Vec<Citation> = Vec::new();
     // The new 0-based position of each citation as written, `None` for a dropped one.
     let mut positions: Vec<Option<usize>> = Vec::new();
@@ -520,7 +520,7 @@ mod tests {
     #[test]
     fn answers_renumber_their_markers_when_a_citation_is_dropped() {
         let answer_json = json!({
-            "text": "Cells divide [1]. Atoms bond [2]. Stars shine [3][4]. See a[0] and [12a].",
+            "answer": "Cells divide [1]. Atoms bond [2]. Stars shine [3][4]. See a[0] and [12a].",
             "citations": [
                 {"passage": 0, "quote": "Cells divide"},
                 {"passage": 9, "quote": "nowhere"},
@@ -535,6 +535,6 @@ mod tests {
         assert_eq!(sorted.kept.citations.len(), 2);
         assert_eq!(sorted.kept.citations[1].passage, 1);
         assert_eq!(sorted.dropped, 1);
-        assert!(answer(&json!({"text": " ", "citations": []}), 1).is_none());
+        assert!(answer(&json!({"answer": " ", "citations": []}), 1).is_none());
     }
 }

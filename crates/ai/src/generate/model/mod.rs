@@ -10,20 +10,22 @@
 mod drafts;
 mod prompt;
 mod schemas;
+mod streamed;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::Value;
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::{
     AnswerDraft, CardDraft, ChatRole, Generated, GenerationOptions, GenerationRequest, GuideDraft,
-    LanguageModel, Passage, PromptMessage, QuestionDraft, StudyGenerator, TokenUsage,
+    LanguageModel, Passage, PromptMessage, QuestionDraft, StudyGenerator, TextSink, TokenUsage,
 };
 
 use self::drafts::Sorted;
 use self::prompt::Operation;
+use self::streamed::FieldText;
 use crate::llm::{Extracted, json_in};
 
 /// A [`StudyGenerator`] that asks a language model.
@@ -63,6 +65,42 @@ struct Reply {
 }
 
 impl ModelGenerator {
+    /// An answer to `question` from `passages`, streamed to `sink` when given.
+    async fn answer_with(
+        &self,
+        question: String,
+        history: Vec<PromptMessage>,
+        passages: Vec<Passage>,
+        sink: Option<TextSink>,
+    ) -> DomainResult<Generated<AnswerDraft>> {
+        let operation = Operation::Answer;
+        if question.trim().is_empty() {
+            return Err(DomainError::validation("question", "must not be blank"));
+        }
+        let mut messages = Vec::with_capacity(history.len() + 2);
+        messages.push(message(ChatRole::System, prompt::system_prompt(operation)));
+        // Earlier turns of the conversation; a system message among them would stand beside
+        // the rules, so none is passed on.
+        messages.extend(
+            history
+                .into_iter()
+                .filter(|turn| turn.role != ChatRole::System),
+        );
+        messages.push(message(
+            ChatRole::User,
+            prompt::question_message(&question, &passages),
+        ));
+        let reply = self
+            .ask(operation, messages, schemas::answer(), sink)
+            .await?;
+        let Some(sorted) = drafts::answer(&reply.json, passages.len()) else {
+            return Err(DomainError::internal(
+                "the language model answered the question with a blank text",
+            ));
+        };
+        Ok(self.finish(operation, reply, sorted))
+    }
+
     /// A generator asking `model`, known by `name` (the model's name as configured, what
     /// [`StudyGenerator::name`] returns). Temperature and token limit are the model's
     /// defaults until set.
@@ -90,22 +128,25 @@ impl ModelGenerator {
         self
     }
 
-    /// Sends `messages` with the operation's `schema` and returns the JSON answer.
+    /// Sends `messages` with the operation's `schema` and returns the JSON answer; with a
+    /// `sink`, the model's raw answer is streamed to it as it is written.
     async fn ask(
         &self,
         operation: Operation,
         messages: Vec<PromptMessage>,
         schema: Value,
+        sink: Option<TextSink>,
     ) -> DomainResult<Reply> {
-        let response = self
-            .model
-            .generate(GenerationRequest {
-                messages,
-                json_schema: Some(schema),
-                temperature: self.temperature,
-                max_tokens: self.max_tokens,
-            })
-            .await?;
+        let request = GenerationRequest {
+            messages,
+            json_schema: Some(schema),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+        };
+        let response = match sink {
+            Some(sink) => self.model.generate_streaming(request, sink).await?,
+            None => self.model.generate(request).await?,
+        };
         let json = match response.json {
             Some(json) => json,
             // A model that does not parse its answers itself.
@@ -198,7 +239,9 @@ impl StudyGenerator for ModelGenerator {
                 usage: TokenUsage::default(),
             });
         }
-        let reply = self.ask(operation, messages, schemas::cards()).await?;
+        let reply = self
+            .ask(operation, messages, schemas::cards(), None)
+            .await?;
         let sorted = drafts::cards(&reply.json, material.len(), count(&options));
         Ok(self.finish(operation, reply, sorted))
     }
@@ -219,7 +262,7 @@ impl StudyGenerator for ModelGenerator {
         }
         let types = prompt::question_types(&options.question_types);
         let reply = self
-            .ask(operation, messages, schemas::questions(&types))
+            .ask(operation, messages, schemas::questions(&types), None)
             .await?;
         let sorted = drafts::questions(&reply.json, material.len(), &types, count(&options));
         Ok(self.finish(operation, reply, sorted))
@@ -234,7 +277,7 @@ impl StudyGenerator for ModelGenerator {
         let messages = Self::material_messages(operation, &material, &options)?;
         let types = prompt::question_types(&options.question_types);
         let reply = self
-            .ask(operation, messages, schemas::guide(&types))
+            .ask(operation, messages, schemas::guide(&types), None)
             .await?;
         let sorted = drafts::guide(&reply.json, material.len(), &types, count(&options));
         Ok(self.finish(operation, reply, sorted))
@@ -246,30 +289,30 @@ impl StudyGenerator for ModelGenerator {
         history: Vec<PromptMessage>,
         passages: Vec<Passage>,
     ) -> DomainResult<Generated<AnswerDraft>> {
-        let operation = Operation::Answer;
-        if question.trim().is_empty() {
-            return Err(DomainError::validation("question", "must not be blank"));
-        }
-        let mut messages = Vec::with_capacity(history.len() + 2);
-        messages.push(message(ChatRole::System, prompt::system_prompt(operation)));
-        // Earlier turns of the conversation; a system message among them would stand beside
-        // the rules, so none is passed on.
-        messages.extend(
-            history
-                .into_iter()
-                .filter(|turn| turn.role != ChatRole::System),
-        );
-        messages.push(message(
-            ChatRole::User,
-            prompt::question_message(&question, &passages),
-        ));
-        let reply = self.ask(operation, messages, schemas::answer()).await?;
-        let Some(sorted) = drafts::answer(&reply.json, passages.len()) else {
-            return Err(DomainError::internal(
-                "the language model answered the question with a blank text",
-            ));
-        };
-        Ok(self.finish(operation, reply, sorted))
+        self.answer_with(question, history, passages, None).await
+    }
+
+    /// Streams the answer's text as the model writes it: the value of `answer` is read out
+    /// of the JSON while it is still arriving.
+    async fn answer_streaming(
+        &self,
+        question: String,
+        history: Vec<PromptMessage>,
+        passages: Vec<Passage>,
+        sink: TextSink,
+    ) -> DomainResult<Generated<AnswerDraft>> {
+        let reader = Mutex::new(FieldText::new("answer"));
+        let raw: TextSink = Arc::new(move |piece: &str| {
+            let text = match reader.lock() {
+                Ok(mut reader) => reader.push(piece),
+                Err(poisoned) => poisoned.into_inner().push(piece),
+            };
+            if !text.is_empty() {
+                sink(&text);
+            }
+        });
+        self.answer_with(question, history, passages, Some(raw))
+            .await
     }
 
     async fn summarize(&self, text: String) -> DomainResult<Generated<String>> {
@@ -281,7 +324,9 @@ impl StudyGenerator for ModelGenerator {
             message(ChatRole::System, prompt::system_prompt(operation)),
             message(ChatRole::User, prompt::summary_message(&text)),
         ];
-        let reply = self.ask(operation, messages, schemas::summary()).await?;
+        let reply = self
+            .ask(operation, messages, schemas::summary(), None)
+            .await?;
         let summary = reply
             .json
             .get("text")

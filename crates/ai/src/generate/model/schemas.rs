@@ -105,9 +105,13 @@ pub(super) fn guide(types: &[QuestionType]) -> Value {
     ])
 }
 
-/// `{text, citations}`.
+/// `{answer, citations}`.
+///
+/// The answer comes first (JSON object keys here sort by name, and servers that constrain
+/// the model with the schema keep its order), so a streamed answer shows its words before
+/// its citations are written.
 pub(super) fn answer() -> Value {
-    object(&[("text", string()), ("citations", citations())])
+    object(&[("answer", string()), ("citations", citations())])
 }
 
 /// `{text}`.
@@ -118,6 +122,13 @@ pub(super) fn summary() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_is_written_before_its_citations() {
+        let schema = answer();
+        let order: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(order, ["answer", "citations"]);
+    }
 
     /// Every object requires all its properties and allows no others, as strict mode wants.
     fn assert_strict(schema: &Value, path: &str) {

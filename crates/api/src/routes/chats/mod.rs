@@ -169,10 +169,14 @@ async fn delete(
 /// found, the answer says so and cites nothing. A chat created without a title takes its
 /// first question as title.
 ///
-/// With `Accept: text/event-stream`, the reply is a stream of server-sent events: `token`
-/// events carrying the answer's text piece by piece, then `references` (a JSON array), then
-/// `message` (the stored answer as JSON), then `done`. The answer is made in full before the
-/// first event, so an error is an ordinary problem response.
+/// With `Accept: text/event-stream` (preferred to JSON), the reply is a stream of server-sent
+/// events. The question is stored and the passages found first, so a refusal is an ordinary
+/// problem response. Then `token` events carry the answer's text as the model writes it (a
+/// JSON string each; offline, the whole answer in one), then `references` (a JSON array),
+/// then `message` (the stored answer as JSON), then `done`. The stored answer is the one to
+/// show in the end: its `[n]` markers are renumbered to the citations whose quotes were found
+/// in their sources. When the model fails midway, an `error` event carries the problem (as
+/// JSON, with its `status`) and the stream ends; the question stays stored.
 #[utoipa::path(post, path = "/api/v1/chat-sessions/{id}/messages", tag = "chat-sessions",
     params(("id" = Uuid, Path)), request_body = CreateChatMessage,
     security(("bearer" = []), ("cookie" = [])),
@@ -210,14 +214,15 @@ async fn post_message(
             .get(user.user_id, *document)
             .await?;
     }
-    let exchange = state
-        .chat()?
-        .ask(user.user_id, session, question, documents)
-        .await?;
+    let chat = state.chat()?;
     let location = format!("/api/v1/chat-sessions/{session}/messages");
     if stream::wants_events(&request) {
-        return Ok(stream::events(location, &exchange.answer));
+        let pending = chat
+            .begin(user.user_id, session, question, documents)
+            .await?;
+        return Ok(stream::answer_events(location, chat, pending));
     }
+    let exchange = chat.ask(user.user_id, session, question, documents).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, location))
         .json(ChatExchange::from(exchange)))

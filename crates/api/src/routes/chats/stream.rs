@@ -1,14 +1,18 @@
-//! An answer as server-sent events: `token` events with the text piece by piece, then
-//! `references`, then the stored `message`, then `done`.
+//! An answer as server-sent events: `token` events with the text as the model writes it,
+//! then `references`, then the stored `message`, then `done`; or, when the model fails
+//! midway, an `error` event with the problem.
+
+use std::sync::Arc;
 
 use actix_web::http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::stream;
-use sophie_domain::ChatMessage;
+use sophie_domain::ports::TextSink;
+use sophie_domain::services::chat::{ChatService, PendingAnswer};
+use tokio::sync::mpsc;
 
-/// About how many characters one `token` event carries.
-const PIECE_CHARS: usize = 24;
+use crate::error::ApiError;
 
 /// Whether the client asked for server-sent events: `text/event-stream` is acceptable
 /// (`q` above 0) and preferred to JSON (a higher `q`, or the same `q` and named first).
@@ -44,49 +48,55 @@ pub(super) fn wants_events(request: &HttpRequest) -> bool {
     }
 }
 
-/// The stored answer as a `201` event stream.
-pub(super) fn events(location: String, answer: &ChatMessage) -> HttpResponse {
-    let mut frames: Vec<String> = pieces(&answer.content)
-        .into_iter()
-        .map(|piece| frame("token", &serde_json::Value::String(piece).to_string()))
-        .collect();
-    let references = serde_json::to_string(&answer.references).unwrap_or_else(|_| "[]".into());
-    frames.push(frame("references", &references));
-    let message = serde_json::to_string(answer).unwrap_or_else(|_| "{}".into());
-    frames.push(frame("message", &message));
-    frames.push(frame("done", "{}"));
-    let body = stream::iter(
-        frames
-            .into_iter()
-            .map(|frame| Ok::<_, actix_web::Error>(Bytes::from(frame))),
-    );
+/// A `201` event stream of the answer to `pending`, written by `chat` in a task of its own:
+/// each piece of text is sent as it comes. A student who goes away does not stop the answer
+/// from being stored.
+pub(super) fn answer_events(
+    location: String,
+    chat: ChatService,
+    pending: PendingAnswer,
+) -> HttpResponse {
+    let (sender, receiver) = mpsc::unbounded_channel::<Bytes>();
+    let tokens = sender.clone();
+    let sink: TextSink = Arc::new(move |piece: &str| {
+        let data = serde_json::Value::String(piece.to_owned()).to_string();
+        // A closed channel is a student who went away; the answer is still stored.
+        let _ = tokens.send(frame("token", &data));
+    });
+    actix_web::rt::spawn(async move {
+        match chat.answer(pending, Some(sink)).await {
+            Ok(exchange) => {
+                let answer = exchange.answer;
+                let references =
+                    serde_json::to_string(&answer.references).unwrap_or_else(|_| "[]".into());
+                let message = serde_json::to_string(&answer).unwrap_or_else(|_| "{}".into());
+                let _ = sender.send(frame("references", &references));
+                let _ = sender.send(frame("message", &message));
+                let _ = sender.send(frame("done", "{}"));
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                error.log();
+                let problem = serde_json::to_string(&error.problem()).unwrap_or_default();
+                let _ = sender.send(frame("error", &problem));
+            }
+        }
+    });
+    let body = stream::unfold(receiver, |mut receiver| async move {
+        let frame = receiver.recv().await?;
+        Some((Ok::<_, actix_web::Error>(frame), receiver))
+    });
     HttpResponse::Created()
         .insert_header((LOCATION, location))
         .insert_header((CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
         .content_type("text/event-stream")
         .streaming(body)
 }
 
 /// One event; `data` is one line of JSON.
-fn frame(event: &str, data: &str) -> String {
-    format!("event: {event}\ndata: {data}\n\n")
-}
-
-/// The text cut after white space into pieces of about [`PIECE_CHARS`]; joined, they are the
-/// text exactly.
-fn pieces(text: &str) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    for c in text.chars() {
-        current.push(c);
-        if c.is_whitespace() && current.chars().count() >= PIECE_CHARS {
-            pieces.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        pieces.push(current);
-    }
-    pieces
+fn frame(event: &str, data: &str) -> Bytes {
+    Bytes::from(format!("event: {event}\ndata: {data}\n\n"))
 }
 
 #[cfg(test)]
@@ -112,14 +122,5 @@ mod tests {
         assert!(!asks("application/json"));
         assert!(!asks("*/*"));
         assert!(!wants_events(&TestRequest::default().to_http_request()));
-    }
-
-    #[test]
-    fn pieces_join_back_into_the_text() {
-        let text = "Mitochondria make ATP [1], the energy of the cell, from glucose and oxygen.";
-        let cut = pieces(text);
-        assert!(cut.len() > 1, "not cut: {cut:?}");
-        assert_eq!(cut.concat(), text);
-        assert!(pieces("").is_empty());
     }
 }

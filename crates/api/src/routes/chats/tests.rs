@@ -1,11 +1,32 @@
 //! The handlers of `/api/v1/chat-sessions`, driven through the HTTP API.
 
+use std::sync::Arc;
+
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
+use sophie_domain::DomainError;
+use sophie_domain::ports::MockStudyGenerator;
 use sophie_domain::services::chat::NOTHING_FOUND;
+use sophie_domain::services::generation::GenerationLimits;
 
 use crate::test_support::{TestApp, state};
+
+/// The events of a `text/event-stream` body, as (event, data).
+fn events(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8(body.to_vec())
+        .unwrap()
+        .split("\n\n")
+        .filter(|frame| !frame.is_empty())
+        .map(|frame| {
+            let (event, data) = frame.split_once('\n').unwrap();
+            (
+                event.strip_prefix("event: ").unwrap().to_owned(),
+                data.strip_prefix("data: ").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
 
 #[actix_web::test]
 async fn a_student_starts_lists_renames_and_deletes_a_chat() {
@@ -300,19 +321,8 @@ async fn an_answer_streams_as_server_sent_events() {
         reply.headers.get("content-type").unwrap(),
         "text/event-stream"
     );
-    let text = String::from_utf8(reply.raw.to_vec()).unwrap();
-    let events: Vec<(&str, &str)> = text
-        .split("\n\n")
-        .filter(|frame| !frame.is_empty())
-        .map(|frame| {
-            let (event, data) = frame.split_once('\n').unwrap();
-            (
-                event.strip_prefix("event: ").unwrap(),
-                data.strip_prefix("data: ").unwrap(),
-            )
-        })
-        .collect();
-    let kinds: Vec<&str> = events.iter().map(|(kind, _)| *kind).collect();
+    let events = events(&reply.raw);
+    let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
     let tokens = kinds.iter().filter(|kind| **kind == "token").count();
     assert!(tokens >= 2, "the text comes in pieces: {kinds:?}");
     assert_eq!(&kinds[tokens..], ["references", "message", "done"]);
@@ -320,16 +330,80 @@ async fn an_answer_streams_as_server_sent_events() {
         .iter()
         .map(|(_, data)| serde_json::from_str::<String>(data).unwrap())
         .collect();
-    let message: Value = serde_json::from_str(events[tokens + 1].1).unwrap();
+    let message: Value = serde_json::from_str(&events[tokens + 1].1).unwrap();
     assert_eq!(
         message["content"], streamed,
         "the pieces are the stored answer"
     );
-    let references: Value = serde_json::from_str(events[tokens].1).unwrap();
+    let references: Value = serde_json::from_str(&events[tokens].1).unwrap();
     assert_eq!(references, message["references"]);
     let listed = ada.get(&messages).await;
     assert_eq!(
         listed["items"][1]["content"], streamed,
         "the answer is stored"
+    );
+}
+
+#[actix_web::test]
+async fn a_model_failing_midway_ends_the_stream_with_an_error_and_keeps_the_question() {
+    let mut generator = MockStudyGenerator::new();
+    generator
+        .expect_answer_streaming()
+        .returning(|_, _, _, sink| {
+            sink("Mitochondria make ");
+            Err(DomainError::Unavailable {
+                service: "language model",
+                message: "the answer's stream broke off".to_owned(),
+            })
+        });
+    let app =
+        TestApp::start(state().with_answers(Arc::new(generator), GenerationLimits::default()))
+            .await;
+    let ada = app.signed_in("ada@example.com").await;
+    ada.post(
+        "/api/v1/notes",
+        json!({ "title": "Cells", "content": "Mitochondria make ATP from glucose." }),
+    )
+    .await;
+    let chat = ada.post("/api/v1/chat-sessions", json!({})).await;
+    let messages = format!("/api/v1/chat-sessions/{}/messages", chat.id());
+    let reply = ada
+        .send(
+            TestRequest::post()
+                .uri(&messages)
+                .insert_header(("Accept", "text/event-stream"))
+                .set_json(json!({ "content": "What do mitochondria make?" })),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "the stream had begun");
+    let events = events(&reply.raw);
+    let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["token", "error"]);
+    let problem: Value = serde_json::from_str(&events[1].1).unwrap();
+    assert_eq!(problem["status"], 503);
+    assert_eq!(problem["type"], "urn:sophie:problem:unavailable");
+    let listed = ada.get(&messages).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["items"][0]["messageType"], "USER",
+        "the question stays"
+    );
+
+    // A refusal comes before the stream: an ordinary problem answer.
+    let missing = ada
+        .send(
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/chat-sessions/{}/messages",
+                    uuid::Uuid::new_v4()
+                ))
+                .insert_header(("Accept", "text/event-stream"))
+                .set_json(json!({ "content": "Anyone there?" })),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.headers.get("content-type").unwrap(),
+        "application/problem+json"
     );
 }
