@@ -263,3 +263,44 @@ string_enum!(
         System => "SYSTEM",
     }
 );
+
+string_enum!(
+    /// Where a flashcard stands in spaced repetition (FSRS).
+    CardState {
+        /// Never reviewed; scheduled like a card at the first learning step.
+        New => "NEW",
+        /// Being learned: answered at least once, still going through the learning steps.
+        Learning => "LEARNING",
+        /// Learned: due again after an interval of whole days.
+        Review => "REVIEW",
+        /// Forgotten after being learned: going through the relearning steps.
+        Relearning => "RELEARNING",
+    }
+);
+
+string_enum!(
+    /// How well a flashcard was recalled at a review.
+    ReviewRating {
+        /// Not recalled.
+        Again => "AGAIN",
+        /// Recalled with serious difficulty.
+        Hard => "HARD",
+        /// Recalled after some hesitation.
+        Good => "GOOD",
+        /// Recalled at once.
+        Easy => "EASY",
+    }
+);
+
+impl ReviewRating {
+    /// The rating as FSRS numbers it: 1 (again) to 4 (easy).
+    #[must_use]
+    pub const fn value(self) -> u8 {
+        match self {
+            Self::Again => 1,
+            Self::Hard => 2,
+            Self::Good => 3,
+            Self::Easy => 4,
+        }
+    }
+}

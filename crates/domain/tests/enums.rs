@@ -7,10 +7,10 @@ use std::str::FromStr;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use sophie_domain::{
-    Difficulty, DocumentStatus, EventType, Flashcard, FlashcardId, FlashcardSet, FlashcardSetId,
-    FlashcardSetWithCards, GenerationKind, ImportSource, JobStatus, MessageType, NoteId,
-    NoteSource, Notification, NotificationId, NotificationType, Priority, Question, QuestionId,
-    QuestionType, Quiz, QuizId, QuizWithQuestions, UserId,
+    CardState, Difficulty, DocumentStatus, EventType, Flashcard, FlashcardId, FlashcardSet,
+    FlashcardSetId, FlashcardSetWithCards, GenerationKind, ImportSource, JobStatus, MessageType,
+    NoteId, NoteSource, Notification, NotificationId, NotificationType, Priority, Question,
+    QuestionId, QuestionType, Quiz, QuizId, QuizWithQuestions, ReviewRating, UserId,
 };
 use uuid::Uuid;
 
@@ -162,6 +162,18 @@ fn notification_type() {
             "SYSTEM",
         ]
     );
+}
+
+#[test]
+fn card_state() {
+    check_enum!(CardState, ["NEW", "LEARNING", "REVIEW", "RELEARNING"]);
+}
+
+#[test]
+fn review_rating() {
+    check_enum!(ReviewRating, ["AGAIN", "HARD", "GOOD", "EASY"]);
+    let values: Vec<u8> = ReviewRating::ALL.iter().map(|r| r.value()).collect();
+    assert_eq!(values, [1, 2, 3, 4]);
 }
 
 // ---------------------------------------------------------------- entity JSON

@@ -1,7 +1,9 @@
 //! Pure rules that span entities: link ownership, quiz totals, grading, file types, YouTube
-//! links, transcripts as text, and the offline summary of a note.
+//! links, transcripts as text, the offline summary of a note, and the FSRS spaced-repetition
+//! schedule of a flashcard.
 
 pub mod file_type;
+pub mod fsrs;
 pub mod grading;
 pub mod grounding;
 pub mod ownership;
