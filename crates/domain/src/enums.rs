@@ -27,7 +27,7 @@ macro_rules! string_enum {
     ) => {
         $(#[$meta])*
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         // Spelled as a rule, not per variant: the OpenAPI derive cannot read a literal passed
         // through a macro, and would document `MultipleChoice` for `MULTIPLE_CHOICE`. A test
         // checks that the rule gives each variant's text.

@@ -142,6 +142,10 @@ typed_id!(
     GenerationJobId
 );
 typed_id!(
+    /// Identifies a [`crate::ReviewLog`] (one review of a flashcard).
+    ReviewId
+);
+typed_id!(
     /// Identifies a [`crate::Notification`].
     NotificationId
 );

@@ -54,3 +54,5 @@ pg_enum!(PgGenerationKind, GenerationKind);
 pg_enum!(PgNoteSource, NoteSource);
 pg_enum!(PgDocumentStatus, DocumentStatus);
 pg_enum!(PgNotificationType, NotificationType);
+pg_enum!(PgCardState, CardState);
+pg_enum!(PgReviewRating, ReviewRating);

@@ -2,6 +2,10 @@
 
 pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "card_state"))]
+    pub struct CardState;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "difficulty"))]
     pub struct Difficulty;
 
@@ -44,6 +48,10 @@ pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "question_type"))]
     pub struct QuestionType;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "review_rating"))]
+    pub struct ReviewRating;
 
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
@@ -202,6 +210,50 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         summary -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ReviewRating;
+    use super::sql_types::CardState;
+
+    flashcard_reviews (id) {
+        id -> Uuid,
+        flashcard_id -> Uuid,
+        user_id -> Uuid,
+        rating -> ReviewRating,
+        state_before -> CardState,
+        reviewed_at -> Timestamptz,
+        elapsed_days -> Int4,
+        duration_ms -> Nullable<Int4>,
+        step_before -> Nullable<Int4>,
+        stability_before -> Nullable<Float8>,
+        difficulty_before -> Nullable<Float8>,
+        due_before -> Timestamptz,
+        last_review_before -> Nullable<Timestamptz>,
+        reps_before -> Int4,
+        lapses_before -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::CardState;
+
+    flashcard_schedules (flashcard_id) {
+        flashcard_id -> Uuid,
+        user_id -> Uuid,
+        state -> CardState,
+        step -> Nullable<Int4>,
+        stability -> Nullable<Float8>,
+        difficulty -> Nullable<Float8>,
+        due -> Timestamptz,
+        last_review -> Nullable<Timestamptz>,
+        reps -> Int4,
+        lapses -> Int4,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -395,6 +447,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    review_settings (user_id) {
+        user_id -> Uuid,
+        desired_retention -> Float8,
+        new_cards_per_day -> Int4,
+        fuzz -> Bool,
+        parameters -> Nullable<Array<Nullable<Float8>>>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         expires_at -> Timestamptz,
@@ -467,6 +530,10 @@ diesel::joinable!(document_search_index -> notes (note_id));
 diesel::joinable!(document_search_index -> users (user_id));
 diesel::joinable!(documents -> courses (course_id));
 diesel::joinable!(documents -> users (user_id));
+diesel::joinable!(flashcard_reviews -> flashcards (flashcard_id));
+diesel::joinable!(flashcard_reviews -> users (user_id));
+diesel::joinable!(flashcard_schedules -> flashcards (flashcard_id));
+diesel::joinable!(flashcard_schedules -> users (user_id));
 diesel::joinable!(flashcard_sets -> courses (course_id));
 diesel::joinable!(flashcard_sets -> documents (document_id));
 diesel::joinable!(flashcard_sets -> notes (note_id));
@@ -492,6 +559,7 @@ diesel::joinable!(quizzes -> courses (course_id));
 diesel::joinable!(quizzes -> documents (document_id));
 diesel::joinable!(quizzes -> notes (note_id));
 diesel::joinable!(quizzes -> users (user_id));
+diesel::joinable!(review_settings -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(study_guides -> courses (course_id));
 diesel::joinable!(study_guides -> documents (document_id));
@@ -508,6 +576,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     courses,
     document_search_index,
     documents,
+    flashcard_reviews,
+    flashcard_schedules,
     flashcard_sets,
     flashcards,
     generation_jobs,
@@ -517,6 +587,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     questions,
     quiz_responses,
     quizzes,
+    review_settings,
     sessions,
     study_guides,
     token_usage,

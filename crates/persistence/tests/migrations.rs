@@ -458,11 +458,17 @@ const TABLES: [&str; 21] = [
     "generation_jobs",
 ];
 
-/// Tables keyed otherwise, without `id`, `created_at`, `updated_at` nor the `updated_at`
-/// trigger: (table, primary key).
-const TABLES_KEYED_OTHERWISE: [(&str, &str); 1] = [("token_usage", "PRIMARY KEY (user_id, day)")];
+/// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
+/// a student's settings, tokens per day) or an append-only log without `updated_at`. Those
+/// with an `updated_at` have its trigger too.
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 4] = [
+    ("token_usage", "PRIMARY KEY (user_id, day)"),
+    ("flashcard_schedules", "PRIMARY KEY (flashcard_id)"),
+    ("flashcard_reviews", "PRIMARY KEY (id)"),
+    ("review_settings", "PRIMARY KEY (user_id)"),
+];
 
-const ENUMS: [(&str, &[&str]); 11] = [
+const ENUMS: [(&str, &[&str]); 13] = [
     ("difficulty", &["EASY", "MEDIUM", "HARD"]),
     (
         "question_type",
@@ -515,13 +521,15 @@ const ENUMS: [(&str, &[&str]); 11] = [
         ],
     ),
     ("generation_kind", &["FLASHCARDS", "QUIZ", "STUDY_GUIDE"]),
+    ("card_state", &["NEW", "LEARNING", "REVIEW", "RELEARNING"]),
+    ("review_rating", &["AGAIN", "HARD", "GOOD", "EASY"]),
 ];
 
 const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 44] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 49] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -576,6 +584,11 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 44] = [
         SET_NULL,
     ),
     ("token_usage", "user_id", "users", CASCADE),
+    ("flashcard_schedules", "flashcard_id", "flashcards", CASCADE),
+    ("flashcard_schedules", "user_id", "users", CASCADE),
+    ("flashcard_reviews", "flashcard_id", "flashcards", CASCADE),
+    ("flashcard_reviews", "user_id", "users", CASCADE),
+    ("review_settings", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -592,7 +605,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 21] = [
+const CHECK_CONSTRAINTS: [&str; 29] = [
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",
@@ -614,10 +627,18 @@ const CHECK_CONSTRAINTS: [&str; 21] = [
     "generation_jobs_one_source_check",
     "generation_jobs_one_result_check",
     "token_usage_tokens_check",
+    "flashcard_schedules_step_check",
+    "flashcard_schedules_stability_check",
+    "flashcard_schedules_difficulty_check",
+    "flashcard_schedules_counts_check",
+    "flashcard_reviews_duration_ms_check",
+    "review_settings_desired_retention_check",
+    "review_settings_new_cards_per_day_check",
+    "review_settings_parameters_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 29] = [
+const INDEXES: [&str; 32] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -647,6 +668,9 @@ const INDEXES: [&str; 29] = [
     "CREATE INDEX generation_jobs_flashcard_set_id_idx ON public.generation_jobs USING btree (flashcard_set_id) WHERE (flashcard_set_id IS NOT NULL)",
     "CREATE INDEX generation_jobs_quiz_id_idx ON public.generation_jobs USING btree (quiz_id) WHERE (quiz_id IS NOT NULL)",
     "CREATE INDEX generation_jobs_study_guide_id_idx ON public.generation_jobs USING btree (study_guide_id) WHERE (study_guide_id IS NOT NULL)",
+    "CREATE INDEX flashcard_schedules_user_id_due_idx ON public.flashcard_schedules USING btree (user_id, due)",
+    "CREATE INDEX flashcard_reviews_flashcard_id_reviewed_at_idx ON public.flashcard_reviews USING btree (flashcard_id, reviewed_at, created_at)",
+    "CREATE INDEX flashcard_reviews_user_id_reviewed_at_idx ON public.flashcard_reviews USING btree (user_id, reviewed_at)",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),

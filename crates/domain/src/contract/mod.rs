@@ -47,6 +47,7 @@ pub mod job_queue;
 pub mod notes;
 pub mod notifications;
 pub mod quizzes;
+pub mod reviews;
 pub mod search;
 pub mod sessions;
 pub mod study_guides;
@@ -161,6 +162,11 @@ macro_rules! contract_suite {
             import_jobs::import_jobs_of_another_user_are_not_found,
             import_jobs::import_jobs_delete_keeps_what_the_import_produced,
             import_jobs::import_jobs_advance_only_unfinished_and_never_back,
+            reviews::reviews_a_card_is_new_until_reviewed_and_an_undo_gives_back_its_schedule,
+            reviews::reviews_due_puts_learning_first_then_by_due_then_new_cards,
+            reviews::reviews_tallies_count_by_day_rating_and_state,
+            reviews::reviews_settings_start_at_the_defaults_and_change_field_by_field,
+            reviews::reviews_go_with_their_card_and_stay_when_it_is_edited,
             generations::generations_create_pending_from_an_owned_source,
             generations::generations_finish_stores_the_result_with_its_sources_once,
             generations::generations_finish_quiz_and_guide_keep_their_sources,

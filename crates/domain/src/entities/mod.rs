@@ -17,6 +17,7 @@ mod links;
 mod note;
 mod notification;
 mod quiz;
+mod review;
 mod search;
 mod study_guide;
 mod user;
@@ -45,6 +46,10 @@ pub use notification::{NewNotification, Notification, NotificationFilter};
 pub use quiz::{
     GradedAnswer, NewQuestion, NewQuiz, NewQuizResponse, Question, QuestionUpdate, Quiz,
     QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
+};
+pub use review::{
+    DayDue, DayReviews, DueCard, NewReview, NextInterval, ReviewFilter, ReviewLog, ReviewOutcome,
+    ReviewSettings, ReviewSettingsUpdate, ReviewStats, ReviewTally, StateCounts,
 };
 pub use search::{
     ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit,

@@ -64,6 +64,7 @@ impl Tables {
         self.generation_jobs.retain(|_, j| j.user_id != id);
         self.token_usage.retain(|(user, _), _| *user != id);
         self.notifications.retain(|_, n| n.user_id != id);
+        self.review_settings.remove(&id);
     }
 
     /// Deletes a course; what was filed under it stays, unfiled.
@@ -101,6 +102,13 @@ impl Tables {
     pub(super) fn delete_flashcard_set(&mut self, id: FlashcardSetId, now: DateTime<Utc>) {
         self.flashcard_sets.remove(&id);
         self.forget_result(id.as_uuid(), now);
+        let cards: std::collections::BTreeSet<_> = self
+            .flashcards
+            .values()
+            .filter(|c| c.flashcard_set_id == id)
+            .map(|c| c.id)
+            .collect();
+        self.forget_reviews(|card| cards.contains(card));
         self.flashcards.retain(|_, c| c.flashcard_set_id != id);
     }
 

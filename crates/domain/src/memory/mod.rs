@@ -42,6 +42,7 @@ mod identity;
 mod library;
 mod paging;
 mod queue;
+mod reviews;
 mod search;
 mod store;
 mod study;

@@ -36,6 +36,10 @@ pub(super) struct Tables {
     pub(super) documents: BTreeMap<DocumentId, Document>,
     pub(super) flashcard_sets: BTreeMap<FlashcardSetId, FlashcardSet>,
     pub(super) flashcards: BTreeMap<FlashcardId, Flashcard>,
+    /// The schedules of cards reviewed at least once.
+    pub(super) card_schedules: BTreeMap<FlashcardId, crate::rules::fsrs::Schedule>,
+    pub(super) flashcard_reviews: BTreeMap<crate::id::ReviewId, super::reviews::StoredReview>,
+    pub(super) review_settings: BTreeMap<UserId, crate::entities::ReviewSettings>,
     pub(super) quizzes: BTreeMap<QuizId, Quiz>,
     pub(super) questions: BTreeMap<QuestionId, Question>,
     pub(super) quiz_responses: BTreeMap<QuizResponseId, QuizResponse>,

@@ -369,6 +369,7 @@ impl FlashcardRepository for MemoryStore {
                 .filter(|c| c.flashcard_set_id == set)
                 .ok_or(DomainError::not_found("flashcard"))?;
             tables.flashcards.remove(&card);
+            tables.forget_reviews(|id| *id == card);
             Ok(())
         })
     }

@@ -22,6 +22,7 @@ mod library;
 mod password;
 mod queue;
 mod registry;
+mod reviews;
 mod search;
 mod storage;
 mod study;
@@ -47,6 +48,7 @@ pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
+pub use reviews::ReviewRepository;
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
 pub use study::{FlashcardRepository, GenerationRepository, QuizRepository, StudyGuideRepository};
@@ -73,6 +75,8 @@ pub use library::{MockCourseRepository, MockDocumentRepository, MockNoteReposito
 pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]
 pub use queue::MockJobQueue;
+#[cfg(feature = "mock")]
+pub use reviews::MockReviewRepository;
 #[cfg(feature = "mock")]
 pub use search::MockSearchIndex;
 #[cfg(feature = "mock")]

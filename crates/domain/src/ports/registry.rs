@@ -5,8 +5,8 @@ use std::sync::Arc;
 use super::{
     AccountRepository, CalendarRepository, ChatRepository, CourseRepository, DocumentRepository,
     FlashcardRepository, GenerationRepository, ImportJobRepository, NoteRepository,
-    NotificationRepository, QuizRepository, SearchIndex, SessionRepository, StudyGuideRepository,
-    UserRepository, VerificationRepository,
+    NotificationRepository, QuizRepository, ReviewRepository, SearchIndex, SessionRepository,
+    StudyGuideRepository, UserRepository, VerificationRepository,
 };
 
 /// One adapter for each repository port: the in-memory store or PostgreSQL. Cheap to clone.
@@ -32,6 +32,8 @@ pub struct Repositories {
     pub quizzes: Arc<dyn QuizRepository>,
     /// Study guides.
     pub study_guides: Arc<dyn StudyGuideRepository>,
+    /// Card schedules, reviews and review settings.
+    pub reviews: Arc<dyn ReviewRepository>,
     /// Generations and token usage.
     pub generations: Arc<dyn GenerationRepository>,
     /// Chats and messages.
@@ -60,6 +62,7 @@ impl Repositories {
             + FlashcardRepository
             + QuizRepository
             + StudyGuideRepository
+            + ReviewRepository
             + GenerationRepository
             + ChatRepository
             + CalendarRepository
@@ -78,6 +81,7 @@ impl Repositories {
             documents: adapter.clone(),
             flashcards: adapter.clone(),
             quizzes: adapter.clone(),
+            reviews: adapter.clone(),
             study_guides: adapter.clone(),
             generations: adapter.clone(),
             chats: adapter.clone(),

@@ -6,6 +6,7 @@
 use std::f64::consts::E;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::enums::{CardState, ReviewRating};
 use crate::values::InvalidValue;
@@ -112,7 +113,9 @@ impl SchedulerSettings {
 }
 
 /// Where a card stands: its memory state and when it is due.
-#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Schedule {
     /// New, learning, review or relearning.
     pub state: CardState,
@@ -123,8 +126,10 @@ pub struct Schedule {
     /// 1 (easy) to 10 (hard); `None` before the first review.
     pub difficulty: Option<f64>,
     /// When the card is due.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due: DateTime<Utc>,
     /// When the card was last reviewed.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub last_review: Option<DateTime<Utc>>,
     /// How many times the card was reviewed.
     pub reps: u32,

@@ -10,6 +10,7 @@ pub mod imports;
 pub mod ingestion;
 pub mod notes;
 pub mod quizzes;
+pub mod reviews;
 pub mod search;
 pub mod summaries;
 

@@ -106,7 +106,7 @@ struct FlashcardSetChanges {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = flashcards, check_for_backend(diesel::pg::Pg))]
-struct FlashcardRow {
+pub(super) struct FlashcardRow {
     id: Uuid,
     question: String,
     answer: String,

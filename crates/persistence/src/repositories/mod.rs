@@ -16,6 +16,7 @@ mod import_jobs;
 mod notes;
 mod notifications;
 mod quizzes;
+mod reviews;
 mod search;
 mod sessions;
 mod study_guides;

@@ -1,0 +1,103 @@
+//! The port for spaced repetition: card schedules, the review log, and review settings.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::entities::{
+    DueCard, NewReview, ReviewFilter, ReviewLog, ReviewSettings, ReviewSettingsUpdate, ReviewTally,
+};
+use crate::enums::CardState;
+use crate::error::DomainResult;
+use crate::id::{FlashcardId, UserId};
+use crate::rules::fsrs::Schedule;
+
+/// Stores each card's [`Schedule`] and the log of its reviews, and each student's
+/// [`ReviewSettings`]. A card never reviewed has no stored schedule: it is `NEW`, due from its
+/// creation. Deleting a card deletes its schedule and log; editing it keeps them.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ReviewRepository: Send + Sync {
+    /// The schedule of the user's card.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the card does not exist or is not the user's.
+    async fn schedule(&self, user: UserId, card: FlashcardId) -> DomainResult<Schedule>;
+
+    /// Records a review of the user's card, atomically: the card takes `review.after` and the
+    /// log gains the entry.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the card is not the user's; `Conflict` when the card's schedule is no
+    /// longer `review.before` (another review was recorded meanwhile).
+    async fn record(
+        &self,
+        user: UserId,
+        card: FlashcardId,
+        review: NewReview,
+    ) -> DomainResult<ReviewLog>;
+
+    /// Removes the last review of the user's card and gives the card back the schedule it
+    /// had before it, atomically; `None` when the card has no review.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the card is not the user's.
+    async fn undo(&self, user: UserId, card: FlashcardId) -> DomainResult<Option<Schedule>>;
+
+    /// The user's cards to study at `now`, within `filter`: first those due (learning and
+    /// relearning before review, then by due time, then id), at most `limit`; then, in the
+    /// room left, at most `new_limit` cards never reviewed, oldest first.
+    async fn due(
+        &self,
+        user: UserId,
+        filter: ReviewFilter,
+        now: DateTime<Utc>,
+        limit: u32,
+        new_limit: u32,
+    ) -> DomainResult<Vec<DueCard>>;
+
+    /// How many of the user's cards had their first review at or after `since`.
+    async fn started_since(&self, user: UserId, since: DateTime<Utc>) -> DomainResult<u32>;
+
+    /// The user's reviews at or after `since`, within `filter`, counted by day (UTC), rating
+    /// and the state the card was in.
+    async fn review_tally(
+        &self,
+        user: UserId,
+        filter: ReviewFilter,
+        since: DateTime<Utc>,
+    ) -> DomainResult<Vec<ReviewTally>>;
+
+    /// The user's reviewed cards within `filter` coming due in `[from, to)`, counted by day
+    /// (UTC).
+    async fn due_tally(
+        &self,
+        user: UserId,
+        filter: ReviewFilter,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> DomainResult<Vec<(NaiveDate, u64)>>;
+
+    /// The user's cards within `filter`, counted by state (`NEW` for those never reviewed).
+    async fn state_tally(
+        &self,
+        user: UserId,
+        filter: ReviewFilter,
+    ) -> DomainResult<Vec<(CardState, u64)>>;
+
+    /// The user's settings (the defaults until changed).
+    async fn settings(&self, user: UserId) -> DomainResult<ReviewSettings>;
+
+    /// Changes the user's settings.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user does not exist.
+    async fn update_settings(
+        &self,
+        user: UserId,
+        update: ReviewSettingsUpdate,
+    ) -> DomainResult<ReviewSettings>;
+}
