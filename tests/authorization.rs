@@ -248,6 +248,16 @@ fn id_routes(o: &Owned) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (
+            Method::POST,
+            format!("/api/v1/flashcards/{}/reviews", o.card),
+            patch(json!({ "rating": "EASY" })),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/flashcards/{}/reviews/undo", o.card),
+            None,
+        ),
+        (
             Method::GET,
             format!("/api/v1/study-guides/{}", o.guide),
             None,
@@ -382,6 +392,8 @@ async fn snapshot(server: &Server, token: &str, o: &Owned) -> Vec<Value> {
         format!("/api/v1/notes/{}", o.note),
         format!("/api/v1/documents/{}", o.document),
         format!("/api/v1/flashcard-sets/{}", o.set),
+        "/api/v1/reviews/due".to_owned(),
+        "/api/v1/reviews/stats".to_owned(),
         format!("/api/v1/quizzes/{}", o.quiz),
         format!("/api/v1/quizzes/{}/responses", o.quiz),
         format!("/api/v1/study-guides/{}", o.guide),

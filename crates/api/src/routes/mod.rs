@@ -13,6 +13,7 @@ mod import_jobs;
 mod notes;
 mod notifications;
 mod quizzes;
+mod reviews;
 mod search;
 mod study_guides;
 
@@ -25,6 +26,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .configure(documents::configure)
         .configure(flashcards::configure)
         .configure(quizzes::configure)
+        .configure(reviews::configure)
         .configure(study_guides::configure)
         .configure(chats::configure)
         .configure(calendar::configure)
@@ -41,6 +43,7 @@ pub(crate) fn documents() -> Vec<utoipa::openapi::OpenApi> {
         documents::Api::openapi(),
         flashcards::Api::openapi(),
         quizzes::Api::openapi(),
+        reviews::Api::openapi(),
         study_guides::Api::openapi(),
         chats::Api::openapi(),
         calendar::Api::openapi(),
