@@ -617,7 +617,7 @@ const CHECK_CONSTRAINTS: [&str; 21] = [
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 29] = [
+const INDEXES: [&str; 30] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -647,6 +647,7 @@ const INDEXES: [&str; 29] = [
     "CREATE INDEX generation_jobs_flashcard_set_id_idx ON public.generation_jobs USING btree (flashcard_set_id) WHERE (flashcard_set_id IS NOT NULL)",
     "CREATE INDEX generation_jobs_quiz_id_idx ON public.generation_jobs USING btree (quiz_id) WHERE (quiz_id IS NOT NULL)",
     "CREATE INDEX generation_jobs_study_guide_id_idx ON public.generation_jobs USING btree (study_guide_id) WHERE (study_guide_id IS NOT NULL)",
+    "CREATE INDEX generation_jobs_unfinished_idx ON public.generation_jobs USING btree (updated_at, id) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),
