@@ -304,3 +304,18 @@ impl Job for RunGeneration {
         Some(format!("generation.run:{}", self.generation_job_id))
     }
 }
+
+/// Enqueues a [`RunGeneration`] again for generations left `PENDING` or `PROCESSING` with no
+/// run to finish them (the process died between recording the generation and enqueueing its
+/// run, or while giving up its last attempt).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequeueStrandedGenerations {}
+
+impl Job for RequeueStrandedGenerations {
+    const KIND: &'static str = "generations.requeue_stranded";
+    const MAX_ATTEMPTS: i32 = 1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(Self::KIND.to_owned())
+    }
+}

@@ -7,20 +7,20 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{TimeZone, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use sophie_domain::jobs::{RunGeneration, decode};
 use sophie_domain::memory::{FixedClock, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::generation::{
-    GenerationLimits, GenerationOutcome, GenerationPorts, GenerationService,
+    GenerationLimits, GenerationOutcome, GenerationPorts, GenerationService, STRANDED_AFTER,
 };
 use sophie_domain::values::{Email, FileSize, Markdown, Name, ShortText, Title};
 use sophie_domain::{
     AnswerDraft, CardDraft, Citation, Clock, Difficulty, DocumentStatus, DocumentUpdate,
     DomainError, DomainResult, Generated, GenerationKind, GenerationOptions, GenerationSettings,
     GenerationSource, GuideDraft, GuideSectionDraft, JobQueue, JobStatus, KeyTermDraft,
-    NewDocument, NewDocumentChunk, NewNote, NewUser, NotificationFilter, NotificationType,
-    PageRequest, Passage, PassageOrigin, PromptMessage, QuestionDraft, QuestionType, Repositories,
-    StudyGenerator, TokenUsage, UserId,
+    NewDocument, NewDocumentChunk, NewGenerationJob, NewNote, NewUser, NotificationFilter,
+    NotificationType, PageRequest, Passage, PassageOrigin, PromptMessage, QuestionDraft,
+    QuestionType, Repositories, StudyGenerator, TokenUsage, UserId,
 };
 
 const CELLS: &str = "# Cells\n\nMitochondria are the organelles that make ATP from glucose.\n\n\
@@ -100,6 +100,7 @@ impl StudyGenerator for Scripted {
 
 struct World {
     r: Repositories,
+    clock: Arc<FixedClock>,
     queue: Arc<MemoryJobQueue>,
     generator: Arc<Scripted>,
     service: GenerationService,
@@ -108,9 +109,10 @@ struct World {
 
 impl World {
     async fn new(limits: GenerationLimits) -> Self {
-        let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(
+        let fixed = Arc::new(FixedClock::new(
             Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap(),
         ));
+        let clock: Arc<dyn Clock> = fixed.clone();
         let r = MemoryStore::with_clock(clock.clone()).repositories();
         let queue = Arc::new(MemoryJobQueue::with_clock(clock.clone()));
         let generator = Arc::new(Scripted::default());
@@ -130,6 +132,7 @@ impl World {
         let ada = user(&r, "ada@example.com").await;
         Self {
             r,
+            clock: fixed,
             queue,
             generator,
             service,
@@ -220,6 +223,44 @@ impl World {
             user_id: self.ada,
             generation_job_id: job.id,
         }
+    }
+
+    /// A generation recorded without its run, as a crash between the two writes of
+    /// [`GenerationService::start`] leaves it.
+    async fn record_only(&self, kind: GenerationKind, source: GenerationSource) -> RunGeneration {
+        let job = self
+            .r
+            .generations
+            .create(
+                self.ada,
+                NewGenerationJob {
+                    kind,
+                    source,
+                    settings: settings(10),
+                },
+            )
+            .await
+            .unwrap();
+        RunGeneration {
+            user_id: self.ada,
+            generation_job_id: job.id,
+        }
+    }
+
+    /// Claims every queued generation run, as a worker would.
+    async fn claim_runs(&self) -> Vec<RunGeneration> {
+        self.queue
+            .claim_batch(
+                "test".to_owned(),
+                vec!["generation.run".to_owned()],
+                std::time::Duration::from_secs(60),
+                100,
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| decode::<RunGeneration>(row).unwrap())
+            .collect()
     }
 
     async fn notifications(&self) -> Vec<(NotificationType, String, Option<String>)> {
@@ -939,4 +980,89 @@ async fn generations_started_before_the_budget_was_spent_stop_when_it_is() {
         1,
         "the model was asked again"
     );
+}
+
+#[tokio::test]
+async fn a_generation_left_without_its_run_is_requeued_once_and_then_completes() {
+    let w = World::new(GenerationLimits::default()).await;
+    let source = w.note(w.ada, CELLS).await;
+    *w.generator.cards.lock().unwrap() = vec![card(
+        "What do mitochondria make?",
+        "ATP, from glucose",
+        cite(
+            0,
+            "Mitochondria are the organelles that make ATP from glucose.",
+        ),
+    )];
+    let run = w.record_only(GenerationKind::Flashcards, source).await;
+
+    // Not yet: its run may still be on its way.
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 0);
+    w.clock.advance(STRANDED_AFTER + TimeDelta::seconds(1));
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 1);
+    // A second pass while that run is still queued adds none.
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 1);
+    assert_eq!(
+        w.claim_runs().await,
+        [run],
+        "one run, of the stranded generation"
+    );
+    // Nor while it is under way.
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 1);
+    assert!(w.claim_runs().await.is_empty(), "a second run was queued");
+
+    assert_eq!(
+        w.service.run(&run).await.unwrap(),
+        GenerationOutcome::Completed {
+            items: 1,
+            dropped: 0
+        }
+    );
+    let job =
+        w.r.generations
+            .get(w.ada, run.generation_job_id)
+            .await
+            .unwrap();
+    assert_eq!(job.status, JobStatus::Completed);
+    w.clock.advance(STRANDED_AFTER + TimeDelta::seconds(1));
+    assert_eq!(
+        w.service.requeue_stranded().await.unwrap(),
+        0,
+        "a completed generation is requeued"
+    );
+}
+
+#[tokio::test]
+async fn recent_and_finished_generations_are_not_requeued() {
+    let w = World::new(GenerationLimits::default()).await;
+    let source = w.note(w.ada, CELLS).await;
+    *w.generator.cards.lock().unwrap() = vec![card(
+        "What do mitochondria make?",
+        "ATP, from glucose",
+        cite(
+            0,
+            "Mitochondria are the organelles that make ATP from glucose.",
+        ),
+    )];
+    let completed = w.start(GenerationKind::Flashcards, source).await;
+    let failed = w.start(GenerationKind::Flashcards, source).await;
+    assert_eq!(w.claim_runs().await, [completed, failed]);
+    assert!(matches!(
+        w.service.run(&completed).await.unwrap(),
+        GenerationOutcome::Completed { .. }
+    ));
+    let error = DomainError::Unavailable {
+        service: "language model",
+        message: "503".to_owned(),
+    };
+    w.service.give_up(&failed, &error).await.unwrap();
+    w.clock.advance(STRANDED_AFTER + TimeDelta::seconds(1));
+    let recent = w.record_only(GenerationKind::Flashcards, source).await;
+
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 0);
+    assert!(w.claim_runs().await.is_empty(), "a run was queued");
+    // Left as it is, the recent one is stranded in its turn.
+    w.clock.advance(STRANDED_AFTER + TimeDelta::seconds(1));
+    assert_eq!(w.service.requeue_stranded().await.unwrap(), 1);
+    assert_eq!(w.claim_runs().await, [recent]);
 }

@@ -8,7 +8,7 @@ use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
     ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale, ReindexNote,
-    RequeueStrandedDocuments, RunGeneration, RunImport,
+    RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
@@ -19,7 +19,7 @@ use sophie_domain::services::notes::NoteIndexService;
 
 use crate::worker::{Handler, JobRun, Registry};
 
-/// How often the worker looks for documents a crash left without a job.
+/// How often the worker looks for documents and generations a crash left without a job.
 pub const REQUEUE_STRANDED_EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// How often the worker looks for chunks another embedding model made.
@@ -73,6 +73,17 @@ pub fn registry(services: &JobServices) -> Registry {
             Ok(())
         }
     });
+    let generation = services.generation.clone();
+    registry.register_fn::<RequeueStrandedGenerations, _, _>(move |_, _| {
+        let generation = generation.clone();
+        async move {
+            let requeued = generation.requeue_stranded().await?;
+            if requeued > 0 {
+                tracing::warn!(requeued, "requeued generations left without a run");
+            }
+            Ok(())
+        }
+    });
     let janitor = services.janitor.clone();
     registry.register_fn::<PurgeExpiredCredentials, _, _>(move |_, _| {
         let janitor = janitor.clone();
@@ -110,6 +121,7 @@ pub fn registry(services: &JobServices) -> Registry {
         }
     });
     registry.every(REQUEUE_STRANDED_EVERY, RequeueStrandedDocuments {});
+    registry.every(REQUEUE_STRANDED_EVERY, RequeueStrandedGenerations {});
     registry.every(REEMBED_STALE_EVERY, ReembedStale {});
     registry.every(PURGE_EXPIRED_EVERY, PurgeExpiredCredentials {});
     registry

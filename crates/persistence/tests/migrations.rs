@@ -638,7 +638,7 @@ const CHECK_CONSTRAINTS: [&str; 29] = [
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 32] = [
+const INDEXES: [&str; 33] = [
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",
@@ -671,6 +671,7 @@ const INDEXES: [&str; 32] = [
     "CREATE INDEX flashcard_schedules_user_id_due_idx ON public.flashcard_schedules USING btree (user_id, due)",
     "CREATE INDEX flashcard_reviews_flashcard_id_reviewed_at_idx ON public.flashcard_reviews USING btree (flashcard_id, reviewed_at, created_at)",
     "CREATE INDEX flashcard_reviews_user_id_reviewed_at_idx ON public.flashcard_reviews USING btree (user_id, reviewed_at)",
+    "CREATE INDEX generation_jobs_unfinished_idx ON public.generation_jobs USING btree (updated_at, id) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),

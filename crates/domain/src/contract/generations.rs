@@ -6,8 +6,8 @@ use super::Fixture;
 use super::expect;
 use super::seed::{World, all, new_card, new_guide, new_question, new_quiz, new_set};
 use crate::entities::{
-    GeneratedResult, GenerationFinish, GenerationSettings, GenerationSource, NewGenerationJob,
-    NewNotification, NotificationFilter, SourceQuote,
+    GeneratedResult, GenerationFinish, GenerationJob, GenerationSettings, GenerationSource,
+    NewGenerationJob, NewNotification, NotificationFilter, SourceQuote,
 };
 use crate::enums::{Difficulty, GenerationKind, JobStatus, NotificationType};
 use crate::id::{DocumentChunkId, GenerationJobId, UserId};
@@ -530,5 +530,91 @@ pub async fn generations_delete_removes_the_record_only(fixture: &impl Fixture) 
     assert!(
         w.r.flashcards.get_set(ada, set).await.is_ok(),
         "the result went with the record"
+    );
+}
+
+pub async fn generations_stranded_are_unfinished_and_untouched_since(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let ada_note = GenerationSource::Note(w.note(ada, "Cells", "mitochondria make ATP").await.id);
+    let bob_note = GenerationSource::Note(w.note(bob, "Atoms", "text").await.id);
+    let create = async |user: UserId, source: GenerationSource| -> GenerationJob {
+        w.r.generations
+            .create(user, ask(GenerationKind::Flashcards, source))
+            .await
+            .unwrap()
+    };
+    let advance = async |user: UserId, job: GenerationJob| -> GenerationJob {
+        w.r.generations
+            .advance(user, job.id, Progress::new(5).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let pending = create(ada, ada_note).await;
+    let moved = create(ada, ada_note).await;
+    let processing = advance(bob, create(bob, bob_note).await).await;
+    let completed = create(ada, ada_note).await;
+    w.r.generations
+        .finish(ada, completed.id, cards_from(ada_note))
+        .await
+        .unwrap()
+        .unwrap();
+    let failed = create(bob, bob_note).await;
+    w.r.generations
+        .fail(
+            bob,
+            failed.id,
+            "no material".to_owned(),
+            notice(NotificationType::GenerationFailed, "Generation failed"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // Changed last, though made before the others.
+    let moved = advance(ada, moved).await;
+
+    // Oldest change first, then by id (timestamps may tie).
+    let mut unfinished = [&pending, &processing, &moved];
+    unfinished.sort_by_key(|job| (job.updated_at, job.id));
+    let expected = |before: chrono::DateTime<chrono::Utc>| -> Vec<(UserId, GenerationJobId)> {
+        unfinished
+            .iter()
+            .filter(|job| job.updated_at < before)
+            .map(|job| (job.user_id, job.id))
+            .collect()
+    };
+    let later = moved.updated_at + chrono::TimeDelta::seconds(1);
+    let stranded = w.r.generations.stranded(later, 10).await.unwrap();
+    assert_eq!(
+        stranded,
+        expected(later),
+        "every user's unfinished generations, oldest change first, and no finished one"
+    );
+    assert_eq!(stranded.len(), 3);
+    assert_eq!(
+        w.r.generations.stranded(later, 2).await.unwrap(),
+        expected(later)[..2],
+        "the limit is not kept, or not on the oldest"
+    );
+    // A generation changed at `before` or since is not stranded (yet).
+    let stranded =
+        w.r.generations
+            .stranded(moved.updated_at, 10)
+            .await
+            .unwrap();
+    assert!(
+        !stranded.contains(&(ada, moved.id)),
+        "a generation changed since is taken for stranded"
+    );
+    assert_eq!(stranded, expected(moved.updated_at));
+    assert!(
+        w.r.generations
+            .stranded(pending.created_at, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a generation made after `before` is taken for stranded"
     );
 }

@@ -175,6 +175,7 @@ macro_rules! contract_suite {
             generations::generations_list_newest_first,
             generations::generations_token_usage_adds_up_per_user_and_day,
             generations::generations_delete_removes_the_record_only,
+            generations::generations_stranded_are_unfinished_and_untouched_since,
             notifications::notifications_are_sent_unread,
             notifications::notifications_mark_read_one,
             notifications::notifications_are_sent_once_per_key,

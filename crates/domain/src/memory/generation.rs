@@ -1,7 +1,7 @@
 //! Generation jobs and the tokens spent for each student, in memory.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::paging::page_of;
 use super::store::{MemoryStore, Tables, owned, owned_mut};
@@ -202,6 +202,29 @@ impl GenerationRepository for MemoryStore {
                 .token_usage
                 .get(&(user, day))
                 .map_or(0, |(read, written)| read + written))
+        })
+    }
+
+    async fn stranded(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, GenerationJobId)>> {
+        self.with_tables(|tables| {
+            let mut rows: Vec<&GenerationJob> = tables
+                .generation_jobs
+                .values()
+                .filter(|job| {
+                    matches!(job.status, JobStatus::Pending | JobStatus::Processing)
+                        && job.updated_at < before
+                })
+                .collect();
+            rows.sort_by_key(|job| (job.updated_at, job.id));
+            Ok(rows
+                .into_iter()
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(|job| (job.user_id, job.id))
+                .collect())
         })
     }
 }

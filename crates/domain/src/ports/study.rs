@@ -2,7 +2,7 @@
 //! generations that make them.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::TokenUsage;
 use crate::entities::{
@@ -343,4 +343,14 @@ pub trait GenerationRepository: Send + Sync {
 
     /// The tokens (read and written) models spent for the user on `day` (UTC).
     async fn usage_on(&self, user: UserId, day: NaiveDate) -> DomainResult<u64>;
+
+    /// Generations of any user still `PENDING` or `PROCESSING` and unchanged since `before`,
+    /// oldest change first (then by id), at most `limit`: work a crash may have stranded
+    /// between recording a generation and enqueueing its run. For the worker only; never
+    /// answer a user with it.
+    async fn stranded(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, GenerationJobId)>>;
 }

@@ -9,6 +9,11 @@
 //! passage it cites and supports the item; duplicates and malformed items are dropped. The
 //! result, the job's completion and the student's notification are written at once
 //! ([`GenerationRepository::finish`]), so a run repeated after a crash makes nothing twice.
+//!
+//! Every generation is `PENDING` or `PROCESSING` only while a [`RunGeneration`] exists to
+//! finish it: one left without (the process died between recording the job and enqueueing
+//! its run, or while its last attempt was being given up) is found by
+//! [`GenerationService::requeue_stranded`], which the worker runs periodically.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -57,6 +62,14 @@ const PASSAGE_BYTES: usize = 1_500;
 
 /// The most documents and notes a course's generation reads.
 const COURSE_SOURCES: u32 = 100;
+
+/// How long a generation may stay `PENDING` or `PROCESSING` without change before it counts
+/// as stranded. A run still queued or under way when it is requeued is not doubled (its
+/// job's unique key), so this only spares needless passes.
+pub const STRANDED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+/// The most stranded generations one pass requeues.
+const STRANDED_BATCH: u32 = 500;
 
 /// The ports and settings [`GenerationService`] works with.
 #[derive(Clone)]
@@ -166,7 +179,9 @@ impl GenerationService {
         }
     }
 
-    /// Starts a generation of `kind` from `source`, answering the pending job.
+    /// Starts a generation of `kind` from `source`, answering the pending job. Should the
+    /// process stop between recording the job and enqueueing its run, the job is left to
+    /// [`GenerationService::requeue_stranded`].
     ///
     /// # Errors
     ///
@@ -220,6 +235,33 @@ impl GenerationService {
             return Err(error);
         }
         Ok(job)
+    }
+
+    /// Enqueues a [`RunGeneration`] again for every generation left `PENDING` or `PROCESSING`
+    /// without change for [`STRANDED_AFTER`] (at most 500 per pass); returns how many. A
+    /// generation whose run is still queued or under way gets no second one (the job's unique
+    /// key), and a run of a generation already finished does nothing.
+    ///
+    /// # Errors
+    ///
+    /// When the storage or the queue fails.
+    pub async fn requeue_stranded(&self) -> DomainResult<u64> {
+        let before = self.ports.clock.now() - STRANDED_AFTER;
+        let stranded = self
+            .ports
+            .generations
+            .stranded(before, STRANDED_BATCH)
+            .await?;
+        let mut count = 0_u64;
+        for (user, id) in stranded {
+            let run = RunGeneration {
+                user_id: user,
+                generation_job_id: id,
+            };
+            self.ports.queue.enqueue(run.to_new_job()?).await?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// Runs the generation: gathers, drafts, checks and stores, then notifies.

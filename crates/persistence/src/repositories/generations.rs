@@ -449,4 +449,29 @@ impl GenerationRepository for PostgresStore {
             .await?;
         Ok(total.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
+
+    async fn stranded(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<(UserId, GenerationJobId)>> {
+        // The partial index `generation_jobs_unfinished_idx` serves it.
+        let rows: Vec<(Uuid, Uuid)> = self
+            .db
+            .read(ENTITY, async |conn| {
+                generation_jobs::table
+                    .filter(unfinished())
+                    .filter(generation_jobs::updated_at.lt(before))
+                    .order((generation_jobs::updated_at, generation_jobs::id))
+                    .limit(i64::from(limit))
+                    .select((generation_jobs::user_id, generation_jobs::id))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, id)| (user.into(), id.into()))
+            .collect())
+    }
 }

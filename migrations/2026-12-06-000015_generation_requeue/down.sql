@@ -1,0 +1,1 @@
+DROP INDEX generation_jobs_unfinished_idx;
