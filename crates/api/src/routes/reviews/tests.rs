@@ -17,7 +17,7 @@ async fn set_of(client: &TestClient, cards: &[&str]) -> Value {
         )
         .await;
     assert_eq!(set.status, 201, "{set}");
-    set.body.clone()
+    set.body
 }
 
 fn ids(due: &Value) -> Vec<String> {
