@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use sophie_ai::{
-    HashingEmbedder, ModelGenerator, OfflineGenerator, OpenAiChat, OpenAiEmbedder,
+    FsrsOptimizer, HashingEmbedder, ModelGenerator, OfflineGenerator, OpenAiChat, OpenAiEmbedder,
     OpenAiTranscriber, SafeFetcher, SafeFetcherConfig, YouTubeCaptions,
 };
 use sophie_api::auth::Argon2Hasher;
@@ -15,6 +15,7 @@ use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, Gen
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::services::notes::NoteIndexService;
+use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
     StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
@@ -304,6 +305,17 @@ impl Wiring {
         )
     }
 
+    /// The service fitting review parameters with the `fsrs` optimizer.
+    #[must_use]
+    pub fn parameter_fitting(&self) -> ParameterFitting {
+        ParameterFitting::new(FittingPorts {
+            reviews: self.repositories.reviews.clone(),
+            queue: self.queue.clone(),
+            optimizer: Arc::new(FsrsOptimizer),
+            notifications: self.repositories.notifications.clone(),
+        })
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -321,6 +333,7 @@ impl Wiring {
             imports: Arc::new(self.imports(config)),
             note_index: Arc::new(self.note_index()),
             generation: Arc::new(self.generation()),
+            parameter_fitting: Arc::new(self.parameter_fitting()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -348,6 +361,7 @@ impl Wiring {
         .with_documents(self.documents(config))
         .with_imports(self.imports(config))
         .with_generation(self.generation())
+        .with_parameter_fitting(self.parameter_fitting())
         .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }

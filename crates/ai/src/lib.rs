@@ -49,12 +49,18 @@
 //! - [`ModelGenerator`], over any language model: flashcards, quiz questions, study guides,
 //!   answers and summaries from the student's passages, each item citing its passages;
 //!   malformed items are dropped, and the passages are given as data, never as instructions.
+//!
+//! Spaced repetition ([`ParameterOptimizer`](sophie_domain::ports::ParameterOptimizer)):
+//!
+//! - [`FsrsOptimizer`]: the FSRS-6 parameters fitted to a student's review histories with the
+//!   `fsrs` crate's optimizer, on a blocking thread.
 
 pub mod embed;
 pub mod fetch;
 pub mod generate;
 mod http;
 pub mod llm;
+pub mod scheduling;
 pub mod transcribe;
 pub mod youtube;
 
@@ -64,6 +70,7 @@ pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal
 pub use generate::model::ModelGenerator;
 pub use generate::offline::OfflineGenerator;
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
+pub use scheduling::FsrsOptimizer;
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};

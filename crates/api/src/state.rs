@@ -10,6 +10,7 @@ use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::quizzes::QuizService;
+use sophie_domain::services::reviews::ParameterFitting;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
 use sophie_domain::{
@@ -121,6 +122,8 @@ pub struct AppState {
     pub quizzes: Arc<QuizService>,
     /// Generating study material, once the program wires in a generator.
     pub generation: Option<Arc<GenerationService>>,
+    /// Fitting the scheduler to a student's reviews, once the program wires it in.
+    pub parameter_fitting: Option<Arc<ParameterFitting>>,
     /// What writes chat answers and summaries, within its limits, once the program wires one
     /// in.
     pub answers: Option<(Arc<dyn StudyGenerator>, GenerationLimits)>,
@@ -168,6 +171,7 @@ impl AppState {
             imports: None,
             quizzes,
             generation: None,
+            parameter_fitting: None,
             answers: None,
         }
     }
@@ -192,6 +196,7 @@ impl AppState {
         state.documents = self.documents.clone();
         state.imports = self.imports.clone();
         state.generation = self.generation.clone();
+        state.parameter_fitting = self.parameter_fitting.clone();
         state.answers = self.answers.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
@@ -229,6 +234,13 @@ impl AppState {
     #[must_use]
     pub fn with_generation(mut self, generation: GenerationService) -> Self {
         self.generation = Some(Arc::new(generation));
+        self
+    }
+
+    /// The same state, fitting review parameters through `fitting`.
+    #[must_use]
+    pub fn with_parameter_fitting(mut self, fitting: ParameterFitting) -> Self {
+        self.parameter_fitting = Some(Arc::new(fitting));
         self
     }
 
@@ -300,6 +312,19 @@ impl AppState {
             .as_deref()
             .ok_or(DomainError::NotImplemented {
                 feature: "generating study material",
+            })
+    }
+
+    /// The service fitting review parameters.
+    ///
+    /// # Errors
+    ///
+    /// `NotImplemented` when the program wired none (never in `sophie serve`).
+    pub fn parameter_fitting(&self) -> DomainResult<&ParameterFitting> {
+        self.parameter_fitting
+            .as_deref()
+            .ok_or(DomainError::NotImplemented {
+                feature: "fitting review parameters",
             })
     }
 

@@ -32,6 +32,7 @@ use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, Gen
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::services::notes::NoteIndexService;
+use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::values::{Email, Name};
 use sophie_domain::{
     AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, Passage,
@@ -39,8 +40,8 @@ use sophie_domain::{
 };
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, FetchedResource, JobQueue, MockChunker,
-    MockEmbedder, MockTextExtractor, MockVideoTranscripts, NewSession, NewUser, SystemClock,
-    UserId, WebFetcher,
+    MockEmbedder, MockParameterOptimizer, MockTextExtractor, MockVideoTranscripts, NewSession,
+    NewUser, SystemClock, UserId, WebFetcher,
 };
 
 use crate::auth::Argon2Hasher;
@@ -199,6 +200,13 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
         },
         GenerationLimits::default(),
     );
+    // Fittings are queued, never run here: the optimizer is the worker's.
+    let fitting = ParameterFitting::new(FittingPorts {
+        reviews: repositories.reviews.clone(),
+        queue: queue.clone(),
+        optimizer: Arc::new(MockParameterOptimizer::new()),
+        notifications: repositories.notifications.clone(),
+    });
     let imports = ImportService::new(ImportPorts {
         imports: repositories.import_jobs.clone(),
         notes: repositories.notes.clone(),
@@ -232,6 +240,7 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
     .with_documents(documents)
     .with_imports(imports)
     .with_generation(generation)
+    .with_parameter_fitting(fitting)
     .with_answers(generator, GenerationLimits::default())
 }
 

@@ -319,3 +319,19 @@ impl Job for RequeueStrandedGenerations {
         Some(Self::KIND.to_owned())
     }
 }
+
+/// Fits the FSRS-6 parameters to a student's own reviews and keeps them in their settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OptimizeReviewParameters {
+    /// The student.
+    pub user_id: UserId,
+}
+
+impl Job for OptimizeReviewParameters {
+    const KIND: &'static str = "reviews.optimize";
+    const MAX_ATTEMPTS: i32 = 3;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("reviews.optimize:{}", self.user_id))
+    }
+}

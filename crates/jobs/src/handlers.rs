@@ -7,8 +7,9 @@ use std::time::Duration;
 use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
-    ProcessDocument, PurgeExpiredCredentials, ReembedDocument, ReembedStale, ReindexNote,
-    RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport,
+    OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials, ReembedDocument,
+    ReembedStale, ReindexNote, RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration,
+    RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
@@ -16,6 +17,7 @@ use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
 use sophie_domain::services::imports::{ImportOutcome, ImportService};
 use sophie_domain::services::ingestion::{IngestionService, Processed};
 use sophie_domain::services::notes::NoteIndexService;
+use sophie_domain::services::reviews::ParameterFitting;
 
 use crate::worker::{Handler, JobRun, Registry};
 
@@ -43,6 +45,8 @@ pub struct JobServices {
     pub note_index: Arc<NoteIndexService>,
     /// Flashcard sets, quizzes and study guides made from the student's material.
     pub generation: Arc<GenerationService>,
+    /// The scheduler fitted to a student's reviews.
+    pub parameter_fitting: Arc<ParameterFitting>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -60,6 +64,15 @@ pub fn registry(services: &JobServices) -> Registry {
                 .reindex(job.user_id, job.note_id)
                 .await
                 .map(|_| ())
+        }
+    });
+    let fitting = services.parameter_fitting.clone();
+    registry.register_fn::<OptimizeReviewParameters, _, _>(move |job, _| {
+        let fitting = fitting.clone();
+        async move {
+            let parameters = fitting.run(job.user_id).await?;
+            tracing::info!(user = %job.user_id, parameters = ?parameters, "review parameters fitted");
+            Ok(())
         }
     });
     let documents = services.documents.clone();

@@ -12,7 +12,7 @@ use crate::entities::{
 use crate::enums::CardState;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{FlashcardId, ReviewId, UserId};
-use crate::ports::ReviewRepository;
+use crate::ports::{CardHistory, ReviewRepository};
 use crate::rules::fsrs::Schedule;
 
 /// A row of the review log, with the schedule an undo gives back.
@@ -274,6 +274,43 @@ impl ReviewRepository for MemoryStore {
                 *tally.entry(state).or_default() += 1;
             }
             Ok(tally.into_iter().collect())
+        })
+    }
+
+    async fn histories(&self, user: UserId) -> DomainResult<Vec<CardHistory>> {
+        self.with_tables(|tables| {
+            let mut reviews: Vec<&StoredReview> = tables
+                .flashcard_reviews
+                .values()
+                .filter(|review| review.user_id == user)
+                .collect();
+            reviews.sort_by_key(|review| {
+                (
+                    review.log.flashcard_id,
+                    review.log.reviewed_at,
+                    review.created_at,
+                    review.log.id,
+                )
+            });
+            let mut histories: Vec<(FlashcardId, CardHistory)> = Vec::new();
+            for review in reviews {
+                let entry = (
+                    review.log.rating,
+                    u32::try_from(review.log.elapsed_days).unwrap_or(0),
+                );
+                match histories.last_mut() {
+                    Some((card, history)) if *card == review.log.flashcard_id => {
+                        history.reviews.push(entry);
+                    }
+                    _ => histories.push((
+                        review.log.flashcard_id,
+                        CardHistory {
+                            reviews: vec![entry],
+                        },
+                    )),
+                }
+            }
+            Ok(histories.into_iter().map(|(_, history)| history).collect())
         })
     }
 

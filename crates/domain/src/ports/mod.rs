@@ -48,7 +48,7 @@ pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
-pub use reviews::ReviewRepository;
+pub use reviews::{CardHistory, ParameterOptimizer, ReviewRepository};
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
 pub use study::{FlashcardRepository, GenerationRepository, QuizRepository, StudyGuideRepository};
@@ -76,7 +76,7 @@ pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]
 pub use queue::MockJobQueue;
 #[cfg(feature = "mock")]
-pub use reviews::MockReviewRepository;
+pub use reviews::{MockParameterOptimizer, MockReviewRepository};
 #[cfg(feature = "mock")]
 pub use search::MockSearchIndex;
 #[cfg(feature = "mock")]

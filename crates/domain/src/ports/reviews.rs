@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::entities::{
     DueCard, NewReview, ReviewFilter, ReviewLog, ReviewSettings, ReviewSettingsUpdate, ReviewTally,
 };
-use crate::enums::CardState;
+use crate::enums::{CardState, ReviewRating};
 use crate::error::DomainResult;
 use crate::id::{FlashcardId, UserId};
 use crate::rules::fsrs::Schedule;
@@ -87,6 +87,10 @@ pub trait ReviewRepository: Send + Sync {
         filter: ReviewFilter,
     ) -> DomainResult<Vec<(CardState, u64)>>;
 
+    /// The review history of each of the user's cards reviewed at least once, oldest review
+    /// first: what the parameter optimizer learns from.
+    async fn histories(&self, user: UserId) -> DomainResult<Vec<CardHistory>>;
+
     /// The user's settings (the defaults until changed).
     async fn settings(&self, user: UserId) -> DomainResult<ReviewSettings>;
 
@@ -100,4 +104,34 @@ pub trait ReviewRepository: Send + Sync {
         user: UserId,
         update: ReviewSettingsUpdate,
     ) -> DomainResult<ReviewSettings>;
+}
+
+/// One card's reviews, oldest first: each rating with the whole days since the review before
+/// (0 for the first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardHistory {
+    /// The reviews.
+    pub reviews: Vec<(ReviewRating, u32)>,
+}
+
+impl CardHistory {
+    /// How many of its reviews came a day or more after the one before: the reviews the
+    /// optimizer learns long-term memory from.
+    #[must_use]
+    pub fn long_term_reviews(&self) -> usize {
+        self.reviews.iter().filter(|(_, days)| *days > 0).count()
+    }
+}
+
+/// Fits the FSRS-6 parameters to a student's review histories.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ParameterOptimizer: Send + Sync {
+    /// The 21 parameters that best predict the recalls in `histories`.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `reviews` when the histories are too few to learn from; `Internal`
+    /// when the optimizer fails.
+    async fn fit(&self, histories: Vec<CardHistory>) -> DomainResult<Vec<f64>>;
 }

@@ -1,19 +1,26 @@
 //! Studying with spaced repetition: which cards are due, a review applied with the FSRS-6
-//! scheduler ([`crate::rules::fsrs`]), an undo, statistics, and each student's settings.
+//! scheduler ([`crate::rules::fsrs`]), an undo, statistics, each student's settings, and
+//! ([`ParameterFitting`]) the scheduler's parameters fitted to the student's own reviews.
 
 use std::sync::Arc;
+
+use sha2::Digest as _;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use crate::entities::{
-    DayDue, DayReviews, DueCard, NewReview, NextInterval, ReviewFilter, ReviewOutcome,
-    ReviewSettings, ReviewSettingsUpdate, ReviewStats, StateCounts,
+    DayDue, DayReviews, DueCard, NewNotification, NewReview, NextInterval, ReviewFilter,
+    ReviewOutcome, ReviewSettings, ReviewSettingsUpdate, ReviewStats, StateCounts,
 };
-use crate::enums::{CardState, ReviewRating};
+use crate::enums::{CardState, NotificationType, ReviewRating};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{FlashcardId, UserId};
-use crate::ports::{Clock, ReviewRepository};
+use crate::jobs::{Job as _, OptimizeReviewParameters};
+use crate::ports::{
+    CardHistory, Clock, JobQueue, NotificationRepository, ParameterOptimizer, ReviewRepository,
+};
 use crate::rules::fsrs::{self, Schedule, SchedulerSettings};
+use crate::values::{Link, MessageText, Title};
 
 /// The most cards one request for due cards answers.
 pub const MAX_DUE: u32 = 500;
@@ -332,4 +339,129 @@ fn fuzz_factor() -> f64 {
     #[allow(clippy::cast_precision_loss, reason = "53 bits are exact in an f64")]
     let fraction = (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64;
     fraction
+}
+
+/// The fewest reviews made a day or more after the one before that the optimizer is asked to
+/// learn from: below it, the `fsrs` optimizer has too little to learn (it gives back the
+/// default parameters below 8).
+pub const MIN_OPTIMIZER_REVIEWS: usize = 8;
+
+/// The ports [`ParameterFitting`] works through.
+#[derive(Clone)]
+pub struct FittingPorts {
+    /// Review histories and settings.
+    pub reviews: Arc<dyn ReviewRepository>,
+    /// Where the fitting is queued.
+    pub queue: Arc<dyn JobQueue>,
+    /// The optimizer.
+    pub optimizer: Arc<dyn ParameterOptimizer>,
+    /// Tells the student when the parameters are fitted.
+    pub notifications: Arc<dyn NotificationRepository>,
+}
+
+/// Fits a student's scheduler to their own reviews, in the background.
+pub struct ParameterFitting {
+    ports: FittingPorts,
+}
+
+impl ParameterFitting {
+    /// The service over `ports`.
+    #[must_use]
+    pub const fn new(ports: FittingPorts) -> Self {
+        Self { ports }
+    }
+
+    /// Queues a fitting of the user's parameters; answers how many reviews it will learn
+    /// from. A fitting already queued for the user is not queued twice.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `reviews` below [`MIN_OPTIMIZER_REVIEWS`]; `Unavailable` when the
+    /// queue cannot take the job.
+    pub async fn start(&self, user: UserId) -> DomainResult<u32> {
+        let histories = self.ports.reviews.histories(user).await?;
+        let reviews: usize = histories.iter().map(CardHistory::long_term_reviews).sum();
+        if reviews < MIN_OPTIMIZER_REVIEWS {
+            return Err(DomainError::validation(
+                "reviews",
+                format!(
+                    "the optimizer learns from reviews made a day or more after the one \
+                     before: it needs at least {MIN_OPTIMIZER_REVIEWS}, and there are {reviews}"
+                ),
+            ));
+        }
+        let job = OptimizeReviewParameters { user_id: user }.to_new_job()?;
+        self.ports.queue.enqueue(job).await?;
+        Ok(u32::try_from(reviews).unwrap_or(u32::MAX))
+    }
+
+    /// Fits the parameters to the user's reviews, keeps them in the user's settings (used by
+    /// every review from then on) and tells the student. Run twice, it fits and keeps the same.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` when the reviews are too few or the optimizer's parameters are out of the
+    /// scheduler's bounds; the optimizer's and the storage's errors.
+    pub async fn run(&self, user: UserId) -> DomainResult<Vec<f64>> {
+        let histories = self.ports.reviews.histories(user).await?;
+        let reviews: usize = histories.iter().map(CardHistory::long_term_reviews).sum();
+        let parameters = self.ports.optimizer.fit(histories).await?;
+        let fitted = <[f64; 21]>::try_from(parameters.as_slice()).map_err(|_| {
+            DomainError::internal(format!(
+                "the optimizer gave {} parameters instead of 21",
+                parameters.len()
+            ))
+        })?;
+        SchedulerSettings {
+            parameters: fitted,
+            ..SchedulerSettings::default()
+        }
+        .validate()
+        .map_err(|e| DomainError::validation("parameters", e.0))?;
+        self.ports
+            .reviews
+            .update_settings(
+                user,
+                ReviewSettingsUpdate {
+                    parameters: Some(Some(parameters.clone())),
+                    ..ReviewSettingsUpdate::default()
+                },
+            )
+            .await?;
+        let notice = NewNotification {
+            notification_type: NotificationType::System,
+            title: Title::parse("Your review schedule is fitted to you")
+                .map_err(|e| DomainError::internal(e.0))?,
+            message: MessageText::parse(format!(
+                "Your scheduler's parameters were fitted to {reviews} of your reviews; the \
+                 cards you study are scheduled with them from now on."
+            ))
+            .map_err(|e| DomainError::internal(e.0))?,
+            link: Some(
+                Link::parse("/api/v1/me/review-settings")
+                    .map_err(|e| DomainError::internal(e.0))?,
+            ),
+        };
+        // A run repeated after a crash fits the same parameters and notifies once.
+        let digest = sha2::Sha256::digest(
+            parameters
+                .iter()
+                .flat_map(|p| p.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        let key = format!("reviews.optimized:{}", hex(&digest));
+        self.ports
+            .notifications
+            .create_once(user, key, notice)
+            .await?;
+        Ok(parameters)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }

@@ -12,8 +12,9 @@ use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sophie_domain::rules::fsrs::Schedule;
 use sophie_domain::{
-    CardState, DomainError, DomainResult, DueCard, Flashcard, FlashcardId, NewReview, ReviewFilter,
-    ReviewLog, ReviewRepository, ReviewSettings, ReviewSettingsUpdate, ReviewTally, UserId,
+    CardHistory, CardState, DomainError, DomainResult, DueCard, Flashcard, FlashcardId, NewReview,
+    ReviewFilter, ReviewLog, ReviewRepository, ReviewSettings, ReviewSettingsUpdate, ReviewTally,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -572,6 +573,43 @@ impl ReviewRepository for PostgresStore {
             .into_iter()
             .map(|row| (row.state.0, unsigned(row.count)))
             .collect())
+    }
+
+    async fn histories(&self, user: UserId) -> DomainResult<Vec<CardHistory>> {
+        let rows: Vec<(Uuid, PgReviewRating, i32)> = self
+            .db
+            .read(ENTITY, async |conn| {
+                flashcard_reviews::table
+                    .filter(flashcard_reviews::user_id.eq(user.as_uuid()))
+                    .order((
+                        flashcard_reviews::flashcard_id,
+                        flashcard_reviews::reviewed_at,
+                        flashcard_reviews::created_at,
+                        flashcard_reviews::id,
+                    ))
+                    .select((
+                        flashcard_reviews::flashcard_id,
+                        flashcard_reviews::rating,
+                        flashcard_reviews::elapsed_days,
+                    ))
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        let mut histories: Vec<(Uuid, CardHistory)> = Vec::new();
+        for (card, rating, days) in rows {
+            let entry = (rating.0, u32::try_from(days).unwrap_or(0));
+            match histories.last_mut() {
+                Some((last, history)) if *last == card => history.reviews.push(entry),
+                _ => histories.push((
+                    card,
+                    CardHistory {
+                        reviews: vec![entry],
+                    },
+                )),
+            }
+        }
+        Ok(histories.into_iter().map(|(_, history)| history).collect())
     }
 
     async fn settings(&self, user: UserId) -> DomainResult<ReviewSettings> {

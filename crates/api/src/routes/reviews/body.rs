@@ -181,3 +181,11 @@ pub(crate) struct UndoneReview {
     /// The schedule the card has again.
     pub(super) schedule: Schedule,
 }
+
+/// A fitting of the parameters, queued.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OptimizationQueued {
+    /// The reviews (made a day or more after the one before) it will learn from.
+    pub(super) reviews: u32,
+}

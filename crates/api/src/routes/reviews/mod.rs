@@ -15,7 +15,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::query::ApiQuery;
-use crate::reply::Created;
+use crate::reply::{Accepted, Created};
 use crate::state::AppState;
 
 mod body;
@@ -23,16 +23,16 @@ mod body;
 mod tests;
 
 use body::{
-    CreateReview, DueCards, DueQuery, ReviewSettingsBody, StatsQuery, UndoneReview,
-    UpdateReviewSettings,
+    CreateReview, DueCards, DueQuery, OptimizationQueued, ReviewSettingsBody, StatsQuery,
+    UndoneReview, UpdateReviewSettings,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(due, stats, review, undo, settings, update_settings),
+    paths(due, stats, review, undo, settings, update_settings, optimize),
     components(schemas(CreateReview, DueCards, DueCard, Schedule, CardState, ReviewRating,
         ReviewOutcome, ReviewLog, NextInterval, ReviewStats, DayReviews, DayDue, StateCounts,
-        ReviewSettingsBody, UpdateReviewSettings, UndoneReview)),
+        ReviewSettingsBody, UpdateReviewSettings, UndoneReview, OptimizationQueued)),
     tags((name = "reviews", description = "Studying flashcards with spaced repetition (FSRS-6)"))
 )]
 pub(crate) struct Api;
@@ -52,7 +52,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/me/review-settings")
             .route(web::get().to(settings))
             .route(web::patch().to(update_settings)),
-    );
+    )
+    .route("/me/review-settings/optimize", web::post().to(optimize));
 }
 
 fn service(state: &AppState) -> ReviewService {
@@ -199,4 +200,30 @@ async fn update_settings(
         .update_settings(user.user_id, body.into_inner().into_domain())
         .await?;
     Ok(web::Json(settings.into()))
+}
+
+/// Fits the scheduler's 21 FSRS-6 parameters to the student's own reviews, in the background
+/// (the `fsrs` optimizer). Answers 202 at once; when the fitting ends, the parameters are in
+/// the settings (`customParameters` true), used by every review from then on, and a
+/// notification says so. The optimizer learns from reviews made a day or more after the one
+/// before: with fewer than 8 of them it is refused (422).
+#[utoipa::path(post, path = "/api/v1/me/review-settings/optimize", tag = "reviews",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 202, description = "Queued", body = OptimizationQueued,
+            headers(("Location" = String, description = "The settings, where the parameters \
+                will be"))),
+        (status = 401, body = Problem),
+        (status = 422, description = "Too few reviews to learn from; the detail says how many \
+            there are and how many are needed", body = Problem),
+        (status = 503, description = "The fitting could not be queued", body = Problem)))]
+async fn optimize(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Accepted<OptimizationQueued>> {
+    let reviews = state.parameter_fitting()?.start(user.user_id).await?;
+    Ok(Accepted::at(
+        "/api/v1/me/review-settings".to_owned(),
+        OptimizationQueued { reviews },
+    ))
 }

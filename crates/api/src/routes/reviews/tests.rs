@@ -182,3 +182,41 @@ async fn new_cards_stop_at_the_day_limit_and_stats_count_the_day() {
     let unchanged = ada.get_ok("/api/v1/me/review-settings").await;
     assert_eq!(unchanged["desiredRetention"], 0.9);
 }
+
+#[actix_web::test]
+async fn parameters_are_fitted_only_from_enough_reviews() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let set = set_of(&ada, &["A?", "B?", "C?"]).await;
+    let refused = ada.post_empty("/api/v1/me/review-settings/optimize").await;
+    assert_eq!(refused.status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "reviews");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("there are 0"),
+        "{refused}"
+    );
+
+    // Three cards reviewed four times, ten days apart: nine reviews a day or more after the
+    // one before.
+    let start = Utc::now() - Duration::days(45);
+    for card in set["flashcards"].as_array().unwrap() {
+        let reviews = format!(
+            "/api/v1/flashcards/{}/reviews",
+            card["id"].as_str().unwrap()
+        );
+        for round in 0..4 {
+            let at = (start + Duration::days(10 * round)).to_rfc3339();
+            let rated = ada
+                .post(&reviews, json!({ "rating": "GOOD", "reviewedAt": at }))
+                .await;
+            assert_eq!(rated.status, 201, "{rated}");
+        }
+    }
+    let queued = ada.post_empty("/api/v1/me/review-settings/optimize").await;
+    assert_eq!(queued.status, 202, "{queued}");
+    assert_eq!(queued["reviews"], 9);
+    assert_eq!(
+        queued.location.as_deref(),
+        Some("/api/v1/me/review-settings")
+    );
+}
