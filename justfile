@@ -129,6 +129,10 @@ demo-generation:
 bench-generate:
     cargo bench --bench generate
 
+# Spaced repetition on PostgreSQL: cards due, a review applied, statistics, with 10,000 cards.
+bench-reviews: db-up
+    cargo bench --bench reviews
+
 # EXPLAIN ANALYZE of the notes and flashcard-set list queries on 100,000 rows.
 explain: db-up
     bash scripts/explain-lists.sh
