@@ -14,27 +14,50 @@ use sophie_domain::{DomainError, DomainResult};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FsrsOptimizer;
 
+/// The reviews of one card the optimizer reads, at most (its first ones): each review is an
+/// item holding those before it, so a card's items grow with the square of its reviews.
+const MAX_REVIEWS_PER_CARD: usize = 64;
+
+/// The training items the optimizer reads, at most.
+const MAX_ITEMS: usize = 200_000;
+
 /// The crate's training items of `histories`, with the card each comes from.
 fn training_items(histories: &[CardHistory]) -> (Vec<FSRSItem>, Vec<i64>) {
     let mut items = Vec::new();
     let mut cards = Vec::new();
-    for (card, history) in histories.iter().enumerate() {
-        let mut reviews = Vec::with_capacity(history.reviews.len());
-        for (index, (rating, days)) in history.reviews.iter().enumerate() {
+    'cards: for (card, history) in histories.iter().enumerate() {
+        let mut reviews = Vec::with_capacity(history.reviews.len().min(MAX_REVIEWS_PER_CARD));
+        let mut long_term = false;
+        for (index, (rating, days)) in history
+            .reviews
+            .iter()
+            .take(MAX_REVIEWS_PER_CARD)
+            .enumerate()
+        {
+            let delta_t = if index == 0 { 0 } else { *days };
+            long_term |= delta_t > 0;
             reviews.push(FSRSReview {
                 rating: u32::from(rating.value()),
-                delta_t: if index == 0 { 0 } else { *days },
+                delta_t,
             });
-            let item = FSRSItem {
-                reviews: reviews.clone(),
-            };
-            if item.long_term_review_cnt() > 0 {
-                items.push(item);
+            if long_term {
+                if items.len() >= MAX_ITEMS {
+                    break 'cards;
+                }
+                items.push(FSRSItem {
+                    reviews: reviews.clone(),
+                });
                 cards.push(i64::try_from(card).unwrap_or(i64::MAX));
             }
         }
     }
     (items, cards)
+}
+
+/// A parameter the crate computed in f32, as the decimal it stands for: the crate clamps to
+/// bounds such as 0.8 in f32, which widened is 0.800000011920929, just outside the bound.
+fn widened(parameter: f32) -> f64 {
+    (f64::from(parameter) * 1e6).round() / 1e6
 }
 
 #[async_trait]
@@ -51,7 +74,7 @@ impl ParameterOptimizer for FsrsOptimizer {
         .await
         .map_err(|e| DomainError::internal_from("the parameter optimizer stopped", e))?;
         match fitted {
-            Ok(parameters) => Ok(parameters.into_iter().map(f64::from).collect()),
+            Ok(parameters) => Ok(parameters.into_iter().map(widened).collect()),
             Err(FSRSError::NotEnoughData) => Err(DomainError::validation(
                 "reviews",
                 "too few reviews to fit the scheduler to",
@@ -92,5 +115,22 @@ mod tests {
             ]
         );
         assert_eq!(cards, [0, 0]);
+    }
+
+    #[test]
+    fn a_bound_in_f32_is_the_bound_in_f64() {
+        assert_eq!(widened(0.8_f32), 0.8);
+        assert_eq!(widened(0.212_f32), 0.212);
+    }
+
+    #[test]
+    fn a_card_reviewed_thousands_of_times_gives_a_bounded_number_of_items() {
+        let history = CardHistory {
+            reviews: std::iter::once((Good, 0))
+                .chain(std::iter::repeat_n((Good, 1), 10_000))
+                .collect(),
+        };
+        let (items, _) = training_items(&[history]);
+        assert_eq!(items.len(), MAX_REVIEWS_PER_CARD - 1);
     }
 }

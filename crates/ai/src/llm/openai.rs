@@ -324,6 +324,9 @@ impl OpenAiChat {
     ) -> DomainResult<GenerationResponse> {
         let mut level = self.level.load(Ordering::Acquire);
         let mut usage = TokenUsage::default();
+        // Only the first answer with text is streamed: a repair's text would follow the
+        // broken one's in the sink as if it went on. The answer returned is the repaired one.
+        let mut sink = sink;
         // The invalid answer and what is wrong with it, once a repair has been asked for.
         let mut repair: Option<(String, String)> = None;
         loop {
@@ -359,6 +362,9 @@ impl OpenAiChat {
             };
             usage = add(usage, completion.usage);
             self.check_declined(&completion)?;
+            if !completion.text.is_empty() {
+                sink = None;
+            }
             let problem = match json_in(&completion.text) {
                 Extracted::Json(json, text) => match validate(schema, &json) {
                     Ok(()) => {

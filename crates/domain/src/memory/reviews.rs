@@ -190,7 +190,7 @@ impl ReviewRepository for MemoryStore {
                 .filter(|review| {
                     review.user_id == user
                         && review.log.state_before == CardState::New
-                        && review.log.reviewed_at >= since
+                        && review.created_at >= since
                 })
                 .count();
             Ok(u32::try_from(count).unwrap_or(u32::MAX))
@@ -240,16 +240,14 @@ impl ReviewRepository for MemoryStore {
         &self,
         user: UserId,
         filter: ReviewFilter,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        before: DateTime<Utc>,
     ) -> DomainResult<Vec<(NaiveDate, u64)>> {
         self.with_tables(|tables| {
             let mut tally: std::collections::BTreeMap<NaiveDate, u64> =
                 std::collections::BTreeMap::new();
             for card in tables.filtered_cards(user, filter) {
                 if let Some(schedule) = tables.card_schedules.get(&card.id)
-                    && schedule.due >= from
-                    && schedule.due < to
+                    && schedule.due < before
                 {
                     *tally.entry(schedule.due.date_naive()).or_default() += 1;
                 }

@@ -58,7 +58,9 @@ pub trait ReviewRepository: Send + Sync {
         new_limit: u32,
     ) -> DomainResult<Vec<DueCard>>;
 
-    /// How many of the user's cards had their first review at or after `since`.
+    /// How many of the user's cards had their first review recorded at or after `since` (when
+    /// it was recorded, not the date the client gave it: a review replayed from the past
+    /// still counts today).
     async fn started_since(&self, user: UserId, since: DateTime<Utc>) -> DomainResult<u32>;
 
     /// The user's reviews at or after `since`, within `filter`, counted by day (UTC), rating
@@ -70,14 +72,13 @@ pub trait ReviewRepository: Send + Sync {
         since: DateTime<Utc>,
     ) -> DomainResult<Vec<ReviewTally>>;
 
-    /// The user's reviewed cards within `filter` coming due in `[from, to)`, counted by day
-    /// (UTC).
+    /// The user's reviewed cards within `filter` coming due before `before` (overdue ones
+    /// included), counted by day (UTC).
     async fn due_tally(
         &self,
         user: UserId,
         filter: ReviewFilter,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        before: DateTime<Utc>,
     ) -> DomainResult<Vec<(NaiveDate, u64)>>;
 
     /// The user's cards within `filter`, counted by state (`NEW` for those never reviewed).

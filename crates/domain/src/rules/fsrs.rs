@@ -18,10 +18,12 @@ pub const DEFAULT_PARAMETERS: [f64; 21] = [
 ];
 
 const STABILITY_MIN: f64 = 0.001;
-/// py-fsrs's bounds on each parameter (`LOWER_BOUNDS_PARAMETERS`, `UPPER_BOUNDS_PARAMETERS`).
+/// py-fsrs's bounds on each parameter (`LOWER_BOUNDS_PARAMETERS`, `UPPER_BOUNDS_PARAMETERS`),
+/// but for w19, whose floor is the `fsrs` crate's 0.01 rather than py-fsrs's 0: at 0, repeated
+/// same-day reviews could grow a card's stability without bound, to infinity.
 const LOWER_BOUNDS: [f64; 21] = [
     0.001, 0.001, 0.001, 0.001, 1.0, 0.001, 0.001, 0.001, 0.0, 0.0, 0.001, 0.001, 0.001, 0.001,
-    0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1,
+    0.0, 0.0, 1.0, 0.0, 0.0, 0.01, 0.1,
 ];
 const UPPER_BOUNDS: [f64; 21] = [
     100.0, 100.0, 100.0, 100.0, 10.0, 4.0, 4.0, 0.75, 4.5, 0.8, 3.5, 5.0, 0.25, 0.9, 4.0, 1.0, 6.0,

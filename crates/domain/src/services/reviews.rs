@@ -218,10 +218,7 @@ impl ReviewService {
         #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
         let retention = (in_review > 0).then(|| recalled as f64 / in_review as f64);
         let ahead_end = today + Duration::days(span);
-        let due = self
-            .reviews
-            .due_tally(user, filter, DateTime::UNIX_EPOCH, ahead_end)
-            .await?;
+        let due = self.reviews.due_tally(user, filter, ahead_end).await?;
         let mut due_ahead: Vec<DayDue> = (0..span)
             .map(|offset| DayDue {
                 date: (today + Duration::days(offset)).date_naive(),

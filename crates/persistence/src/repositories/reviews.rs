@@ -201,23 +201,30 @@ fn unsigned(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// The card's creation time and stored schedule, when the card is the user's.
+/// The card's creation time and stored schedule, when the card is the user's. With `lock`,
+/// the card's row is locked first (`FOR NO KEY UPDATE`, which the foreign keys of new
+/// schedule and review rows do not wait for): a review or an undo of the same card waits,
+/// then reads what the first wrote, even when the card had no schedule row to lock.
 async fn card_state(
     conn: &mut AsyncPgConnection,
     user: UserId,
     card: FlashcardId,
+    lock: bool,
 ) -> Result<Option<(DateTime<Utc>, Option<ScheduleRow>)>, diesel::result::Error> {
-    let created: Option<DateTime<Utc>> = flashcards::table
-        .inner_join(flashcard_sets::table)
-        .filter(flashcards::id.eq(card.as_uuid()))
+    let owned_sets = flashcard_sets::table
         .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+        .select(flashcard_sets::id);
+    let query = flashcards::table
+        .filter(flashcards::id.eq(card.as_uuid()))
+        .filter(flashcards::flashcard_set_id.eq_any(owned_sets))
         .select(flashcards::created_at)
-        .limit(1)
-        .load(conn)
-        .await?
-        .into_iter()
-        .next();
-    let Some(created) = created else {
+        .limit(1);
+    let created: Vec<DateTime<Utc>> = if lock {
+        query.for_no_key_update().load(conn).await?
+    } else {
+        query.load(conn).await?
+    };
+    let Some(created) = created.into_iter().next() else {
         return Ok(None);
     };
     let schedule = flashcard_schedules::table
@@ -262,7 +269,9 @@ impl ReviewRepository for PostgresStore {
     async fn schedule(&self, user: UserId, card: FlashcardId) -> DomainResult<Schedule> {
         let found = self
             .db
-            .read(ENTITY, async |conn| card_state(conn, user, card).await)
+            .read(ENTITY, async |conn| {
+                card_state(conn, user, card, false).await
+            })
             .await?;
         let (created_at, row) = found.ok_or(DomainError::not_found(ENTITY))?;
         Ok(schedule_of(created_at, row))
@@ -277,16 +286,7 @@ impl ReviewRepository for PostgresStore {
         let mut conn = self.db.conn().await?;
         let row = conn
             .transaction::<_, StoreError, _>(async |conn| {
-                // Locks the schedule row, when there is one: a second review of the card
-                // waits, then finds the schedule changed.
-                let locked: Vec<Uuid> = flashcard_schedules::table
-                    .filter(flashcard_schedules::flashcard_id.eq(card.as_uuid()))
-                    .select(flashcard_schedules::flashcard_id)
-                    .for_update()
-                    .load(conn)
-                    .await?;
-                let _ = locked;
-                let (created_at, current) = card_state(conn, user, card)
+                let (created_at, current) = card_state(conn, user, card, true)
                     .await?
                     .ok_or(DomainError::not_found(ENTITY))?;
                 if schedule_of(created_at, current) != review.before {
@@ -331,7 +331,7 @@ impl ReviewRepository for PostgresStore {
     async fn undo(&self, user: UserId, card: FlashcardId) -> DomainResult<Option<Schedule>> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, StoreError, _>(async |conn| {
-            card_state(conn, user, card)
+            card_state(conn, user, card, true)
                 .await?
                 .ok_or(DomainError::not_found(ENTITY))?;
             let last: Option<ReviewRow> = flashcard_reviews::table
@@ -459,7 +459,7 @@ impl ReviewRepository for PostgresStore {
             .read(ENTITY, async |conn| {
                 flashcard_reviews::table
                     .filter(flashcard_reviews::user_id.eq(user.as_uuid()))
-                    .filter(flashcard_reviews::reviewed_at.ge(since))
+                    .filter(flashcard_reviews::created_at.ge(since))
                     .filter(flashcard_reviews::state_before.eq(PgCardState(CardState::New)))
                     .count()
                     .load(conn)
@@ -513,15 +513,14 @@ impl ReviewRepository for PostgresStore {
         &self,
         user: UserId,
         filter: ReviewFilter,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        before: DateTime<Utc>,
     ) -> DomainResult<Vec<(NaiveDate, u64)>> {
         let sql = format!(
             "SELECT (d.due AT TIME ZONE 'UTC')::date AS day, count(*) AS count \
              FROM flashcard_schedules d \
              JOIN flashcards c ON c.id = d.flashcard_id \
              JOIN flashcard_sets s ON s.id = c.flashcard_set_id \
-             WHERE d.user_id = $1 AND {FILTER} AND d.due >= $4 AND d.due < $5 \
+             WHERE d.user_id = $1 AND {FILTER} AND d.due < $4 \
              GROUP BY 1 ORDER BY 1"
         );
         let (course, set) = ids(filter);
@@ -532,8 +531,7 @@ impl ReviewRepository for PostgresStore {
                     .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
                     .bind::<Nullable<diesel::sql_types::Uuid>, _>(course)
                     .bind::<Nullable<diesel::sql_types::Uuid>, _>(set)
-                    .bind::<Timestamptz, _>(from)
-                    .bind::<Timestamptz, _>(to)
+                    .bind::<Timestamptz, _>(before)
                     .load(conn)
                     .await
             })

@@ -146,9 +146,15 @@ fn escaped(text: &str) -> Option<(String, usize)> {
 
 /// A `\uXXXX` escape, with the low half of a surrogate pair after it.
 fn unicode(text: &str) -> Option<(String, usize)> {
+    // `None`: more text is needed; `Some(None)`: not four hex digits.
     let unit = |at: usize| -> Option<Option<u16>> {
-        let hex = text.get(at..at + 4)?;
-        Some(u16::from_str_radix(hex, 16).ok())
+        if text.len() < at + 4 {
+            return None;
+        }
+        Some(
+            text.get(at..at + 4)
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok()),
+        )
     };
     let Some(high) = unit(2)? else {
         return Some((String::new(), 2));
@@ -212,5 +218,17 @@ mod tests {
         }
         let mut reader = FieldText::new("answer");
         assert_eq!(reader.push(r#"{"citations": []}"#), "");
+    }
+
+    #[test]
+    fn a_broken_escape_stands_for_nothing_and_reading_goes_on() {
+        for json in [
+            r#"{"answer": "a\u00\u00e9 b"}"#,
+            r#"{"answer": "a\uééééé b"}"#,
+        ] {
+            for value in read_in_two(json) {
+                assert!(value.ends_with(" b"), "{json}: {value:?}");
+            }
+        }
     }
 }
