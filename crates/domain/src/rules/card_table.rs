@@ -148,7 +148,8 @@ impl Layout {
                 .zip(&named)
                 .all(|(cell, column)| column.is_some() || cell.trim().is_empty());
         let has = |wanted: Column| named.contains(&Some(wanted));
-        if !all_known && !(has(Column::Question) && has(Column::Answer)) {
+        let is_header = all_known || (has(Column::Question) && has(Column::Answer));
+        if !is_header {
             return Ok(None);
         }
         let mut layout = Self::default();
@@ -221,14 +222,51 @@ pub fn read(bytes: &[u8]) -> Result<CardTable, InvalidValue> {
         .quoting(quoting)
         .from_reader(text.as_bytes());
     let mut rows = Rows::new(delimiter);
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
         let record = record.map_err(|error| {
             InvalidValue::new(format!("the file cannot be read as a table: {error}"))
         })?;
-        let line = record.position().map_or(0, csv::Position::line);
-        rows.take(&record, u32::try_from(line).unwrap_or(u32::MAX))?;
+        let start = record.position().map_or(0, csv::Position::byte);
+        rows.take(
+            &record,
+            lines.line_at(usize::try_from(start).unwrap_or(usize::MAX)),
+        )?;
     }
     rows.finish()
+}
+
+/// The line a record starts on, from its byte offset. (The reader's own line count is one
+/// short after each CRLF: the `\n` is read with the next record.)
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    const fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at `start`, which is past any record asked before.
+    fn line_at(&mut self, start: usize) -> u32 {
+        // A record never starts with a line break: one there ends the record before.
+        let start = self
+            .bytes
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b != b'\r' && b != b'\n'))
+            .map_or(self.bytes.len(), |skip| start + skip);
+        if let Some(between) = self.bytes.get(self.offset..start) {
+            self.line += between.iter().filter(|&&b| b == b'\n').count();
+            self.offset = start;
+        }
+        u32::try_from(self.line).unwrap_or(u32::MAX)
+    }
 }
 
 /// The rows of a table as they are read.
@@ -317,9 +355,8 @@ impl Rows {
             (false, false) => {}
         }
         let text = |column: Column, value: &str| {
-            CardText::parse(value).map_err(|InvalidValue(message)| {
-                format!("the {} {message}", column.word())
-            })
+            CardText::parse(value)
+                .map_err(|InvalidValue(message)| format!("the {} {message}", column.word()))
         };
         let optional = |column: Column, value: &str| {
             if empty(value) {
@@ -447,7 +484,11 @@ fn detect_delimiter(text: &str) -> u8 {
         let on = lines.iter().map(count).filter(|&n| n > 0);
         let first = on.clone().next();
         let steady = first.is_some_and(|first| on.clone().all(|n| n == first));
-        (present(count), steady, lines.iter().map(count).sum::<usize>())
+        (
+            present(count),
+            steady,
+            lines.iter().map(count).sum::<usize>(),
+        )
     };
     let commas = score(|l| l.commas);
     let semicolons = score(|l| l.semicolons);
@@ -643,7 +684,10 @@ mod tests {
     }
 
     fn pairs(table: &CardTable) -> Vec<(&str, &str)> {
-        cards(table).into_iter().map(|(q, a, _, _)| (q, a)).collect()
+        cards(table)
+            .into_iter()
+            .map(|(q, a, _, _)| (q, a))
+            .collect()
     }
 
     fn error(bytes: &[u8]) -> String {
@@ -673,7 +717,11 @@ mod tests {
         );
         assert_eq!(detect_delimiter("a;b, c\nd;e\n"), b';');
         assert_eq!(detect_delimiter("q;a, b, c\nr;d, e\n"), b';', "steady wins");
-        assert_eq!(detect_delimiter("\"a,b;c\";d\n"), b';', "quoted cells do not count");
+        assert_eq!(
+            detect_delimiter("\"a,b;c\";d\n"),
+            b';',
+            "quoted cells do not count"
+        );
         assert_eq!(detect_delimiter("one line only\n"), b',');
     }
 
@@ -694,8 +742,8 @@ mod tests {
             )]
         );
         assert_eq!(table.tags.as_slice(), ["bio", "cells"]);
-        let terms = read(b"term;definition;source\nosmosis;water through a membrane;p. 4\n")
-            .unwrap();
+        let terms =
+            read(b"term;definition;source\nosmosis;water through a membrane;p. 4\n").unwrap();
         assert_eq!(
             pairs(&terms),
             [("osmosis", "water through a membrane")],
@@ -781,7 +829,10 @@ mod tests {
             message.starts_with("the file is not UTF-8 text: save it as UTF-8"),
             "{message}"
         );
-        assert!(message.contains("line 2") && message.contains("0xE9"), "{message}");
+        assert!(
+            message.contains("line 2") && message.contains("0xE9"),
+            "{message}"
+        );
         assert!(error(b"\xFF\xFEq\x00").contains("UTF-16"));
     }
 
@@ -823,6 +874,8 @@ mod tests {
                 ),
             ]
         );
+        let crlf = read(b"q,a\r\n\r\nQ,\"two\r\nlines\"\r\n,A\r\n").unwrap();
+        assert_eq!(crlf.skipped[0].line, 5, "CRLF lines are counted as lines");
         let single = read(b"Q,A\njust a line\n").unwrap();
         assert_eq!(single.skipped[0].line, 2);
         assert!(single.skipped[0].reason.contains("single cell"));
@@ -832,7 +885,10 @@ mod tests {
     fn files_without_cards_or_with_too_many_are_refused() {
         assert!(error(b"").starts_with("the file holds no card"));
         let message = error(b"question,answer\n,A\n");
-        assert!(message.contains("line 2: the question is empty"), "{message}");
+        assert!(
+            message.contains("line 2: the question is empty"),
+            "{message}"
+        );
         let many: String = (0..=NewFlashcardSet::MAX_CARDS)
             .map(|i| format!("Q{i},A{i}\n"))
             .collect();
@@ -850,12 +906,17 @@ mod tests {
 
     #[test]
     fn tags_are_split_on_white_space_and_commas_and_kept_once() {
-        let table = read(b"question;answer;tags\nQ1;A1;\"bio, cells\"\nQ2;A2;Cells  exam\n")
-            .unwrap();
+        let table =
+            read(b"question;answer;tags\nQ1;A1;\"bio, cells\"\nQ2;A2;Cells  exam\n").unwrap();
         assert_eq!(table.tags.as_slice(), ["bio", "cells", "exam"]);
     }
 
-    fn card(question: &str, answer: &str, hint: Option<&str>, explanation: Option<&str>) -> Flashcard {
+    fn card(
+        question: &str,
+        answer: &str,
+        hint: Option<&str>,
+        explanation: Option<&str>,
+    ) -> Flashcard {
         Flashcard {
             id: FlashcardId::new(),
             flashcard_set_id: FlashcardSetId::new(),
