@@ -30,8 +30,7 @@ pub struct ImportedSet {
     pub set: FlashcardSetWithCards,
     /// How many cards it holds.
     pub imported: u32,
-    /// The rows left out, with their line and the reason (at most
-    /// [`card_table::MAX_SKIPPED_LISTED`]).
+    /// The rows left out, with their line and the reason: the first 100 of them.
     pub skipped: Vec<SkippedRow>,
 }
 
