@@ -196,6 +196,11 @@ fn id_routes(o: &Owned) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (
+            Method::GET,
+            format!("/api/v1/flashcard-sets/{}/export?format=csv", o.set),
+            None,
+        ),
+        (
             Method::POST,
             format!("/api/v1/flashcard-sets/{}/flashcards", o.set),
             patch(json!({ "question": "Q2", "answer": "A2" })),
@@ -445,14 +450,35 @@ async fn another_student_gets_404_for_every_id_and_changes_nothing() {
             "Bob linked to Ada's row with {method} {path}"
         );
     }
+    // An import is a form, not JSON: its course must be the student's too.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"Q,A\n".to_vec()).file_name("cards.csv"),
+        )
+        .text("courseId", owned.course.clone());
+    let response = server
+        .http
+        .post(format!("{}/api/v1/flashcard-sets/import", server.base))
+        .bearer_auth(&bob)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        404,
+        "Bob imported cards into Ada's course"
+    );
     assert_eq!(
         snapshot(&server, &ada, &owned).await,
         before,
         "Ada's data changed"
     );
     eprintln!(
-        "authorization matrix: {} id routes and 6 link routes checked",
-        routes.len()
+        "authorization matrix: {} id routes and {} link routes checked",
+        routes.len(),
+        link_routes(&owned).len() + 1
     );
 }
 
@@ -498,6 +524,7 @@ async fn every_route_needs_a_session() {
         (Method::GET, "/api/v1/notes"),
         (Method::GET, "/api/v1/documents"),
         (Method::GET, "/api/v1/flashcard-sets"),
+        (Method::POST, "/api/v1/flashcard-sets/import"),
         (Method::GET, "/api/v1/quizzes"),
         (Method::GET, "/api/v1/study-guides"),
         (Method::GET, "/api/v1/chat-sessions"),

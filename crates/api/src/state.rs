@@ -6,9 +6,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::chat::{ChatPorts, ChatService};
-use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
+use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::services::reviews::ParameterFitting;
 use sophie_domain::services::search::SearchService;
@@ -300,6 +301,18 @@ impl AppState {
             },
             limits.daily_tokens,
         ))
+    }
+
+    /// Flashcard sets imported from files and exported as CSV, over these repositories, taking
+    /// files up to the upload limit of documents (the default limit without a document
+    /// service).
+    #[must_use]
+    pub fn interchange(&self) -> InterchangeService {
+        let limit = self
+            .documents
+            .as_deref()
+            .map_or(DEFAULT_UPLOAD_LIMIT, DocumentService::upload_limit);
+        InterchangeService::new(self.repositories.flashcards.clone(), limit)
     }
 
     /// The generation service.

@@ -1,7 +1,8 @@
 //! Pure rules that span entities: link ownership, quiz totals, grading, file types, YouTube
-//! links, transcripts as text, the offline summary of a note, and the FSRS spaced-repetition
-//! schedule of a flashcard.
+//! links, transcripts as text, the offline summary of a note, the FSRS spaced-repetition
+//! schedule of a flashcard, and flashcards read from and written to CSV.
 
+pub mod card_table;
 pub mod file_type;
 pub mod fsrs;
 pub mod grading;

@@ -71,6 +71,18 @@ impl std::fmt::Debug for DocumentService {
 /// The default largest upload: 50 MiB.
 pub const DEFAULT_UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
 
+/// The error for a file larger than `limit` bytes.
+#[must_use]
+pub fn upload_too_large(limit: u64) -> DomainError {
+    DomainError::TooLarge {
+        field: "file".to_owned(),
+        message: format!(
+            "the file is larger than the limit of {limit} bytes ({})",
+            human_size(limit)
+        ),
+    }
+}
+
 /// How long a document may stay `PENDING` or `PROCESSING` without change before it counts as
 /// stranded: longer than any processing run (whose parsing is limited to a minute).
 pub const STRANDED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
@@ -103,14 +115,7 @@ impl DocumentService {
     /// The error for an upload past the limit.
     #[must_use]
     pub fn too_large(&self) -> DomainError {
-        DomainError::TooLarge {
-            field: "file".to_owned(),
-            message: format!(
-                "the file is larger than the limit of {} bytes ({})",
-                self.upload_limit,
-                human_size(self.upload_limit)
-            ),
-        }
+        upload_too_large(self.upload_limit)
     }
 
     /// Stores the file, records the document `PENDING` and enqueues its processing.

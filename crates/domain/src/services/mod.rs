@@ -8,6 +8,7 @@ pub mod documents;
 pub mod generation;
 pub mod imports;
 pub mod ingestion;
+pub mod interchange;
 pub mod notes;
 pub mod quizzes;
 pub mod reviews;

@@ -141,7 +141,7 @@ async fn file(
 
 /// The file name with anything outside printable ASCII (and quotes, backslashes) replaced,
 /// for clients that ignore `filename*`.
-fn ascii_file_name(name: &str) -> String {
+pub(crate) fn ascii_file_name(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {

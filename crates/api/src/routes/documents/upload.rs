@@ -82,9 +82,58 @@ pub(crate) async fn read_form(
     too_large: impl Fn() -> ApiError,
     extra: Option<&'static str>,
 ) -> ApiResult<(Upload, Option<String>)> {
+    let parts = read_parts(headers, payload, limit, too_large, extra).await?;
+    let Some(file) = parts.file else {
+        return Err(ApiError::field("file", "required: the document to upload"));
+    };
+    Ok((
+        Upload {
+            file_name: file.name.unwrap_or_else(|| "document".to_owned()),
+            title: parts.title,
+            course_id: parts.course_id,
+            bytes: file.bytes,
+        },
+        parts.extra,
+    ))
+}
+
+/// The file part of a form.
+pub(crate) struct FilePart {
+    /// The file name the part gave, if any.
+    pub(crate) name: Option<String>,
+    /// The bytes.
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` upload, as read.
+pub(crate) struct FormParts {
+    /// The `file` part, if sent.
+    pub(crate) file: Option<FilePart>,
+    /// The `title` part.
+    pub(crate) title: Option<String>,
+    /// The `courseId` part.
+    pub(crate) course_id: Option<CourseId>,
+    /// The part named `extra`.
+    pub(crate) extra: Option<String>,
+}
+
+/// Reads the parts of a `multipart/form-data` upload: `file` (at most `limit` bytes),
+/// `title`, `courseId` and one more text part named `extra`; a missing part is `None`.
+///
+/// # Errors
+///
+/// 413 past the limit; 400 for a broken multipart body; 422 for an unknown or repeated part,
+/// a text part that is not UTF-8, or a bad course id.
+pub(crate) async fn read_parts(
+    headers: &HeaderMap,
+    payload: web::Payload,
+    limit: u64,
+    too_large: impl Fn() -> ApiError,
+    extra: Option<&'static str>,
+) -> ApiResult<FormParts> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut multipart = Multipart::new(headers, payload);
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<FilePart> = None;
     let mut title: Option<String> = None;
     let mut course_id: Option<String> = None;
     let mut extra_value: Option<String> = None;
@@ -98,8 +147,7 @@ pub(crate) async fn read_form(
                 let file_name = field
                     .content_disposition()
                     .and_then(|cd| cd.get_filename())
-                    .unwrap_or("document")
-                    .to_owned();
+                    .map(str::to_owned);
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.try_next().await.map_err(broken)? {
                     if bytes.len().saturating_add(chunk.len()) > limit {
@@ -107,7 +155,10 @@ pub(crate) async fn read_form(
                     }
                     bytes.extend_from_slice(&chunk);
                 }
-                file = Some((file_name, bytes));
+                file = Some(FilePart {
+                    name: file_name,
+                    bytes,
+                });
             }
             part if part == "title" || part == "courseId" || Some(part) == extra => {
                 let mut bytes = Vec::new();
@@ -144,22 +195,16 @@ pub(crate) async fn read_form(
             }
         }
     }
-    let Some((file_name, bytes)) = file else {
-        return Err(ApiError::field("file", "required: the document to upload"));
-    };
     let course_id: Option<CourseId> = course_id
         .map(|id| id_param(id.trim().to_owned()))
         .transpose()
         .map_err(|e| ApiError::field("courseId", e.0))?;
-    Ok((
-        Upload {
-            file_name,
-            title,
-            course_id,
-            bytes,
-        },
-        extra_value,
-    ))
+    Ok(FormParts {
+        file,
+        title,
+        course_id,
+        extra: extra_value,
+    })
 }
 
 #[allow(

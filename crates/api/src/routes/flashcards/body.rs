@@ -265,3 +265,46 @@ impl FlashcardSetQuery {
         }
     }
 }
+
+/// A file of flashcards to import, as `multipart/form-data`.
+// Deserialize only for its serde attributes, which the schema reads: camelCase part names and
+// no other parts (`additionalProperties: false`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(title = "ImportFlashcards")]
+#[allow(dead_code)] // Only describes the form for the OpenAPI document.
+pub(crate) struct ImportCardsForm {
+    /// The cards, as UTF-8 text: CSV (comma or semicolon, quoted as RFC 4180 says),
+    /// tab-separated text (a Quizlet export) or text pasted from a spreadsheet. One card a
+    /// row: question, answer, then optional hint, explanation and tags; or columns named by a
+    /// header row (`question`/`front`/`term`, `answer`/`back`/`definition`, `hint`,
+    /// `explanation`/`extra`/`notes`, `tags`). At most 500 cards and the server's upload limit
+    /// (`UPLOAD_LIMIT_BYTES`, 50 MiB by default).
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// A title, 1 to 200 characters; the file name without its extension by default. Leave
+    /// the part out for none.
+    #[schema(value_type = Title, inline, required = false)]
+    title: String,
+    /// The course to file the set under; the student's own. Leave the part out for none.
+    #[schema(value_type = String, format = Uuid, required = false)]
+    course_id: String,
+}
+
+/// The format of an exported flashcard set: `csv` only, for now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ExportFormat {
+    /// CSV as RFC 4180 says, UTF-8, with the header `question,answer,hint,explanation,tags`.
+    #[default]
+    Csv,
+}
+
+/// How to export a flashcard set.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ExportQuery {
+    /// The format; `csv` by default.
+    pub(super) format: Option<ExportFormat>,
+}

@@ -1,17 +1,22 @@
 //! `/api/v1/flashcard-sets`: sets of flashcards and their cards.
 
-use actix_web::web;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use sophie_domain::rules::card_table::SkippedRow;
+use sophie_domain::services::interchange::ImportedSet;
+use sophie_domain::values::{FieldContext, Title};
 use sophie_domain::{
     Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards, Page,
 };
 use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::query::ApiQuery;
 use crate::reply::{Created, NoContent};
+use crate::routes::documents::{ascii_file_name, upload};
 use crate::state::AppState;
 
 mod body;
@@ -19,12 +24,14 @@ mod body;
 mod tests;
 
 use body::{
-    CreateFlashcard, CreateFlashcardSet, FlashcardSetQuery, UpdateFlashcard, UpdateFlashcardSet,
+    CreateFlashcard, CreateFlashcardSet, ExportFormat, ExportQuery, FlashcardSetQuery,
+    ImportCardsForm, UpdateFlashcard, UpdateFlashcardSet,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete, add_card, update_card, delete_card),
+    paths(create, list, get, update, delete, add_card, update_card, delete_card, import_cards,
+        export),
     components(schemas(
         CreateFlashcardSet,
         UpdateFlashcardSet,
@@ -33,33 +40,40 @@ use body::{
         FlashcardSet,
         Flashcard,
         FlashcardSetWithCards,
-        Page<FlashcardSet>
+        Page<FlashcardSet>,
+        ImportCardsForm,
+        ImportedSet,
+        SkippedRow,
+        ExportFormat
     )),
     tags((name = "flashcards", description = "Sets of flashcards and their cards"))
 )]
 pub(crate) struct Api;
 
+/// `import` is registered before the scope of the collection, so it is not read as an id.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/flashcard-sets")
-            .service(
-                web::resource("")
-                    .route(web::post().to(create))
-                    .route(web::get().to(list)),
-            )
-            .service(
-                web::resource("/{id}")
-                    .route(web::get().to(get))
-                    .route(web::patch().to(update))
-                    .route(web::delete().to(delete)),
-            )
-            .service(web::resource("/{id}/flashcards").route(web::post().to(add_card)))
-            .service(
-                web::resource("/{id}/flashcards/{cardId}")
-                    .route(web::patch().to(update_card))
-                    .route(web::delete().to(delete_card)),
-            ),
-    );
+    cfg.service(web::resource("/flashcard-sets/import").route(web::post().to(import_cards)))
+        .service(
+            web::scope("/flashcard-sets")
+                .service(
+                    web::resource("")
+                        .route(web::post().to(create))
+                        .route(web::get().to(list)),
+                )
+                .service(
+                    web::resource("/{id}")
+                        .route(web::get().to(get))
+                        .route(web::patch().to(update))
+                        .route(web::delete().to(delete)),
+                )
+                .service(web::resource("/{id}/export").route(web::get().to(export)))
+                .service(web::resource("/{id}/flashcards").route(web::post().to(add_card)))
+                .service(
+                    web::resource("/{id}/flashcards/{cardId}")
+                        .route(web::patch().to(update_card))
+                        .route(web::delete().to(delete_card)),
+                ),
+        );
 }
 
 /// Creates a flashcard set with its cards, in one step.
@@ -236,4 +250,142 @@ async fn delete_card(
         .delete_card(user.user_id, set_id, card_id)
         .await?;
     Ok(NoContent)
+}
+
+/// Imports a flashcard set from a file, as `multipart/form-data`: a `file` part (CSV, TSV
+/// such as a Quizlet export, or text pasted from a spreadsheet; UTF-8), and optional `title`
+/// and `courseId` parts.
+///
+/// The delimiter (comma, semicolon or tab) is found from the first lines; a first row naming
+/// the columns (`question`, `answer`, `hint`, `explanation`, `tags`, or `front`/`back`,
+/// `term`/`definition`, `extra`/`notes`) is a header, otherwise the columns are taken in that
+/// order. Every valid row becomes a card of one new set, made in one step; rows without a
+/// question or an answer, or with a text too long for a card, are left out and listed in
+/// `skipped` with their line. The tags of every row become the set's tags. Answers 201 with
+/// the set and its `Location`.
+#[utoipa::path(post, path = "/api/v1/flashcard-sets/import", tag = "flashcards",
+    request_body(content = ImportCardsForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, description = "The set, made of every valid row, and the rows left out",
+            body = ImportedSet,
+            headers(("Location" = String, description = "The set's URL"))),
+        (status = 400, description = "The body is not multipart/form-data, or cannot be read",
+            body = Problem),
+        (status = 401, body = Problem),
+        (status = 404, description = "The course is not the student's", body = Problem),
+        (status = 413, description = "The file is larger than the upload limit", body = Problem),
+        (status = 415, description = "A zip archive: an Anki package (.apkg, .colpkg) or a \
+            spreadsheet workbook, which cannot be imported yet (the answer names it)",
+            body = Problem),
+        (status = 422, description = "No file part, a file that is not UTF-8 text, holds no \
+            card, more than 500 cards or more than 20 tags, an unknown part, or a bad title or \
+            course id; `errors` names the part", body = Problem)))]
+async fn import_cards(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<Created<ImportedSet>> {
+    let headers = request.headers();
+    if !upload::is_multipart(headers) {
+        return Err(ApiError::BadRequest(
+            "send the cards as multipart/form-data with a `file` part (CSV, TSV or text)"
+                .to_owned(),
+        ));
+    }
+    let interchange = state.interchange();
+    let parts = upload::read_parts(
+        headers,
+        payload,
+        interchange.upload_limit(),
+        || interchange.too_large().into(),
+        None,
+    )
+    .await?;
+    let Some(file) = parts.file else {
+        return Err(ApiError::field(
+            "file",
+            "required: the CSV, TSV or text file of cards",
+        ));
+    };
+    let title = parts.title.map(Title::parse).transpose().field("title")?;
+    let imported = interchange
+        .import_cards(
+            user.user_id,
+            &file.bytes,
+            file.name.as_deref().unwrap_or_default(),
+            parts.course_id,
+            title,
+        )
+        .await?;
+    Ok(Created::at(
+        format!("/api/v1/flashcard-sets/{}", imported.set.set.id),
+        imported,
+    ))
+}
+
+/// Exports a flashcard set as a file to download: CSV (RFC 4180, UTF-8, CRLF line ends) with
+/// the header `question,answer,hint,explanation,tags`, one row a card, the set's tags
+/// separated by spaces on every row. Importing the file again gives the same cards and tags.
+#[utoipa::path(get, path = "/api/v1/flashcard-sets/{id}/export", tag = "flashcards",
+    params(("id" = Uuid, Path), ExportQuery), security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The set as a file, named after its title",
+            content_type = "text/csv", body = String,
+            headers(("Content-Disposition" = String,
+                description = "`attachment; filename=\"<title>.csv\"`, with `filename*` in UTF-8"))),
+        (status = 401, body = Problem),
+        (status = 404, description = "No such set of the student's", body = Problem),
+        (status = 422, description = "A format other than `csv`", body = Problem)))]
+async fn export(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<FlashcardSetId>,
+    query: ApiQuery<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let ExportFormat::Csv = query.into_inner().format.unwrap_or_default();
+    let (title, csv) = state
+        .interchange()
+        .export_csv(user.user_id, id.into_inner())
+        .await?;
+    let file_name = export_file_name(&title);
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_file_name(&file_name)),
+            DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: file_name.into_bytes(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header(disposition)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(csv))
+}
+
+/// A file name made of a set's title: characters no file system takes (folders, quotes,
+/// controls...) replaced, at most 100 characters, then `.csv`.
+fn export_file_name(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(100)
+        .collect();
+    let name = name.trim().trim_matches('.').trim();
+    if name.is_empty() {
+        "flashcards.csv".to_owned()
+    } else {
+        format!("{name}.csv")
+    }
 }

@@ -288,9 +288,303 @@ async fn every_route_is_documented() {
         paths,
         [
             "/api/v1/flashcard-sets",
+            "/api/v1/flashcard-sets/import",
             "/api/v1/flashcard-sets/{id}",
+            "/api/v1/flashcard-sets/{id}/export",
             "/api/v1/flashcard-sets/{id}/flashcards",
             "/api/v1/flashcard-sets/{id}/flashcards/{cardId}"
         ]
     );
+}
+
+const IMPORT: &str = "/api/v1/flashcard-sets/import";
+
+/// The `detail` of a problem.
+fn detail(reply: &crate::test_support::Reply) -> &str {
+    reply["detail"].as_str().unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn a_csv_with_a_header_and_quoted_fields_is_imported_then_exported() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let csv = "Front,Back,Hint,Notes,Tags\r\n\
+        \"Powerhouse of the cell, in one word?\",Mitochondria,,\"Makes \"\"ATP\"\"\",biology cells\r\n\
+        Where is DNA kept?,\"The nucleus,\nmostly\",N...,,exam\r\n";
+    let reply = ada
+        .post_multipart(
+            IMPORT,
+            &[("file", Some("Cell biology.csv"), csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply}");
+    let set = &reply["flashcardSet"];
+    assert_eq!(
+        reply.location.as_deref().unwrap(),
+        format!("/api/v1/flashcard-sets/{}", set["id"].as_str().unwrap())
+    );
+    assert_eq!(reply["imported"], 2);
+    assert_eq!(reply["skipped"], json!([]));
+    assert_eq!(set["title"], "Cell biology");
+    assert_eq!(set["tags"], json!(["biology", "cells", "exam"]));
+    assert_eq!(set["difficulty"], "MEDIUM");
+    let cards = set["flashcards"].as_array().unwrap();
+    assert_eq!(cards[0]["question"], "Powerhouse of the cell, in one word?");
+    assert_eq!(cards[0]["explanation"], "Makes \"ATP\"");
+    assert_eq!(cards[0]["hint"], Value::Null);
+    assert_eq!(cards[1]["answer"], "The nucleus,\nmostly");
+    assert_eq!(cards[1]["hint"], "N...");
+    let read = ada.get(reply.location.as_deref().unwrap()).await;
+    assert_eq!(&read.body, set, "stored as answered");
+
+    let export = ada
+        .get(&format!("{}/export", reply.location.as_deref().unwrap()))
+        .await;
+    assert_eq!(export.status, 200, "{export}");
+    assert_eq!(
+        export.header("Content-Type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        export.header("Content-Disposition"),
+        Some("attachment; filename=\"Cell biology.csv\"; filename*=UTF-8''Cell%20biology.csv")
+    );
+    assert_eq!(
+        std::str::from_utf8(&export.raw).unwrap(),
+        "question,answer,hint,explanation,tags\r\n\
+         \"Powerhouse of the cell, in one word?\",Mitochondria,,\"Makes \"\"ATP\"\"\",\
+         biology cells exam\r\n\
+         Where is DNA kept?,\"The nucleus,\nmostly\",N...,,biology cells exam\r\n"
+    );
+    let explicit = ada
+        .get(&format!(
+            "{}/export?format=csv",
+            reply.location.as_deref().unwrap()
+        ))
+        .await;
+    assert_eq!(explicit.raw, export.raw);
+    let other = ada
+        .get(&format!(
+            "{}/export?format=apkg",
+            reply.location.as_deref().unwrap()
+        ))
+        .await;
+    assert_eq!(other.status, 422, "{other}");
+    assert_eq!(other.fields(), ["format"]);
+}
+
+#[actix_web::test]
+async fn a_quizlet_export_is_imported_with_a_title_and_a_course() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let course = ada
+        .post("/api/v1/courses", json!({ "name": "French" }))
+        .await;
+    let course_id = course.id().to_owned();
+    let quizlet = "bonjour\thello, good morning\n\"le\" livre\tthe book\nchat\tcat\n";
+    let reply = ada
+        .post_multipart(
+            IMPORT,
+            &[
+                ("file", Some("quizlet.txt"), quizlet.as_bytes()),
+                ("title", None, b"French words".as_slice()),
+                ("courseId", None, course_id.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply}");
+    let set = &reply["flashcardSet"];
+    assert_eq!(set["title"], "French words");
+    assert_eq!(set["courseId"], course_id.as_str());
+    assert_eq!(set["tags"], json!([]));
+    let sides: Vec<(&str, &str)> = set["flashcards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["question"].as_str().unwrap(),
+                c["answer"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sides,
+        [
+            ("bonjour", "hello, good morning"),
+            ("\"le\" livre", "the book"),
+            ("chat", "cat")
+        ]
+    );
+
+    let bob = app.signed_in("bob@example.com").await;
+    let reply = bob
+        .post_multipart(
+            IMPORT,
+            &[
+                ("file", Some("quizlet.txt"), quizlet.as_bytes()),
+                ("courseId", None, course_id.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 404, "another student's course: {reply}");
+    assert_eq!(bob.get("/api/v1/flashcard-sets").await["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn rows_without_an_answer_are_skipped_with_their_line() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let reply = ada
+        .post_multipart(
+            IMPORT,
+            &[(
+                "file",
+                Some("cards.csv"),
+                b"question;answer\nQ1;A1\n\nQ2;\nQ3;A3\n".as_slice(),
+            )],
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{reply}");
+    assert_eq!(reply["imported"], 2);
+    assert_eq!(
+        reply["skipped"],
+        json!([{ "line": 4, "reason": "the answer is empty" }])
+    );
+}
+
+#[actix_web::test]
+async fn files_that_cannot_be_imported_say_why_and_make_nothing() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+
+    let latin1 = ada
+        .post_multipart(
+            IMPORT,
+            &[("file", Some("cafe.csv"), b"Caf\xE9?,coffee\n".as_slice())],
+        )
+        .await;
+    assert_eq!(latin1.status, 422, "{latin1}");
+    assert_eq!(latin1.fields(), ["file"]);
+    assert!(
+        detail(&latin1).contains("the file is not UTF-8 text: save it as UTF-8"),
+        "{latin1}"
+    );
+
+    let anki = ada
+        .post_multipart(
+            IMPORT,
+            &[(
+                "file",
+                Some("deck.apkg"),
+                b"PK\x03\x04\x14\x00\x00\x00collection.anki21".as_slice(),
+            )],
+        )
+        .await;
+    assert_eq!(anki.status, 415, "{anki}");
+    assert_eq!(anki.fields(), ["file"]);
+    assert!(
+        detail(&anki).contains("Anki packages (.apkg, .colpkg) cannot be imported yet"),
+        "{anki}"
+    );
+
+    let empty = ada
+        .post_multipart(IMPORT, &[("file", Some("empty.csv"), b"\n\n".as_slice())])
+        .await;
+    assert_eq!(empty.status, 422, "{empty}");
+    assert!(detail(&empty).contains("holds no card"), "{empty}");
+
+    let many: String = (0..=sophie_domain::NewFlashcardSet::MAX_CARDS)
+        .map(|i| format!("Q{i},A{i}\n"))
+        .collect();
+    let too_many = ada
+        .post_multipart(IMPORT, &[("file", Some("many.csv"), many.as_bytes())])
+        .await;
+    assert_eq!(too_many.status, 422, "{too_many}");
+    assert!(detail(&too_many).contains("at most 500"), "{too_many}");
+
+    // Over the limit (1 MiB in these tests).
+    let big = vec![b'a'; 1024 * 1024 + 1];
+    let big = ada
+        .post_multipart(IMPORT, &[("file", Some("big.csv"), &big)])
+        .await;
+    assert_eq!(big.status, 413, "{big}");
+
+    let no_file = ada
+        .post_multipart(IMPORT, &[("title", None, b"Cards".as_slice())])
+        .await;
+    assert_eq!(no_file.status, 422, "{no_file}");
+    assert_eq!(no_file.fields(), ["file"]);
+
+    let bad_title = ada
+        .post_multipart(
+            IMPORT,
+            &[
+                ("file", Some("q.csv"), b"Q,A\n".as_slice()),
+                ("title", None, b" ".as_slice()),
+            ],
+        )
+        .await;
+    assert_eq!(bad_title.status, 422, "{bad_title}");
+    assert_eq!(bad_title.fields(), ["title"]);
+
+    let bad_course = ada
+        .post_multipart(
+            IMPORT,
+            &[
+                ("file", Some("q.csv"), b"Q,A\n".as_slice()),
+                ("courseId", None, b"not-an-id".as_slice()),
+            ],
+        )
+        .await;
+    assert_eq!(bad_course.status, 422, "{bad_course}");
+    assert_eq!(bad_course.fields(), ["courseId"]);
+
+    let json_body = ada.post(IMPORT, json!({ "file": "Q,A" })).await;
+    assert_eq!(json_body.status, 400, "{json_body}");
+    assert!(
+        detail(&json_body).contains("multipart/form-data"),
+        "{json_body}"
+    );
+
+    let anonymous = app
+        .anonymous()
+        .post_multipart(IMPORT, &[("file", Some("q.csv"), b"Q,A\n".as_slice())])
+        .await;
+    assert_eq!(anonymous.status, 401, "{anonymous}");
+
+    assert_eq!(
+        ada.get("/api/v1/flashcard-sets").await["items"],
+        json!([]),
+        "nothing was made"
+    );
+}
+
+#[actix_web::test]
+async fn another_students_set_is_not_exported() {
+    let app = TestApp::start(state()).await;
+    let ada = app.signed_in("ada@example.com").await;
+    let bob = app.signed_in("bob@example.com").await;
+    let set = ada.post("/api/v1/flashcard-sets", three_cards()).await;
+    let export = format!("{}/export", set.location.as_deref().unwrap());
+    assert_eq!(ada.get(&export).await.status, 200);
+    let hidden = bob.get(&export).await;
+    assert_eq!(hidden.status, 404, "{hidden}");
+    let missing = bob
+        .get(&format!(
+            "/api/v1/flashcard-sets/{}/export",
+            uuid::Uuid::new_v4()
+        ))
+        .await;
+    assert_eq!(missing.status, 404, "{missing}");
+    assert_eq!(missing.body, hidden.body, "told apart from nothing");
+    assert_eq!(app.anonymous().get(&export).await.status, 401);
+}
+
+#[test]
+fn export_file_names_keep_the_title_without_what_file_systems_refuse() {
+    assert_eq!(super::export_file_name("Cell biology"), "Cell biology.csv");
+    assert_eq!(super::export_file_name("../a/b: \"c\"?"), "_a_b_ _c__.csv");
+    assert_eq!(super::export_file_name("..."), "flashcards.csv");
+    assert_eq!(super::export_file_name("Café"), "Café.csv");
 }
