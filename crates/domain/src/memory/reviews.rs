@@ -290,25 +290,13 @@ impl ReviewRepository for MemoryStore {
                     review.log.id,
                 )
             });
-            let mut histories: Vec<(FlashcardId, CardHistory)> = Vec::new();
-            for review in reviews {
-                let entry = (
+            Ok(CardHistory::group(reviews.into_iter().map(|review| {
+                (
+                    review.log.flashcard_id,
                     review.log.rating,
                     u32::try_from(review.log.elapsed_days).unwrap_or(0),
-                );
-                match histories.last_mut() {
-                    Some((card, history)) if *card == review.log.flashcard_id => {
-                        history.reviews.push(entry);
-                    }
-                    _ => histories.push((
-                        review.log.flashcard_id,
-                        CardHistory {
-                            reviews: vec![entry],
-                        },
-                    )),
-                }
-            }
-            Ok(histories.into_iter().map(|(_, history)| history).collect())
+                )
+            })))
         })
     }
 

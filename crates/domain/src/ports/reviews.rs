@@ -116,6 +116,26 @@ pub struct CardHistory {
 }
 
 impl CardHistory {
+    /// The histories of reviews `(card, rating, whole days since the one before)` listed card
+    /// by card, each card's oldest first.
+    pub fn group<K: PartialEq>(
+        rows: impl IntoIterator<Item = (K, ReviewRating, u32)>,
+    ) -> Vec<Self> {
+        let mut histories: Vec<(K, Self)> = Vec::new();
+        for (card, rating, days) in rows {
+            match histories.last_mut() {
+                Some((last, history)) if *last == card => history.reviews.push((rating, days)),
+                _ => histories.push((
+                    card,
+                    Self {
+                        reviews: vec![(rating, days)],
+                    },
+                )),
+            }
+        }
+        histories.into_iter().map(|(_, history)| history).collect()
+    }
+
     /// How many of its reviews came a day or more after the one before: the reviews the
     /// optimizer learns long-term memory from.
     #[must_use]

@@ -317,14 +317,7 @@ impl ReviewRepository for PostgresStore {
                 Ok(row)
             })
             .await
-            .map_err(|e| match e {
-                // Two first reviews at once: the second finds the row the first inserted.
-                StoreError::Db(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => changed_meanwhile(),
-                other => other.into_domain(ENTITY),
-            })?;
+            .map_err(|e| e.into_domain(ENTITY))?;
         Ok(row.log())
     }
 
@@ -485,14 +478,10 @@ impl ReviewRepository for PostgresStore {
              WHERE r.user_id = $1 AND {FILTER} AND r.reviewed_at >= $4 \
              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         );
-        let (course, set) = ids(filter);
         let rows: Vec<ReviewCount> = self
             .db
             .read(ENTITY, async |conn| {
-                diesel::sql_query(sql.as_str())
-                    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(course)
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(set)
+                filtered(&sql, user, filter)
                     .bind::<Timestamptz, _>(since)
                     .load(conn)
                     .await
@@ -523,14 +512,10 @@ impl ReviewRepository for PostgresStore {
              WHERE d.user_id = $1 AND {FILTER} AND d.due < $4 \
              GROUP BY 1 ORDER BY 1"
         );
-        let (course, set) = ids(filter);
         let rows: Vec<DayCount> = self
             .db
             .read(ENTITY, async |conn| {
-                diesel::sql_query(sql.as_str())
-                    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(course)
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(set)
+                filtered(&sql, user, filter)
                     .bind::<Timestamptz, _>(before)
                     .load(conn)
                     .await
@@ -555,16 +540,10 @@ impl ReviewRepository for PostgresStore {
              WHERE s.user_id = $1 AND {FILTER} \
              GROUP BY 1 ORDER BY 1"
         );
-        let (course, set) = ids(filter);
         let rows: Vec<StateCount> = self
             .db
             .read(ENTITY, async |conn| {
-                diesel::sql_query(sql.as_str())
-                    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(course)
-                    .bind::<Nullable<diesel::sql_types::Uuid>, _>(set)
-                    .load(conn)
-                    .await
+                filtered(&sql, user, filter).load(conn).await
             })
             .await?;
         Ok(rows
@@ -594,20 +573,9 @@ impl ReviewRepository for PostgresStore {
                     .await
             })
             .await?;
-        let mut histories: Vec<(Uuid, CardHistory)> = Vec::new();
-        for (card, rating, days) in rows {
-            let entry = (rating.0, u32::try_from(days).unwrap_or(0));
-            match histories.last_mut() {
-                Some((last, history)) if *last == card => history.reviews.push(entry),
-                _ => histories.push((
-                    card,
-                    CardHistory {
-                        reviews: vec![entry],
-                    },
-                )),
-            }
-        }
-        Ok(histories.into_iter().map(|(_, history)| history).collect())
+        Ok(CardHistory::group(rows.into_iter().map(
+            |(card, rating, days)| (card, rating.0, u32::try_from(days).unwrap_or(0)),
+        )))
     }
 
     async fn settings(&self, user: UserId) -> DomainResult<ReviewSettings> {
@@ -686,11 +654,19 @@ impl ReviewRepository for PostgresStore {
     }
 }
 
-fn ids(filter: ReviewFilter) -> (Option<Uuid>, Option<Uuid>) {
-    (
-        filter.course_id.map(|id| id.as_uuid()),
-        filter.set_id.map(|id| id.as_uuid()),
-    )
+/// `sql` with the user bound to `$1` and the filter's course and set to `$2` and `$3`
+/// ([`FILTER`]).
+fn filtered(
+    sql: &str,
+    user: UserId,
+    filter: ReviewFilter,
+) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
+{
+    diesel::sql_query(sql.to_owned())
+        .into_boxed()
+        .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.course_id.map(|id| id.as_uuid()))
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.set_id.map(|id| id.as_uuid()))
 }
 
 fn changed_meanwhile() -> DomainError {

@@ -104,15 +104,12 @@ impl CreateReview {
     }
 }
 
-/// A card to study: the card with its set id and its schedule.
-pub(crate) type StudyCard = DueCard;
-
 /// The cards to study now.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DueCards {
     /// Due cards first (learning before review, then by due time), then new cards.
-    pub(super) items: Vec<StudyCard>,
+    pub(super) items: Vec<DueCard>,
 }
 
 /// The student's review settings.
