@@ -15,7 +15,8 @@ use sophie_domain::services::reviews::ParameterFitting;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
 use sophie_domain::{
-    Clock, DomainError, DomainResult, Embedder, PasswordHasher, Repositories, StudyGenerator,
+    Clock, DeckPackageReader, DomainError, DomainResult, Embedder, PackageLimits, PasswordHasher,
+    Repositories, StudyGenerator,
 };
 
 use crate::auth::rate_limit::RateLimiter;
@@ -128,6 +129,9 @@ pub struct AppState {
     /// What writes chat answers and summaries, within its limits, once the program wires one
     /// in.
     pub answers: Option<(Arc<dyn StudyGenerator>, GenerationLimits)>,
+    /// What reads flashcard packages (Anki's), within its limits, once the program wires one
+    /// in.
+    pub packages: Option<(Arc<dyn DeckPackageReader>, PackageLimits)>,
 }
 
 impl AppState {
@@ -174,6 +178,7 @@ impl AppState {
             generation: None,
             parameter_fitting: None,
             answers: None,
+            packages: None,
         }
     }
 
@@ -199,6 +204,7 @@ impl AppState {
         state.generation = self.generation.clone();
         state.parameter_fitting = self.parameter_fitting.clone();
         state.answers = self.answers.clone();
+        state.packages = self.packages.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -242,6 +248,17 @@ impl AppState {
     #[must_use]
     pub fn with_parameter_fitting(mut self, fitting: ParameterFitting) -> Self {
         self.parameter_fitting = Some(Arc::new(fitting));
+        self
+    }
+
+    /// The same state, importing flashcard packages read by `reader` within `limits`.
+    #[must_use]
+    pub fn with_packages(
+        mut self,
+        reader: Arc<dyn DeckPackageReader>,
+        limits: PackageLimits,
+    ) -> Self {
+        self.packages = Some((reader, limits));
         self
     }
 
@@ -305,14 +322,20 @@ impl AppState {
 
     /// Flashcard sets imported from files and exported as CSV, over these repositories, taking
     /// files up to the upload limit of documents (the default limit without a document
-    /// service).
+    /// service), and packages when a reader is wired in.
     #[must_use]
     pub fn interchange(&self) -> InterchangeService {
         let limit = self
             .documents
             .as_deref()
             .map_or(DEFAULT_UPLOAD_LIMIT, DocumentService::upload_limit);
-        InterchangeService::new(self.repositories.flashcards.clone(), limit)
+        let service = InterchangeService::new(self.repositories.flashcards.clone(), limit);
+        match &self.packages {
+            Some((reader, limits)) => {
+                service.with_packages(reader.clone(), *limits, self.repositories.reviews.clone())
+            }
+            None => service,
+        }
     }
 
     /// The generation service.

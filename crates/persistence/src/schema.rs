@@ -274,6 +274,7 @@ diesel::table! {
         document_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_key -> Nullable<Text>,
     }
 }
 
@@ -292,6 +293,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         sources -> Jsonb,
+        external_key -> Nullable<Text>,
     }
 }
 

@@ -739,3 +739,179 @@ pub async fn flashcards_sets_of_another_user_are_not_found(fixture: &impl Fixtur
         "Ada's set changed after Bob's attempts"
     );
 }
+
+/// A deck to import: `cards` keyed `key/0`, `key/1`, ..., the first one reviewed once.
+fn deck(key: &str, title_text: &str, cards: usize) -> crate::entities::KeyedDeck {
+    use crate::entities::{KeyedCard, NewReview};
+    use crate::enums::ReviewRating;
+    use crate::rules::fsrs::{self, Schedule, SchedulerSettings};
+
+    let at = super::seed::now() - chrono::TimeDelta::days(3);
+    let before = Schedule::new(at);
+    let settings = SchedulerSettings {
+        fuzz: false,
+        ..SchedulerSettings::default()
+    };
+    let after = fsrs::review(&settings, &before, ReviewRating::Good, at, 0.0);
+    crate::entities::KeyedDeck {
+        key: key.to_owned(),
+        title: title(title_text),
+        tags: tags(&["anki"]),
+        cards: (0..cards)
+            .map(|i| KeyedCard {
+                key: format!("{key}/{i}"),
+                card: new_card(&format!("{title_text} {i}"), "a"),
+                reviews: if i == 0 {
+                    vec![NewReview {
+                        rating: ReviewRating::Good,
+                        reviewed_at: at,
+                        elapsed_days: 0,
+                        duration_ms: Some(3_000),
+                        before: before.clone(),
+                        after: after.clone(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+    }
+}
+
+pub async fn flashcards_imported_decks_come_in_once_with_their_history(fixture: &impl Fixture) {
+    use crate::entities::DeckImport;
+    use crate::enums::CardState;
+
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let course = w.course(ada, "Biology").await.id;
+    let import = |decks| DeckImport {
+        course_id: Some(course),
+        decks,
+    };
+    let first =
+        w.r.flashcards
+            .import_decks(
+                ada,
+                import(vec![deck("d1", "Cells", 2), deck("d2", "Atoms", 1)]),
+            )
+            .await
+            .unwrap();
+    assert_eq!((first.cards, first.unchanged, first.reviews), (3, 0, 2));
+    let titles: Vec<&str> = first.sets.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["Cells", "Atoms"]);
+    assert!(first.sets.iter().all(|s| s.course_id == Some(course)));
+    assert_eq!(first.sets[0].tags, ["anki"]);
+    let cells = w.r.flashcards.get_set(ada, first.sets[0].id).await.unwrap();
+    let questions: Vec<&str> = cells
+        .flashcards
+        .iter()
+        .map(|c| c.question.as_str())
+        .collect();
+    assert_eq!(questions, ["Cells 0", "Cells 1"]);
+    let reviewed =
+        w.r.reviews
+            .schedule(ada, cells.flashcards[0].id)
+            .await
+            .unwrap();
+    assert_eq!((reviewed.state, reviewed.reps), (CardState::Learning, 1));
+    let new =
+        w.r.reviews
+            .schedule(ada, cells.flashcards[1].id)
+            .await
+            .unwrap();
+    assert_eq!(new.state, CardState::New);
+
+    // Again, with one card more in the first deck: only that card is added, to its set.
+    let again =
+        w.r.flashcards
+            .import_decks(
+                ada,
+                import(vec![deck("d1", "Cells", 3), deck("d2", "Atoms", 1)]),
+            )
+            .await
+            .unwrap();
+    assert_eq!((again.cards, again.unchanged, again.reviews), (1, 3, 0));
+    assert_eq!(again.sets.len(), 1);
+    assert_eq!(again.sets[0].id, first.sets[0].id);
+    let all_sets =
+        w.r.flashcards
+            .list_sets(ada, FlashcardSetFilter::default(), all())
+            .await;
+    assert_eq!(all_sets.unwrap().items.len(), 2);
+
+    // Another student's keys are their own; a course of someone else's refuses the import.
+    let bob = w.user("bob").await;
+    let bobs =
+        w.r.flashcards
+            .import_decks(
+                bob,
+                DeckImport {
+                    course_id: None,
+                    decks: vec![deck("d1", "Cells", 3)],
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!((bobs.cards, bobs.unchanged), (3, 0));
+    expect::not_found(
+        w.r.flashcards
+            .import_decks(bob, import(vec![deck("d9", "Other", 1)]))
+            .await,
+        "course",
+        "a course of another user's",
+    );
+
+    // A deleted set forgets its keys: importing again brings its cards back, in a new set.
+    w.r.flashcards
+        .delete_set(ada, first.sets[0].id)
+        .await
+        .unwrap();
+    let back =
+        w.r.flashcards
+            .import_decks(ada, import(vec![deck("d1", "Cells", 3)]))
+            .await
+            .unwrap();
+    assert_eq!((back.cards, back.unchanged), (3, 0));
+    assert_ne!(back.sets[0].id, first.sets[0].id);
+}
+
+pub async fn flashcards_an_imported_deck_larger_than_a_set_fills_numbered_parts(
+    fixture: &impl Fixture,
+) {
+    use crate::entities::DeckImport;
+
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let size = NewFlashcardSet::MAX_CARDS + 3;
+    let made =
+        w.r.flashcards
+            .import_decks(
+                ada,
+                DeckImport {
+                    course_id: None,
+                    decks: vec![deck("big", "Kanji", size)],
+                },
+            )
+            .await
+            .unwrap();
+    let parts: Vec<(&str, usize)> = {
+        let mut parts = Vec::new();
+        for set in &made.sets {
+            let cards =
+                w.r.flashcards
+                    .get_set(ada, set.id)
+                    .await
+                    .unwrap()
+                    .flashcards
+                    .len();
+            parts.push((set.title.as_str(), cards));
+        }
+        parts
+    };
+    assert_eq!(
+        parts,
+        [("Kanji", NewFlashcardSet::MAX_CARDS), ("Kanji (2)", 3)]
+    );
+    assert_eq!(made.cards as usize, size);
+}

@@ -121,6 +121,8 @@ macro_rules! contract_suite {
             flashcards::flashcards_a_set_holds_a_bounded_number_of_cards,
             flashcards::flashcards_set_linked_to_another_users_material_is_not_created,
             flashcards::flashcards_sets_of_another_user_are_not_found,
+            flashcards::flashcards_imported_decks_come_in_once_with_their_history,
+            flashcards::flashcards_an_imported_deck_larger_than_a_set_fills_numbered_parts,
             quizzes::quizzes_create_with_questions_totals_their_points,
             quizzes::quizzes_total_follows_every_question_change,
             quizzes::quizzes_update_question_changes_only_the_fields_given,

@@ -9,6 +9,7 @@ mod background_job;
 mod calendar;
 mod chat;
 mod course;
+mod deck_import;
 mod document;
 mod flashcard;
 mod generation;
@@ -30,6 +31,7 @@ pub use chat::{
     NewChatSession,
 };
 pub use course::{Course, CourseUpdate, NewCourse};
+pub use deck_import::{DeckImport, DecksImported, KeyedCard, KeyedDeck};
 pub use document::{Document, DocumentFilter, DocumentUpdate, NewDocument};
 pub use flashcard::{
     Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,

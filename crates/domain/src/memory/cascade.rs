@@ -101,6 +101,7 @@ impl Tables {
     /// Deletes a flashcard set and its cards.
     pub(super) fn delete_flashcard_set(&mut self, id: FlashcardSetId, now: DateTime<Utc>) {
         self.flashcard_sets.remove(&id);
+        self.set_keys.remove(&id);
         self.forget_result(id.as_uuid(), now);
         let cards: std::collections::BTreeSet<_> = self
             .flashcards

@@ -60,8 +60,9 @@ impl Tables {
             .collect()
     }
 
-    /// Forgets the schedules and reviews of the cards `gone` says are gone.
+    /// Forgets the schedules, reviews and import keys of the cards `gone` says are gone.
     pub(super) fn forget_reviews(&mut self, gone: impl Fn(&FlashcardId) -> bool) {
+        self.card_keys.retain(|card, _| !gone(card));
         self.card_schedules.retain(|card, _| !gone(card));
         self.flashcard_reviews
             .retain(|_, review| !gone(&review.log.flashcard_id));

@@ -36,6 +36,10 @@ pub(super) struct Tables {
     pub(super) documents: BTreeMap<DocumentId, Document>,
     pub(super) flashcard_sets: BTreeMap<FlashcardSetId, FlashcardSet>,
     pub(super) flashcards: BTreeMap<FlashcardId, Flashcard>,
+    /// The decks imported sets were made from (`flashcard_sets.external_key`).
+    pub(super) set_keys: BTreeMap<FlashcardSetId, String>,
+    /// Where imported cards came from (`flashcards.external_key`).
+    pub(super) card_keys: BTreeMap<FlashcardId, String>,
     /// The schedules of cards reviewed at least once.
     pub(super) card_schedules: BTreeMap<FlashcardId, crate::rules::fsrs::Schedule>,
     pub(super) flashcard_reviews: BTreeMap<crate::id::ReviewId, super::reviews::StoredReview>,

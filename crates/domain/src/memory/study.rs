@@ -1,25 +1,31 @@
 //! Flashcard sets with their cards, quizzes with their questions and attempts, and study
 //! guides, in memory.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::paging::{page_of, sorted};
+use super::reviews::StoredReview;
 use super::store::{MemoryStore, Tables, micros, owned, owned_mut};
 use crate::entities::{
-    Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
-    FlashcardUpdate, NewFlashcard, NewFlashcardSet, NewQuestion, NewQuiz, NewQuizResponse,
-    NewStudyGuide, Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse, QuizUpdate,
-    QuizWithQuestions, StudyGuide, StudyGuideFilter, StudyGuideUpdate,
+    DeckImport, DecksImported, Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate,
+    FlashcardSetWithCards, FlashcardUpdate, NewFlashcard, NewFlashcardSet, NewQuestion, NewQuiz,
+    NewQuizResponse, NewStudyGuide, Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse,
+    QuizUpdate, QuizWithQuestions, ReviewLog, SourceLinks, StudyGuide, StudyGuideFilter,
+    StudyGuideUpdate,
 };
+use crate::enums::Difficulty;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{
-    FlashcardId, FlashcardSetId, QuestionId, QuizId, QuizResponseId, StudyGuideId, UserId,
+    FlashcardId, FlashcardSetId, QuestionId, QuizId, QuizResponseId, ReviewId, StudyGuideId, UserId,
 };
 use crate::pagination::{Page, PageRequest, SortOrder};
 use crate::ports::{FlashcardRepository, QuizRepository, StudyGuideRepository};
+use crate::rules::deck_merge::{self, DeckSet, Target};
 use crate::rules::quiz_points;
-use crate::values::{CardText, Description, DurationSeconds, TimeLimitMinutes};
+use crate::values::{CardText, Color, Description, DurationSeconds, TimeLimitMinutes};
 
 fn too_many_cards() -> DomainError {
     DomainError::validation(
@@ -372,6 +378,124 @@ impl FlashcardRepository for MemoryStore {
             tables.forget_reviews(|id| *id == card);
             Ok(())
         })
+    }
+
+    async fn import_decks(&self, user: UserId, import: DeckImport) -> DomainResult<DecksImported> {
+        // One lock for the whole import: imports (of any user) run one at a time.
+        self.write(|tables, now| tables.import_decks(user, import, now))
+    }
+}
+
+impl Tables {
+    /// [`FlashcardRepository::import_decks`] on the tables.
+    fn import_decks(
+        &mut self,
+        user: UserId,
+        import: DeckImport,
+        now: DateTime<Utc>,
+    ) -> DomainResult<DecksImported> {
+        self.check_user(user)?;
+        let links = SourceLinks {
+            course_id: import.course_id,
+            ..SourceLinks::default()
+        };
+        self.check_links(user, links)?;
+        let mine: HashSet<FlashcardSetId> = self
+            .flashcard_sets
+            .values()
+            .filter(|s| s.user_id == user)
+            .map(|s| s.id)
+            .collect();
+        let known: HashSet<String> = self
+            .card_keys
+            .iter()
+            .filter(|(card, _)| {
+                self.flashcards
+                    .get(card)
+                    .is_some_and(|c| mine.contains(&c.flashcard_set_id))
+            })
+            .map(|(_, key)| key.clone())
+            .collect();
+        let decks: HashSet<&str> = import.decks.iter().map(|d| d.key.as_str()).collect();
+        let mut earlier: Vec<(&FlashcardSet, &String)> = self
+            .set_keys
+            .iter()
+            .filter(|(set, key)| mine.contains(set) && decks.contains(key.as_str()))
+            .filter_map(|(set, key)| Some((self.flashcard_sets.get(set)?, key)))
+            .collect();
+        earlier.sort_by_key(|(set, _)| (set.created_at, set.id));
+        let earlier: Vec<DeckSet> = earlier
+            .into_iter()
+            .map(|(set, key)| DeckSet {
+                id: set.id,
+                key: key.clone(),
+                cards: self.cards_of(set.id).len(),
+            })
+            .collect();
+        let plan = deck_merge::plan(import.decks, &known, &earlier);
+        let mut added = DecksImported {
+            sets: Vec::new(),
+            cards: 0,
+            unchanged: plan.unchanged,
+            reviews: 0,
+        };
+        for placement in plan.placements {
+            let set = match placement.target {
+                Target::Existing(id) => {
+                    let set = owned_mut(&mut self.flashcard_sets, user, &id, "flashcard set")?;
+                    set.updated_at = now;
+                    id
+                }
+                Target::New { key, title, tags } => {
+                    let new = NewFlashcardSet {
+                        title,
+                        description: None,
+                        difficulty: Difficulty::Medium,
+                        tags,
+                        color: Color::default(),
+                        links,
+                        flashcards: Vec::new(),
+                    };
+                    let id = self.insert_set(user, new, now)?.set.id;
+                    self.set_keys.insert(id, key);
+                    id
+                }
+            };
+            for keyed in placement.cards {
+                let card = card_row(set, keyed.card, now);
+                if let Some(last) = keyed.reviews.last() {
+                    self.card_schedules.insert(card.id, last.after.clone());
+                }
+                for review in keyed.reviews {
+                    let log = ReviewLog {
+                        id: ReviewId::new(),
+                        flashcard_id: card.id,
+                        rating: review.rating,
+                        state_before: review.before.state,
+                        reviewed_at: micros(review.reviewed_at),
+                        elapsed_days: review.elapsed_days,
+                        duration_ms: review.duration_ms,
+                    };
+                    self.flashcard_reviews.insert(
+                        log.id,
+                        StoredReview {
+                            log,
+                            user_id: user,
+                            before: review.before,
+                            created_at: now,
+                        },
+                    );
+                    added.reviews += 1;
+                }
+                self.card_keys.insert(card.id, keyed.key);
+                self.flashcards.insert(card.id, card);
+                added.cards += 1;
+            }
+            if let Some(set) = self.flashcard_sets.get(&set) {
+                added.sets.push(set.clone());
+            }
+        }
+        Ok(added)
     }
 }
 

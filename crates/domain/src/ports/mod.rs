@@ -19,6 +19,7 @@ mod generation;
 mod identity;
 mod ingest;
 mod library;
+mod packages;
 mod password;
 mod queue;
 mod registry;
@@ -45,6 +46,10 @@ pub use ingest::{
     TextExtractor,
 };
 pub use library::{CourseRepository, DocumentRepository, NoteRepository};
+pub use packages::{
+    DeckPackageReader, PackageFormat, PackageLimits, ReadCard, ReadDeck, ReadPackage, ReadReview,
+    SkippedNote,
+};
 pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
@@ -71,6 +76,8 @@ pub use identity::{
 pub use ingest::{MockChunker, MockTextExtractor};
 #[cfg(feature = "mock")]
 pub use library::{MockCourseRepository, MockDocumentRepository, MockNoteRepository};
+#[cfg(feature = "mock")]
+pub use packages::MockDeckPackageReader;
 #[cfg(feature = "mock")]
 pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]

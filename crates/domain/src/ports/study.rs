@@ -6,11 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::TokenUsage;
 use crate::entities::{
-    Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
-    FlashcardUpdate, GenerationFinish, GenerationJob, NewFlashcard, NewFlashcardSet,
-    NewGenerationJob, NewNotification, NewQuestion, NewQuiz, NewQuizResponse, NewStudyGuide,
-    Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions,
-    StudyGuide, StudyGuideFilter, StudyGuideUpdate,
+    DeckImport, DecksImported, Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate,
+    FlashcardSetWithCards, FlashcardUpdate, GenerationFinish, GenerationJob, NewFlashcard,
+    NewFlashcardSet, NewGenerationJob, NewNotification, NewQuestion, NewQuiz, NewQuizResponse,
+    NewStudyGuide, Question, QuestionUpdate, Quiz, QuizFilter, QuizResponse, QuizUpdate,
+    QuizWithQuestions, StudyGuide, StudyGuideFilter, StudyGuideUpdate,
 };
 use crate::error::DomainResult;
 use crate::id::{
@@ -111,6 +111,16 @@ pub trait FlashcardRepository: Send + Sync {
         set: FlashcardSetId,
         card: FlashcardId,
     ) -> DomainResult<()>;
+
+    /// Adds a package's decks to the user's sets as [`crate::rules::deck_merge::plan`] places
+    /// them, atomically: the sets, the cards with their keys, and each card's review log and
+    /// schedule, or nothing. Imports of one user run one at a time, so two imports of the same
+    /// package at once still add each card once.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course is not the user's.
+    async fn import_decks(&self, user: UserId, import: DeckImport) -> DomainResult<DecksImported>;
 }
 
 /// Stores [`Quiz`]zes with their [`Question`]s, and graded [`QuizResponse`]s. Every write keeps

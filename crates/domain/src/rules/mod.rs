@@ -3,6 +3,7 @@
 //! schedule of a flashcard, and flashcards read from and written to CSV.
 
 pub mod card_table;
+pub mod deck_merge;
 pub mod file_type;
 pub mod fsrs;
 pub mod grading;

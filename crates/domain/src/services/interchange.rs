@@ -1,18 +1,30 @@
-//! Flashcards in and out: a CSV, TSV or pasted text file made into a set in one step, and a
-//! set written out as CSV (see [`crate::rules::card_table`] for the format).
+//! Flashcards in and out: a CSV, TSV or pasted text file made into a set in one step, a set
+//! written out as CSV (see [`crate::rules::card_table`] for the format), and the decks of an
+//! Anki package made into sets with their review history (read by a [`DeckPackageReader`],
+//! placed by [`crate::rules::deck_merge`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::documents::upload_too_large;
-use crate::entities::{FlashcardSetWithCards, NewFlashcard, NewFlashcardSet, SourceLinks};
+use super::reviews::ReviewService;
+use crate::entities::{
+    DeckImport, DecksImported, FlashcardSetWithCards, KeyedCard, KeyedDeck, NewFlashcard,
+    NewFlashcardSet, NewReview, SourceLinks,
+};
 use crate::enums::Difficulty;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{CourseId, FlashcardSetId, UserId};
-use crate::ports::FlashcardRepository;
+use crate::ports::{
+    DeckPackageReader, FlashcardRepository, PackageFormat, PackageLimits, ReadCard, ReadDeck,
+    ReadReview, ReviewRepository, SkippedNote,
+};
 use crate::rules::card_table::{self, SkippedRow};
-use crate::values::{Color, FieldContext, Title};
+use crate::rules::fsrs::{self, Schedule, SchedulerSettings};
+use crate::values::{CardText, Color, FieldContext, Tags, Title};
 
 /// The title of an imported set when neither the student nor the file name gives one.
 pub const DEFAULT_TITLE: &str = "Imported cards";
@@ -34,11 +46,55 @@ pub struct ImportedSet {
     pub skipped: Vec<SkippedRow>,
 }
 
+/// The decks of a package made into sets, with what was read and what was left out.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedPackage {
+    /// The package's layout.
+    pub format: PackageFormat,
+    /// How many decks with cards it holds.
+    pub decks: u32,
+    /// How many notes it holds.
+    pub notes: u32,
+    /// What was added: the sets that received cards, and the counts.
+    #[serde(flatten)]
+    pub added: DecksImported,
+    /// How many media files (images, sounds) it holds: they are not kept, and references to
+    /// them are left out of the cards' text.
+    pub media_skipped: u32,
+    /// The notes or cards left out, with the reason: the first 100 of them.
+    pub skipped: Vec<SkippedNote>,
+}
+
+/// What an import made: one set from a table of cards, or sets from a package's decks.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Imported {
+    /// A CSV, TSV or pasted text file.
+    Table(ImportedSet),
+    /// An Anki package.
+    Package(ImportedPackage),
+}
+
+/// The most skipped notes or rows listed back.
+const MAX_LISTED: usize = 100;
+
 /// Imports flashcard sets from files and exports them as CSV.
 #[derive(Clone)]
 pub struct InterchangeService {
     flashcards: Arc<dyn FlashcardRepository>,
     upload_limit: u64,
+    packages: Option<Packages>,
+}
+
+/// What reads packages, with the students' review settings for their history.
+#[derive(Clone)]
+struct Packages {
+    reader: Arc<dyn DeckPackageReader>,
+    limits: PackageLimits,
+    reviews: Arc<dyn ReviewRepository>,
 }
 
 impl std::fmt::Debug for InterchangeService {
@@ -57,7 +113,25 @@ impl InterchangeService {
         Self {
             flashcards,
             upload_limit,
+            packages: None,
         }
+    }
+
+    /// The service reading packages (Anki's `.apkg` and `.colpkg`) with `reader` within
+    /// `limits`, replaying their review history with each student's settings from `reviews`.
+    #[must_use]
+    pub fn with_packages(
+        mut self,
+        reader: Arc<dyn DeckPackageReader>,
+        limits: PackageLimits,
+        reviews: Arc<dyn ReviewRepository>,
+    ) -> Self {
+        self.packages = Some(Packages {
+            reader,
+            limits,
+            reviews,
+        });
+        self
     }
 
     /// The largest file accepted, in bytes.
@@ -72,17 +146,54 @@ impl InterchangeService {
         upload_too_large(self.upload_limit)
     }
 
-    /// Makes one set of the cards in `bytes` (CSV, TSV or pasted text), atomically: either
-    /// the set with every valid row, or nothing. Its title is `title`, else the file name
-    /// without its extension, else [`DEFAULT_TITLE`]; its tags are the file's; its cards are
-    /// `MEDIUM`, as is the set.
+    /// Imports the cards in `bytes`, atomically. A table (CSV, TSV or pasted text) makes one
+    /// set, either with every valid row or not at all: its title is `title`, else the file
+    /// name without its extension, else [`DEFAULT_TITLE`]; its tags are the file's; its cards
+    /// are `MEDIUM`, as is the set. A package (when a reader is wired in) adds its decks to the
+    /// user's sets with their review history, replayed on the user's scheduler settings
+    /// without fuzz; `title` does not apply to it.
     ///
     /// # Errors
     ///
-    /// `TooLarge` past the upload limit; `UnsupportedType` for a zip archive (an Anki package
-    /// or a spreadsheet, which cannot be imported yet); `Validation` on `file` when the file is
+    /// `TooLarge` past the upload limit; `UnsupportedType` for a zip archive that is not a
+    /// package this service reads (a spreadsheet); `Validation` on `file` when the file is
     /// not UTF-8, holds no card, more cards than a set holds or too many tags (see
-    /// [`card_table::read`]); `NotFound` when the course is not the user's.
+    /// [`card_table::read`]), or for a package the reader refuses; `NotFound` when the course
+    /// is not the user's.
+    pub async fn import(
+        &self,
+        user: UserId,
+        bytes: Vec<u8>,
+        file_name: &str,
+        course_id: Option<CourseId>,
+        title: Option<Title>,
+    ) -> DomainResult<Imported> {
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > self.upload_limit {
+            return Err(self.too_large());
+        }
+        if bytes.starts_with(ZIP_SIGNATURE) {
+            return match &self.packages {
+                Some(packages) if packages.reader.recognizes(&bytes, file_name) => self
+                    .import_package(packages, user, bytes, course_id)
+                    .await
+                    .map(Imported::Package),
+                _ => Err(DomainError::UnsupportedType {
+                    field: "file".to_owned(),
+                    message: packaged(&bytes, file_name),
+                }),
+            };
+        }
+        self.import_cards(user, &bytes, file_name, course_id, title)
+            .await
+            .map(Imported::Table)
+    }
+
+    /// Makes one set of the cards in `bytes` (CSV, TSV or pasted text), atomically: see
+    /// [`Self::import`], which also takes packages.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::import`]; a zip archive is `UnsupportedType`.
     pub async fn import_cards(
         &self,
         user: UserId,
@@ -137,6 +248,41 @@ impl InterchangeService {
         })
     }
 
+    /// The decks of the package in `bytes` added to the user's sets: see
+    /// [`FlashcardRepository::import_decks`].
+    async fn import_package(
+        &self,
+        packages: &Packages,
+        user: UserId,
+        bytes: Vec<u8>,
+        course_id: Option<CourseId>,
+    ) -> DomainResult<ImportedPackage> {
+        let package = packages.reader.read(bytes, packages.limits).await?;
+        let mut scheduler = ReviewService::scheduler(&packages.reviews.settings(user).await?);
+        // The history is replayed as it happened: the same schedule on every import.
+        scheduler.fuzz = false;
+        let mut skipped = package.skipped;
+        let decks_read = u32::try_from(package.decks.len()).unwrap_or(u32::MAX);
+        let decks = package
+            .decks
+            .into_iter()
+            .filter_map(|deck| keyed_deck(&scheduler, deck, &mut skipped))
+            .collect();
+        let added = self
+            .flashcards
+            .import_decks(user, DeckImport { course_id, decks })
+            .await?;
+        skipped.truncate(MAX_LISTED);
+        Ok(ImportedPackage {
+            format: package.format,
+            decks: decks_read,
+            notes: package.notes,
+            added,
+            media_skipped: package.media,
+            skipped,
+        })
+    }
+
     /// The user's set as CSV (see [`card_table::write`]), with its title.
     ///
     /// # Errors
@@ -153,6 +299,118 @@ impl InterchangeService {
     }
 }
 
+/// A package's deck as a deck to import, its cards checked and their history replayed; `None`
+/// when none of its cards is left.
+fn keyed_deck(
+    scheduler: &SchedulerSettings,
+    deck: ReadDeck,
+    skipped: &mut Vec<SkippedNote>,
+) -> Option<KeyedDeck> {
+    let tags = deck_tags(&deck.cards);
+    let cards: Vec<KeyedCard> = deck
+        .cards
+        .into_iter()
+        .filter_map(|card| {
+            let key = card.key.clone();
+            keyed_card(scheduler, card)
+                .map_err(|reason| skipped.push(SkippedNote { key, reason }))
+                .ok()
+        })
+        .collect();
+    if cards.is_empty() {
+        return None;
+    }
+    Some(KeyedDeck {
+        key: format!("anki:deck:{}", deck.id),
+        title: deck_title(&deck.name).ok()?,
+        tags,
+        cards,
+    })
+}
+
+/// A card's text checked, with its history replayed; the reason when it cannot be a card.
+fn keyed_card(scheduler: &SchedulerSettings, card: ReadCard) -> Result<KeyedCard, String> {
+    let text = |side: &str, value: String| {
+        CardText::parse(value).map_err(|invalid| format!("its {side} {}", invalid.0))
+    };
+    let optional = |side: &str, value: Option<String>| {
+        value
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| text(side, v))
+            .transpose()
+    };
+    let new = NewFlashcard {
+        question: text("question", card.question)?,
+        answer: text("answer", card.answer)?,
+        hint: optional("hint", card.hint)?,
+        explanation: optional("explanation", card.explanation)?,
+        difficulty: Difficulty::Medium,
+        sources: Vec::new(),
+    };
+    Ok(KeyedCard {
+        key: format!("anki:{}", card.key),
+        card: new,
+        reviews: replay(scheduler, card.reviews),
+    })
+}
+
+/// A card's reviews applied in order of time to a card first seen at the first of them, each
+/// with the schedule before and after it.
+#[must_use]
+pub fn replay(scheduler: &SchedulerSettings, mut reviews: Vec<ReadReview>) -> Vec<NewReview> {
+    reviews.sort_by_key(|review| review.reviewed_at);
+    let Some(first) = reviews.first() else {
+        return Vec::new();
+    };
+    let mut card = Schedule::new(first.reviewed_at);
+    reviews
+        .into_iter()
+        .map(|review| {
+            let at: DateTime<Utc> = review.reviewed_at;
+            let after = fsrs::review(scheduler, &card, review.rating, at, 0.0);
+            let elapsed = card
+                .last_review
+                .map_or(0, |last| fsrs::elapsed_days(last, at));
+            let logged = NewReview {
+                rating: review.rating,
+                reviewed_at: at,
+                elapsed_days: i32::try_from(elapsed).unwrap_or(i32::MAX),
+                duration_ms: review.duration_ms,
+                before: card.clone(),
+                after: after.clone(),
+            };
+            card = after;
+            logged
+        })
+        .collect()
+}
+
+/// A deck's name as a set title, shortened to fit; [`DEFAULT_TITLE`] for a name with no
+/// text.
+fn deck_title(name: &str) -> Result<Title, crate::values::InvalidValue> {
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(Title::MAX_CHARS)
+        .collect();
+    Title::parse(name).or_else(|_| Title::parse(DEFAULT_TITLE))
+}
+
+/// A set's tags: its cards' most used tags that are valid, at most [`Tags::MAX_COUNT`].
+fn deck_tags(cards: &[ReadCard]) -> Tags {
+    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+    for (order, tag) in cards.iter().flat_map(|card| &card.tags).enumerate() {
+        let entry = counts.entry(tag.trim().to_owned()).or_insert((0, order));
+        entry.0 += 1;
+    }
+    let mut tags: Vec<(String, (usize, usize))> = counts
+        .into_iter()
+        .filter(|(tag, _)| Tags::parse([tag]).is_ok())
+        .collect();
+    tags.sort_by(|(_, (a, first_a)), (_, (b, first_b))| b.cmp(a).then(first_a.cmp(first_b)));
+    Tags::parse(tags.into_iter().take(Tags::MAX_COUNT).map(|(tag, _)| tag)).unwrap_or_default()
+}
+
 /// What a zip archive probably is, and that it cannot be imported yet.
 fn packaged(bytes: &[u8], file_name: &str) -> String {
     let name = file_name.to_lowercase();
@@ -162,13 +420,13 @@ fn packaged(bytes: &[u8], file_name: &str) -> String {
         || holds(b"collection.anki2")
         || holds(b"collection.anki21");
     if anki {
-        "the file is an Anki package: Anki packages (.apkg, .colpkg) cannot be imported yet; \
-         import the cards as CSV or tab-separated text"
+        "the file is an Anki package, which this server is not set up to read; import the \
+         cards as CSV or tab-separated text"
             .to_owned()
     } else {
-        "the file is a zip archive (a spreadsheet such as .xlsx or .ods, or an Anki package: \
-         .apkg, .colpkg), which cannot be imported yet; save the cards as CSV or \
-         tab-separated text"
+        "the file is a zip archive but not an Anki package (.apkg, .colpkg): a spreadsheet \
+         such as .xlsx or .ods cannot be imported; save the cards as CSV or tab-separated \
+         text"
             .to_owned()
     }
 }
@@ -209,9 +467,9 @@ mod tests {
     #[test]
     fn a_zip_is_named_for_what_it_probably_is() {
         let anki = packaged(b"PK\x03\x04....collection.anki21....", "deck.zip");
-        assert!(anki.contains("Anki packages (.apkg, .colpkg) cannot be imported yet"));
+        assert!(anki.contains("Anki package, which this server is not set up to read"));
         assert!(packaged(b"PK\x03\x04", "Deck.APKG").contains("Anki package"));
         let sheet = packaged(b"PK\x03\x04[Content_Types].xml", "cards.xlsx");
-        assert!(sheet.contains("zip archive") && sheet.contains(".xlsx"));
+        assert!(sheet.contains("not an Anki package") && sheet.contains(".xlsx"));
     }
 }

@@ -9,11 +9,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sophie_domain::values::{CardText, Description};
+use sophie_domain::values::{CardText, Color, Description, Tags, Title};
 use sophie_domain::{
-    DomainError, DomainResult, Flashcard, FlashcardId, FlashcardRepository, FlashcardSet,
-    FlashcardSetFilter, FlashcardSetId, FlashcardSetUpdate, FlashcardSetWithCards, FlashcardUpdate,
-    NewFlashcard, NewFlashcardSet, Page, PageRequest, SortOrder, SourceLinks, UserId,
+    CourseId, DeckImport, DecksImported, Difficulty, DomainError, DomainResult, Flashcard,
+    FlashcardId, FlashcardRepository, FlashcardSet, FlashcardSetFilter, FlashcardSetId,
+    FlashcardSetUpdate, FlashcardSetWithCards, FlashcardUpdate, NewFlashcard, NewFlashcardSet,
+    Page, PageRequest, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -38,7 +39,7 @@ fn too_many_cards() -> DomainError {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = flashcard_sets, check_for_backend(diesel::pg::Pg))]
-struct FlashcardSetRow {
+pub(super) struct FlashcardSetRow {
     id: Uuid,
     title: String,
     description: Option<String>,
@@ -75,7 +76,7 @@ impl From<FlashcardSetRow> for FlashcardSet {
 
 #[derive(Insertable)]
 #[diesel(table_name = flashcard_sets, treat_none_as_default_value = false)]
-struct NewFlashcardSetRow {
+pub(super) struct NewFlashcardSetRow {
     id: Uuid,
     title: String,
     description: Option<String>,
@@ -88,6 +89,40 @@ struct NewFlashcardSetRow {
     document_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    external_key: Option<String>,
+}
+
+impl NewFlashcardSetRow {
+    /// A set made from the deck `key` by an import, with a fresh id.
+    pub(super) fn imported(
+        user: UserId,
+        key: String,
+        title: Title,
+        tags: Tags,
+        course: Option<CourseId>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: FlashcardSetId::new().as_uuid(),
+            title: title.into_inner(),
+            description: None,
+            difficulty: Difficulty::Medium.into(),
+            tags: tags_column(tags.into_inner()),
+            color: Color::default().into_inner(),
+            user_id: user.as_uuid(),
+            course_id: course.map(|id| id.as_uuid()),
+            note_id: None,
+            document_id: None,
+            created_at: now,
+            updated_at: now,
+            external_key: Some(key),
+        }
+    }
+
+    /// The set's id.
+    pub(super) const fn id(&self) -> Uuid {
+        self.id
+    }
 }
 
 #[derive(AsChangeset)]
@@ -138,7 +173,7 @@ impl From<FlashcardRow> for Flashcard {
 
 #[derive(Insertable)]
 #[diesel(table_name = flashcards, treat_none_as_default_value = false)]
-struct NewFlashcardRow {
+pub(super) struct NewFlashcardRow {
     id: Uuid,
     question: String,
     answer: String,
@@ -149,11 +184,12 @@ struct NewFlashcardRow {
     sources: SourcesJson,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    external_key: Option<String>,
 }
 
 impl NewFlashcardRow {
     /// A card of `set`, with a fresh id: ids made in input order sort in input order.
-    fn new(set: Uuid, new: NewFlashcard, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(set: Uuid, new: NewFlashcard, now: DateTime<Utc>) -> Self {
         Self {
             id: FlashcardId::new().as_uuid(),
             question: new.question.into_inner(),
@@ -165,7 +201,21 @@ impl NewFlashcardRow {
             sources: SourcesJson(new.sources),
             created_at: now,
             updated_at: now,
+            external_key: None,
         }
+    }
+
+    /// A card of `set` imported from `key`, with a fresh id.
+    pub(super) fn keyed(set: Uuid, new: NewFlashcard, key: String, now: DateTime<Utc>) -> Self {
+        Self {
+            external_key: Some(key),
+            ..Self::new(set, new, now)
+        }
+    }
+
+    /// The card's id.
+    pub(super) const fn id(&self) -> Uuid {
+        self.id
     }
 }
 
@@ -180,7 +230,7 @@ struct FlashcardChanges {
     updated_at: DateTime<Utc>,
 }
 
-fn tags_column(tags: Vec<String>) -> Vec<Option<String>> {
+pub(super) fn tags_column(tags: Vec<String>) -> Vec<Option<String>> {
     tags.into_iter().map(Some).collect()
 }
 
@@ -245,6 +295,7 @@ impl SetInsert {
             document_id: links.document_id.map(|id| id.as_uuid()),
             created_at: now,
             updated_at: now,
+            external_key: None,
         };
         let cards = new
             .flashcards
@@ -571,5 +622,15 @@ impl FlashcardRepository for PostgresStore {
             return Err(missing_card(&mut conn, user_id, set_id).await);
         }
         Ok(())
+    }
+
+    async fn import_decks(&self, user: UserId, import: DeckImport) -> DomainResult<DecksImported> {
+        let mut conn = self.db.conn().await?;
+        let now = self.clock.now();
+        conn.transaction::<_, StoreError, _>(async |conn| {
+            super::deck_import::run(conn, user, import, now).await
+        })
+        .await
+        .map_err(|e| e.into_domain(ENTITY))
     }
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod calendar;
 mod chats;
 mod courses;
+mod deck_import;
 mod documents;
 mod flashcards;
 mod generations;

@@ -33,7 +33,7 @@ const SETTINGS: &str = "review settings";
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = flashcard_schedules, check_for_backend(diesel::pg::Pg))]
 #[diesel(treat_none_as_null = true)]
-struct ScheduleRow {
+pub(super) struct ScheduleRow {
     state: PgCardState,
     step: Option<i32>,
     stability: Option<f64>,
@@ -76,6 +76,29 @@ impl From<&Schedule> for ScheduleRow {
 
 fn count(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl ReviewInsert {
+    /// `review` of `user`'s card `card`.
+    pub(super) fn new(user: UserId, card: Uuid, review: &NewReview) -> Self {
+        let before = &review.before;
+        Self {
+            flashcard_id: card,
+            user_id: user.as_uuid(),
+            rating: PgReviewRating(review.rating),
+            state_before: PgCardState(before.state),
+            reviewed_at: review.reviewed_at,
+            elapsed_days: review.elapsed_days,
+            duration_ms: review.duration_ms.map(count),
+            step_before: before.step.map(count),
+            stability_before: before.stability,
+            difficulty_before: before.difficulty,
+            due_before: before.due,
+            last_review_before: before.last_review,
+            reps_before: count(before.reps),
+            lapses_before: count(before.lapses),
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]
@@ -125,9 +148,31 @@ impl ReviewRow {
     }
 }
 
+/// A card's schedule, to insert.
+#[derive(Insertable)]
+#[diesel(table_name = flashcard_schedules)]
+pub(super) struct ScheduleInsert {
+    flashcard_id: Uuid,
+    user_id: Uuid,
+    #[diesel(embed)]
+    schedule: ScheduleRow,
+}
+
+impl ScheduleInsert {
+    /// `schedule` as the schedule of `user`'s card `card`.
+    pub(super) fn new(user: UserId, card: Uuid, schedule: &Schedule) -> Self {
+        Self {
+            flashcard_id: card,
+            user_id: user.as_uuid(),
+            schedule: schedule.into(),
+        }
+    }
+}
+
+/// A review log entry, to insert.
 #[derive(Insertable)]
 #[diesel(table_name = flashcard_reviews)]
-struct ReviewInsert {
+pub(super) struct ReviewInsert {
     flashcard_id: Uuid,
     user_id: Uuid,
     rating: PgReviewRating,
@@ -293,24 +338,8 @@ impl ReviewRepository for PostgresStore {
                     return Err(changed_meanwhile().into());
                 }
                 put_schedule(conn, user, card, &review.after).await?;
-                let before = &review.before;
                 let row = diesel::insert_into(flashcard_reviews::table)
-                    .values(ReviewInsert {
-                        flashcard_id: card.as_uuid(),
-                        user_id: user.as_uuid(),
-                        rating: PgReviewRating(review.rating),
-                        state_before: PgCardState(before.state),
-                        reviewed_at: review.reviewed_at,
-                        elapsed_days: review.elapsed_days,
-                        duration_ms: review.duration_ms.map(count),
-                        step_before: before.step.map(count),
-                        stability_before: before.stability,
-                        difficulty_before: before.difficulty,
-                        due_before: before.due,
-                        last_review_before: before.last_review,
-                        reps_before: count(before.reps),
-                        lapses_before: count(before.lapses),
-                    })
+                    .values(ReviewInsert::new(user, card.as_uuid(), &review))
                     .returning(ReviewRow::as_returning())
                     .one(conn)
                     .await?;

@@ -1,12 +1,13 @@
 //! `/api/v1/flashcard-sets`: sets of flashcards and their cards.
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Either, HttpRequest, HttpResponse, web};
 use sophie_domain::rules::card_table::SkippedRow;
-use sophie_domain::services::interchange::ImportedSet;
+use sophie_domain::services::interchange::{Imported, ImportedPackage, ImportedSet};
 use sophie_domain::values::{FieldContext, Title};
 use sophie_domain::{
-    Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards, Page,
+    DecksImported, Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards,
+    PackageFormat, Page, SkippedNote,
 };
 use utoipa::OpenApi;
 
@@ -43,6 +44,10 @@ use body::{
         Page<FlashcardSet>,
         ImportCardsForm,
         ImportedSet,
+        ImportedPackage,
+        DecksImported,
+        PackageFormat,
+        SkippedNote,
         SkippedRow,
         ExportFormat
     )),
@@ -252,45 +257,60 @@ async fn delete_card(
     Ok(NoContent)
 }
 
-/// Imports a flashcard set from a file, as `multipart/form-data`: a `file` part (CSV, TSV
-/// such as a Quizlet export, or text pasted from a spreadsheet; UTF-8), and optional `title`
-/// and `courseId` parts.
+/// Imports flashcards from a file, as `multipart/form-data`: a `file` part, and optional
+/// `title` and `courseId` parts. The kind of file is found from its bytes.
 ///
-/// The delimiter (comma, semicolon or tab) is found from the first lines; a first row naming
-/// the columns (`question`, `answer`, `hint`, `explanation`, `tags`, or `front`/`back`,
-/// `term`/`definition`, `extra`/`notes`) is a header, otherwise the columns are taken in that
-/// order. Every valid row becomes a card of one new set, made in one step; rows without a
-/// question or an answer, or with a text too long for a card, are left out and listed in
-/// `skipped` with their line. The tags of every row become the set's tags. Answers 201 with
-/// the set and its `Location`.
+/// **A table of cards** (CSV, TSV such as a Quizlet export, or text pasted from a
+/// spreadsheet; UTF-8) becomes one new set, made in one step, answered 201 with the set and
+/// its `Location`. The delimiter (comma, semicolon or tab) is found from the first lines; a
+/// first row naming the columns (`question`, `answer`, `hint`, `explanation`, `tags`, or
+/// `front`/`back`, `term`/`definition`, `extra`/`notes`) is a header, otherwise the columns
+/// are taken in that order. Rows without a question or an answer, or with a text too long for
+/// a card, are left out and listed in `skipped` with their line. The tags of every row become
+/// the set's tags.
+///
+/// **An Anki package** (`.apkg` or `.colpkg`, in any layout Anki writes) is answered 200 with
+/// what it added: each deck becomes a set titled with the deck's full name (`Parent::Child`;
+/// a deck of more than 500 cards fills `Title (2)`, `Title (3)`, ...), filed under
+/// `courseId`; each card of a note becomes a card (a cloze note gives one card per cloze, its
+/// hint as the card's hint), its text reduced from HTML to plain text; the notes' tags
+/// become the set's tags; the review history becomes the card's schedule and review log.
+/// Importing the same package again adds nothing (`unchanged` counts what was already
+/// there); a newer export of the same decks adds only the new cards. Images and sounds are
+/// not kept (`mediaSkipped`). A package that cannot be read safely is refused whole (422).
 #[utoipa::path(post, path = "/api/v1/flashcard-sets/import", tag = "flashcards",
     request_body(content = ImportCardsForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
-        (status = 201, description = "The set, made of every valid row, and the rows left out",
-            body = ImportedSet,
+        (status = 200, description = "An Anki package: the sets that received cards, the \
+            counts, and the notes left out", body = ImportedPackage),
+        (status = 201, description = "A table of cards: the set, made of every valid row, and \
+            the rows left out", body = ImportedSet,
             headers(("Location" = String, description = "The set's URL"))),
         (status = 400, description = "The body is not multipart/form-data, or cannot be read",
             body = Problem),
         (status = 401, body = Problem),
         (status = 404, description = "The course is not the student's", body = Problem),
         (status = 413, description = "The file is larger than the upload limit", body = Problem),
-        (status = 415, description = "A zip archive: an Anki package (.apkg, .colpkg) or a \
-            spreadsheet workbook, which cannot be imported yet (the answer names it)",
-            body = Problem),
-        (status = 422, description = "No file part, a file that is not UTF-8 text, holds no \
-            card, more than 500 cards or more than 20 tags, an unknown part, or a bad title or \
-            course id; `errors` names the part", body = Problem)))]
+        (status = 415, description = "A zip archive that is not an Anki package, such as a \
+            spreadsheet workbook (the answer names it)", body = Problem),
+        (status = 422, description = "No file part, a table that is not UTF-8 text, holds no \
+            card, more than 500 cards or more than 20 tags; a package that is not a readable \
+            zip, holds a path leaving it, inflates past a limit, holds no Anki collection or \
+            a damaged one, a media map naming missing files, or more notes than allowed; an \
+            unknown part, or a bad title or course id; `errors` names the part",
+            body = Problem)))]
 async fn import_cards(
     state: web::Data<AppState>,
     user: CurrentUser,
     request: HttpRequest,
     payload: web::Payload,
-) -> ApiResult<Created<ImportedSet>> {
+) -> ApiResult<Either<Created<ImportedSet>, web::Json<ImportedPackage>>> {
     let headers = request.headers();
     if !upload::is_multipart(headers) {
         return Err(ApiError::BadRequest(
-            "send the cards as multipart/form-data with a `file` part (CSV, TSV or text)"
+            "send the cards as multipart/form-data with a `file` part (CSV, TSV, text or an \
+             Anki package)"
                 .to_owned(),
         ));
     }
@@ -306,23 +326,26 @@ async fn import_cards(
     let Some(file) = parts.file else {
         return Err(ApiError::field(
             "file",
-            "required: the CSV, TSV or text file of cards",
+            "required: the CSV, TSV or text file of cards, or an Anki package",
         ));
     };
     let title = parts.title.map(Title::parse).transpose().field("title")?;
     let imported = interchange
-        .import_cards(
+        .import(
             user.user_id,
-            &file.bytes,
+            file.bytes,
             file.name.as_deref().unwrap_or_default(),
             parts.course_id,
             title,
         )
         .await?;
-    Ok(Created::at(
-        format!("/api/v1/flashcard-sets/{}", imported.set.set.id),
-        imported,
-    ))
+    Ok(match imported {
+        Imported::Table(set) => Either::Left(Created::at(
+            format!("/api/v1/flashcard-sets/{}", set.set.set.id),
+            set,
+        )),
+        Imported::Package(package) => Either::Right(web::Json(package)),
+    })
 }
 
 /// Exports a flashcard set as a file to download: CSV (RFC 4180, UTF-8, CRLF line ends) with
