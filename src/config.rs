@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sophie_ai::{OpenAiChatConfig, OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig};
 use sophie_api::ApiConfig;
+use sophie_domain::PackageLimits;
 use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
 use sophie_persistence::{DatabaseConfig, S3Settings};
 
@@ -67,6 +68,20 @@ pub struct Config {
     /// Whether `serve` runs a worker in its process (`EMBEDDED_WORKER`, `true`; always on the
     /// in-memory storage, whose queue no other process can reach).
     pub embedded_worker: bool,
+    /// How much an imported Anki package may unpack to (`ANKI_MAX_ENTRY_BYTES`, 256 MiB;
+    /// `ANKI_MAX_TOTAL_BYTES`, 512 MiB; `ANKI_MAX_RATIO`, 200; `ANKI_MAX_NOTES`, 50,000).
+    pub packages: PackageLimits,
+}
+
+/// The limits of Anki imports, from `ANKI_*`.
+fn packages() -> Result<PackageLimits, String> {
+    let defaults = PackageLimits::default();
+    Ok(PackageLimits {
+        max_entry_bytes: positive("ANKI_MAX_ENTRY_BYTES")?.unwrap_or(defaults.max_entry_bytes),
+        max_total_bytes: positive("ANKI_MAX_TOTAL_BYTES")?.unwrap_or(defaults.max_total_bytes),
+        max_ratio: positive("ANKI_MAX_RATIO")?.unwrap_or(defaults.max_ratio),
+        max_notes: positive("ANKI_MAX_NOTES")?.unwrap_or(defaults.max_notes),
+    })
 }
 
 fn flag(name: &str, default: bool) -> Result<bool, String> {
@@ -283,7 +298,8 @@ impl Config {
     /// `YOUTUBE_BASE_URL` (`https://www.youtube.com`), `YOUTUBE_LANGUAGES` (`en`),
     /// `IMPORT_WEB_FETCH` (`true`), `IMPORT_FETCH_ALLOW` (none), `LLM_URL`/`_MODEL`/`_API_KEY`/
     /// `_TIMEOUT_SECONDS` (60)/`_DAILY_TOKENS` (200,000)/`_MATERIAL_CHARS` (24,000; unset: the
-    /// offline generator) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
+    /// offline generator), `ANKI_MAX_ENTRY_BYTES`/`_TOTAL_BYTES`/`_RATIO`/`_NOTES` (256 MiB,
+    /// 512 MiB, 200, 50,000) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
     /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
     ///
     /// # Errors
@@ -365,6 +381,7 @@ impl Config {
             web_fetch: flag("IMPORT_WEB_FETCH", true)?,
             fetch_allow: fetch_allow()?,
             embedded_worker: flag("EMBEDDED_WORKER", true)?,
+            packages: packages()?,
             llm: llm()?,
             workers,
             host,

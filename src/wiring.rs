@@ -20,6 +20,7 @@ use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
     StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
 };
+use sophie_jobs::anki::AnkiPackages;
 use sophie_jobs::handlers::{self, JobServices};
 use sophie_jobs::ingest::{FileExtractor, SentenceChunker};
 use sophie_jobs::worker::{Worker, WorkerConfig};
@@ -362,6 +363,7 @@ impl Wiring {
         .with_imports(self.imports(config))
         .with_generation(self.generation())
         .with_parameter_fitting(self.parameter_fitting())
+        .with_packages(Arc::new(AnkiPackages), config.packages)
         .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }

@@ -141,7 +141,14 @@ async fn a_csv_goes_in_and_out_and_in_again(server: &Server) {
         "{refused}"
     );
     let (status, anki) = import(server, &ada, "deck.apkg", b"PK\x03\x04rest".to_vec()).await;
-    assert_eq!(status, 415, "{anki}");
+    assert_eq!(status, 422, "{anki}");
+    assert!(
+        anki["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable zip archive"),
+        "{anki}"
+    );
     let sets = server
         .expect(200, Method::GET, "/api/v1/flashcard-sets", Some(&ada), None)
         .await;

@@ -1,0 +1,257 @@
+//! Anki packages imported over HTTP into the real program, on memory and on PostgreSQL: the
+//! packages Anki and genanki write (`tests/fixtures/anki/`, made by
+//! `scripts/anki-fixtures.py`) become sets with their cards, tags and review history; the
+//! same package imported again adds nothing; a package that must be refused leaves nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod server;
+
+use std::io::{Cursor, Write};
+use std::path::PathBuf;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use server::Server;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/anki")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Imports `bytes` as `file_name` (into `course`, if given); returns the status and the body.
+async fn import(
+    server: &Server,
+    token: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    course: Option<&str>,
+) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+    );
+    if let Some(course) = course {
+        form = form.text("courseId", course.to_owned());
+    }
+    let response = server
+        .http
+        .post(format!("{}/api/v1/flashcard-sets/import", server.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn titles(body: &Value) -> Vec<&str> {
+    body["flashcardSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect()
+}
+
+async fn sets(server: &Server, token: &str) -> Vec<Value> {
+    server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/flashcard-sets?limit=100",
+            Some(token),
+            None,
+        )
+        .await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn anki_packages_come_in_once(server: &Server) {
+    let (_, ada) = server.sign_up("Ada", "ada@example.com").await;
+    let course = server
+        .expect(
+            201,
+            Method::POST,
+            "/api/v1/courses",
+            Some(&ada),
+            Some(json!({ "name": "Biology 101" })),
+        )
+        .await;
+    let course = course["id"].as_str().unwrap();
+
+    let (status, first) = import(
+        server,
+        &ada,
+        "Biology.apkg",
+        fixture("modern.apkg"),
+        Some(course),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["format"], "anki21b");
+    assert_eq!(
+        (
+            &first["decks"],
+            &first["notes"],
+            &first["cards"],
+            &first["unchanged"]
+        ),
+        (&json!(4), &json!(6), &json!(8), &json!(0)),
+        "{first}"
+    );
+    assert_eq!(first["reviews"], 7);
+    assert_eq!(first["mediaSkipped"], 2);
+    assert_eq!(first["skipped"], json!([]));
+    assert_eq!(
+        titles(&first),
+        ["Biology", "Chemistry", "Default", "Biology::Cells"]
+    );
+    let biology = &first["flashcardSets"][0];
+    assert_eq!(biology["tags"], json!(["biology", "cells"]));
+    assert_eq!(biology["courseId"], course);
+
+    let cells_id = first["flashcardSets"][3]["id"].as_str().unwrap();
+    let cells = server
+        .expect(
+            200,
+            Method::GET,
+            &format!("/api/v1/flashcard-sets/{cells_id}"),
+            Some(&ada),
+            None,
+        )
+        .await;
+    let cards: Vec<(&str, &str, &Value)> = cells["flashcards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["question"].as_str().unwrap(),
+                c["answer"].as_str().unwrap(),
+                &c["hint"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            ("The [...] holds the DNA.", "nucleus", &Value::Null),
+            (
+                "The nucleus holds the [genetic material].",
+                "DNA",
+                &json!("genetic material")
+            ),
+        ]
+    );
+
+    // The review history became the cards' schedules: the two cards Anki never showed are
+    // new, the others were reviewed.
+    let stats = server
+        .expect(200, Method::GET, "/api/v1/reviews/stats", Some(&ada), None)
+        .await;
+    let states = &stats["states"];
+    assert_eq!(states["new"], 2, "{stats}");
+    let reviewed: u64 = ["learning", "review", "relearning"]
+        .iter()
+        .map(|s| states[*s].as_u64().unwrap())
+        .sum();
+    assert_eq!(reviewed, 6, "{stats}");
+
+    // The same package again, and Anki's legacy export of the same collection: nothing new.
+    for name in ["modern.apkg", "legacy.apkg", "collection.colpkg"] {
+        let (status, again) = import(server, &ada, name, fixture(name), None).await;
+        assert_eq!(status, 200, "{again}");
+        assert_eq!(
+            (&again["cards"], &again["unchanged"]),
+            (&json!(0), &json!(8)),
+            "{name}: {again}"
+        );
+        assert_eq!(again["reviews"], 0);
+        assert_eq!(again["flashcardSets"], json!([]));
+    }
+    assert_eq!(sets(server, &ada).await.len(), 4);
+
+    // Another tool's package adds its own deck.
+    let (status, genanki) =
+        import(server, &ada, "Genanki.apkg", fixture("genanki.apkg"), None).await;
+    assert_eq!(status, 200, "{genanki}");
+    assert_eq!(genanki["format"], "anki2");
+    assert_eq!(titles(&genanki), ["Genanki Deck"]);
+    assert_eq!(genanki["cards"], 4);
+
+    // Refused whole: a zip bomb, a path leaving the package, a course of someone else's.
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("collection.anki21", options).unwrap();
+    zip.write_all(&vec![0_u8; 8 * 1024 * 1024]).unwrap();
+    let bomb = zip.finish().unwrap().into_inner();
+    let (status, refused) = import(server, &ada, "bomb.apkg", bomb, None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("zip bomb"),
+        "{refused}"
+    );
+
+    let (_, bob) = server.sign_up("Bob", "bob@example.com").await;
+    let (status, _) = import(
+        server,
+        &bob,
+        "Biology.apkg",
+        fixture("modern.apkg"),
+        Some(course),
+    )
+    .await;
+    assert_eq!(status, 404, "Ada's course is not Bob's");
+    assert_eq!(sets(server, &bob).await.len(), 0, "nothing half-imported");
+
+    // Keys are each student's own: Bob gets every card of the same package.
+    let (status, bobs) = import(server, &bob, "Biology.apkg", fixture("modern.apkg"), None).await;
+    assert_eq!(status, 200, "{bobs}");
+    assert_eq!((&bobs["cards"], &bobs["unchanged"]), (&json!(8), &json!(0)));
+    assert_eq!(sets(server, &ada).await.len(), 5);
+
+    // A zip that is not a package is named for what it is.
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("[Content_Types].xml", options).unwrap();
+    zip.write_all(b"<Types/>").unwrap();
+    let sheet = zip.finish().unwrap().into_inner();
+    let (status, refused) = import(server, &ada, "cards.xlsx", sheet, None).await;
+    assert_eq!(status, 415, "{refused}");
+}
+
+#[tokio::test]
+async fn in_memory_anki_packages_are_imported_once() {
+    Box::pin(anki_packages_come_in_once(&Server::start_in_memory().await)).await;
+}
+
+#[tokio::test]
+async fn on_postgres_anki_packages_are_imported_once() {
+    let server = Server::start().await;
+    Box::pin(anki_packages_come_in_once(&server)).await;
+    assert_eq!(
+        server.count("SELECT count(*) AS n FROM flashcards").await,
+        8 + 4 + 8,
+        "Ada's package and genanki's, and Bob's package"
+    );
+    assert_eq!(
+        server
+            .count("SELECT count(*) AS n FROM flashcard_reviews")
+            .await,
+        14,
+        "the package's 7 answers, for Ada and for Bob"
+    );
+    assert_eq!(
+        server
+            .count("SELECT count(*) AS n FROM flashcards WHERE external_key IS NULL")
+            .await,
+        0
+    );
+}
