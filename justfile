@@ -34,6 +34,16 @@ contract *storages="memory postgres": db-up
     CONTRACT_STORAGES="{{storages}}" bash scripts/contract/run.sh
 
 # Format the code.
+# The round trip through Anki itself (`scripts/anki/check.sh`): a set exported by sophie,
+# imported and exported again by Anki's own code, imported back into sophie unchanged.
+anki-roundtrip: db-up
+    bash scripts/anki/check.sh
+
+# Regenerates the Anki package fixtures (tests/fixtures/anki/) with Anki and genanki.
+anki-fixtures:
+    python3 -m venv target/anki-venv && target/anki-venv/bin/pip install --quiet -r scripts/anki/requirements.txt
+    target/anki-venv/bin/python scripts/anki/fixtures.py
+
 fmt:
     cargo fmt --all
 

@@ -15,7 +15,7 @@ use sophie_domain::services::reviews::ParameterFitting;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
 use sophie_domain::{
-    Clock, DeckPackageReader, DomainError, DomainResult, Embedder, PackageLimits, PasswordHasher,
+    Clock, DeckPackages, DomainError, DomainResult, Embedder, PackageLimits, PasswordHasher,
     Repositories, StudyGenerator,
 };
 
@@ -131,7 +131,7 @@ pub struct AppState {
     pub answers: Option<(Arc<dyn StudyGenerator>, GenerationLimits)>,
     /// What reads flashcard packages (Anki's), within its limits, once the program wires one
     /// in.
-    pub packages: Option<(Arc<dyn DeckPackageReader>, PackageLimits)>,
+    pub packages: Option<(Arc<dyn DeckPackages>, PackageLimits)>,
 }
 
 impl AppState {
@@ -253,11 +253,7 @@ impl AppState {
 
     /// The same state, importing flashcard packages read by `reader` within `limits`.
     #[must_use]
-    pub fn with_packages(
-        mut self,
-        reader: Arc<dyn DeckPackageReader>,
-        limits: PackageLimits,
-    ) -> Self {
+    pub fn with_packages(mut self, reader: Arc<dyn DeckPackages>, limits: PackageLimits) -> Self {
         self.packages = Some((reader, limits));
         self
     }

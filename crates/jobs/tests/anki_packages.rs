@@ -1,5 +1,5 @@
 //! The Anki reader on packages written by Anki itself and by genanki
-//! (`tests/fixtures/anki/`, made by `scripts/anki-fixtures.py`), and on packages that must be
+//! (`tests/fixtures/anki/`, made by `scripts/anki/fixtures.py`), and on packages that must be
 //! refused whole.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -8,8 +8,7 @@ use std::io::{Cursor, Write};
 use std::path::PathBuf;
 
 use sophie_domain::{
-    DeckPackageReader, DomainError, PackageFormat, PackageLimits, ReadCard, ReadPackage,
-    ReviewRating,
+    DeckPackages, DomainError, PackageFormat, PackageLimits, ReadCard, ReadPackage, ReviewRating,
 };
 use sophie_jobs::anki::AnkiPackages;
 use zip::write::SimpleFileOptions;
@@ -51,7 +50,7 @@ fn cards(package: &ReadPackage) -> BTreeMap<String, (String, ReadCard)> {
         .collect()
 }
 
-/// The content of the collection `scripts/anki-fixtures.py` builds, whatever the layout.
+/// The content of the collection `scripts/anki/fixtures.py` builds, whatever the layout.
 fn assert_the_fixture_collection(package: &ReadPackage) {
     assert_eq!(package.notes, 6);
     assert_eq!(package.media, 2, "dot.png and beep.wav");

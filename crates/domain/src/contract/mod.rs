@@ -169,6 +169,7 @@ macro_rules! contract_suite {
             reviews::reviews_tallies_count_by_day_rating_and_state,
             reviews::reviews_settings_start_at_the_defaults_and_change_field_by_field,
             reviews::reviews_go_with_their_card_and_stay_when_it_is_edited,
+            reviews::reviews_a_set_s_records_hold_each_reviewed_card_with_its_log,
             generations::generations_create_pending_from_an_owned_source,
             generations::generations_finish_stores_the_result_with_its_sources_once,
             generations::generations_finish_quiz_and_guide_keep_their_sources,

@@ -394,3 +394,57 @@ pub async fn reviews_go_with_their_card_and_stay_when_it_is_edited(fixture: &imp
     );
     assert!(w.r.reviews.state_tally(ada, all).await.unwrap().is_empty());
 }
+
+pub async fn reviews_a_set_s_records_hold_each_reviewed_card_with_its_log(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let set = w
+        .set(
+            ada,
+            "Cells",
+            links(None, None, None),
+            vec![new_card("ATP?", "Energy"), new_card("DNA?", "Nucleus")],
+        )
+        .await;
+    let other = w
+        .set(
+            ada,
+            "Atoms",
+            links(None, None, None),
+            vec![new_card("H?", "1")],
+        )
+        .await;
+    let (card, untouched) = (set.flashcards[0].id, set.flashcards[1].id);
+    let at = now() - TimeDelta::days(2);
+    rate(&w, ada, card, ReviewRating::Again, at).await;
+    let last = rate(
+        &w,
+        ada,
+        card,
+        ReviewRating::Good,
+        at + TimeDelta::minutes(2),
+    )
+    .await;
+    rate(&w, ada, other.flashcards[0].id, ReviewRating::Easy, at).await;
+
+    let records = w.r.reviews.set_records(ada, set.set.id).await.unwrap();
+    assert_eq!(records.len(), 1, "only the reviewed card of this set");
+    let record = &records[0];
+    assert_eq!(record.card, card);
+    assert_ne!(record.card, untouched);
+    assert_eq!(record.schedule, last);
+    let ratings: Vec<ReviewRating> = record.reviews.iter().map(|r| r.rating).collect();
+    assert_eq!(
+        ratings,
+        [ReviewRating::Again, ReviewRating::Good],
+        "oldest first"
+    );
+    assert_eq!(record.reviews[0].state_before, CardState::New);
+
+    let bob = w.user("bob").await;
+    expect::not_found(
+        w.r.reviews.set_records(bob, set.set.id).await,
+        "flashcard set",
+        "another's set",
+    );
+}

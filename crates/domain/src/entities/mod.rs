@@ -50,8 +50,8 @@ pub use quiz::{
     QuizFilter, QuizResponse, QuizUpdate, QuizWithQuestions, SubmittedAnswer,
 };
 pub use review::{
-    DayDue, DayReviews, DueCard, NewReview, NextInterval, ReviewFilter, ReviewLog, ReviewOutcome,
-    ReviewSettings, ReviewSettingsUpdate, ReviewStats, ReviewTally, StateCounts,
+    CardRecord, DayDue, DayReviews, DueCard, NewReview, NextInterval, ReviewFilter, ReviewLog,
+    ReviewOutcome, ReviewSettings, ReviewSettingsUpdate, ReviewStats, ReviewTally, StateCounts,
 };
 pub use search::{
     ChunkMatch, DocumentChunk, NewDocumentChunk, QueryEmbedding, SNIPPET_CHARS, SearchHit,

@@ -49,6 +49,17 @@ pub struct NewReview {
     pub after: Schedule,
 }
 
+/// A reviewed card's schedule with its review log, oldest review first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardRecord {
+    /// The card.
+    pub card: FlashcardId,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// Its reviews, oldest first.
+    pub reviews: Vec<ReviewLog>,
+}
+
 /// A card to study, with its schedule.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,17 +1,19 @@
 //! Card schedules, the review log and review settings in memory, as the PostgreSQL tables
 //! `flashcard_schedules`, `flashcard_reviews` and `review_settings` hold them.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::store::{MemoryStore, Tables, micros};
+use super::store::{MemoryStore, Tables, micros, owned};
 use crate::entities::{
-    DueCard, Flashcard, NewReview, ReviewFilter, ReviewLog, ReviewSettings, ReviewSettingsUpdate,
-    ReviewTally,
+    CardRecord, DueCard, Flashcard, NewReview, ReviewFilter, ReviewLog, ReviewSettings,
+    ReviewSettingsUpdate, ReviewTally,
 };
 use crate::enums::CardState;
 use crate::error::{DomainError, DomainResult};
-use crate::id::{FlashcardId, ReviewId, UserId};
+use crate::id::{FlashcardId, FlashcardSetId, ReviewId, UserId};
 use crate::ports::{CardHistory, ReviewRepository};
 use crate::rules::fsrs::Schedule;
 
@@ -210,7 +212,7 @@ impl ReviewRepository for MemoryStore {
                 .into_iter()
                 .map(|card| card.id)
                 .collect();
-            let mut tally: std::collections::BTreeMap<_, u64> = std::collections::BTreeMap::new();
+            let mut tally: BTreeMap<_, u64> = BTreeMap::new();
             for review in tables.flashcard_reviews.values() {
                 if review.user_id == user
                     && review.log.reviewed_at >= since
@@ -244,8 +246,7 @@ impl ReviewRepository for MemoryStore {
         before: DateTime<Utc>,
     ) -> DomainResult<Vec<(NaiveDate, u64)>> {
         self.with_tables(|tables| {
-            let mut tally: std::collections::BTreeMap<NaiveDate, u64> =
-                std::collections::BTreeMap::new();
+            let mut tally: BTreeMap<NaiveDate, u64> = BTreeMap::new();
             for card in tables.filtered_cards(user, filter) {
                 if let Some(schedule) = tables.card_schedules.get(&card.id)
                     && schedule.due < before
@@ -263,8 +264,7 @@ impl ReviewRepository for MemoryStore {
         filter: ReviewFilter,
     ) -> DomainResult<Vec<(CardState, u64)>> {
         self.with_tables(|tables| {
-            let mut tally: std::collections::BTreeMap<CardState, u64> =
-                std::collections::BTreeMap::new();
+            let mut tally: BTreeMap<CardState, u64> = BTreeMap::new();
             for card in tables.filtered_cards(user, filter) {
                 let state = tables
                     .card_schedules
@@ -273,6 +273,45 @@ impl ReviewRepository for MemoryStore {
                 *tally.entry(state).or_default() += 1;
             }
             Ok(tally.into_iter().collect())
+        })
+    }
+
+    async fn set_records(
+        &self,
+        user: UserId,
+        set: FlashcardSetId,
+    ) -> DomainResult<Vec<CardRecord>> {
+        self.with_tables(|tables| {
+            owned(&tables.flashcard_sets, user, &set, "flashcard set")?;
+            let mut records: BTreeMap<FlashcardId, CardRecord> = tables
+                .flashcards
+                .values()
+                .filter(|card| card.flashcard_set_id == set)
+                .filter_map(|card| {
+                    let schedule = tables.card_schedules.get(&card.id)?.clone();
+                    Some((
+                        card.id,
+                        CardRecord {
+                            card: card.id,
+                            schedule,
+                            reviews: Vec::new(),
+                        },
+                    ))
+                })
+                .collect();
+            let mut reviews: Vec<&StoredReview> = tables
+                .flashcard_reviews
+                .values()
+                .filter(|review| records.contains_key(&review.log.flashcard_id))
+                .collect();
+            reviews
+                .sort_by_key(|review| (review.log.reviewed_at, review.created_at, review.log.id));
+            for review in reviews {
+                if let Some(record) = records.get_mut(&review.log.flashcard_id) {
+                    record.reviews.push(review.log.clone());
+                }
+            }
+            Ok(records.into_values().collect())
         })
     }
 

@@ -47,8 +47,8 @@ pub use ingest::{
 };
 pub use library::{CourseRepository, DocumentRepository, NoteRepository};
 pub use packages::{
-    DeckPackageReader, PackageFormat, PackageLimits, ReadCard, ReadDeck, ReadPackage, ReadReview,
-    SkippedNote,
+    DeckPackages, ExportedCard, PackageExport, PackageFormat, PackageLimits, ReadCard, ReadDeck,
+    ReadPackage, ReadReview, SkippedNote,
 };
 pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
@@ -77,7 +77,7 @@ pub use ingest::{MockChunker, MockTextExtractor};
 #[cfg(feature = "mock")]
 pub use library::{MockCourseRepository, MockDocumentRepository, MockNoteRepository};
 #[cfg(feature = "mock")]
-pub use packages::MockDeckPackageReader;
+pub use packages::MockDeckPackages;
 #[cfg(feature = "mock")]
 pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]

@@ -1,11 +1,14 @@
-//! The port for flashcard packages from other apps: Anki's `.apkg` and `.colpkg`.
+//! The port for flashcard packages of other apps: Anki's `.apkg` and `.colpkg`, read and
+//! written.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::entities::{Flashcard, FlashcardSet, ReviewLog};
 use crate::enums::ReviewRating;
 use crate::error::DomainResult;
+use crate::rules::fsrs::Schedule;
 
 /// How much a package may unpack to: a package past any limit is refused whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,10 +117,30 @@ pub struct SkippedNote {
     pub reason: String,
 }
 
-/// Reads flashcard packages.
+/// A set to write as a package.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackageExport {
+    /// The set: its title names the deck, its tags go on every note.
+    pub set: FlashcardSet,
+    /// Its cards, in order.
+    pub cards: Vec<ExportedCard>,
+    /// When the package is written.
+    pub at: DateTime<Utc>,
+}
+
+/// A card to write, with its schedule and review log when they are asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportedCard {
+    /// The card.
+    pub card: Flashcard,
+    /// Its schedule and its reviews, oldest first; `None` to write it as a new card.
+    pub history: Option<(Schedule, Vec<ReviewLog>)>,
+}
+
+/// Reads and writes flashcard packages.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
-pub trait DeckPackageReader: Send + Sync {
+pub trait DeckPackages: Send + Sync {
     /// Whether `bytes` look like a package this reader reads (checked before [`Self::read`]).
     fn recognizes(&self, bytes: &[u8], file_name: &str) -> bool;
 
@@ -129,4 +152,13 @@ pub trait DeckPackageReader: Send + Sync {
     /// package, a file past a limit, no collection or one that is not Anki's, a media map that
     /// names files the package does not hold, more notes than allowed.
     async fn read(&self, bytes: Vec<u8>, limits: PackageLimits) -> DomainResult<ReadPackage>;
+
+    /// `export` as a package: one deck named as the set, one note a card, each note's guid
+    /// stable for its card (so importing a newer package updates the notes it imported
+    /// before), with each card's schedule and review log when it has them.
+    ///
+    /// # Errors
+    ///
+    /// `Internal` when the package cannot be written.
+    async fn write(&self, export: PackageExport) -> DomainResult<Vec<u8>>;
 }

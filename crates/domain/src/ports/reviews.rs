@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::entities::{
-    DueCard, NewReview, ReviewFilter, ReviewLog, ReviewSettings, ReviewSettingsUpdate, ReviewTally,
+    CardRecord, DueCard, NewReview, ReviewFilter, ReviewLog, ReviewSettings, ReviewSettingsUpdate,
+    ReviewTally,
 };
 use crate::enums::{CardState, ReviewRating};
 use crate::error::DomainResult;
-use crate::id::{FlashcardId, UserId};
+use crate::id::{FlashcardId, FlashcardSetId, UserId};
 use crate::rules::fsrs::Schedule;
 
 /// Stores each card's [`Schedule`] and the log of its reviews, and each student's
@@ -87,6 +88,15 @@ pub trait ReviewRepository: Send + Sync {
         user: UserId,
         filter: ReviewFilter,
     ) -> DomainResult<Vec<(CardState, u64)>>;
+
+    /// The schedule and review log of each card of the user's set reviewed at least once, in
+    /// no particular order.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the set is not the user's.
+    async fn set_records(&self, user: UserId, set: FlashcardSetId)
+    -> DomainResult<Vec<CardRecord>>;
 
     /// The review history of each of the user's cards reviewed at least once, oldest review
     /// first: what the parameter optimizer learns from.

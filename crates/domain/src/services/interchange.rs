@@ -1,6 +1,6 @@
 //! Flashcards in and out: a CSV, TSV or pasted text file made into a set in one step, a set
 //! written out as CSV (see [`crate::rules::card_table`] for the format), and the decks of an
-//! Anki package made into sets with their review history (read by a [`DeckPackageReader`],
+//! Anki package made into sets with their review history (read by a [`DeckPackages`],
 //! placed by [`crate::rules::deck_merge`]).
 
 use std::collections::HashMap;
@@ -12,15 +12,15 @@ use serde::Serialize;
 use super::documents::upload_too_large;
 use super::reviews::ReviewService;
 use crate::entities::{
-    DeckImport, DecksImported, FlashcardSetWithCards, KeyedCard, KeyedDeck, NewFlashcard,
-    NewFlashcardSet, NewReview, SourceLinks,
+    CardRecord, DeckImport, DecksImported, FlashcardSetWithCards, KeyedCard, KeyedDeck,
+    NewFlashcard, NewFlashcardSet, NewReview, SourceLinks,
 };
 use crate::enums::Difficulty;
 use crate::error::{DomainError, DomainResult};
-use crate::id::{CourseId, FlashcardSetId, UserId};
+use crate::id::{CourseId, FlashcardId, FlashcardSetId, UserId};
 use crate::ports::{
-    DeckPackageReader, FlashcardRepository, PackageFormat, PackageLimits, ReadCard, ReadDeck,
-    ReadReview, ReviewRepository, SkippedNote,
+    DeckPackages, ExportedCard, FlashcardRepository, PackageExport, PackageFormat, PackageLimits,
+    ReadCard, ReadDeck, ReadReview, ReviewRepository, SkippedNote,
 };
 use crate::rules::card_table::{self, SkippedRow};
 use crate::rules::fsrs::{self, Schedule, SchedulerSettings};
@@ -92,7 +92,7 @@ pub struct InterchangeService {
 /// What reads packages, with the students' review settings for their history.
 #[derive(Clone)]
 struct Packages {
-    reader: Arc<dyn DeckPackageReader>,
+    reader: Arc<dyn DeckPackages>,
     limits: PackageLimits,
     reviews: Arc<dyn ReviewRepository>,
 }
@@ -122,7 +122,7 @@ impl InterchangeService {
     #[must_use]
     pub fn with_packages(
         mut self,
-        reader: Arc<dyn DeckPackageReader>,
+        reader: Arc<dyn DeckPackages>,
         limits: PackageLimits,
         reviews: Arc<dyn ReviewRepository>,
     ) -> Self {
@@ -281,6 +281,58 @@ impl InterchangeService {
             media_skipped: package.media,
             skipped,
         })
+    }
+
+    /// The user's set as an Anki package, with its title: a deck named as the set, one note a
+    /// card (see [`DeckPackages::write`]), and, when `include_schedule`, each reviewed card's
+    /// schedule and review log. `at` dates the package.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the set is not the user's; `NotImplemented` when no package writer is
+    /// wired in.
+    pub async fn export_package(
+        &self,
+        user: UserId,
+        set_id: FlashcardSetId,
+        include_schedule: bool,
+        at: DateTime<Utc>,
+    ) -> DomainResult<(String, Vec<u8>)> {
+        let packages = self.packages.as_ref().ok_or(DomainError::NotImplemented {
+            feature: "Anki packages",
+        })?;
+        let set = self.flashcards.get_set(user, set_id).await?;
+        let mut records: HashMap<FlashcardId, CardRecord> = if include_schedule {
+            packages
+                .reviews
+                .set_records(user, set_id)
+                .await?
+                .into_iter()
+                .map(|record| (record.card, record))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let cards = set
+            .flashcards
+            .into_iter()
+            .map(|card| ExportedCard {
+                history: records
+                    .remove(&card.id)
+                    .map(|record| (record.schedule, record.reviews)),
+                card,
+            })
+            .collect();
+        let title = set.set.title.clone();
+        let bytes = packages
+            .reader
+            .write(PackageExport {
+                set: set.set,
+                cards,
+                at,
+            })
+            .await?;
+        Ok((title, bytes))
     }
 
     /// The user's set as CSV (see [`card_table::write`]), with its title.

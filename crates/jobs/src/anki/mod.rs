@@ -1,5 +1,5 @@
 //! Anki packages (`.apkg`, `.colpkg`) read into decks of plain-text cards with their review
-//! history: the [`DeckPackageReader`] sophie's imports use.
+//! history, and sets written as packages ([`export`]): the [`DeckPackages`] sophie uses.
 //!
 //! A package is a zip archive holding a collection (SQLite) and its media. Every package
 //! current Anki writes also holds a dummy `collection.anki2` asking to update Anki, so the
@@ -15,6 +15,7 @@
 
 mod archive;
 mod collection;
+mod export;
 mod proto;
 mod text;
 
@@ -24,8 +25,8 @@ use std::io::Write as _;
 use async_trait::async_trait;
 use prost::Message as _;
 use sophie_domain::{
-    DeckPackageReader, DomainError, DomainResult, PackageFormat, PackageLimits, ReadCard, ReadDeck,
-    ReadPackage, SkippedNote,
+    DeckPackages, DomainError, DomainResult, PackageExport, PackageFormat, PackageLimits, ReadCard,
+    ReadDeck, ReadPackage, SkippedNote,
 };
 
 use archive::Archive;
@@ -49,7 +50,7 @@ impl Refused {
 pub struct AnkiPackages;
 
 #[async_trait]
-impl DeckPackageReader for AnkiPackages {
+impl DeckPackages for AnkiPackages {
     fn recognizes(&self, bytes: &[u8], file_name: &str) -> bool {
         let name = file_name.to_lowercase();
         bytes.starts_with(b"PK\x03\x04")
@@ -62,6 +63,12 @@ impl DeckPackageReader for AnkiPackages {
         tokio::task::spawn_blocking(move || read_package(&bytes, limits))
             .await
             .map_err(|e| DomainError::internal(format!("reading a package stopped: {e}")))?
+    }
+
+    async fn write(&self, export: PackageExport) -> DomainResult<Vec<u8>> {
+        tokio::task::spawn_blocking(move || export::write(&export))
+            .await
+            .map_err(|e| DomainError::internal(format!("writing a package stopped: {e}")))?
     }
 }
 

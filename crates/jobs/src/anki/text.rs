@@ -40,7 +40,9 @@ pub(super) fn sides(kind: &NoteType, note: &Note, ord: u32) -> Result<Sides, Str
     }
 }
 
-/// A standard note's card: the fields its front names, and those its back adds.
+/// A standard note's card: the fields its front names ask (those behind a `hint:` filter are
+/// the hint), the fields its back adds answer, and those the back shows only when they are
+/// filled (`{{#Field}}...{{/Field}}`) explain, when something else answers.
 fn template_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, String> {
     let (front, back) = kind
         .templates
@@ -48,25 +50,51 @@ fn template_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides,
         .map(|(q, a)| (q.as_str(), a.as_str()))
         .unwrap_or_default();
     let index = |name: &str| kind.fields.iter().position(|f| f == name);
-    let mut question: Vec<usize> = references(front, false)
-        .iter()
-        .filter_map(|name| index(name))
-        .collect();
-    question.dedup();
-    let mut answer: Vec<usize> = references(back, true)
-        .iter()
-        .filter_map(|name| index(name))
-        .filter(|i| !question.contains(i))
-        .collect();
-    answer.dedup();
+    let front = references(front, false);
+    let mut question = Vec::new();
+    let mut hint = Vec::new();
+    for reference in &front {
+        if let Some(i) = index(&reference.name) {
+            let list = if reference.hint {
+                &mut hint
+            } else {
+                &mut question
+            };
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
+    let mut answer = Vec::new();
+    let mut explanation = Vec::new();
+    for reference in references(back, true) {
+        let Some(i) = index(&reference.name) else {
+            continue;
+        };
+        if question.contains(&i) || hint.contains(&i) || answer.contains(&i) {
+            continue;
+        }
+        let list = if reference.conditional {
+            &mut explanation
+        } else {
+            &mut answer
+        };
+        if !list.contains(&i) {
+            list.push(i);
+        }
+    }
     if question.is_empty() {
         // A template naming no field: the first field asks, the others answer.
         question = vec![0];
         answer = (1..fields.len()).collect();
+        explanation.clear();
     } else if answer.is_empty() {
-        answer = (0..fields.len())
-            .filter(|i| !question.contains(i))
-            .collect();
+        answer = std::mem::take(&mut explanation);
+        if answer.is_empty() {
+            answer = (0..fields.len())
+                .filter(|i| !question.contains(i) && !hint.contains(i))
+                .collect();
+        }
     }
     let join = |indexes: &[usize]| {
         indexes
@@ -80,8 +108,8 @@ fn template_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides,
     let sides = Sides {
         question: join(&question),
         answer: join(&answer),
-        hint: None,
-        explanation: None,
+        hint: Some(join(&hint)).filter(|h| !h.is_empty()),
+        explanation: Some(join(&explanation)).filter(|e| !e.is_empty()),
     };
     if sides.question.is_empty() {
         return Err("its front is empty".to_owned());
@@ -102,8 +130,8 @@ fn cloze_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, St
         .map_or("", |(q, _)| q.as_str());
     let text_field = references(front, false)
         .iter()
-        .find_map(|name| {
-            let name = name.strip_prefix("cloze:")?;
+        .find_map(|reference| {
+            let name = reference.name.strip_prefix("cloze:")?;
             kind.fields.iter().position(|f| f == name.trim())
         })
         .unwrap_or(0);
@@ -233,12 +261,23 @@ fn split_hint(inner: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A field a template names.
+struct Reference {
+    /// The field's name (`cloze:Text` for a cloze field).
+    name: String,
+    /// Inside a section shown only when a field is filled (or empty).
+    conditional: bool,
+    /// Behind a `hint:` filter: shown on request.
+    hint: bool,
+}
+
 /// The fields a template names, in order: `{{Front}}`, `{{text:Front}}` and the like, not
-/// sections (`{{#Front}}`, `{{/Front}}`, `{{^Front}}`), comments or special names. A type-in
-/// box (`{{type:Back}}`) counts only when `type_in` (on the back). `cloze:` is kept as a
+/// section markers (`{{#Front}}`, `{{/Front}}`, `{{^Front}}`), comments or special names. A
+/// type-in box (`{{type:Back}}`) counts only when `type_in` (on the back). `cloze:` is kept as a
 /// prefix, for the cloze field.
-fn references(template: &str, type_in: bool) -> Vec<String> {
+fn references(template: &str, type_in: bool) -> Vec<Reference> {
     let mut names = Vec::new();
+    let mut sections = 0_usize;
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
@@ -247,9 +286,18 @@ fn references(template: &str, type_in: bool) -> Vec<String> {
         };
         let tag = after[..end].trim();
         rest = &after[end + 2..];
-        if tag.starts_with(['#', '/', '^', '!']) {
+        if tag.starts_with(['#', '^']) {
+            sections += 1;
             continue;
         }
+        if tag.starts_with('/') {
+            sections = sections.saturating_sub(1);
+            continue;
+        }
+        if tag.starts_with('!') {
+            continue;
+        }
+        let hint = tag.starts_with("hint:");
         let name = if let Some(field) = tag.strip_prefix("cloze:") {
             format!("cloze:{}", field.trim())
         } else {
@@ -259,7 +307,11 @@ fn references(template: &str, type_in: bool) -> Vec<String> {
             tag.rsplit(':').next().unwrap_or(tag).trim().to_owned()
         };
         if !SPECIAL.contains(&name.as_str()) {
-            names.push(name);
+            names.push(Reference {
+                name,
+                conditional: sections > 0,
+                hint,
+            });
         }
     }
     names
@@ -390,19 +442,25 @@ mod tests {
         let glossary = kind(
             false,
             &["Term", "Definition", "Example"],
+            &[("{{Term}}", "{{FrontSide}}<hr>{{Definition}}<br>{{Example}}")],
+        );
+        let osmosis = note(&["Osmosis", "Water through a membrane", "Raisins"]);
+        let card = sides(&glossary, &osmosis, 0).unwrap();
+        assert_eq!(card.question, "Osmosis");
+        assert_eq!(card.answer, "Water through a membrane\nRaisins");
+        assert_eq!(card.explanation, None);
+
+        let optional = kind(
+            false,
+            &["Term", "Definition", "Example"],
             &[(
                 "{{Term}}",
                 "{{FrontSide}}<hr>{{Definition}}<br>{{#Example}}{{Example}}{{/Example}}",
             )],
         );
-        let card = sides(
-            &glossary,
-            &note(&["Osmosis", "Water through a membrane", "Raisins"]),
-            0,
-        )
-        .unwrap();
-        assert_eq!(card.question, "Osmosis");
-        assert_eq!(card.answer, "Water through a membrane\nRaisins");
+        let card = sides(&optional, &osmosis, 0).unwrap();
+        assert_eq!(card.answer, "Water through a membrane");
+        assert_eq!(card.explanation.as_deref(), Some("Raisins"));
     }
 
     #[test]

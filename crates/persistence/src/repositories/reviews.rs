@@ -12,9 +12,9 @@ use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sophie_domain::rules::fsrs::Schedule;
 use sophie_domain::{
-    CardHistory, CardState, DomainError, DomainResult, DueCard, Flashcard, FlashcardId, NewReview,
-    ReviewFilter, ReviewLog, ReviewRepository, ReviewSettings, ReviewSettingsUpdate, ReviewTally,
-    UserId,
+    CardHistory, CardRecord, CardState, DomainError, DomainResult, DueCard, Flashcard, FlashcardId,
+    FlashcardSetId, NewReview, ReviewFilter, ReviewLog, ReviewRepository, ReviewSettings,
+    ReviewSettingsUpdate, ReviewTally, UserId,
 };
 use uuid::Uuid;
 
@@ -578,6 +578,60 @@ impl ReviewRepository for PostgresStore {
         Ok(rows
             .into_iter()
             .map(|row| (row.state.0, unsigned(row.count)))
+            .collect())
+    }
+
+    async fn set_records(
+        &self,
+        user: UserId,
+        set: FlashcardSetId,
+    ) -> DomainResult<Vec<CardRecord>> {
+        let (owned, schedules, reviews) = self
+            .db
+            .read(ENTITY, async |conn| {
+                // Three statements, one round trip; the rows come back only for the user's set.
+                let owned = flashcard_sets::table
+                    .filter(flashcard_sets::id.eq(set.as_uuid()))
+                    .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+                    .select(flashcard_sets::id)
+                    .load::<Uuid>(&mut &*conn);
+                let schedules = flashcard_schedules::table
+                    .inner_join(flashcards::table.inner_join(flashcard_sets::table))
+                    .filter(flashcards::flashcard_set_id.eq(set.as_uuid()))
+                    .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+                    .select((flashcard_schedules::flashcard_id, ScheduleRow::as_select()))
+                    .load::<(Uuid, ScheduleRow)>(&mut &*conn);
+                let reviews = flashcard_reviews::table
+                    .inner_join(flashcards::table.inner_join(flashcard_sets::table))
+                    .filter(flashcards::flashcard_set_id.eq(set.as_uuid()))
+                    .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+                    .order((
+                        flashcard_reviews::flashcard_id,
+                        flashcard_reviews::reviewed_at,
+                        flashcard_reviews::created_at,
+                        flashcard_reviews::id,
+                    ))
+                    .select(ReviewRow::as_select())
+                    .load::<ReviewRow>(&mut &*conn);
+                let (owned, schedules, reviews) = tokio::join!(owned, schedules, reviews);
+                Ok((owned?, schedules?, reviews?))
+            })
+            .await?;
+        if owned.is_empty() {
+            return Err(DomainError::not_found("flashcard set"));
+        }
+        let mut logs: std::collections::HashMap<Uuid, Vec<ReviewLog>> =
+            std::collections::HashMap::new();
+        for row in &reviews {
+            logs.entry(row.flashcard_id).or_default().push(row.log());
+        }
+        Ok(schedules
+            .into_iter()
+            .map(|(card, schedule)| CardRecord {
+                card: card.into(),
+                schedule: schedule.into(),
+                reviews: logs.remove(&card).unwrap_or_default(),
+            })
             .collect())
     }
 

@@ -291,13 +291,15 @@ pub(crate) struct ImportCardsForm {
     course_id: String,
 }
 
-/// The format of an exported flashcard set: `csv` only, for now.
+/// The format of an exported flashcard set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ExportFormat {
     /// CSV as RFC 4180 says, UTF-8, with the header `question,answer,hint,explanation,tags`.
     #[default]
     Csv,
+    /// An Anki package, which Anki imports as a deck.
+    Apkg,
 }
 
 /// How to export a flashcard set.
@@ -307,4 +309,7 @@ pub(crate) enum ExportFormat {
 pub(crate) struct ExportQuery {
     /// The format; `csv` by default.
     pub(super) format: Option<ExportFormat>,
+    /// With `apkg`: each reviewed card's schedule and review log too, as Anki's own card
+    /// state; `false` by default (every card new).
+    pub(super) include_schedule: Option<bool>,
 }

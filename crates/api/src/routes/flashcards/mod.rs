@@ -348,31 +348,59 @@ async fn import_cards(
     })
 }
 
-/// Exports a flashcard set as a file to download: CSV (RFC 4180, UTF-8, CRLF line ends) with
-/// the header `question,answer,hint,explanation,tags`, one row a card, the set's tags
-/// separated by spaces on every row. Importing the file again gives the same cards and tags.
+/// Exports a flashcard set as a file to download.
+///
+/// `format=csv` (the default): CSV (RFC 4180, UTF-8, CRLF line ends) with the header
+/// `question,answer,hint,explanation,tags`, one row a card, the set's tags separated by spaces
+/// on every row. Importing the file again gives the same cards and tags.
+///
+/// `format=apkg`: an Anki package (`collection.anki21`, which every Anki since 2.1 imports)
+/// holding one deck named as the set, sophie's note type with the fields Front, Back, Hint
+/// and Explanation, and one note a card tagged with the set's tags. Each note's guid is its
+/// card's id, so importing a newer export into Anki updates the notes instead of adding them
+/// again. With `includeSchedule=true` each reviewed card keeps its schedule as Anki's card
+/// state (learning, review or relearning, due, interval, reps, lapses, the FSRS memory state)
+/// and its review log; without it every card is new.
 #[utoipa::path(get, path = "/api/v1/flashcard-sets/{id}/export", tag = "flashcards",
     params(("id" = Uuid, Path), ExportQuery), security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The set as a file, named after its title",
-            content_type = "text/csv", body = String,
+            content((String = "text/csv"), (Vec<u8> = "application/zip")),
             headers(("Content-Disposition" = String,
-                description = "`attachment; filename=\"<title>.csv\"`, with `filename*` in UTF-8"))),
+                description = "`attachment; filename=\"<title>.csv\"` (or `.apkg`), with \
+                    `filename*` in UTF-8"))),
         (status = 401, body = Problem),
         (status = 404, description = "No such set of the student's", body = Problem),
-        (status = 422, description = "A format other than `csv`", body = Problem)))]
+        (status = 422, description = "A format other than `csv` or `apkg`, or an \
+            `includeSchedule` that is not a boolean", body = Problem)))]
 async fn export(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<FlashcardSetId>,
     query: ApiQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let ExportFormat::Csv = query.into_inner().format.unwrap_or_default();
-    let (title, csv) = state
-        .interchange()
-        .export_csv(user.user_id, id.into_inner())
-        .await?;
-    let file_name = export_file_name(&title);
+    let query = query.into_inner();
+    let interchange = state.interchange();
+    let (title, content_type, extension, body) = match query.format.unwrap_or_default() {
+        ExportFormat::Csv => {
+            let (title, csv) = interchange
+                .export_csv(user.user_id, id.into_inner())
+                .await?;
+            (title, "text/csv; charset=utf-8", "csv", csv.into_bytes())
+        }
+        ExportFormat::Apkg => {
+            let (title, package) = interchange
+                .export_package(
+                    user.user_id,
+                    id.into_inner(),
+                    query.include_schedule.unwrap_or(false),
+                    state.clock.now(),
+                )
+                .await?;
+            (title, "application/zip", "apkg", package)
+        }
+    };
+    let file_name = export_file_name(&title, extension);
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
         parameters: vec![
@@ -385,15 +413,15 @@ async fn export(
         ],
     };
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header(disposition)
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(csv))
+        .body(body))
 }
 
 /// A file name made of a set's title: characters no file system takes (folders, quotes,
-/// controls...) replaced, at most 100 characters, then `.csv`.
-fn export_file_name(title: &str) -> String {
+/// controls...) replaced, at most 100 characters, then `.` and `extension`.
+fn export_file_name(title: &str, extension: &str) -> String {
     let name: String = title
         .chars()
         .map(|c| {
@@ -407,8 +435,8 @@ fn export_file_name(title: &str) -> String {
         .collect();
     let name = name.trim().trim_matches('.').trim();
     if name.is_empty() {
-        "flashcards.csv".to_owned()
+        format!("flashcards.{extension}")
     } else {
-        format!("{name}.csv")
+        format!("{name}.{extension}")
     }
 }

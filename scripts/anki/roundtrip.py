@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that Anki itself accepts an .apkg package, and exports it again.
 
-Usage: python3 scripts/anki-roundtrip.py PACKAGE.apkg OUT.apkg
+Usage: python3 scripts/anki/roundtrip.py PACKAGE.apkg OUT.apkg
 
 Imports PACKAGE into a fresh, temporary collection with the PyPI package `anki`
 (Anki's own collection code) keeping its scheduling, then:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Makes the Anki package fixtures in tests/fixtures/anki/ with real tools.
 
-Run from anywhere as `python3 scripts/anki-fixtures.py`; it needs the PyPI packages
+Run from anywhere as `python3 scripts/anki/fixtures.py`; it needs the PyPI packages
 `anki` (Anki's own collection code: its Rust backend writes every file) and `genanki`.
 
 One collection is built with the `anki` package in a temporary folder and exported
@@ -39,7 +39,7 @@ from anki.buildinfo import version as anki_version
 from anki.cards import Card
 from anki.scheduler.v3 import CardAnswer
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO / "tests" / "fixtures" / "anki"
 MAX_SIZE = 100 * 1024
 
