@@ -39,6 +39,12 @@ contract *storages="memory postgres": db-up
 anki-roundtrip: db-up
     bash scripts/anki/check.sh
 
+# Imports a 10,000-note package written by Anki (memory and PostgreSQL), and exports a set.
+bench-anki: db-up
+    python3 -m venv target/anki-venv && target/anki-venv/bin/pip install --quiet -r scripts/anki/requirements.txt
+    target/anki-venv/bin/python scripts/anki/bench_package.py target/anki-bench-10000.apkg
+    cargo bench --bench anki
+
 # Regenerates the Anki package fixtures (tests/fixtures/anki/) with Anki and genanki.
 anki-fixtures:
     python3 -m venv target/anki-venv && target/anki-venv/bin/pip install --quiet -r scripts/anki/requirements.txt

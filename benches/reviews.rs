@@ -18,8 +18,10 @@
     clippy::cast_precision_loss
 )]
 
+mod timing;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use sophie_domain::services::reviews::ReviewService;
@@ -30,24 +32,7 @@ use sophie_domain::{
 };
 use sophie_persistence::PostgresStore;
 use sophie_persistence::testing::TestDatabase;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn report(what: &str, mut times: Vec<Duration>) {
-    times.sort_unstable();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    println!(
-        "{what:<40} p50 {:>8.2} ms   p95 {:>8.2} ms   ({} runs)",
-        at(0.50).as_secs_f64() * 1e3,
-        at(0.95).as_secs_f64() * 1e3,
-        times.len()
-    );
-}
+use timing::{env_or, report};
 
 #[tokio::main]
 async fn main() {
