@@ -326,6 +326,16 @@ async fn a_set_goes_out_as_a_package_and_comes_back(server: &Server) {
         assert_eq!(back["reviews"], if set == &cells { 3 } else { 2 }, "{back}");
     }
 
+    // Ada's own export imported back into her account adds nothing: she has those cards.
+    let package = export_package(server, &ada, &cells, true).await;
+    let (status, own) = import(server, &ada, "export.apkg", package, None).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(
+        (&own["cards"], &own["unchanged"]),
+        (&json!(0), &json!(2)),
+        "{own}"
+    );
+
     // Without the schedule every card goes out new.
     let package = export_package(server, &ada, &cells, false).await;
     let (_, cy) = server.sign_up("Cy", "cy@example.com").await;
@@ -453,4 +463,57 @@ async fn on_postgres_a_set_makes_the_round_trip_through_anki() {
     };
     assert_eq!(count(reviews(&bob_id)).await, 7);
     assert_eq!(count(reviews(&ada_id)).await, 7);
+
+    // A newer export of an edited set updates the notes Anki has instead of adding them again.
+    // Anki compares modification times in whole seconds: the edit comes a second later.
+    let biology = imported["flashcardSets"][0]["id"].as_str().unwrap();
+    let old = dir.path().join("old.apkg");
+    std::fs::write(&old, export_package(&server, &ada, biology, false).await).unwrap();
+    let set = server
+        .expect(
+            200,
+            Method::GET,
+            &format!("/api/v1/flashcard-sets/{biology}"),
+            Some(&ada),
+            None,
+        )
+        .await;
+    let card = set["flashcards"][0]["id"].as_str().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    server
+        .expect(
+            200,
+            Method::PATCH,
+            &format!("/api/v1/flashcard-sets/{biology}/flashcards/{card}"),
+            Some(&ada),
+            Some(json!({ "answer": "The mitochondrion, edited" })),
+        )
+        .await;
+    let new = dir.path().join("new.apkg");
+    std::fs::write(&new, export_package(&server, &ada, biology, false).await).unwrap();
+    let anki = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/anki/update_check.py"
+        ))
+        .args([&old, &new])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        anki.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anki.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&anki.stdout).unwrap();
+    assert_eq!(summary["notes"], 3, "{summary}");
+    assert_eq!(
+        (&summary["new"], &summary["updated"]),
+        (&json!(0), &json!(1)),
+        "{summary}"
+    );
+    let guid = card.replace('-', "");
+    assert_eq!(
+        summary["fields"][&guid][1], "The mitochondrion, edited",
+        "{summary}"
+    );
 }

@@ -174,7 +174,7 @@ async fn bad_files_are_refused_whole_and_nothing_is_stored() {
     };
     assert_eq!(field, "file");
     assert!(
-        message.contains("Anki packages (.apkg, .colpkg)"),
+        message.contains("Anki package, which this server is not set up to read"),
         "{message}"
     );
 
@@ -250,4 +250,111 @@ async fn an_export_imports_again_into_the_same_cards_and_tags() {
         matches!(hidden, Err(DomainError::NotFound { .. })),
         "{hidden:?}"
     );
+}
+
+/// A package of one deck: a card reviewed twice, and a card whose question is too long.
+#[cfg(feature = "mock")]
+fn package() -> sophie_domain::ReadPackage {
+    use chrono::{TimeZone, Utc};
+    use sophie_domain::{PackageFormat, ReadCard, ReadDeck, ReadPackage, ReadReview, ReviewRating};
+
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+    let card = |key: &str, question: String, reviews: Vec<ReadReview>| ReadCard {
+        key: key.to_owned(),
+        question,
+        answer: "Energy".to_owned(),
+        hint: Some("  ".to_owned()),
+        explanation: None,
+        tags: vec!["cells".to_owned(), "exam".to_owned()],
+        reviews,
+    };
+    ReadPackage {
+        format: PackageFormat::Anki21,
+        decks: vec![ReadDeck {
+            id: 7,
+            name: "Biology::Cells".to_owned(),
+            cards: vec![
+                card(
+                    "g1:0",
+                    "ATP?".to_owned(),
+                    vec![
+                        // Out of order in the package: replayed oldest first.
+                        ReadReview {
+                            rating: ReviewRating::Good,
+                            reviewed_at: at + chrono::TimeDelta::days(1),
+                            duration_ms: Some(3_000),
+                        },
+                        ReadReview {
+                            rating: ReviewRating::Again,
+                            reviewed_at: at,
+                            duration_ms: None,
+                        },
+                    ],
+                ),
+                card("g2:0", "x".repeat(6_000), Vec::new()),
+            ],
+        }],
+        notes: 2,
+        media: 3,
+        skipped: Vec::new(),
+    }
+}
+
+#[cfg(feature = "mock")]
+#[tokio::test]
+async fn a_package_s_decks_become_sets_with_their_history_replayed() {
+    use sophie_domain::services::interchange::Imported;
+    use sophie_domain::{CardState, MockDeckPackages, PackageLimits, ReviewRating};
+    use std::sync::Arc;
+
+    let w = World::new().await;
+    let mut reader = MockDeckPackages::new();
+    reader
+        .expect_recognizes()
+        .returning(|_, name| name.ends_with(".apkg"));
+    reader
+        .expect_read()
+        .times(1)
+        .returning(|_, _| Ok(package()));
+    let service = w.service.clone().with_packages(
+        Arc::new(reader),
+        PackageLimits::default(),
+        w.r.reviews.clone(),
+    );
+    let imported = service
+        .import(w.ada, b"PK\x03\x04rest".to_vec(), "deck.apkg", None, None)
+        .await
+        .unwrap();
+    let Imported::Package(package) = imported else {
+        panic!("{imported:?}")
+    };
+    assert_eq!(
+        (package.decks, package.notes, package.media_skipped),
+        (1, 2, 3)
+    );
+    assert_eq!((package.added.cards, package.added.reviews), (1, 2));
+    assert_eq!(package.skipped.len(), 1);
+    assert_eq!(package.skipped[0].key, "g2:0");
+    assert!(
+        package.skipped[0].reason.contains("question"),
+        "{:?}",
+        package.skipped
+    );
+    let set = &package.added.sets[0];
+    assert_eq!(set.title, "Biology::Cells");
+    assert_eq!(set.tags, ["cells", "exam"]);
+
+    let cards =
+        w.r.flashcards
+            .get_set(w.ada, set.id)
+            .await
+            .unwrap()
+            .flashcards;
+    assert_eq!(cards[0].hint, None, "a blank hint is no hint");
+    let schedule = w.r.reviews.schedule(w.ada, cards[0].id).await.unwrap();
+    assert_eq!((schedule.reps, schedule.state), (2, CardState::Learning));
+    let records = w.r.reviews.set_records(w.ada, set.id).await.unwrap();
+    let ratings: Vec<ReviewRating> = records[0].reviews.iter().map(|r| r.rating).collect();
+    assert_eq!(ratings, [ReviewRating::Again, ReviewRating::Good]);
+    assert_eq!(records[0].reviews[1].elapsed_days, 1);
 }

@@ -915,3 +915,62 @@ pub async fn flashcards_an_imported_deck_larger_than_a_set_fills_numbered_parts(
     );
     assert_eq!(made.cards as usize, size);
 }
+
+pub async fn flashcards_a_student_s_own_export_imported_back_adds_nothing(fixture: &impl Fixture) {
+    use crate::entities::{DeckImport, KeyedCard, KeyedDeck};
+
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let set = w
+        .set(
+            ada,
+            "Cells",
+            links(None, None, None),
+            vec![new_card("ATP?", "Energy")],
+        )
+        .await;
+    let exported = |id: FlashcardId| KeyedDeck {
+        key: "anki:deck:42".to_owned(),
+        title: title("Cells"),
+        tags: tags(&[]),
+        cards: vec![KeyedCard {
+            key: format!("anki:{}:0", id.as_uuid().simple()),
+            card: new_card("ATP?", "Energy"),
+            reviews: Vec::new(),
+        }],
+    };
+    let import = |id| DeckImport {
+        course_id: None,
+        decks: vec![exported(id)],
+    };
+    let card = set.flashcards[0].id;
+    let back =
+        w.r.flashcards
+            .import_decks(ada, import(card))
+            .await
+            .unwrap();
+    assert_eq!(
+        (back.cards, back.unchanged),
+        (0, 1),
+        "Ada still has the card"
+    );
+
+    // Someone else's export, or a card Ada deleted since, comes in as a new card.
+    let bob = w.user("bob").await;
+    let theirs =
+        w.r.flashcards
+            .import_decks(bob, import(card))
+            .await
+            .unwrap();
+    assert_eq!((theirs.cards, theirs.unchanged), (1, 0));
+    w.r.flashcards
+        .delete_card(ada, set.set.id, card)
+        .await
+        .unwrap();
+    let again =
+        w.r.flashcards
+            .import_decks(ada, import(card))
+            .await
+            .unwrap();
+    assert_eq!((again.cards, again.unchanged), (1, 0));
+}

@@ -123,6 +123,7 @@ macro_rules! contract_suite {
             flashcards::flashcards_sets_of_another_user_are_not_found,
             flashcards::flashcards_imported_decks_come_in_once_with_their_history,
             flashcards::flashcards_an_imported_deck_larger_than_a_set_fills_numbered_parts,
+            flashcards::flashcards_a_student_s_own_export_imported_back_adds_nothing,
             quizzes::quizzes_create_with_questions_totals_their_points,
             quizzes::quizzes_total_follows_every_question_change,
             quizzes::quizzes_update_question_changes_only_the_fields_given,

@@ -406,16 +406,25 @@ impl Tables {
             .filter(|s| s.user_id == user)
             .map(|s| s.id)
             .collect();
-        let known: HashSet<String> = self
+        let owned = |card: &FlashcardId| {
+            self.flashcards
+                .get(card)
+                .is_some_and(|c| mine.contains(&c.flashcard_set_id))
+        };
+        let mut known: HashSet<String> = self
             .card_keys
             .iter()
-            .filter(|(card, _)| {
-                self.flashcards
-                    .get(card)
-                    .is_some_and(|c| mine.contains(&c.flashcard_set_id))
-            })
+            .filter(|(card, _)| owned(card))
             .map(|(_, key)| key.clone())
             .collect();
+        known.extend(
+            import
+                .decks
+                .iter()
+                .flat_map(|deck| &deck.cards)
+                .filter(|card| deck_merge::exported_card(&card.key).is_some_and(|id| owned(&id)))
+                .map(|card| card.key.clone()),
+        );
         let decks: HashSet<&str> = import.decks.iter().map(|d| d.key.as_str()).collect();
         let mut earlier: Vec<(&FlashcardSet, &String)> = self
             .set_keys

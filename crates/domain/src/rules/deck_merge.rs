@@ -8,11 +8,14 @@
 //!   that many cards. The first set of a deck carries the deck's title; each further part is
 //!   titled `Title (2)`, `Title (3)`, ...
 //! - A deck with no card left makes no set.
+//! - A card sophie itself exported (its note's guid is the card's id, see
+//!   [`exported_card`]) counts as known while the student still has that card, so importing
+//!   one's own export back adds nothing either.
 
 use std::collections::HashSet;
 
 use crate::entities::{KeyedCard, KeyedDeck, NewFlashcardSet};
-use crate::id::FlashcardSetId;
+use crate::id::{FlashcardId, FlashcardSetId};
 use crate::values::{Tags, Title};
 
 /// A set an earlier import made from a deck.
@@ -58,6 +61,17 @@ pub struct MergePlan {
     pub placements: Vec<Placement>,
     /// The cards left out as already there.
     pub unchanged: u32,
+}
+
+/// The card sophie exported as the note of an imported card's key (`anki:<card id>:0`, the
+/// id as 32 hexadecimal digits), if it is one.
+#[must_use]
+pub fn exported_card(key: &str) -> Option<FlashcardId> {
+    let guid = key.strip_prefix("anki:")?.strip_suffix(":0")?;
+    if guid.len() != 32 || !guid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    uuid::Uuid::parse_str(guid).ok().map(FlashcardId::from)
 }
 
 /// Places `decks`' cards, given the card keys the student has (`known`) and the sets earlier
@@ -228,6 +242,19 @@ mod tests {
                 ("Kanji (3)".to_owned(), 1)
             ]
         );
+    }
+
+    #[test]
+    fn sophie_s_own_exported_notes_are_told_from_others() {
+        let id = FlashcardId::new();
+        let key = format!("anki:{}:0", id.as_uuid().simple());
+        assert_eq!(exported_card(&key), Some(id));
+        assert_eq!(
+            exported_card(&format!("anki:{}:1", id.as_uuid().simple())),
+            None
+        );
+        assert_eq!(exported_card("anki:fx-basic01:0"), None);
+        assert_eq!(exported_card(&format!("{}:0", id.as_uuid().simple())), None);
     }
 
     #[test]

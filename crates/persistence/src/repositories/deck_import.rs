@@ -48,7 +48,7 @@ pub(super) async fn run(
         .iter()
         .flat_map(|deck| deck.cards.iter().map(|card| card.key.as_str()))
         .collect();
-    let known: HashSet<String> = flashcards::table
+    let mut known: HashSet<String> = flashcards::table
         .inner_join(flashcard_sets::table)
         .filter(flashcard_sets::user_id.eq(user.as_uuid()))
         .filter(flashcards::external_key.eq_any(&card_keys))
@@ -58,6 +58,26 @@ pub(super) async fn run(
         .into_iter()
         .flatten()
         .collect();
+    // Notes sophie exported carry their card's id: those cards the student still has.
+    let exported: HashMap<Uuid, &str> = card_keys
+        .iter()
+        .filter_map(|key| Some((deck_merge::exported_card(key)?.as_uuid(), *key)))
+        .collect();
+    if !exported.is_empty() {
+        let ids: Vec<Uuid> = exported.keys().copied().collect();
+        let still_there: Vec<Uuid> = flashcards::table
+            .inner_join(flashcard_sets::table)
+            .filter(flashcard_sets::user_id.eq(user.as_uuid()))
+            .filter(flashcards::id.eq_any(&ids))
+            .select(flashcards::id)
+            .load(conn)
+            .await?;
+        known.extend(
+            still_there
+                .iter()
+                .filter_map(|id| exported.get(id).map(|key| (*key).to_owned())),
+        );
+    }
     let deck_keys: Vec<&str> = import.decks.iter().map(|deck| deck.key.as_str()).collect();
     let earlier = deck_sets(conn, user, &deck_keys).await?;
     let plan = deck_merge::plan(import.decks, &known, &earlier);
