@@ -307,3 +307,46 @@ async fn a_package_with_more_notes_than_allowed_is_refused() {
     let message = refusal(fixture("modern.apkg"), limits).await;
     assert!(message.contains("6 notes, more than the 5"), "{message}");
 }
+
+/// The legacy fixture's collection changed by `sql`, packaged again.
+fn doctored(sql: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("collection.anki21");
+    std::fs::write(&path, legacy_collection()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(sql).unwrap();
+    conn.close().unwrap();
+    zip_of(&[("collection.anki21", &std::fs::read(&path).unwrap())])
+}
+
+#[tokio::test]
+async fn a_collection_that_could_compute_without_end_is_refused() {
+    let limits = PackageLimits::default();
+    let view = doctored(
+        "ALTER TABLE notes RENAME TO real_notes; \
+         CREATE VIEW notes AS SELECT * FROM real_notes;",
+    );
+    let message = refusal(view, limits).await;
+    assert!(message.contains("holds a view"), "{message}");
+
+    let trigger = doctored("CREATE TRIGGER t AFTER INSERT ON notes BEGIN SELECT 1; END;");
+    let message = refusal(trigger, limits).await;
+    assert!(message.contains("holds a trigger"), "{message}");
+
+    let guid = doctored(
+        "UPDATE notes SET guid = printf('%.200c', 'x') WHERE rowid = (SELECT min(rowid) FROM notes);",
+    );
+    let message = refusal(guid, limits).await;
+    assert!(message.contains("is not an Anki guid"), "{message}");
+
+    // Answers dated before Anki existed or in the future are left out, not refused.
+    let dated = doctored("UPDATE revlog SET id = -id;");
+    let package = read(dated).await;
+    let reviews: usize = package
+        .decks
+        .iter()
+        .flat_map(|deck| &deck.cards)
+        .map(|card| card.reviews.len())
+        .sum();
+    assert_eq!(reviews, 0);
+}

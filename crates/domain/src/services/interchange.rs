@@ -372,8 +372,15 @@ fn keyed_deck(
     if cards.is_empty() {
         return None;
     }
+    // Deck ids are creation times, the same in every export of a collection; but every
+    // collection has Anki's `Default` deck with id 1, so its key also carries its name.
+    let key = if deck.id == 1 {
+        format!("anki:deck:1:{}", deck.name)
+    } else {
+        format!("anki:deck:{}", deck.id)
+    };
     Some(KeyedDeck {
-        key: format!("anki:deck:{}", deck.id),
+        key,
         title: deck_title(&deck.name).ok()?,
         tags,
         cards,

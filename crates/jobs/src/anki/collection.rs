@@ -2,12 +2,20 @@
 //! the review log, from schema 11 (`collection.anki2`, `collection.anki21`: note types and
 //! decks as JSON in `col`) or schema 18 (`collection.anki21b`: tables of their own, configs as
 //! protobuf). The file is opened read-only and immutable, so SQLite writes nothing beside it.
+//!
+//! The file is the sender's: it is read only if the tables sophie reads are plain tables (no
+//! view, trigger or virtual table, which could compute rows or strings without end), with
+//! functions in the schema distrusted, every string and blob bounded, and every statement
+//! stopped past a deadline. Guids must be short and printable, review times plausible, and
+//! the cards and reviews few enough.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use prost::Message as _;
+use rusqlite::limits::Limit;
 use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
 use sophie_domain::{ReadReview, ReviewRating};
@@ -56,6 +64,18 @@ pub(super) struct Collection {
     pub(super) reviews: HashMap<i64, Vec<ReadReview>>,
 }
 
+/// The longest string or blob SQLite may make while a collection is read: a note's fields
+/// together, a note type's config.
+const MAX_VALUE_BYTES: i32 = 16 * 1024 * 1024;
+/// The longest reading a collection may take.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// The most cards a note may give, on average over the package.
+const CARDS_PER_NOTE: i64 = 10;
+/// The most answers a card's history may hold, on average over the package.
+const REVIEWS_PER_CARD: i64 = 50;
+/// The longest guid taken (Anki's are 10 characters).
+const MAX_GUID_CHARS: usize = 64;
+
 /// Opens the collection at `path` and reads it, refusing more than `max_notes` notes.
 pub(super) fn read(path: &Path, max_notes: u32) -> Result<Collection, Refused> {
     let uri = format!("file:{}?immutable=1", path.display());
@@ -63,28 +83,44 @@ pub(super) fn read(path: &Path, max_notes: u32) -> Result<Collection, Refused> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags).map_err(damaged)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        .map_err(damaged)?;
+    conn.pragma_update(None, "trusted_schema", false)
+        .map_err(damaged)?;
+    let deadline = Instant::now() + DEADLINE;
+    conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
+        .map_err(damaged)?;
     // Schema 18 declares its name columns `COLLATE unicase`; any read of them needs it.
     conn.create_collation("unicase", |a: &str, b: &str| {
         a.to_lowercase().cmp(&b.to_lowercase())
     })
     .map_err(damaged)?;
+    let modern = plain_tables(&conn)?;
 
-    let notes: i64 = conn
-        .query_row("SELECT count(*) FROM notes", [], |row| row.get(0))
-        .map_err(damaged)?;
+    let count = |sql: &str| -> Result<i64, Refused> {
+        conn.query_row(sql, [], |row| row.get(0)).map_err(damaged)
+    };
+    let notes = count("SELECT count(*) FROM notes")?;
     if notes > i64::from(max_notes) {
         return Err(Refused::new(format!(
             "the package holds {notes} notes, more than the {max_notes} one import takes"
         )));
     }
-    let modern: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'notetypes'",
-            [],
-            |row| row.get::<_, i64>(0),
-        )
-        .map_err(damaged)?
-        > 0;
+    let most_cards = i64::from(max_notes) * CARDS_PER_NOTE;
+    let cards = count("SELECT count(*) FROM cards")?;
+    if cards > most_cards {
+        return Err(Refused::new(format!(
+            "the package holds {cards} cards, more than the {most_cards} one import takes"
+        )));
+    }
+    let most_reviews = most_cards * REVIEWS_PER_CARD;
+    let reviews = count("SELECT count(*) FROM revlog")?;
+    if reviews > most_reviews {
+        return Err(Refused::new(format!(
+            "the package's review log holds {reviews} answers, more than the {most_reviews} \
+             one import takes"
+        )));
+    }
     let (note_types, decks) = if modern {
         (modern_note_types(&conn)?, modern_decks(&conn)?)
     } else {
@@ -97,6 +133,66 @@ pub(super) fn read(path: &Path, max_notes: u32) -> Result<Collection, Refused> {
         cards: read_cards(&conn)?,
         reviews: read_reviews(&conn)?,
     })
+}
+
+/// Whether the collection is schema 18; refuses it unless every table sophie reads is a plain
+/// table and the file holds no view or trigger.
+fn plain_tables(conn: &Connection) -> Result<bool, Refused> {
+    let mut statement = conn
+        .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master")
+        .map_err(damaged)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(damaged)?;
+    let mut tables: HashMap<String, String> = HashMap::new();
+    for row in rows {
+        let (kind, name, sql) = row.map_err(damaged)?;
+        match kind.as_str() {
+            "view" | "trigger" => {
+                return Err(Refused::new(format!(
+                    "the package's collection holds a {kind} (`{}`), which Anki's never does",
+                    name.chars().take(64).collect::<String>()
+                )));
+            }
+            "table" => {
+                tables.insert(name.to_lowercase(), sql);
+            }
+            _ => {}
+        }
+    }
+    let modern = tables.contains_key("notetypes");
+    let needed: &[&str] = if modern {
+        &[
+            "notes",
+            "cards",
+            "revlog",
+            "notetypes",
+            "fields",
+            "templates",
+            "decks",
+        ]
+    } else {
+        &["notes", "cards", "revlog", "col"]
+    };
+    for name in needed {
+        let plain = tables.get(*name).is_some_and(|sql| {
+            let sql = sql.to_ascii_uppercase();
+            !sql.contains("VIRTUAL") && !sql.contains("GENERATED") && !sql.contains(" AS (")
+        });
+        if !plain {
+            return Err(Refused::new(format!(
+                "the package's collection is not an Anki collection: its `{name}` table is \
+                 missing or not a plain table"
+            )));
+        }
+    }
+    Ok(modern)
 }
 
 /// The error for a file SQLite cannot read as an Anki collection.
@@ -285,7 +381,28 @@ fn read_notes(conn: &Connection) -> Result<HashMap<i64, Note>, Refused> {
             ))
         })
         .map_err(damaged)?;
-    rows.map(|row| row.map_err(damaged)).collect()
+    let notes: HashMap<i64, Note> = rows
+        .map(|row| row.map_err(damaged))
+        .collect::<Result<_, _>>()?;
+    if let Some(note) = notes.values().find(|note| !plain_guid(&note.guid)) {
+        return Err(Refused::new(format!(
+            "the package holds a note whose guid `{}` is not an Anki guid (at most \
+             {MAX_GUID_CHARS} printable characters)",
+            note.guid
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_GUID_CHARS)
+                .collect::<String>()
+        )));
+    }
+    Ok(notes)
+}
+
+/// Whether `guid` looks like one Anki or a deck tool writes: short, printable, no spaces.
+fn plain_guid(guid: &str) -> bool {
+    !guid.is_empty()
+        && guid.chars().count() <= MAX_GUID_CHARS
+        && guid.chars().all(|c| !c.is_control() && !c.is_whitespace())
 }
 
 /// Every card, in the order their notes were added (a note's id is when it was added), each
@@ -328,6 +445,9 @@ fn read_reviews(conn: &Connection) -> Result<HashMap<i64, Vec<ReadReview>>, Refu
             ))
         })
         .map_err(damaged)?;
+    // Anki's review log began in 2006; an answer dated before that or in the future is noise.
+    let first = Utc.with_ymd_and_hms(2006, 1, 1, 0, 0, 0).single();
+    let last = Utc::now() + TimeDelta::days(1);
     let mut reviews: HashMap<i64, Vec<ReadReview>> = HashMap::new();
     for row in rows {
         let (card, millis, ease, time) = row.map_err(damaged)?;
@@ -336,6 +456,9 @@ fn read_reviews(conn: &Connection) -> Result<HashMap<i64, Vec<ReadReview>>, Refu
         else {
             continue;
         };
+        if first.is_none_or(|first| reviewed_at < first) || reviewed_at > last {
+            continue;
+        }
         reviews.entry(card).or_default().push(ReadReview {
             rating,
             reviewed_at,

@@ -107,7 +107,7 @@ fn read_package(bytes: &[u8], limits: PackageLimits) -> DomainResult<ReadPackage
         .flush()
         .map_err(|e| DomainError::internal(format!("writing a package's collection: {e}")))?;
     let collection = collection::read(file.path(), limits.max_notes).map_err(refused)?;
-    Ok(decks_of(format, collection, media))
+    decks_of(format, collection, media, limits.max_total_bytes).map_err(refused)
 }
 
 /// How many media files the package's media map names, each checked to be a file of the
@@ -151,11 +151,19 @@ fn media_count(archive: &mut Archive<'_>) -> Result<u32, Refused> {
     Ok(u32::try_from(files.len()).unwrap_or(u32::MAX))
 }
 
-/// The collection's cards as decks, in the order their decks' first cards were added.
-fn decks_of(format: PackageFormat, mut collection: Collection, media: u32) -> ReadPackage {
+/// The collection's cards as decks, in the order their decks' first cards were added;
+/// refused when the cards' text passes `max_text_bytes` in all.
+fn decks_of(
+    format: PackageFormat,
+    mut collection: Collection,
+    media: u32,
+    max_text_bytes: u64,
+) -> Result<ReadPackage, Refused> {
     let mut decks: Vec<ReadDeck> = Vec::new();
     let mut positions: HashMap<i64, usize> = HashMap::new();
     let mut skipped = Vec::new();
+    let mut fields: HashMap<i64, Result<Vec<String>, String>> = HashMap::new();
+    let mut text_bytes: u64 = 0;
     for card in &collection.cards {
         let Some(note) = collection.notes.get(&card.note) else {
             continue;
@@ -168,13 +176,38 @@ fn decks_of(format: PackageFormat, mut collection: Collection, media: u32) -> Re
             });
             continue;
         };
-        let sides = match text::sides(kind, note, card.ord) {
+        let texts = fields
+            .entry(card.note)
+            .or_insert_with(|| text::note_fields(note));
+        let sides = match texts
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|texts| text::sides(kind, texts, card.ord))
+        {
             Ok(sides) => sides,
             Err(reason) => {
                 skipped.push(SkippedNote { key, reason });
                 continue;
             }
         };
+        let size = [
+            Some(&sides.question),
+            Some(&sides.answer),
+            sides.hint.as_ref(),
+            sides.explanation.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::len)
+        .sum::<usize>();
+        text_bytes += u64::try_from(size).unwrap_or(u64::MAX);
+        if text_bytes > max_text_bytes {
+            return Err(Refused::new(format!(
+                "the package's cards hold more than {} MiB of text, the limit; nothing was \
+                 imported",
+                max_text_bytes / (1024 * 1024)
+            )));
+        }
         let position = *positions.entry(card.deck).or_insert_with(|| {
             decks.push(ReadDeck {
                 id: card.deck,
@@ -197,11 +230,11 @@ fn decks_of(format: PackageFormat, mut collection: Collection, media: u32) -> Re
             reviews: collection.reviews.remove(&card.id).unwrap_or_default(),
         });
     }
-    ReadPackage {
+    Ok(ReadPackage {
         format,
         decks,
         notes: u32::try_from(collection.notes.len()).unwrap_or(u32::MAX),
         media,
         skipped,
-    }
+    })
 }

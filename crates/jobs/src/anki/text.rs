@@ -30,13 +30,34 @@ pub(super) struct Sides {
     pub(super) explanation: Option<String>,
 }
 
-/// The card number `ord` of `note`, of type `kind`; the reason when it makes no card.
-pub(super) fn sides(kind: &NoteType, note: &Note, ord: u32) -> Result<Sides, String> {
-    let fields: Vec<String> = note.fields.iter().map(|f| field_text(f)).collect();
+/// The longest field read, in bytes of HTML: a card side holds at most 5,000 characters.
+const MAX_FIELD_BYTES: usize = 256 * 1024;
+/// The deepest clozes are read inside one another; deeper ones are left as written.
+const MAX_CLOZE_NESTING: usize = 8;
+
+/// A note's fields as text (see [`field_text`]), read once for all its cards; the reason when
+/// a field is too long to be read.
+pub(super) fn note_fields(note: &Note) -> Result<Vec<String>, String> {
+    if note
+        .fields
+        .iter()
+        .any(|field| field.len() > MAX_FIELD_BYTES)
+    {
+        return Err(format!(
+            "a field of its note is longer than {} KiB",
+            MAX_FIELD_BYTES / 1024
+        ));
+    }
+    Ok(note.fields.iter().map(|field| field_text(field)).collect())
+}
+
+/// The card number `ord` of a note of type `kind` with these `fields` (from [`note_fields`]);
+/// the reason when it makes no card.
+pub(super) fn sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, String> {
     if kind.cloze {
-        cloze_sides(kind, &fields, ord)
+        cloze_sides(kind, fields, ord)
     } else {
-        template_sides(kind, &fields, ord)
+        template_sides(kind, fields, ord)
     }
 }
 
@@ -44,11 +65,12 @@ pub(super) fn sides(kind: &NoteType, note: &Note, ord: u32) -> Result<Sides, Str
 /// the hint), the fields its back adds answer, and those the back shows only when they are
 /// filled (`{{#Field}}...{{/Field}}`) explain, when something else answers.
 fn template_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, String> {
-    let (front, back) = kind
-        .templates
-        .get(&ord)
-        .map(|(q, a)| (q.as_str(), a.as_str()))
-        .unwrap_or_default();
+    let Some((front, back)) = kind.templates.get(&ord) else {
+        return Err(format!(
+            "its note type has no card template {}",
+            ord.saturating_add(1)
+        ));
+    };
     let index = |name: &str| kind.fields.iter().position(|f| f == name);
     let front = references(front, false);
     let mut question = Vec::new();
@@ -136,9 +158,9 @@ fn cloze_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, St
         })
         .unwrap_or(0);
     let text = fields.get(text_field).map_or("", String::as_str);
-    let number = ord + 1;
+    let number = ord.saturating_add(1);
     let mut hidden = Vec::new();
-    let question = render_cloze(text, number, &mut hidden);
+    let question = render_cloze(text, number, &mut hidden, 0);
     let Some(first) = hidden.first() else {
         return Err(format!("its text has no cloze c{number}"));
     };
@@ -167,8 +189,17 @@ fn cloze_sides(kind: &NoteType, fields: &[String], ord: u32) -> Result<Sides, St
 }
 
 /// `text` with every cloze `number` replaced by `[...]` (or `[hint]`) and every other cloze by
-/// its words; the hidden words and hints are pushed to `hidden`.
-fn render_cloze(text: &str, number: u32, hidden: &mut Vec<(String, Option<String>)>) -> String {
+/// its words; the hidden words and hints are pushed to `hidden`. `depth` counts the clozes
+/// this text is inside: past [`MAX_CLOZE_NESTING`] the text is left as written.
+fn render_cloze(
+    text: &str,
+    number: u32,
+    hidden: &mut Vec<(String, Option<String>)>,
+    depth: usize,
+) -> String {
+    if depth > MAX_CLOZE_NESTING {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{c") {
@@ -190,7 +221,7 @@ fn render_cloze(text: &str, number: u32, hidden: &mut Vec<(String, Option<String
         };
         let inner = &body[..end];
         let (words, hint) = split_hint(inner);
-        let words = render_cloze(words, number, hidden);
+        let words = render_cloze(words, number, hidden, depth + 1);
         if n == number {
             let hint = hint
                 .map(str::trim)
@@ -389,13 +420,14 @@ mod tests {
         }
     }
 
-    fn note(fields: &[&str]) -> Note {
-        Note {
+    fn note(fields: &[&str]) -> Vec<String> {
+        note_fields(&Note {
             guid: "g".to_owned(),
             type_id: 1,
             tags: Vec::new(),
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
-        }
+        })
+        .unwrap()
     }
 
     const BACK: &str = "{{FrontSide}}<hr id=answer>{{Back}}";
@@ -508,19 +540,46 @@ mod tests {
         let text =
             "{{c1::Paris}} is in {{c2::France}}; {{c1::Paris}} on the {{c2::{{c1::Seine}} river}}";
         assert_eq!(
-            render_cloze(text, 1, &mut hidden),
+            render_cloze(text, 1, &mut hidden, 0),
             "[...] is in France; [...] on the [...] river"
         );
         assert_eq!(hidden.len(), 3);
         let mut hidden = Vec::new();
         assert_eq!(
-            render_cloze(text, 2, &mut hidden),
+            render_cloze(text, 2, &mut hidden, 0),
             "Paris is in [...]; Paris on the [...]"
         );
         assert_eq!(hidden[1].0, "Seine river");
         let mut hidden = Vec::new();
-        assert_eq!(render_cloze("{{c1::open", 1, &mut hidden), "{{c1::open");
+        assert_eq!(render_cloze("{{c1::open", 1, &mut hidden, 0), "{{c1::open");
         assert!(hidden.is_empty());
+    }
+
+    #[test]
+    fn hostile_notes_are_bounded() {
+        // Clozes nested past the limit are left as written, without recursing further.
+        let deep = format!("{}x{}", "{{c1::".repeat(20_000), "}}".repeat(20_000));
+        let mut hidden = Vec::new();
+        let text = render_cloze(&deep, 1, &mut hidden, 0);
+        assert!(text.starts_with('['), "{}", &text[..20]);
+        assert!(hidden.len() <= MAX_CLOZE_NESTING + 1);
+        // A card number past the templates, or past u32, makes no card and no panic.
+        let basic = kind(false, &["Front", "Back"], &[("{{Front}}", BACK)]);
+        assert!(sides(&basic, &note(&["a", "b"]), 7).is_err());
+        let cloze = kind(true, &["Text"], &[("{{cloze:Text}}", "{{cloze:Text}}")]);
+        assert!(sides(&cloze, &note(&["{{c1::a}}"]), u32::MAX).is_err());
+        // A field too long to be a card is refused before it is parsed.
+        let huge = Note {
+            guid: "g".to_owned(),
+            type_id: 1,
+            tags: Vec::new(),
+            fields: vec!["<b>x</b>".repeat(40_000)],
+        };
+        assert!(
+            note_fields(&huge)
+                .unwrap_err()
+                .contains("longer than 256 KiB")
+        );
     }
 
     #[test]

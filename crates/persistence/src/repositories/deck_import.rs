@@ -21,7 +21,7 @@ use crate::links::ensure_links_owned;
 use crate::schema::{flashcard_reviews, flashcard_schedules, flashcard_sets, flashcards};
 
 /// Rows per `INSERT`, well below PostgreSQL's 65,535 bound parameters for the widest row
-/// (a review: 14 columns).
+/// (a review: 14 columns; a set: 13).
 const BATCH_ROWS: usize = 4_000;
 
 /// Adds `import`'s decks to `user`'s sets at `now`; to run inside a transaction.
@@ -126,9 +126,9 @@ pub(super) async fn run(
     added.cards = u32::try_from(cards.len()).unwrap_or(u32::MAX);
     added.reviews = u32::try_from(reviews.len()).unwrap_or(u32::MAX);
 
-    if !new_sets.is_empty() {
+    for batch in new_sets.chunks(BATCH_ROWS) {
         diesel::insert_into(flashcard_sets::table)
-            .values(&new_sets)
+            .values(batch)
             .execute(conn)
             .await?;
     }
@@ -173,7 +173,8 @@ pub(super) async fn run(
 }
 
 /// The sets earlier imports of `user` made from the decks `keys`, oldest first, with how many
-/// cards each holds now.
+/// cards each holds now; the sets are locked as `add_card` locks them, so no card is added
+/// to them meanwhile past a set's limit.
 async fn deck_sets(
     conn: &mut AsyncPgConnection,
     user: UserId,
@@ -184,6 +185,7 @@ async fn deck_sets(
         .filter(flashcard_sets::external_key.eq_any(keys))
         .order((flashcard_sets::created_at.asc(), flashcard_sets::id.asc()))
         .select((flashcard_sets::id, flashcard_sets::external_key))
+        .for_no_key_update()
         .load(conn)
         .await?;
     if sets.is_empty() {

@@ -372,7 +372,9 @@ async fn import_cards(
         (status = 401, body = Problem),
         (status = 404, description = "No such set of the student's", body = Problem),
         (status = 422, description = "A format other than `csv` or `apkg`, or an \
-            `includeSchedule` that is not a boolean", body = Problem)))]
+            `includeSchedule` that is not a boolean", body = Problem),
+        (status = 501, description = "`apkg` on a server built without a package writer \
+            (never `sophie serve`)", body = Problem)))]
 async fn export(
     state: web::Data<AppState>,
     user: CurrentUser,
