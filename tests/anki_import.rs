@@ -30,23 +30,7 @@ async fn import(
     bytes: Vec<u8>,
     course: Option<&str>,
 ) -> (u16, Value) {
-    let mut form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
-    );
-    if let Some(course) = course {
-        form = form.text("courseId", course.to_owned());
-    }
-    let response = server
-        .http
-        .post(format!("{}/api/v1/flashcard-sets/import", server.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("the server answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    server.import_cards(token, file_name, bytes, course).await
 }
 
 fn titles(body: &Value) -> Vec<&str> {

@@ -19,20 +19,7 @@ const CELLS: &str = "question;answer;hint;explanation;tags\n\
 
 /// Imports `bytes` as `file_name`; returns the status and the body.
 async fn import(server: &Server, token: &str, file_name: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
-    );
-    let response = server
-        .http
-        .post(format!("{}/api/v1/flashcard-sets/import", server.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("the server answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    server.import_cards(token, file_name, bytes, None).await
 }
 
 /// Each card's question, answer, hint and explanation, in order.

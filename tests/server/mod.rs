@@ -154,6 +154,34 @@ impl Server {
         body
     }
 
+    /// Imports `bytes` as the file `file_name` through `POST /flashcard-sets/import` (into
+    /// `course`, if given); returns the status and the body.
+    pub async fn import_cards(
+        &self,
+        token: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        course: Option<&str>,
+    ) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        if let Some(course) = course {
+            form = form.text("courseId", course.to_owned());
+        }
+        let response = self
+            .http
+            .post(format!("{}/api/v1/flashcard-sets/import", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
     /// Polls the document until it is `READY` or `FAILED` (at most `within`); returns it.
     pub async fn processed(&self, token: &str, id: &str, within: Duration) -> Value {
         let deadline = tokio::time::Instant::now() + within;

@@ -138,21 +138,19 @@ pub(super) fn read(path: &Path, max_notes: u32) -> Result<Collection, Refused> {
 /// Whether the collection is schema 18; refuses it unless every table sophie reads is a plain
 /// table and the file holds no view or trigger.
 fn plain_tables(conn: &Connection) -> Result<bool, Refused> {
-    let mut statement = conn
-        .prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
+    let rows = query_all(
+        conn,
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master",
+        |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
                 row.get::<_, String>(2)?,
             ))
-        })
-        .map_err(damaged)?;
+        },
+    )?;
     let mut tables: HashMap<String, String> = HashMap::new();
-    for row in rows {
-        let (kind, name, sql) = row.map_err(damaged)?;
+    for (kind, name, sql) in rows {
         match kind.as_str() {
             "view" | "trigger" => {
                 return Err(Refused::new(format!(
@@ -195,6 +193,17 @@ fn plain_tables(conn: &Connection) -> Result<bool, Refused> {
     Ok(modern)
 }
 
+/// Every row of `sql`, each made by `row`.
+fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, Refused> {
+    let mut statement = conn.prepare(sql).map_err(damaged)?;
+    let rows = statement.query_map([], row).map_err(damaged)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(damaged)
+}
+
 /// The error for a file SQLite cannot read as an Anki collection.
 #[allow(clippy::needless_pass_by_value)] // Called as `map_err(damaged)`.
 fn damaged(error: rusqlite::Error) -> Refused {
@@ -211,16 +220,10 @@ fn small(n: i64) -> u32 {
 /// Schema 18's note types, fields and templates.
 fn modern_note_types(conn: &Connection) -> Result<HashMap<i64, NoteType>, Refused> {
     let mut types: HashMap<i64, NoteType> = HashMap::new();
-    let mut statement = conn
-        .prepare("SELECT id, config FROM notetypes")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
-        })
-        .map_err(damaged)?;
-    for row in rows {
-        let (id, config) = row.map_err(damaged)?;
+    let rows = query_all(conn, "SELECT id, config FROM notetypes", |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+    })?;
+    for (id, config) in rows {
         let config = NotetypeConfig::decode(config.as_slice()).unwrap_or_default();
         types.insert(
             id,
@@ -230,34 +233,24 @@ fn modern_note_types(conn: &Connection) -> Result<HashMap<i64, NoteType>, Refuse
             },
         );
     }
-    let mut statement = conn
-        .prepare("SELECT ntid, ord, name FROM fields ORDER BY ntid, ord")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(2)?))
-        })
-        .map_err(damaged)?;
-    for row in rows {
-        let (id, name) = row.map_err(damaged)?;
+    let rows = query_all(
+        conn,
+        "SELECT ntid, ord, name FROM fields ORDER BY ntid, ord",
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(2)?)),
+    )?;
+    for (id, name) in rows {
         if let Some(kind) = types.get_mut(&id) {
             kind.fields.push(name);
         }
     }
-    let mut statement = conn
-        .prepare("SELECT ntid, ord, config FROM templates")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, Vec<u8>>(2)?,
-            ))
-        })
-        .map_err(damaged)?;
-    for row in rows {
-        let (id, ord, config) = row.map_err(damaged)?;
+    let rows = query_all(conn, "SELECT ntid, ord, config FROM templates", |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    for (id, ord, config) in rows {
         let config = TemplateConfig::decode(config.as_slice()).unwrap_or_default();
         if let Some(kind) = types.get_mut(&id) {
             kind.templates
@@ -269,19 +262,13 @@ fn modern_note_types(conn: &Connection) -> Result<HashMap<i64, NoteType>, Refuse
 
 /// Schema 18's decks, their levels separated by `\x1f`.
 fn modern_decks(conn: &Connection) -> Result<HashMap<i64, String>, Refused> {
-    let mut statement = conn
-        .prepare("SELECT id, name FROM decks")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(damaged)?;
-    rows.map(|row| {
-        let (id, name) = row.map_err(damaged)?;
-        Ok((id, name.replace('\x1f', "::")))
-    })
-    .collect()
+    let rows = query_all(conn, "SELECT id, name FROM decks", |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (id, name.replace('\x1f', "::")))
+        .collect())
 }
 
 /// A note type as schema 11 keeps it in `col.models`.
@@ -363,27 +350,20 @@ fn legacy_types_and_decks(conn: &Connection) -> Result<TypesAndDecks, Refused> {
 
 /// Every note.
 fn read_notes(conn: &Connection) -> Result<HashMap<i64, Note>, Refused> {
-    let mut statement = conn
-        .prepare("SELECT id, guid, mid, tags, flds FROM notes")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
-            let tags: String = row.get(3)?;
-            let fields: String = row.get(4)?;
-            Ok((
-                row.get::<_, i64>(0)?,
-                Note {
-                    guid: row.get(1)?,
-                    type_id: row.get(2)?,
-                    tags: tags.split_whitespace().map(str::to_owned).collect(),
-                    fields: fields.split('\x1f').map(str::to_owned).collect(),
-                },
-            ))
-        })
-        .map_err(damaged)?;
-    let notes: HashMap<i64, Note> = rows
-        .map(|row| row.map_err(damaged))
-        .collect::<Result<_, _>>()?;
+    let rows = query_all(conn, "SELECT id, guid, mid, tags, flds FROM notes", |row| {
+        let tags: String = row.get(3)?;
+        let fields: String = row.get(4)?;
+        Ok((
+            row.get::<_, i64>(0)?,
+            Note {
+                guid: row.get(1)?,
+                type_id: row.get(2)?,
+                tags: tags.split_whitespace().map(str::to_owned).collect(),
+                fields: fields.split('\x1f').map(str::to_owned).collect(),
+            },
+        ))
+    })?;
+    let notes: HashMap<i64, Note> = rows.into_iter().collect();
     if let Some(note) = notes.values().find(|note| !plain_guid(&note.guid)) {
         return Err(Refused::new(format!(
             "the package holds a note whose guid `{}` is not an Anki guid (at most \
@@ -408,11 +388,10 @@ fn plain_guid(guid: &str) -> bool {
 /// Every card, in the order their notes were added (a note's id is when it was added), each
 /// note's by number.
 fn read_cards(conn: &Connection) -> Result<Vec<Card>, Refused> {
-    let mut statement = conn
-        .prepare("SELECT id, nid, did, odid, ord FROM cards ORDER BY nid, ord, id")
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
+    query_all(
+        conn,
+        "SELECT id, nid, did, odid, ord FROM cards ORDER BY nid, ord, id",
+        |row| {
             let deck: i64 = row.get(2)?;
             let original: i64 = row.get(3)?;
             Ok(Card {
@@ -421,36 +400,31 @@ fn read_cards(conn: &Connection) -> Result<Vec<Card>, Refused> {
                 deck: if original == 0 { deck } else { original },
                 ord: small(row.get(4)?),
             })
-        })
-        .map_err(damaged)?;
-    rows.map(|row| row.map_err(damaged)).collect()
+        },
+    )
 }
 
 /// The answers of the review log, by card, oldest first. Entries that are not answers
 /// (a manual reschedule: ease 0, types 4 and 5) are left out.
 fn read_reviews(conn: &Connection) -> Result<HashMap<i64, Vec<ReadReview>>, Refused> {
-    let mut statement = conn
-        .prepare(
-            "SELECT cid, id, ease, time FROM revlog \
+    let rows = query_all(
+        conn,
+        "SELECT cid, id, ease, time FROM revlog \
              WHERE ease BETWEEN 1 AND 4 AND type BETWEEN 0 AND 3 ORDER BY cid, id",
-        )
-        .map_err(damaged)?;
-    let rows = statement
-        .query_map([], |row| {
+        |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, i64>(1)?,
                 row.get::<_, i64>(2)?,
                 row.get::<_, i64>(3)?,
             ))
-        })
-        .map_err(damaged)?;
+        },
+    )?;
     // Anki's review log began in 2006; an answer dated before that or in the future is noise.
     let first = Utc.with_ymd_and_hms(2006, 1, 1, 0, 0, 0).single();
     let last = Utc::now() + TimeDelta::days(1);
     let mut reviews: HashMap<i64, Vec<ReadReview>> = HashMap::new();
-    for row in rows {
-        let (card, millis, ease, time) = row.map_err(damaged)?;
+    for (card, millis, ease, time) in rows {
         let (Some(rating), Some(reviewed_at)) =
             (rating(ease), DateTime::<Utc>::from_timestamp_millis(millis))
         else {
