@@ -1,6 +1,6 @@
 //! The Anki import benchmark: a package of 10,000 notes written by Anki's own code
 //! (`scripts/anki/bench_package.py`: 12,000 cards in 10 decks, 18,000 reviews) imported by the
-//! service the API calls, on memory and on PostgreSQL, each run into a fresh student: the
+//! service the import job runs, on memory and on PostgreSQL, each run into a fresh student: the
 //! package read (unzipped, zstd-decoded, SQLite read, HTML made text), the history replayed,
 //! the sets, cards, schedules and log written in one transaction. Then one of its sets
 //! exported as a package with its schedule.
@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use sophie_domain::memory::MemoryStore;
-use sophie_domain::services::interchange::{Imported, InterchangeService};
+use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::values::{Email, Name};
 use sophie_domain::{NewUser, PackageLimits, Repositories};
 use sophie_jobs::anki::AnkiPackages;
@@ -52,15 +52,12 @@ async fn run(storage: &str, r: &Repositories, package: &[u8], runs: usize) {
             .id;
         let started = Instant::now();
         let imported = service
-            .import(user, package.to_vec(), "bench.apkg", None, None)
+            .import_package(user, package.to_vec(), None)
             .await
             .unwrap();
         imports.push(started.elapsed());
-        let Imported::Package(package) = imported else {
-            panic!("a package");
-        };
-        assert_eq!(package.added.cards, 12_000, "every card imported");
-        last = Some((user, package.added.sets[0].id));
+        assert_eq!(imported.cards, 12_000, "every card imported");
+        last = Some((user, imported.flashcard_sets[0].id));
     }
     report(&format!("import 10,000 notes ({storage})"), imports);
     let (user, set) = last.unwrap();

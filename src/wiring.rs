@@ -14,6 +14,7 @@ use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
+use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::{
@@ -284,8 +285,21 @@ impl Wiring {
             document_service: Arc::new(self.documents(config)),
             ingestion: Arc::new(self.ingestion()),
             note_index: Arc::new(self.note_index()),
+            interchange: Arc::new(self.interchange(config)),
             clock: self.clock.clone(),
         })
+    }
+
+    /// Flashcard sets in and out of files: tables of cards, and Anki packages within the
+    /// configured limits.
+    #[must_use]
+    pub fn interchange(&self, config: &Config) -> InterchangeService {
+        InterchangeService::new(self.repositories.flashcards.clone(), config.upload_limit)
+            .with_packages(
+                Arc::new(AnkiPackages),
+                config.packages,
+                self.repositories.reviews.clone(),
+            )
     }
 
     /// Flashcard sets, quizzes and study guides generated from the student's material.

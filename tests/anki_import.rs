@@ -2,6 +2,8 @@
 //! packages Anki and genanki write (`tests/fixtures/anki/`, made by
 //! `scripts/anki/fixtures.py`) become sets with their cards, tags and review history; the
 //! same package imported again adds nothing; a package that must be refused leaves nothing.
+//! A package is imported in the background: the upload is answered 202 with the import, which
+//! the tests poll until it ends.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,15 +24,32 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Imports `bytes` as `file_name` (into `course`, if given); returns the status and the body.
+/// Imports the package `bytes` as `file_name` (into `course`, if given) in the background;
+/// returns what the completed import came to (its `result`).
 async fn import(
     server: &Server,
     token: &str,
     file_name: &str,
     bytes: Vec<u8>,
     course: Option<&str>,
-) -> (u16, Value) {
-    server.import_cards(token, file_name, bytes, course).await
+) -> Value {
+    let import = server.import_package(token, file_name, bytes, course).await;
+    assert_eq!(import["status"], "COMPLETED", "{import}");
+    assert_eq!(import["progress"], 100, "{import}");
+    import["result"].clone()
+}
+
+/// A set of the student's, by id.
+async fn set(server: &Server, token: &str, id: &Value) -> Value {
+    server
+        .expect(
+            200,
+            Method::GET,
+            &format!("/api/v1/flashcard-sets/{}", id.as_str().unwrap()),
+            Some(token),
+            None,
+        )
+        .await
 }
 
 fn titles(body: &Value) -> Vec<&str> {
@@ -70,7 +89,7 @@ async fn anki_packages_come_in_once(server: &Server) {
         .await;
     let course = course["id"].as_str().unwrap();
 
-    let (status, first) = import(
+    let first = import(
         server,
         &ada,
         "Biology.apkg",
@@ -78,7 +97,6 @@ async fn anki_packages_come_in_once(server: &Server) {
         Some(course),
     )
     .await;
-    assert_eq!(status, 200, "{first}");
     assert_eq!(first["format"], "anki21b");
     assert_eq!(
         (
@@ -97,20 +115,11 @@ async fn anki_packages_come_in_once(server: &Server) {
         titles(&first),
         ["Biology", "Chemistry", "Default", "Biology::Cells"]
     );
-    let biology = &first["flashcardSets"][0];
+    let biology = set(server, &ada, &first["flashcardSets"][0]["id"]).await;
     assert_eq!(biology["tags"], json!(["biology", "cells"]));
     assert_eq!(biology["courseId"], course);
 
-    let cells_id = first["flashcardSets"][3]["id"].as_str().unwrap();
-    let cells = server
-        .expect(
-            200,
-            Method::GET,
-            &format!("/api/v1/flashcard-sets/{cells_id}"),
-            Some(&ada),
-            None,
-        )
-        .await;
+    let cells = set(server, &ada, &first["flashcardSets"][3]["id"]).await;
     let cards: Vec<(&str, &str, &Value)> = cells["flashcards"]
         .as_array()
         .unwrap()
@@ -150,8 +159,7 @@ async fn anki_packages_come_in_once(server: &Server) {
 
     // The same package again, and Anki's legacy export of the same collection: nothing new.
     for name in ["modern.apkg", "legacy.apkg", "collection.colpkg"] {
-        let (status, again) = import(server, &ada, name, fixture(name), None).await;
-        assert_eq!(status, 200, "{again}");
+        let again = import(server, &ada, name, fixture(name), None).await;
         assert_eq!(
             (&again["cards"], &again["unchanged"]),
             (&json!(0), &json!(8)),
@@ -163,9 +171,7 @@ async fn anki_packages_come_in_once(server: &Server) {
     assert_eq!(sets(server, &ada).await.len(), 4);
 
     // Another tool's package adds its own deck.
-    let (status, genanki) =
-        import(server, &ada, "Genanki.apkg", fixture("genanki.apkg"), None).await;
-    assert_eq!(status, 200, "{genanki}");
+    let genanki = import(server, &ada, "Genanki.apkg", fixture("genanki.apkg"), None).await;
     assert_eq!(genanki["format"], "anki2");
     assert_eq!(titles(&genanki), ["Genanki Deck"]);
     assert_eq!(genanki["cards"], 4);
@@ -177,28 +183,47 @@ async fn anki_packages_come_in_once(server: &Server) {
     zip.start_file("collection.anki21", options).unwrap();
     zip.write_all(&vec![0_u8; 8 * 1024 * 1024]).unwrap();
     let bomb = zip.finish().unwrap().into_inner();
-    let (status, refused) = import(server, &ada, "bomb.apkg", bomb, None).await;
-    assert_eq!(status, 422, "{refused}");
+    let refused = server.import_package(&ada, "bomb.apkg", bomb, None).await;
+    assert_eq!(refused["status"], "FAILED", "{refused}");
+    assert_eq!(refused["result"], Value::Null);
     assert!(
-        refused["detail"].as_str().unwrap().contains("zip bomb"),
+        refused["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("zip bomb"),
         "{refused}"
     );
+    assert_eq!(sets(server, &ada).await.len(), 5, "nothing half-imported");
+    let told = server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/notifications?limit=100",
+            Some(&ada),
+            None,
+        )
+        .await;
+    let kinds: Vec<&str> = told["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "IMPORT_COMPLETED").count(),
+        5
+    );
+    assert_eq!(kinds.iter().filter(|k| **k == "IMPORT_FAILED").count(), 1);
 
     let (_, bob) = server.sign_up("Bob", "bob@example.com").await;
-    let (status, _) = import(
-        server,
-        &bob,
-        "Biology.apkg",
-        fixture("modern.apkg"),
-        Some(course),
-    )
-    .await;
+    let (status, _) = server
+        .import_cards(&bob, "Biology.apkg", fixture("modern.apkg"), Some(course))
+        .await;
     assert_eq!(status, 404, "Ada's course is not Bob's");
     assert_eq!(sets(server, &bob).await.len(), 0, "nothing half-imported");
 
     // Keys are each student's own: Bob gets every card of the same package.
-    let (status, bobs) = import(server, &bob, "Biology.apkg", fixture("modern.apkg"), None).await;
-    assert_eq!(status, 200, "{bobs}");
+    let bobs = import(server, &bob, "Biology.apkg", fixture("modern.apkg"), None).await;
     assert_eq!((&bobs["cards"], &bobs["unchanged"]), (&json!(8), &json!(0)));
     assert_eq!(sets(server, &ada).await.len(), 5);
 
@@ -207,7 +232,7 @@ async fn anki_packages_come_in_once(server: &Server) {
     zip.start_file("[Content_Types].xml", options).unwrap();
     zip.write_all(b"<Types/>").unwrap();
     let sheet = zip.finish().unwrap().into_inner();
-    let (status, refused) = import(server, &ada, "cards.xlsx", sheet, None).await;
+    let (status, refused) = server.import_cards(&ada, "cards.xlsx", sheet, None).await;
     assert_eq!(status, 415, "{refused}");
 }
 
@@ -281,9 +306,7 @@ async fn sides_of(server: &Server, token: &str, set: &str) -> Vec<Value> {
 
 async fn a_set_goes_out_as_a_package_and_comes_back(server: &Server) {
     let (_, ada) = server.sign_up("Ada", "ada@example.com").await;
-    let (status, imported) =
-        import(server, &ada, "Biology.apkg", fixture("modern.apkg"), None).await;
-    assert_eq!(status, 200, "{imported}");
+    let imported = import(server, &ada, "Biology.apkg", fixture("modern.apkg"), None).await;
     let biology = imported["flashcardSets"][0]["id"]
         .as_str()
         .unwrap()
@@ -298,8 +321,7 @@ async fn a_set_goes_out_as_a_package_and_comes_back(server: &Server) {
         let (_, bob) = server
             .sign_up("Bob", &format!("bob-{set}@example.com"))
             .await;
-        let (status, back) = import(server, &bob, "export.apkg", package, None).await;
-        assert_eq!(status, 200, "{back}");
+        let back = import(server, &bob, "export.apkg", package, None).await;
         assert_eq!(back["format"], "anki21");
         assert_eq!(back["skipped"], json!([]));
         let theirs = back["flashcardSets"][0]["id"].as_str().unwrap();
@@ -312,8 +334,7 @@ async fn a_set_goes_out_as_a_package_and_comes_back(server: &Server) {
 
     // Ada's own export imported back into her account adds nothing: she has those cards.
     let package = export_package(server, &ada, &cells, true).await;
-    let (status, own) = import(server, &ada, "export.apkg", package, None).await;
-    assert_eq!(status, 200, "{own}");
+    let own = import(server, &ada, "export.apkg", package, None).await;
     assert_eq!(
         (&own["cards"], &own["unchanged"]),
         (&json!(0), &json!(2)),
@@ -323,8 +344,7 @@ async fn a_set_goes_out_as_a_package_and_comes_back(server: &Server) {
     // Without the schedule every card goes out new.
     let package = export_package(server, &ada, &cells, false).await;
     let (_, cy) = server.sign_up("Cy", "cy@example.com").await;
-    let (status, fresh) = import(server, &cy, "export.apkg", package, None).await;
-    assert_eq!(status, 200, "{fresh}");
+    let fresh = import(server, &cy, "export.apkg", package, None).await;
     assert_eq!((&fresh["cards"], &fresh["reviews"]), (&json!(2), &json!(0)));
 }
 
@@ -356,15 +376,16 @@ async fn on_postgres_a_set_makes_the_round_trip_through_anki() {
     let server = Server::start().await;
     let (ada_id, ada) = server.sign_up("Ada", "ada@example.com").await;
     let (bob_id, bob) = server.sign_up("Bob", "bob@example.com").await;
-    let (_, imported) = import(&server, &ada, "Biology.apkg", fixture("modern.apkg"), None).await;
+    let imported = import(&server, &ada, "Biology.apkg", fixture("modern.apkg"), None).await;
     let dir = tempfile::tempdir().unwrap();
-    for (index, set) in imported["flashcardSets"]
+    for (index, made) in imported["flashcardSets"]
         .as_array()
         .unwrap()
         .iter()
         .enumerate()
     {
-        let id = set["id"].as_str().unwrap();
+        let id = made["id"].as_str().unwrap();
+        let title = made["title"].as_str().unwrap();
         let out = dir.path().join(format!("sophie-{index}.apkg"));
         let back = dir.path().join(format!("anki-{index}.apkg"));
         std::fs::write(&out, export_package(&server, &ada, id, true).await).unwrap();
@@ -378,11 +399,10 @@ async fn on_postgres_a_set_makes_the_round_trip_through_anki() {
             .expect("python3 runs");
         assert!(
             anki.status.success(),
-            "Anki complained about {}:\n{}",
-            set["title"],
+            "Anki complained about {title}:\n{}",
             String::from_utf8_lossy(&anki.stderr)
         );
-        let (status, again) = import(
+        let again = import(
             &server,
             &bob,
             "anki.apkg",
@@ -390,10 +410,11 @@ async fn on_postgres_a_set_makes_the_round_trip_through_anki() {
             None,
         )
         .await;
-        assert_eq!(status, 200, "{again}");
         assert_eq!(again["format"], "anki21b", "Anki's own current format");
-        assert_eq!(titles(&again), [set["title"].as_str().unwrap()]);
-        assert_eq!(again["flashcardSets"][0]["tags"], set["tags"]);
+        assert_eq!(titles(&again), [title]);
+        let theirs = set(&server, &bob, &again["flashcardSets"][0]["id"]).await;
+        let ours = set(&server, &ada, &json!(id)).await;
+        assert_eq!(theirs["tags"], ours["tags"]);
         assert_eq!(again["skipped"], json!([]));
     }
 

@@ -127,10 +127,12 @@ async fn a_csv_goes_in_and_out_and_in_again(server: &Server) {
         refused["detail"].as_str().unwrap().contains("UTF-8"),
         "{refused}"
     );
-    let (status, anki) = import(server, &ada, "deck.apkg", b"PK\x03\x04rest".to_vec()).await;
-    assert_eq!(status, 422, "{anki}");
+    let anki = server
+        .import_package(&ada, "deck.apkg", b"PK\x03\x04rest".to_vec(), None)
+        .await;
+    assert_eq!(anki["status"], "FAILED", "{anki}");
     assert!(
-        anki["detail"]
+        anki["errorMessage"]
             .as_str()
             .unwrap()
             .contains("not a readable zip archive"),

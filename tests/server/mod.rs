@@ -182,6 +182,40 @@ impl Server {
         (status, response.json().await.unwrap())
     }
 
+    /// Imports a flashcard package (`POST /flashcard-sets/import`), which is answered 202
+    /// with a `DECK` import running in the background; polls the import until it ends (at
+    /// most 60 s) and returns it.
+    pub async fn import_package(
+        &self,
+        token: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        course: Option<&str>,
+    ) -> Value {
+        let (status, started) = self.import_cards(token, file_name, bytes, course).await;
+        assert_eq!(status, 202, "{started}");
+        assert_eq!(
+            (&started["source"], &started["status"]),
+            (&json!("DECK"), &json!("PENDING")),
+            "{started}"
+        );
+        let path = format!("/api/v1/import-jobs/{}", started["id"].as_str().unwrap());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let import = self
+                .expect(200, Method::GET, &path, Some(token), None)
+                .await;
+            if ["COMPLETED", "FAILED", "CANCELLED"].contains(&import["status"].as_str().unwrap()) {
+                return import;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the import is still {import}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls the document until it is `READY` or `FAILED` (at most `within`); returns it.
     pub async fn processed(&self, token: &str, id: &str, within: Duration) -> Value {
         let deadline = tokio::time::Instant::now() + within;

@@ -31,6 +31,7 @@ use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
+use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::values::{Email, Name};
@@ -227,6 +228,10 @@ pub(crate) fn state_with_queue(queue: Arc<dyn JobQueue>) -> AppState {
             Arc::new(MockChunker::new()),
             embedder,
             queue,
+        )),
+        interchange: Arc::new(InterchangeService::new(
+            repositories.flashcards.clone(),
+            documents.upload_limit(),
         )),
         clock: Arc::new(SystemClock),
     });

@@ -162,6 +162,8 @@ string_enum!(
         Audio => "AUDIO",
         /// A web page.
         Url => "URL",
+        /// A flashcard package (Anki's `.apkg` or `.colpkg`), becoming sets.
+        Deck => "DECK",
     }
 );
 

@@ -110,7 +110,7 @@ fn generation_kind() {
 
 #[test]
 fn import_source() {
-    check_enum!(ImportSource, ["FILE", "YOUTUBE", "AUDIO", "URL"]);
+    check_enum!(ImportSource, ["FILE", "YOUTUBE", "AUDIO", "URL", "DECK"]);
 }
 
 #[test]

@@ -20,6 +20,7 @@ use sophie_domain::services::imports::{
     ImportOutcome, ImportPorts, ImportService, LinkImport, NO_TRANSCRIBER,
 };
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
+use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::values::{Email, Name};
 use sophie_domain::{
@@ -31,7 +32,10 @@ use sophie_domain::{
     QueryEmbedding, SearchHit, SearchQuery, SourceKind, TextChunk, TextExtractor, Transcriber,
     Transcript, TranscriptSegment, UserId, VideoTranscript, VideoTranscripts, WebFetcher,
 };
-use sophie_domain::{NewImportJob, Page};
+use sophie_domain::{
+    DeckPackages, FlashcardSet, FlashcardSetFilter, NewImportJob, PackageExport, PackageFormat,
+    PackageLimits, Page, ReadCard, ReadDeck, ReadPackage, ReadReview, ReviewRating,
+};
 
 /// Work a fake runs while it is being called: a student cancelling, a look at the progress.
 type Hook = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
@@ -344,6 +348,60 @@ impl Embedder for Letters {
     }
 }
 
+/// A package reader that reads any `.apkg` as one deck of two cards, one of them reviewed,
+/// and refuses a package whose bytes say `bomb` as the real reader refuses a zip bomb.
+struct TwoCards;
+
+#[async_trait]
+impl DeckPackages for TwoCards {
+    fn recognizes(&self, bytes: &[u8], file_name: &str) -> bool {
+        bytes.starts_with(b"PK\x03\x04") && file_name.ends_with(".apkg")
+    }
+
+    async fn read(&self, bytes: Vec<u8>, _: PackageLimits) -> DomainResult<ReadPackage> {
+        if bytes.ends_with(b"bomb") {
+            return Err(DomainError::validation(
+                "file",
+                "collection.anki21 inflates more than 200 times its size (a zip bomb?)",
+            ));
+        }
+        let card = |key: &str, question: &str, reviews| ReadCard {
+            key: key.to_owned(),
+            question: question.to_owned(),
+            answer: "Mitochondria".to_owned(),
+            hint: None,
+            explanation: None,
+            tags: vec!["cells".to_owned()],
+            reviews,
+        };
+        let reviewed = vec![ReadReview {
+            rating: ReviewRating::Good,
+            reviewed_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+            duration_ms: Some(2_000),
+        }];
+        Ok(ReadPackage {
+            format: PackageFormat::Anki21b,
+            decks: vec![ReadDeck {
+                id: 1_700_000_000_000,
+                name: "Biology::Cells".to_owned(),
+                cards: vec![
+                    card("g1:0", "Powerhouse of the cell?", reviewed),
+                    card("g2:0", "Makes ATP?", Vec::new()),
+                ],
+            }],
+            notes: 2,
+            media: 1,
+            skipped: Vec::new(),
+        })
+    }
+
+    async fn write(&self, _: PackageExport) -> DomainResult<Vec<u8>> {
+        Err(DomainError::NotImplemented {
+            feature: "writing packages in this test",
+        })
+    }
+}
+
 /// The import records of the store, whose storage fails once, when asked, as an import is
 /// completed (a dropped connection).
 struct Stumbling {
@@ -507,6 +565,13 @@ impl World {
             document_service: Arc::new(document_service),
             ingestion: Arc::new(ingestion),
             note_index: Arc::new(self.note_index(self.embedder.clone())),
+            interchange: Arc::new(
+                InterchangeService::new(r.flashcards.clone(), UPLOAD_LIMIT).with_packages(
+                    Arc::new(TwoCards),
+                    PackageLimits::default(),
+                    r.reviews.clone(),
+                ),
+            ),
             clock: self.clock.clone(),
         })
     }
@@ -578,6 +643,20 @@ impl World {
             .list(
                 self.user,
                 ImportJobFilter::default(),
+                PageRequest::default(),
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    async fn sets(&self) -> Vec<FlashcardSet> {
+        self.store
+            .repositories()
+            .flashcards
+            .list_sets(
+                self.user,
+                FlashcardSetFilter::default(),
                 PageRequest::default(),
             )
             .await
@@ -1645,4 +1724,194 @@ async fn a_note_import_interrupted_as_it_completes_keeps_its_note_and_completes_
     assert_eq!(w.web.fetched().len(), 1, "the page is not fetched again");
     assert_eq!(w.search_by_meaning(&w.embedder, "cells").await.len(), 1);
     assert_eq!(w.notifications().await.len(), 1);
+}
+
+fn package(bytes: &[u8]) -> Upload {
+    Upload {
+        file_name: "Biology.apkg".into(),
+        title: None,
+        course_id: None,
+        bytes: [b"PK\x03\x04".as_slice(), bytes].concat(),
+    }
+}
+
+#[tokio::test]
+async fn a_flashcard_package_becomes_sets_in_the_background_once() {
+    let w = World::new().await;
+    let stumbling = Arc::new(Stumbling {
+        inner: w.store.repositories().import_jobs,
+        fail_completion: AtomicBool::new(true),
+    });
+    let imports = w.service_over(stumbling, None);
+    let started = imports
+        .start_upload(w.user, ImportSource::Deck, package(b"deck"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (started.source, started.status, started.title.as_deref()),
+        (ImportSource::Deck, JobStatus::Pending, Some("Biology"))
+    );
+    let (row, job) = w.claim().await;
+    let key = job.blob_key.clone().unwrap();
+    assert!(key.contains("/imports/"), "{key}");
+
+    // The cards are added, then the storage fails as the import completes: the run is
+    // retried, and the retry adds nothing twice.
+    let error = imports.run(&job, &row.id.to_string()).await.unwrap_err();
+    assert!(
+        matches!(error, DomainError::Unavailable { .. }),
+        "{error:?}"
+    );
+    let (row, job) = w.retry(&row, &error).await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    assert_eq!(outcome, ImportOutcome::Cards(0));
+
+    let import = w.import(started.id).await;
+    assert_eq!(
+        (import.status, import.progress),
+        (JobStatus::Completed, 100)
+    );
+    let result = import.result.expect("a package import keeps its result");
+    assert_eq!(
+        (
+            result.format,
+            result.decks,
+            result.notes,
+            result.media_skipped
+        ),
+        (PackageFormat::Anki21b, 1, 2, 1)
+    );
+    assert_eq!(
+        (result.cards, result.unchanged),
+        (0, 2),
+        "added by the first run"
+    );
+    let r = w.store.repositories();
+    let sets = w.sets().await;
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].title, "Biology::Cells");
+    let cards = r
+        .flashcards
+        .get_set(w.user, sets[0].id)
+        .await
+        .unwrap()
+        .flashcards;
+    assert_eq!(cards.len(), 2);
+    let schedule = r.reviews.schedule(w.user, cards[0].id).await.unwrap();
+    assert_eq!(schedule.reps, 1, "the history is replayed once");
+    assert!(
+        matches!(w.blobs.get(key).await, Err(DomainError::NotFound { .. })),
+        "the package is not kept once imported"
+    );
+    let told = w.notifications().await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].notification_type, NotificationType::ImportCompleted);
+    assert_eq!(told[0].title, "“Biology” is imported");
+
+    // Run once more (a worker killed before it recorded the job done): nothing changes.
+    assert_eq!(
+        imports.run(&job, &row.id.to_string()).await.unwrap(),
+        ImportOutcome::Skipped
+    );
+    assert_eq!(w.notifications().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_first_package_import_reports_what_it_added() {
+    let w = World::new().await;
+    let imports = w.service(None);
+    let started = imports
+        .start_upload(w.user, ImportSource::Deck, package(b"deck"))
+        .await
+        .unwrap();
+    let (row, job) = w.claim().await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    assert_eq!(outcome, ImportOutcome::Cards(2));
+    let result = w.import(started.id).await.result.unwrap();
+    assert_eq!((result.cards, result.unchanged, result.reviews), (2, 0, 1));
+    assert_eq!(result.flashcard_sets.len(), 1);
+    assert_eq!(result.flashcard_sets[0].title, "Biology::Cells");
+    let told = w.notifications().await;
+    assert_eq!(told[0].message, "2 cards were added to 1 set.");
+    assert_eq!(
+        told[0].link.as_deref(),
+        Some(format!("/api/v1/flashcard-sets/{}", result.flashcard_sets[0].id).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_package_that_cannot_be_read_fails_its_import_naming_why_and_adds_nothing() {
+    let w = World::new().await;
+    let imports = w.service(None);
+    let started = imports
+        .start_upload(w.user, ImportSource::Deck, package(b"bomb"))
+        .await
+        .unwrap();
+    let (row, job) = w.claim().await;
+    let outcome = imports.run(&job, &row.id.to_string()).await.unwrap();
+    let ImportOutcome::Failed(reason) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(reason.contains("zip bomb"), "{reason}");
+    let import = w.import(started.id).await;
+    assert_eq!(import.status, JobStatus::Failed);
+    assert_eq!(import.error_message.as_deref(), Some(reason.as_str()));
+    assert_eq!(import.result, None);
+    let sets = w.sets().await;
+    assert!(sets.is_empty(), "nothing half-imported");
+    assert!(matches!(
+        w.blobs.get(job.blob_key.unwrap()).await,
+        Err(DomainError::NotFound { .. })
+    ));
+    let told = w.notifications().await;
+    assert_eq!(told[0].notification_type, NotificationType::ImportFailed);
+    assert!(told[0].message.contains("zip bomb"));
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_package_is_refused_before_anything_is_recorded() {
+    let w = World::new().await;
+    let imports = w.service(None);
+    for upload in [
+        Upload {
+            file_name: "cards.csv".into(),
+            title: None,
+            course_id: None,
+            bytes: b"question,answer\nATP?,Energy\n".to_vec(),
+        },
+        Upload {
+            file_name: "cards.xlsx".into(),
+            title: None,
+            course_id: None,
+            bytes: b"PK\x03\x04[Content_Types].xml".to_vec(),
+        },
+    ] {
+        let name = upload.file_name.clone();
+        let refused = imports
+            .start_upload(w.user, ImportSource::Deck, upload)
+            .await;
+        assert!(
+            matches!(refused, Err(DomainError::UnsupportedType { .. })),
+            "{name}: {refused:?}"
+        );
+    }
+    let listed = w
+        .store
+        .repositories()
+        .import_jobs
+        .list(w.user, ImportJobFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert!(listed.items.is_empty());
+    assert!(
+        w.queue
+            .claim(
+                WORKER.into(),
+                vec![RunImport::KIND.into()],
+                Duration::from_secs(60)
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -303,7 +303,6 @@ fn package() -> sophie_domain::ReadPackage {
 #[cfg(feature = "mock")]
 #[tokio::test]
 async fn a_package_s_decks_become_sets_with_their_history_replayed() {
-    use sophie_domain::services::interchange::Imported;
     use sophie_domain::{CardState, MockDeckPackages, PackageLimits, ReviewRating};
     use std::sync::Arc;
 
@@ -321,18 +320,29 @@ async fn a_package_s_decks_become_sets_with_their_history_replayed() {
         PackageLimits::default(),
         w.r.reviews.clone(),
     );
-    let imported = service
-        .import(w.ada, b"PK\x03\x04rest".to_vec(), "deck.apkg", None, None)
+    assert!(service.is_package(b"PK\x03\x04rest", "deck.apkg").unwrap());
+    assert!(
+        !service
+            .is_package(b"question,answer\n", "deck.csv")
+            .unwrap()
+    );
+    let sheet = service.is_package(b"PK\x03\x04rest", "cards.xlsx");
+    assert!(
+        matches!(sheet, Err(DomainError::UnsupportedType { .. })),
+        "{sheet:?}"
+    );
+    let package = service
+        .import_package(w.ada, b"PK\x03\x04rest".to_vec(), None)
         .await
         .unwrap();
-    let Imported::Package(package) = imported else {
-        panic!("{imported:?}")
-    };
     assert_eq!(
         (package.decks, package.notes, package.media_skipped),
         (1, 2, 3)
     );
-    assert_eq!((package.added.cards, package.added.reviews), (1, 2));
+    assert_eq!(
+        (package.cards, package.unchanged, package.reviews),
+        (1, 0, 2)
+    );
     assert_eq!(package.skipped.len(), 1);
     assert_eq!(package.skipped[0].key, "g2:0");
     assert!(
@@ -340,8 +350,9 @@ async fn a_package_s_decks_become_sets_with_their_history_replayed() {
         "{:?}",
         package.skipped
     );
-    let set = &package.added.sets[0];
+    let set = &package.flashcard_sets[0];
     assert_eq!(set.title, "Biology::Cells");
+    let set = w.r.flashcards.get_set(w.ada, set.id).await.unwrap().set;
     assert_eq!(set.tags, ["cells", "exam"]);
 
     let cards =

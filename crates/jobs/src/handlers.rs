@@ -186,6 +186,7 @@ impl Handler<RunImport> for RunImportHandler {
             ImportOutcome::Document(document) => {
                 tracing::info!(%import, %document, "imported a document");
             }
+            ImportOutcome::Cards(cards) => tracing::info!(%import, cards, "imported flashcards"),
             ImportOutcome::Failed(reason) => tracing::info!(%import, %reason, "import failed"),
             ImportOutcome::Skipped => tracing::debug!(%import, "nothing to do"),
         }

@@ -344,6 +344,7 @@ diesel::table! {
         document_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        result -> Nullable<Jsonb>,
     }
 }
 

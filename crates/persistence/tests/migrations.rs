@@ -495,7 +495,10 @@ const ENUMS: [(&str, &[&str]); 13] = [
         ],
     ),
     ("priority", &["LOW", "MEDIUM", "HIGH", "URGENT"]),
-    ("import_source", &["FILE", "YOUTUBE", "AUDIO", "URL"]),
+    (
+        "import_source",
+        &["FILE", "YOUTUBE", "AUDIO", "URL", "DECK"],
+    ),
     (
         "job_status",
         &["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"],

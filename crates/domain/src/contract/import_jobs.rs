@@ -3,7 +3,10 @@
 use super::Fixture;
 use super::expect;
 use super::seed::{World, all, new_import, now, title, wait_past};
-use crate::entities::{ImportJobFilter, ImportJobUpdate, NewImportJob};
+use crate::entities::{
+    ImportJobFilter, ImportJobUpdate, ImportedDecks, ImportedSetRef, NewImportJob, PackageFormat,
+    SkippedNote, SourceLinks,
+};
 use crate::enums::{ImportSource, JobStatus};
 use crate::id::{DocumentId, ImportJobId, NoteId};
 use crate::values::{Progress, WebUrl};
@@ -161,6 +164,67 @@ pub async fn import_jobs_update_records_progress(fixture: &impl Fixture) {
     assert_eq!(
         (cleared.error_message, cleared.completed_at, cleared.status),
         (None, None, JobStatus::Pending)
+    );
+}
+
+pub async fn import_jobs_a_package_import_keeps_its_result(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let job =
+        w.r.import_jobs
+            .create(
+                ada,
+                NewImportJob {
+                    source: ImportSource::Deck,
+                    source_url: None,
+                    title: Some(title("Biology")),
+                    document_id: None,
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        (job.source, job.result.as_ref()),
+        (ImportSource::Deck, None)
+    );
+    let set = w
+        .set(ada, "Biology::Cells", SourceLinks::default(), Vec::new())
+        .await
+        .set;
+    let result = ImportedDecks {
+        format: PackageFormat::Anki21b,
+        decks: 2,
+        notes: 6,
+        cards: 8,
+        unchanged: 1,
+        reviews: 7,
+        media_skipped: 2,
+        skipped: vec![SkippedNote {
+            key: "g1:0".to_owned(),
+            reason: "its question is empty".to_owned(),
+        }],
+        flashcard_sets: vec![ImportedSetRef {
+            id: set.id,
+            title: set.title.clone(),
+        }],
+    };
+    let done =
+        w.r.import_jobs
+            .advance(
+                ada,
+                job.id,
+                ImportJobUpdate {
+                    result: Some(result.clone()),
+                    ..progress(JobStatus::Completed, 100)
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(done.result.as_ref(), Some(&result));
+    assert_eq!(
+        w.r.import_jobs.get(ada, job.id).await.unwrap().result,
+        Some(result),
+        "the result was not stored"
     );
 }
 

@@ -157,6 +157,7 @@ macro_rules! contract_suite {
             calendar::calendar_delete,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
+            import_jobs::import_jobs_a_package_import_keeps_its_result,
             import_jobs::import_jobs_cancel_an_unfinished_import,
             import_jobs::import_jobs_cancel_a_finished_import_is_a_conflict,
             import_jobs::import_jobs_a_document_belongs_to_one_import,

@@ -1,12 +1,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ImportedDecks;
 use crate::enums::{ImportSource, JobStatus};
 use crate::id::{DocumentId, ImportJobId, NoteId, UserId};
 use crate::values::{Progress, Title, WebUrl};
 
 /// The student's view of an import running in the background: a lecture recording, a
-/// YouTube video, a file or a web page becoming a note (or a document).
+/// YouTube video, a file or a web page becoming a note (or a document), or a flashcard
+/// package becoming sets.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +33,8 @@ pub struct ImportJob {
     pub progress: i32,
     /// Why it failed.
     pub error_message: Option<String>,
+    /// What a completed `DECK` import came to; `None` for the other sources.
+    pub result: Option<ImportedDecks>,
     /// When it finished.
     #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub completed_at: Option<DateTime<Utc>>,
@@ -72,6 +76,8 @@ pub struct ImportJobUpdate {
     pub note_id: Option<Option<NoteId>>,
     /// The document it produced (must be the user's and not claimed by another job).
     pub document_id: Option<Option<DocumentId>>,
+    /// What a `DECK` import came to.
+    pub result: Option<ImportedDecks>,
 }
 
 impl ImportJobUpdate {
@@ -85,6 +91,7 @@ impl ImportJobUpdate {
             && self.completed_at.is_none()
             && self.note_id.is_none()
             && self.document_id.is_none()
+            && self.result.is_none()
     }
 }
 

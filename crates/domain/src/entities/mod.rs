@@ -31,7 +31,10 @@ pub use chat::{
     NewChatSession,
 };
 pub use course::{Course, CourseUpdate, NewCourse};
-pub use deck_import::{DeckImport, DecksImported, KeyedCard, KeyedDeck};
+pub use deck_import::{
+    DeckImport, DecksImported, ImportedDecks, ImportedSetRef, KeyedCard, KeyedDeck, PackageFormat,
+    SkippedNote,
+};
 pub use document::{Document, DocumentFilter, DocumentUpdate, NewDocument};
 pub use flashcard::{
     Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,

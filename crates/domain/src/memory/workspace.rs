@@ -76,6 +76,9 @@ impl Tables {
         if let Some(document_id) = update.document_id {
             job.document_id = document_id;
         }
+        if let Some(result) = update.result {
+            job.result = Some(result);
+        }
         job.updated_at = now;
         Ok(job.clone())
     }
@@ -398,6 +401,7 @@ impl ImportJobRepository for MemoryStore {
                 status: JobStatus::Pending,
                 progress: 0,
                 error_message: None,
+                result: None,
                 completed_at: None,
                 created_at: now,
                 updated_at: now,

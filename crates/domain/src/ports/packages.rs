@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::entities::{Flashcard, FlashcardSet, ReviewLog};
+pub use crate::entities::{PackageFormat, SkippedNote};
 use crate::enums::ReviewRating;
 use crate::error::DomainResult;
 use crate::rules::fsrs::Schedule;
@@ -33,21 +33,6 @@ impl Default for PackageLimits {
             max_notes: 50_000,
         }
     }
-}
-
-/// The layout a package was read in.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum PackageFormat {
-    /// `collection.anki21b`: zstd-compressed SQLite, Anki 2.1.50 and later.
-    #[serde(rename = "anki21b")]
-    Anki21b,
-    /// `collection.anki21`: Anki's legacy export (schema 11).
-    #[serde(rename = "anki21")]
-    Anki21,
-    /// `collection.anki2`: Anki 2.0, and tools such as genanki.
-    #[serde(rename = "anki2")]
-    Anki2,
 }
 
 /// A package's content, as cards.
@@ -104,17 +89,6 @@ pub struct ReadReview {
     pub reviewed_at: DateTime<Utc>,
     /// How long the answer took.
     pub duration_ms: Option<u32>,
-}
-
-/// A note or card of a package left out.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkippedNote {
-    /// The note's guid, with the card's number when only that card is left out.
-    pub key: String,
-    /// Why.
-    pub reason: String,
 }
 
 /// A set to write as a package.

@@ -1,5 +1,6 @@
 //! Imports: a web page, a YouTube video, an audio recording or a file turned into a note (or
-//! a document) in the background, with progress the student can follow and cancel.
+//! a document), or a flashcard package turned into sets, in the background, with progress
+//! the student can follow and cancel.
 //!
 //! [`ImportService::start_link`] and [`ImportService::start_upload`] check the request,
 //! record the import `PENDING` and enqueue a [`RunImport`] job; [`ImportService::run`] is that
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 use super::documents::{DocumentService, Upload, user_blob_prefix};
 use super::ingestion::{IngestionService, Processed};
+use super::interchange::InterchangeService;
 use super::notes::NoteIndexService;
 use crate::entities::{ImportJob, ImportJobUpdate, NewImportJob, NewNote, NewNotification, Note};
 use crate::enums::{DocumentStatus, ImportSource, JobStatus, NoteSource, NotificationType};
@@ -26,9 +28,10 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{CourseId, DocumentId, NoteId, UserId};
 use crate::jobs::{Job, RunImport};
 use crate::ports::{
-    AudioInput, BlobStore, Clock, CourseRepository, DocumentFormat, DocumentRepository,
-    ExtractedPage, FetchedResource, ImportJobRepository, JobQueue, NoteRepository,
-    NotificationRepository, TextExtractor, Transcriber, Transcript, VideoTranscripts, WebFetcher,
+    AudioFormat, AudioInput, BlobStore, Clock, CourseRepository, DocumentFormat,
+    DocumentRepository, ExtractedPage, FetchedResource, ImportJobRepository, JobQueue,
+    NoteRepository, NotificationRepository, TextExtractor, Transcriber, Transcript,
+    VideoTranscripts, WebFetcher,
 };
 use crate::rules::{file_type, summary, transcript, youtube};
 use crate::values::{
@@ -87,6 +90,8 @@ pub struct ImportPorts {
     pub ingestion: Arc<IngestionService>,
     /// Indexing notes.
     pub note_index: Arc<NoteIndexService>,
+    /// Reading flashcard packages and adding their decks.
+    pub interchange: Arc<InterchangeService>,
     /// The time an import finishes.
     pub clock: Arc<dyn Clock>,
 }
@@ -111,6 +116,8 @@ pub enum ImportOutcome {
     Note(NoteId),
     /// `COMPLETED`, having made this document.
     Document(DocumentId),
+    /// `COMPLETED`, having added this many cards (to the sets in the import's result).
+    Cards(u32),
     /// `FAILED`, for this reason.
     Failed(String),
     /// Nothing to do: gone, cancelled or already finished.
@@ -196,10 +203,10 @@ impl ImportService {
                     ));
                 }
             }
-            ImportSource::File | ImportSource::Audio => {
+            ImportSource::File | ImportSource::Audio | ImportSource::Deck => {
                 return Err(DomainError::validation(
                     "source",
-                    "FILE and AUDIO imports upload the file as multipart/form-data",
+                    "FILE, AUDIO and DECK imports upload the file as multipart/form-data",
                 ));
             }
         }
@@ -229,8 +236,9 @@ impl ImportService {
         Ok(job)
     }
 
-    /// Starts importing an uploaded file (`FILE`: a document) or recording (`AUDIO`: a
-    /// note): checks and stores it, records the import `PENDING` and enqueues its run.
+    /// Starts importing an uploaded file (`FILE`: a document), recording (`AUDIO`: a note)
+    /// or flashcard package (`DECK`: sets): checks and stores it, records the import
+    /// `PENDING` and enqueues its run.
     ///
     /// # Errors
     ///
@@ -247,6 +255,7 @@ impl ImportService {
         match source {
             ImportSource::File => self.start_file(user, upload).await,
             ImportSource::Audio => self.start_audio(user, upload).await,
+            ImportSource::Deck => self.start_deck(user, upload).await,
             ImportSource::Url | ImportSource::Youtube => Err(DomainError::validation(
                 "source",
                 "URL and YOUTUBE imports are sent as JSON with a sourceUrl, without a file",
@@ -296,10 +305,52 @@ impl ImportService {
                 message: unknown.to_string(),
             }
         })?;
+        let stored = Stored {
+            source: ImportSource::Audio,
+            default_title: "Audio recording",
+            extension: format.extension(),
+            content_type: format.mime_type(),
+            audio_format: Some(format),
+        };
+        self.start_stored(user, upload, stored).await
+    }
+
+    async fn start_deck(&self, user: UserId, upload: Upload) -> DomainResult<ImportJob> {
+        let interchange = &self.ports.interchange;
+        if u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX) > interchange.upload_limit() {
+            return Err(interchange.too_large());
+        }
+        if !interchange.is_package(&upload.bytes, &upload.file_name)? {
+            return Err(DomainError::UnsupportedType {
+                field: "file".to_owned(),
+                message: "the file is not a flashcard package (an Anki .apkg or .colpkg); \
+                          import a table of cards through POST /api/v1/flashcard-sets/import"
+                    .to_owned(),
+            });
+        }
+        let stored = Stored {
+            source: ImportSource::Deck,
+            default_title: "Flashcard package",
+            extension: "apkg",
+            content_type: "application/zip",
+            audio_format: None,
+        };
+        self.start_stored(user, upload, stored).await
+    }
+
+    /// Keeps an upload in the blob store until its import has run, records the import
+    /// `PENDING` and enqueues its run; when a step fails, what the earlier ones wrote is
+    /// removed.
+    async fn start_stored(
+        &self,
+        user: UserId,
+        upload: Upload,
+        stored: Stored,
+    ) -> DomainResult<ImportJob> {
         let title = match upload.title {
             Some(title) => Title::parse(title).field("title")?,
             None => Title::parse(name_without_extension(&upload.file_name))
-                .or_else(|_| Title::parse("Audio recording"))
+                .or_else(|_| Title::parse(stored.default_title))
                 .field("title")?,
         };
         self.check_course(user, upload.course_id).await?;
@@ -307,18 +358,18 @@ impl ImportService {
             "{}imports/{}.{}",
             user_blob_prefix(user),
             Uuid::new_v4().simple(),
-            format.extension()
+            stored.extension
         );
         self.ports
             .blobs
             .put(
                 blob_key.clone(),
                 upload.bytes,
-                format.mime_type().to_owned(),
+                stored.content_type.to_owned(),
             )
             .await?;
         let new = NewImportJob {
-            source: ImportSource::Audio,
+            source: stored.source,
             source_url: None,
             title: Some(title),
             document_id: None,
@@ -335,7 +386,7 @@ impl ImportService {
             import_job_id: job.id,
             course_id: upload.course_id,
             blob_key: Some(blob_key.clone()),
-            audio_format: Some(format),
+            audio_format: stored.audio_format,
         };
         if let Err(error) = self.enqueue(&job, run).await {
             let _ = self.ports.blobs.delete(blob_key).await;
@@ -458,6 +509,7 @@ impl ImportService {
             };
         }
         let new = match import.source {
+            ImportSource::Deck => return self.decks(import, job).await,
             ImportSource::Url => match self.page(import, job).await? {
                 Page::Note(new) => new,
                 Page::Document(id) => return self.finish_document(import, id, run_key).await,
@@ -744,6 +796,77 @@ impl ImportService {
         transcript_note(job, &title, &transcript, NoteSource::Audio, None)
     }
 
+    /// A flashcard package: read, its decks added to the student's sets in one transaction,
+    /// the import completed with what it came to. A run repeated after a crash between the
+    /// two adds nothing (the cards are keyed) and reports them `unchanged`.
+    async fn decks(&self, import: &ImportJob, job: &RunImport) -> Staged<ImportOutcome> {
+        let missing =
+            || Stop::Fail("the package of this import is missing; upload it again".to_owned());
+        let key = job.blob_key.clone().ok_or_else(missing)?;
+        let bytes = match self.ports.blobs.get(key).await {
+            Ok(blob) => blob.bytes,
+            Err(DomainError::NotFound { .. }) => return Err(missing()),
+            Err(error) => return Err(Stop::Retry(error)),
+        };
+        self.advance(import, stage::FETCHED, |_| {}).await?;
+        let interchange = &self.ports.interchange;
+        let prepared = interchange
+            .read_package(import.user_id, bytes)
+            .await
+            .map_err(package_stop)?;
+        self.advance(import, stage::EXTRACTED, |_| {}).await?;
+        let result = interchange
+            .add_decks(import.user_id, prepared, job.course_id)
+            .await
+            .map_err(package_stop)?;
+        let cards = result.cards;
+        let sets = result.flashcard_sets.len();
+        let first_set = result.flashcard_sets.first().map(|set| set.id);
+        let summary = if cards == 0 {
+            format!(
+                "Nothing was added: you already have its {} cards.",
+                result.unchanged
+            )
+        } else {
+            format!(
+                "{cards} {} added to {sets} {}{}.",
+                if cards == 1 { "card was" } else { "cards were" },
+                if sets == 1 { "set" } else { "sets" },
+                if result.unchanged > 0 {
+                    format!(
+                        "; {} you already had were left as they are",
+                        result.unchanged
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        };
+        // Cancelled between the write and here: the cards stay, as if the import had
+        // completed just before the cancellation.
+        self.advance(import, stage::DONE, |u| {
+            u.status = Some(JobStatus::Completed);
+            u.completed_at = Some(Some(self.ports.clock.now()));
+            u.error_message = Some(None);
+            u.result = Some(result);
+        })
+        .await?;
+        let link = first_set.map_or_else(
+            || format!("/api/v1/import-jobs/{}", import.id),
+            |set| format!("/api/v1/flashcard-sets/{set}"),
+        );
+        let what = import.title.as_deref().unwrap_or("The flashcard package");
+        self.notify(
+            import,
+            NotificationType::ImportCompleted,
+            format!("“{what}” is imported"),
+            summary,
+            link,
+        )
+        .await?;
+        Ok(ImportOutcome::Cards(cards))
+    }
+
     /// Records a stage of `import` (and whatever `change` sets), if it has not finished.
     async fn advance(
         &self,
@@ -889,6 +1012,16 @@ impl ImportService {
     }
 }
 
+/// How an uploaded file kept for its import's run is stored and recorded.
+struct Stored {
+    source: ImportSource,
+    /// The import's title when the file name gives none.
+    default_title: &'static str,
+    extension: &'static str,
+    content_type: &'static str,
+    audio_format: Option<AudioFormat>,
+}
+
 /// What a fetched page becomes.
 enum Page {
     Note(NewNote),
@@ -900,6 +1033,21 @@ fn finished_or_retry(error: DomainError) -> Stop {
     match error {
         DomainError::Conflict { .. } | DomainError::NotFound { .. } => Stop::Finished,
         other => Stop::Retry(other),
+    }
+}
+
+/// How a package that cannot be imported ends the import: a refusal in the student's words,
+/// or a storage failure worth retrying.
+fn package_stop(error: DomainError) -> Stop {
+    match error {
+        DomainError::Unavailable { .. } | DomainError::Internal { .. } => Stop::Retry(error),
+        DomainError::NotFound { entity: "course" } => Stop::Fail(
+            "the course to file the sets under was deleted; import the package again".to_owned(),
+        ),
+        DomainError::Validation { message, .. }
+        | DomainError::UnsupportedType { message, .. }
+        | DomainError::TooLarge { message, .. } => Stop::Fail(message),
+        other => Stop::Fail(other.to_string()),
     }
 }
 

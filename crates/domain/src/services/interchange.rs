@@ -1,7 +1,8 @@
 //! Flashcards in and out: a CSV, TSV or pasted text file made into a set in one step, a set
-//! written out as CSV (see [`crate::rules::card_table`] for the format), and the decks of an
-//! Anki package made into sets with their review history (read by a [`DeckPackages`],
-//! placed by [`crate::rules::deck_merge`]).
+//! written out as CSV (see [`crate::rules::card_table`] for the format) or as an Anki
+//! package, and the decks of an Anki package made into sets with their review history (read
+//! by a [`DeckPackages`], placed by [`crate::rules::deck_merge`]; the HTTP layer runs it in
+//! the background through [`super::imports::ImportService`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +13,8 @@ use serde::Serialize;
 use super::documents::upload_too_large;
 use super::reviews::ReviewService;
 use crate::entities::{
-    CardRecord, DeckImport, DecksImported, FlashcardSetWithCards, KeyedCard, KeyedDeck,
-    NewFlashcard, NewFlashcardSet, NewReview, SourceLinks,
+    CardRecord, DeckImport, FlashcardSetWithCards, ImportedDecks, ImportedSetRef, KeyedCard,
+    KeyedDeck, NewFlashcard, NewFlashcardSet, NewReview, SourceLinks,
 };
 use crate::enums::Difficulty;
 use crate::error::{DomainError, DomainResult};
@@ -46,36 +47,22 @@ pub struct ImportedSet {
     pub skipped: Vec<SkippedRow>,
 }
 
-/// The decks of a package made into sets, with what was read and what was left out.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportedPackage {
+/// A package read and its history replayed, ready to add to a student's sets with
+/// [`InterchangeService::add_decks`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedDecks {
     /// The package's layout.
     pub format: PackageFormat,
     /// How many decks with cards it holds.
-    pub decks: u32,
+    pub decks_read: u32,
     /// How many notes it holds.
     pub notes: u32,
-    /// What was added: the sets that received cards, and the counts.
-    #[serde(flatten)]
-    pub added: DecksImported,
-    /// How many media files (images, sounds) it holds: they are not kept, and references to
-    /// them are left out of the cards' text.
-    pub media_skipped: u32,
-    /// The notes or cards left out, with the reason: the first 100 of them.
+    /// How many media files it holds (not kept).
+    pub media: u32,
+    /// The notes or cards left out, with the reason.
     pub skipped: Vec<SkippedNote>,
-}
-
-/// What an import made: one set from a table of cards, or sets from a package's decks.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Imported {
-    /// A CSV, TSV or pasted text file.
-    Table(ImportedSet),
-    /// An Anki package.
-    Package(ImportedPackage),
+    /// The decks to add, keyed.
+    pub decks: Vec<KeyedDeck>,
 }
 
 /// The most skipped notes or rows listed back.
@@ -146,54 +133,38 @@ impl InterchangeService {
         upload_too_large(self.upload_limit)
     }
 
-    /// Imports the cards in `bytes`, atomically. A table (CSV, TSV or pasted text) makes one
-    /// set, either with every valid row or not at all: its title is `title`, else the file
-    /// name without its extension, else [`DEFAULT_TITLE`]; its tags are the file's; its cards
-    /// are `MEDIUM`, as is the set. A package (when a reader is wired in) adds its decks to the
-    /// user's sets with their review history, replayed on the user's scheduler settings
-    /// without fuzz; `title` does not apply to it.
+    /// Whether `bytes` (named `file_name`) is a package that this service reads, to import
+    /// with [`Self::import_package`] (in the background: it may be large); `false` for a
+    /// table of cards, for [`Self::import_cards`].
     ///
     /// # Errors
     ///
-    /// `TooLarge` past the upload limit; `UnsupportedType` for a zip archive that is not a
-    /// package this service reads (a spreadsheet); `Validation` on `file` when the file is
-    /// not UTF-8, holds no card, more cards than a set holds or too many tags (see
-    /// [`card_table::read`]), or for a package the reader refuses; `NotFound` when the course
-    /// is not the user's.
-    pub async fn import(
-        &self,
-        user: UserId,
-        bytes: Vec<u8>,
-        file_name: &str,
-        course_id: Option<CourseId>,
-        title: Option<Title>,
-    ) -> DomainResult<Imported> {
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > self.upload_limit {
-            return Err(self.too_large());
+    /// `UnsupportedType` for a zip archive that is not a package this service reads (a
+    /// spreadsheet, or any package when no reader is wired in), naming what it probably is.
+    pub fn is_package(&self, bytes: &[u8], file_name: &str) -> DomainResult<bool> {
+        if !bytes.starts_with(ZIP_SIGNATURE) {
+            return Ok(false);
         }
-        if bytes.starts_with(ZIP_SIGNATURE) {
-            return match &self.packages {
-                Some(packages) if packages.reader.recognizes(&bytes, file_name) => self
-                    .import_package(packages, user, bytes, course_id)
-                    .await
-                    .map(Imported::Package),
-                _ => Err(DomainError::UnsupportedType {
-                    field: "file".to_owned(),
-                    message: packaged(&bytes, file_name),
-                }),
-            };
+        match &self.packages {
+            Some(packages) if packages.reader.recognizes(bytes, file_name) => Ok(true),
+            _ => Err(DomainError::UnsupportedType {
+                field: "file".to_owned(),
+                message: packaged(bytes, file_name),
+            }),
         }
-        self.import_cards(user, &bytes, file_name, course_id, title)
-            .await
-            .map(Imported::Table)
     }
 
-    /// Makes one set of the cards in `bytes` (CSV, TSV or pasted text), atomically: see
-    /// [`Self::import`], which also takes packages.
+    /// Makes one set of the cards in `bytes` (CSV, TSV or pasted text), either with every
+    /// valid row or not at all: its title is `title`, else the file name without its
+    /// extension, else [`DEFAULT_TITLE`]; its tags are the file's; its cards are `MEDIUM`, as
+    /// is the set.
     ///
     /// # Errors
     ///
-    /// As [`Self::import`]; a zip archive is `UnsupportedType`.
+    /// `TooLarge` past the upload limit; `UnsupportedType` for a zip archive (see
+    /// [`Self::is_package`]); `Validation` on `file` when the file is not UTF-8, holds no
+    /// card, more cards than a set holds or too many tags (see [`card_table::read`]);
+    /// `NotFound` when the course is not the user's.
     pub async fn import_cards(
         &self,
         user: UserId,
@@ -248,15 +219,39 @@ impl InterchangeService {
         })
     }
 
-    /// The decks of the package in `bytes` added to the user's sets: see
-    /// [`FlashcardRepository::import_decks`].
-    async fn import_package(
+    /// The decks of the package in `bytes` added to the user's sets, with their review
+    /// history replayed on the user's scheduler settings without fuzz: [`Self::read_package`]
+    /// then [`Self::add_decks`].
+    ///
+    /// # Errors
+    ///
+    /// As those two.
+    pub async fn import_package(
         &self,
-        packages: &Packages,
         user: UserId,
         bytes: Vec<u8>,
         course_id: Option<CourseId>,
-    ) -> DomainResult<ImportedPackage> {
+    ) -> DomainResult<ImportedDecks> {
+        let prepared = self.read_package(user, bytes).await?;
+        self.add_decks(user, prepared, course_id).await
+    }
+
+    /// Reads the package in `bytes` within the configured limits and replays each card's
+    /// history on the user's scheduler settings, fuzz off (the same schedule on every
+    /// import); writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// `TooLarge` past the upload limit; `Validation` on `file` for a package the reader
+    /// refuses (not a package, a path leaving it, past a limit, a corrupt collection), naming
+    /// the problem; `NotImplemented` when no reader is wired in.
+    pub async fn read_package(&self, user: UserId, bytes: Vec<u8>) -> DomainResult<PreparedDecks> {
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > self.upload_limit {
+            return Err(self.too_large());
+        }
+        let packages = self.packages.as_ref().ok_or(DomainError::NotImplemented {
+            feature: "Anki packages",
+        })?;
         let package = packages.reader.read(bytes, packages.limits).await?;
         let mut scheduler = ReviewService::scheduler(&packages.reviews.settings(user).await?);
         // The history is replayed as it happened: the same schedule on every import.
@@ -268,18 +263,57 @@ impl InterchangeService {
             .into_iter()
             .filter_map(|deck| keyed_deck(&scheduler, deck, &mut skipped))
             .collect();
+        Ok(PreparedDecks {
+            format: package.format,
+            decks_read,
+            notes: package.notes,
+            media: package.media,
+            skipped,
+            decks,
+        })
+    }
+
+    /// Adds prepared decks to the user's sets, atomically: see
+    /// [`FlashcardRepository::import_decks`].
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course is not the user's.
+    pub async fn add_decks(
+        &self,
+        user: UserId,
+        prepared: PreparedDecks,
+        course_id: Option<CourseId>,
+    ) -> DomainResult<ImportedDecks> {
         let added = self
             .flashcards
-            .import_decks(user, DeckImport { course_id, decks })
+            .import_decks(
+                user,
+                DeckImport {
+                    course_id,
+                    decks: prepared.decks,
+                },
+            )
             .await?;
+        let mut skipped = prepared.skipped;
         skipped.truncate(MAX_LISTED);
-        Ok(ImportedPackage {
-            format: package.format,
-            decks: decks_read,
-            notes: package.notes,
-            added,
-            media_skipped: package.media,
+        Ok(ImportedDecks {
+            format: prepared.format,
+            decks: prepared.decks_read,
+            notes: prepared.notes,
+            cards: added.cards,
+            unchanged: added.unchanged,
+            reviews: added.reviews,
+            media_skipped: prepared.media,
             skipped,
+            flashcard_sets: added
+                .sets
+                .into_iter()
+                .map(|set| ImportedSetRef {
+                    id: set.id,
+                    title: set.title,
+                })
+                .collect(),
         })
     }
 

@@ -8,8 +8,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sophie_domain::values::{Progress, Title, WebUrl};
 use sophie_domain::{
     DocumentId, DomainError, DomainResult, ImportJob, ImportJobFilter, ImportJobId,
-    ImportJobRepository, ImportJobUpdate, JobStatus, NewImportJob, NoteId, Page, PageRequest,
-    SortOrder, SourceLinks, UserId,
+    ImportJobRepository, ImportJobUpdate, ImportedDecks, JobStatus, NewImportJob, NoteId, Page,
+    PageRequest, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -37,6 +37,7 @@ struct ImportJobRow {
     user_id: Uuid,
     note_id: Option<Uuid>,
     document_id: Option<Uuid>,
+    result: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -54,6 +55,7 @@ impl From<ImportJobRow> for ImportJob {
             status: row.status.into(),
             progress: row.progress,
             error_message: row.error_message,
+            result: result_from_json(row.id, row.result),
             completed_at: row.completed_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -86,7 +88,20 @@ struct ImportJobChanges {
     completed_at: Option<Option<DateTime<Utc>>>,
     note_id: Option<Option<Uuid>>,
     document_id: Option<Option<Uuid>>,
+    result: Option<serde_json::Value>,
     updated_at: DateTime<Utc>,
+}
+
+/// Reads the `result` column back. A value that does not read as a result (written by
+/// another program) is logged and read as none, so one odd row does not hide the import.
+fn result_from_json(id: Uuid, value: Option<serde_json::Value>) -> Option<ImportedDecks> {
+    match serde_json::from_value(value?) {
+        Ok(result) => Some(result),
+        Err(error) => {
+            tracing::warn!(import_id = %id, %error, "unreadable import result; read as none");
+            None
+        }
+    }
 }
 
 /// [`StoreError::into_domain`], with the schema's one-job-per-note and one-job-per-document
@@ -150,6 +165,14 @@ impl PostgresStore {
             completed_at: update.completed_at.map(|v| v.map(|at| at.trunc_subsecs(6))),
             note_id: update.note_id.map(|v| v.map(Uuid::from)),
             document_id: update.document_id.map(|v| v.map(Uuid::from)),
+            result: update
+                .result
+                .map(|result| {
+                    serde_json::to_value(result).map_err(|e| {
+                        DomainError::internal_from("cannot encode an import's result", e)
+                    })
+                })
+                .transpose()?,
             updated_at: self.clock.now(),
         };
         if (links.note_id.is_some() || links.document_id.is_some())

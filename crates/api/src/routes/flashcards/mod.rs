@@ -3,11 +3,12 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{Either, HttpRequest, HttpResponse, web};
 use sophie_domain::rules::card_table::SkippedRow;
-use sophie_domain::services::interchange::{Imported, ImportedPackage, ImportedSet};
+use sophie_domain::services::documents::Upload;
+use sophie_domain::services::interchange::ImportedSet;
 use sophie_domain::values::{FieldContext, Title};
 use sophie_domain::{
-    DecksImported, Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards,
-    PackageFormat, Page, SkippedNote,
+    Flashcard, FlashcardId, FlashcardSet, FlashcardSetId, FlashcardSetWithCards, ImportJob,
+    ImportSource, ImportedDecks, ImportedSetRef, PackageFormat, Page, SkippedNote,
 };
 use utoipa::OpenApi;
 
@@ -16,7 +17,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::json::ApiJson;
 use crate::paging::PageQuery;
 use crate::query::ApiQuery;
-use crate::reply::{Created, NoContent};
+use crate::reply::{Accepted, Created, NoContent};
 use crate::routes::documents::{ascii_file_name, upload};
 use crate::state::AppState;
 
@@ -44,8 +45,8 @@ use body::{
         Page<FlashcardSet>,
         ImportCardsForm,
         ImportedSet,
-        ImportedPackage,
-        DecksImported,
+        ImportedDecks,
+        ImportedSetRef,
         PackageFormat,
         SkippedNote,
         SkippedRow,
@@ -269,21 +270,28 @@ async fn delete_card(
 /// a card, are left out and listed in `skipped` with their line. The tags of every row become
 /// the set's tags.
 ///
-/// **An Anki package** (`.apkg` or `.colpkg`, in any layout Anki writes) is answered 200 with
-/// what it added: each deck becomes a set titled with the deck's full name (`Parent::Child`;
+/// **An Anki package** (`.apkg` or `.colpkg`, in any layout Anki writes) is imported in the
+/// background: the answer is 202 with the import (`source` `DECK`, `PENDING`) and its
+/// `Location` under `/api/v1/import-jobs`, to poll. Its `progress` rises as the package is
+/// read (25), its cards and history prepared (60) and added (100); it ends `COMPLETED` with
+/// the `result` (the sets that received cards, the counts, the notes left out), or `FAILED`
+/// with an `errorMessage` naming the problem; a notification tells the student. Each deck becomes a set titled with the deck's full name (`Parent::Child`;
 /// a deck of more than 500 cards fills `Title (2)`, `Title (3)`, ...), filed under
 /// `courseId`; each card of a note becomes a card (a cloze note gives one card per cloze, its
 /// hint as the card's hint), its text reduced from HTML to plain text; the notes' tags
 /// become the set's tags; the review history becomes the card's schedule and review log.
 /// Importing the same package again adds nothing (`unchanged` counts what was already
 /// there); a newer export of the same decks adds only the new cards. Images and sounds are
-/// not kept (`mediaSkipped`). A package that cannot be read safely is refused whole (422).
+/// not kept (`mediaSkipped`). A package that cannot be read safely (not a readable zip, a
+/// path leaving it, inflating past a limit, no Anki collection or a damaged one, a media map
+/// naming missing files, more notes than allowed) fails the import whole, nothing added.
 #[utoipa::path(post, path = "/api/v1/flashcard-sets/import", tag = "flashcards",
     request_body(content = ImportCardsForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
     responses(
-        (status = 200, description = "An Anki package: the sets that received cards, the \
-            counts, and the notes left out", body = ImportedPackage),
+        (status = 202, description = "An Anki package: its import, running in the background",
+            body = ImportJob,
+            headers(("Location" = String, description = "The import's URL, to poll"))),
         (status = 201, description = "A table of cards: the set, made of every valid row, and \
             the rows left out", body = ImportedSet,
             headers(("Location" = String, description = "The set's URL"))),
@@ -295,17 +303,16 @@ async fn delete_card(
         (status = 415, description = "A zip archive that is not an Anki package, such as a \
             spreadsheet workbook (the answer names it)", body = Problem),
         (status = 422, description = "No file part, a table that is not UTF-8 text, holds no \
-            card, more than 500 cards or more than 20 tags; a package that is not a readable \
-            zip, holds a path leaving it, inflates past a limit, holds no Anki collection or \
-            a damaged one, a media map naming missing files, or more notes than allowed; an \
-            unknown part, or a bad title or course id; `errors` names the part",
-            body = Problem)))]
+            card, more than 500 cards or more than 20 tags; an unknown part, or a bad title \
+            or course id; `errors` names the part", body = Problem),
+        (status = 503, description = "A package's import could not be queued; nothing was \
+            recorded", body = Problem)))]
 async fn import_cards(
     state: web::Data<AppState>,
     user: CurrentUser,
     request: HttpRequest,
     payload: web::Payload,
-) -> ApiResult<Either<Created<ImportedSet>, web::Json<ImportedPackage>>> {
+) -> ApiResult<Either<Created<ImportedSet>, Accepted<ImportJob>>> {
     let headers = request.headers();
     if !upload::is_multipart(headers) {
         return Err(ApiError::BadRequest(
@@ -330,22 +337,36 @@ async fn import_cards(
         ));
     };
     let title = parts.title.map(Title::parse).transpose().field("title")?;
-    let imported = interchange
-        .import(
+    let file_name = file.name.unwrap_or_default();
+    if interchange.is_package(&file.bytes, &file_name)? {
+        let upload = Upload {
+            file_name,
+            title: title.map(Title::into_inner),
+            course_id: parts.course_id,
+            bytes: file.bytes,
+        };
+        let job = state
+            .imports()?
+            .start_upload(user.user_id, ImportSource::Deck, upload)
+            .await?;
+        return Ok(Either::Right(Accepted::at(
+            format!("/api/v1/import-jobs/{}", job.id),
+            job,
+        )));
+    }
+    let set = interchange
+        .import_cards(
             user.user_id,
-            file.bytes,
-            file.name.as_deref().unwrap_or_default(),
+            &file.bytes,
+            &file_name,
             parts.course_id,
             title,
         )
         .await?;
-    Ok(match imported {
-        Imported::Table(set) => Either::Left(Created::at(
-            format!("/api/v1/flashcard-sets/{}", set.set.set.id),
-            set,
-        )),
-        Imported::Package(package) => Either::Right(web::Json(package)),
-    })
+    Ok(Either::Left(Created::at(
+        format!("/api/v1/flashcard-sets/{}", set.set.set.id),
+        set,
+    )))
 }
 
 /// Exports a flashcard set as a file to download.

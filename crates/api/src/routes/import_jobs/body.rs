@@ -75,6 +75,8 @@ pub(crate) enum UploadSource {
     File,
     /// An audio recording (MP3, WAV, M4A, AAC, Ogg, WebM, FLAC), transcribed into a note.
     Audio,
+    /// A flashcard package (Anki's `.apkg` or `.colpkg`), its decks made into sets.
+    Deck,
 }
 
 /// A file or a recording to import, as `multipart/form-data`.
@@ -84,7 +86,8 @@ pub(crate) enum UploadSource {
 #[schema(title = "ImportUpload")]
 #[allow(dead_code)] // Only describes the form for the OpenAPI document.
 pub(crate) struct ImportUploadForm {
-    /// `FILE` for a document, `AUDIO` for a recording to transcribe.
+    /// `FILE` for a document, `AUDIO` for a recording to transcribe, `DECK` for a flashcard
+    /// package.
     source: UploadSource,
     /// The file, found from its bytes; at most the server's upload limit
     /// (`UPLOAD_LIMIT_BYTES`, 50 MiB by default).

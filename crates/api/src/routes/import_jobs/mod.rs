@@ -48,11 +48,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Starts an import, which runs in the background: a web page or a YouTube video as JSON
 /// (`{source: URL | YOUTUBE, sourceUrl, title?, courseId?}`), or a file or recording as
-/// `multipart/form-data` (`source` `FILE` or `AUDIO`, `file`, optional `title` and `courseId`).
-/// Answers 202 with the import `PENDING` and its `Location`, to poll: `progress` rises through
-/// the stages (fetched 25, extracted or transcribed 60, made 75, indexed 90, done 100) and
-/// the import ends `COMPLETED` with the `noteId` (or `documentId` for a file or a document on
-/// the web), or `FAILED` with an `errorMessage`; a notification tells the student either way.
+/// `multipart/form-data` (`source` `FILE`, `AUDIO` or `DECK`, `file`, optional `title` and
+/// `courseId`). Answers 202 with the import `PENDING` and its `Location`, to poll: `progress`
+/// rises through the stages (fetched 25, extracted or transcribed 60, made 75, indexed 90,
+/// done 100) and the import ends `COMPLETED` with the `noteId` (or `documentId` for a file or
+/// a document on the web, or the `result` of a flashcard package: see
+/// `POST /api/v1/flashcard-sets/import`), or `FAILED` with an `errorMessage`; a notification
+/// tells the student either way.
 ///
 /// A page is fetched only from public addresses (the host resolved, every redirect checked):
 /// an address inside a private network, loopback, link-local or cloud metadata is refused
@@ -98,6 +100,7 @@ async fn create(
         let source = match source.as_deref().map(str::trim) {
             Some("FILE") => ImportSource::File,
             Some("AUDIO") => ImportSource::Audio,
+            Some("DECK") => ImportSource::Deck,
             Some("URL" | "YOUTUBE") => {
                 return Err(ApiError::field(
                     "source",
@@ -107,10 +110,10 @@ async fn create(
             Some(other) => {
                 return Err(ApiError::field(
                     "source",
-                    format!("must be FILE or AUDIO, not {other:?}"),
+                    format!("must be FILE, AUDIO or DECK, not {other:?}"),
                 ));
             }
-            None => return Err(ApiError::field("source", "required: FILE or AUDIO")),
+            None => return Err(ApiError::field("source", "required: FILE, AUDIO or DECK")),
         };
         imports.start_upload(user.user_id, source, upload).await?
     } else if json::is_json(headers) {
