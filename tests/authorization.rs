@@ -111,7 +111,8 @@ async fn seed(server: &Server, user_id: &str, token: &str) -> Owned {
             "/api/v1/calendar-events",
             t,
             Some(json!({
-        "title": "Ada's exam", "eventType": "EXAM", "startDate": "2026-12-01T09:00:00Z" })),
+        "title": "Ada's exam", "eventType": "EXAM", "startDate": "2026-12-01T09:00:00Z",
+        "timeZone": "Europe/Berlin", "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"] })),
         )
         .await);
 
@@ -318,6 +319,22 @@ fn id_routes(o: &Owned) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (
+            Method::PUT,
+            format!(
+                "/api/v1/calendar-events/{}/occurrences/2026-12-08T09:00:00Z",
+                o.event
+            ),
+            patch(json!({ "title": "Taken" })),
+        ),
+        (
+            Method::DELETE,
+            format!(
+                "/api/v1/calendar-events/{}/occurrences/2026-12-08T09:00:00Z",
+                o.event
+            ),
+            None,
+        ),
+        (
             Method::GET,
             format!("/api/v1/import-jobs/{}", o.import),
             None,
@@ -405,6 +422,7 @@ async fn snapshot(server: &Server, token: &str, o: &Owned) -> Vec<Value> {
         format!("/api/v1/chat-sessions/{}", o.chat),
         format!("/api/v1/chat-sessions/{}/messages", o.chat),
         format!("/api/v1/calendar-events/{}", o.event),
+        "/api/v1/calendar-events?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z".to_owned(),
         format!("/api/v1/import-jobs/{}", o.import),
         "/api/v1/notifications".to_owned(),
     ] {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
+use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
@@ -314,6 +315,15 @@ impl AppState {
             },
             limits.daily_tokens,
         ))
+    }
+
+    /// The calendar read as occurrences, and single occurrences changed.
+    #[must_use]
+    pub fn calendar(&self) -> CalendarService {
+        CalendarService::new(
+            self.repositories.calendar.clone(),
+            CalendarLimits::default(),
+        )
     }
 
     /// Flashcard sets imported from files and exported as CSV, over these repositories, taking

@@ -136,6 +136,7 @@ fn event(text: &str, starts: DateTime<Utc>) -> NewCalendarEvent {
         title: title(text),
         description: None,
         schedule: EventSchedule::new(starts, None).unwrap(),
+        reminders: sophie_domain::values::Reminders::default(),
         event_type: EventType::Lecture,
         location: None,
         priority: None,

@@ -103,6 +103,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_event_exceptions (event_id, original_start) {
+        event_id -> Uuid,
+        original_start -> Timestamptz,
+        cancelled -> Bool,
+        start_date -> Timestamptz,
+        end_date -> Nullable<Timestamptz>,
+        title -> Nullable<Text>,
+        location -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::EventType;
     use super::sql_types::Priority;
@@ -124,6 +137,10 @@ diesel::table! {
         user_id -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        time_zone -> Text,
+        all_day -> Bool,
+        recurrence -> Array<Nullable<Text>>,
+        reminders -> Array<Nullable<Int4>>,
     }
 }
 
@@ -521,6 +538,7 @@ diesel::table! {
 }
 
 diesel::joinable!(accounts -> users (user_id));
+diesel::joinable!(calendar_event_exceptions -> calendar_events (event_id));
 diesel::joinable!(calendar_events -> courses (course_id));
 diesel::joinable!(calendar_events -> documents (document_id));
 diesel::joinable!(calendar_events -> users (user_id));
@@ -573,6 +591,7 @@ diesel::joinable!(token_usage -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     background_jobs,
+    calendar_event_exceptions,
     calendar_events,
     chat_messages,
     chat_sessions,

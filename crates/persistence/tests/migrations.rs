@@ -461,7 +461,11 @@ const TABLES: [&str; 21] = [
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
 /// a student's settings, tokens per day) or an append-only log without `updated_at`. Those
 /// with an `updated_at` have its trigger too.
-const TABLES_KEYED_OTHERWISE: [(&str, &str); 4] = [
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 5] = [
+    (
+        "calendar_event_exceptions",
+        "PRIMARY KEY (event_id, original_start)",
+    ),
     ("token_usage", "PRIMARY KEY (user_id, day)"),
     ("flashcard_schedules", "PRIMARY KEY (flashcard_id)"),
     ("flashcard_reviews", "PRIMARY KEY (id)"),
@@ -532,7 +536,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 49] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 50] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -562,6 +566,12 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 49] = [
     ("calendar_events", "course_id", "courses", SET_NULL),
     ("calendar_events", "document_id", "documents", SET_NULL),
     ("calendar_events", "user_id", "users", CASCADE),
+    (
+        "calendar_event_exceptions",
+        "event_id",
+        "calendar_events",
+        CASCADE,
+    ),
     ("import_jobs", "user_id", "users", CASCADE),
     ("import_jobs", "note_id", "notes", SET_NULL),
     ("import_jobs", "document_id", "documents", SET_NULL),
@@ -608,7 +618,8 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 29] = [
+const CHECK_CONSTRAINTS: [&str; 30] = [
+    "calendar_event_exceptions_end_date_check",
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",

@@ -466,6 +466,7 @@ async fn calendar_lists_by_start_date_with_filters() {
                         end_hours.map(|h| start() + TimeDelta::hours(h)),
                     )
                     .unwrap(),
+                    reminders: sophie_domain::values::Reminders::default(),
                     event_type: kind,
                     location: None,
                     priority: None,

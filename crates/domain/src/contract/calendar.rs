@@ -5,10 +5,12 @@ use chrono::TimeDelta;
 use super::Fixture;
 use super::expect;
 use super::seed::{World, all, day, new_event, page, short, title, wait_past};
-use crate::entities::{CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent};
+use crate::entities::{
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent, NewEventException,
+};
 use crate::enums::{EventType, Priority};
 use crate::id::{CalendarEventId, CourseId};
-use crate::values::{Color, Description, EventSchedule};
+use crate::values::{Color, Description, EventSchedule, Reminders, TimeZone};
 
 fn ids(events: &[CalendarEvent]) -> Vec<CalendarEventId> {
     events.iter().map(|e| e.id).collect()
@@ -585,4 +587,231 @@ pub async fn calendar_delete(fixture: &impl Fixture) {
             .items,
         [kept]
     );
+}
+
+/// A weekly event in Berlin, all day or at 10:00, with reminders.
+fn weekly(event_title: &str, all_day: bool) -> NewCalendarEvent {
+    let berlin = TimeZone::parse("Europe/Berlin").unwrap();
+    // day(0) is 2030-01-01 00:00 UTC, 01:00 in Berlin; day(6) is a Monday.
+    let start = day(6) + TimeDelta::hours(if all_day { -1 } else { 9 });
+    let end = start
+        + if all_day {
+            TimeDelta::days(1)
+        } else {
+            TimeDelta::hours(2)
+        };
+    NewCalendarEvent {
+        schedule: EventSchedule::new(start, Some(end))
+            .unwrap()
+            .repeating(
+                berlin,
+                all_day,
+                vec![
+                    "RRULE:FREQ=WEEKLY;BYDAY=MO".to_owned(),
+                    "EXDATE;TZID=Europe/Berlin:20300114T100000".to_owned(),
+                ],
+            )
+            .unwrap(),
+        reminders: Reminders::parse([60, 10, 60]).unwrap(),
+        ..new_event(event_title, start)
+    }
+}
+
+pub async fn calendar_keeps_zone_all_day_recurrence_and_reminders(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let lecture =
+        w.r.calendar
+            .create(ada, weekly("Lecture", false))
+            .await
+            .unwrap();
+    assert_eq!(lecture.time_zone, "Europe/Berlin");
+    assert!(!lecture.all_day);
+    assert_eq!(
+        lecture.recurrence,
+        [
+            "RRULE:FREQ=WEEKLY;BYDAY=MO",
+            "EXDATE;TZID=Europe/Berlin:20300114T100000"
+        ]
+    );
+    assert_eq!(lecture.reminders, [10, 60], "ascending, without repeats");
+    assert_eq!(w.r.calendar.get(ada, lecture.id).await.unwrap(), lecture);
+
+    let once = EventSchedule::new(day(9), None).unwrap();
+    let changed =
+        w.r.calendar
+            .update(
+                ada,
+                lecture.id,
+                CalendarEventUpdate {
+                    schedule: Some(once),
+                    reminders: Some(Reminders::default()),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        (
+            changed.time_zone.as_str(),
+            changed.recurrence.len(),
+            changed.reminders.len()
+        ),
+        ("UTC", 0, 0),
+        "a schedule replaces zone and recurrence together"
+    );
+    let holiday =
+        w.r.calendar
+            .create(ada, weekly("Holiday", true))
+            .await
+            .unwrap();
+    assert!(holiday.all_day);
+}
+
+pub async fn calendar_window_holds_every_repeating_event_with_its_changes(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let lecture =
+        w.r.calendar
+            .create(ada, weekly("Lecture", false))
+            .await
+            .unwrap();
+    let past = w.event(ada, "Long ago", day(-30)).await;
+    let soon = w.event(ada, "Soon", day(100)).await;
+    let later = w.event(ada, "Later", day(200)).await;
+    w.r.calendar
+        .create(bob, weekly("Bob's", false))
+        .await
+        .unwrap();
+
+    let moved = day(13) + TimeDelta::hours(15);
+    let original = day(20) + TimeDelta::hours(9);
+    let change =
+        w.r.calendar
+            .put_exception(
+                ada,
+                lecture.id,
+                NewEventException {
+                    original_start: original,
+                    cancelled: false,
+                    start_date: moved,
+                    end_date: Some(moved + TimeDelta::hours(1)),
+                    title: Some(title("Moved lecture")),
+                    location: Some(short("Room 2")),
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        (change.event_id, change.original_start),
+        (lecture.id, original)
+    );
+    // The same occurrence again: the change is replaced, not added.
+    let cancelled =
+        w.r.calendar
+            .put_exception(
+                ada,
+                lecture.id,
+                NewEventException {
+                    cancelled: true,
+                    title: None,
+                    location: None,
+                    ..NewEventException {
+                        original_start: original,
+                        cancelled: false,
+                        start_date: original,
+                        end_date: None,
+                        title: None,
+                        location: None,
+                    }
+                },
+            )
+            .await
+            .unwrap();
+    assert!(cancelled.cancelled);
+
+    let window = CalendarFilter {
+        from: Some(day(90)),
+        to: Some(day(150)),
+        ..CalendarFilter::default()
+    };
+    let found = w.r.calendar.window(ada, window).await.unwrap();
+    let titles: Vec<&str> = found.iter().map(|e| e.event.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Lecture", "Soon"],
+        "a repeating event that began before the window is in it; one-off events outside are not"
+    );
+    assert_eq!(found[0].exceptions, [cancelled]);
+    assert!(found[1].exceptions.is_empty());
+    assert!(!ids(&found.iter().map(|e| e.event.clone()).collect::<Vec<_>>()).contains(&past.id));
+    assert!(!found.iter().any(|e| e.event.id == later.id));
+
+    // The plain list takes a repeating event as going on, too.
+    let listed = w.r.calendar.list(ada, window, all()).await.unwrap().items;
+    assert_eq!(ids(&listed), [lecture.id, soon.id]);
+
+    expect::not_found(
+        w.r.calendar
+            .put_exception(
+                bob,
+                lecture.id,
+                NewEventException {
+                    original_start: original,
+                    cancelled: true,
+                    start_date: original,
+                    end_date: None,
+                    title: None,
+                    location: None,
+                },
+            )
+            .await,
+        "calendar event",
+        "Bob changed an occurrence of Ada's event",
+    );
+    expect::not_found(
+        w.r.calendar
+            .delete_exception(bob, lecture.id, original)
+            .await,
+        "calendar event",
+        "Bob restored an occurrence of Ada's event",
+    );
+    w.r.calendar
+        .delete_exception(ada, lecture.id, original)
+        .await
+        .unwrap();
+    expect::not_found(
+        w.r.calendar
+            .delete_exception(ada, lecture.id, original)
+            .await,
+        "occurrence change",
+        "restoring an occurrence twice",
+    );
+
+    // Deleting the event deletes its changes.
+    w.r.calendar
+        .put_exception(
+            ada,
+            lecture.id,
+            NewEventException {
+                original_start: original,
+                cancelled: true,
+                start_date: original,
+                end_date: None,
+                title: None,
+                location: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.r.calendar.delete(ada, lecture.id).await.unwrap();
+    let again =
+        w.r.calendar
+            .create(ada, weekly("Lecture again", false))
+            .await
+            .unwrap();
+    let found = w.r.calendar.window(ada, window).await.unwrap();
+    let again = found.iter().find(|e| e.event.id == again.id).unwrap();
+    assert!(again.exceptions.is_empty());
 }

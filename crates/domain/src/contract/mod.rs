@@ -155,6 +155,8 @@ macro_rules! contract_suite {
             calendar::calendar_filter_by_course_and_type,
             calendar::calendar_events_of_another_user_are_not_found,
             calendar::calendar_delete,
+            calendar::calendar_keeps_zone_all_day_recurrence_and_reminders,
+            calendar::calendar_window_holds_every_repeating_event_with_its_changes,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
             import_jobs::import_jobs_a_package_import_keeps_its_result,

@@ -247,6 +247,7 @@ pub fn new_event(event_title: &str, starts: DateTime<Utc>) -> NewCalendarEvent {
         title: title(event_title),
         description: None,
         schedule: EventSchedule::new(starts, None).unwrap(),
+        reminders: crate::values::Reminders::default(),
         event_type: EventType::Lecture,
         location: None,
         priority: None,

@@ -3,7 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{EventType, Priority};
 use crate::id::{CalendarEventId, CourseId, DocumentId, UserId};
-use crate::values::{Color, Description, EventSchedule, ShortText, Title};
+use crate::rules::recurrence::Series;
+use crate::values::{Color, Description, EventSchedule, Reminders, ShortText, Title};
 
 /// An event in the student's calendar: a lecture, an exam, a deadline.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -25,9 +26,21 @@ pub struct CalendarEvent {
     /// When it starts.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub start_date: DateTime<Utc>,
-    /// When it ends; never before it starts.
+    /// When it ends; never before it starts. For an all-day event, the midnight after its
+    /// last day (exclusive, as in iCalendar).
     #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub end_date: Option<DateTime<Utc>>,
+    /// The IANA time zone of its wall times (`Europe/Berlin`): a repeating event keeps its
+    /// local time across daylight-saving changes. `UTC` unless given.
+    pub time_zone: String,
+    /// Whether it takes whole days: it starts and ends at midnight in its time zone.
+    pub all_day: bool,
+    /// How it repeats: RFC 5545 lines as Google Calendar's API holds them
+    /// (`RRULE:FREQ=WEEKLY;BYDAY=MO`, `EXDATE;TZID=Europe/Berlin:20270503T100000`, `RDATE…`);
+    /// empty for an event that happens once.
+    pub recurrence: Vec<String>,
+    /// When to remind the student: minutes before each occurrence, ascending.
+    pub reminders: Vec<u32>,
     /// What kind of event it is.
     pub event_type: EventType,
     /// Where it happens.
@@ -48,6 +61,21 @@ pub struct CalendarEvent {
     pub updated_at: DateTime<Utc>,
 }
 
+impl CalendarEvent {
+    /// Its timing, to expand into occurrences. A stored zone that is no longer known (the
+    /// time zone database dropped it) reads as UTC.
+    #[must_use]
+    pub fn series(&self) -> Series {
+        Series {
+            start: self.start_date,
+            end: self.end_date,
+            zone: self.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC),
+            all_day: self.all_day,
+            recurrence: self.recurrence.clone(),
+        }
+    }
+}
+
 /// Creates a [`CalendarEvent`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewCalendarEvent {
@@ -55,8 +83,10 @@ pub struct NewCalendarEvent {
     pub title: Title,
     /// A description.
     pub description: Option<Description>,
-    /// When it starts and ends.
+    /// When it starts and ends, in which zone, and how it repeats.
     pub schedule: EventSchedule,
+    /// When to remind the student.
+    pub reminders: Reminders,
     /// What kind of event it is.
     pub event_type: EventType,
     /// Where it happens.
@@ -83,8 +113,10 @@ pub struct CalendarEventUpdate {
     pub title: Option<Title>,
     /// A new description, or `Some(None)` to clear it.
     pub description: Option<Option<Description>>,
-    /// New start and end.
+    /// New start, end, zone, all-day flag and recurrence, as a whole.
     pub schedule: Option<EventSchedule>,
+    /// New reminders.
+    pub reminders: Option<Reminders>,
     /// A new kind.
     pub event_type: Option<EventType>,
     /// A new location, or `Some(None)` to clear it.
@@ -110,6 +142,7 @@ impl CalendarEventUpdate {
         self.title.is_none()
             && self.description.is_none()
             && self.schedule.is_none()
+            && self.reminders.is_none()
             && self.event_type.is_none()
             && self.location.is_none()
             && self.priority.is_none()
@@ -125,7 +158,7 @@ impl CalendarEventUpdate {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CalendarFilter {
     /// Only events still going on at or after this instant (their end, or their start when
-    /// they have no end, is not before it).
+    /// they have no end, is not before it); every repeating event is taken as going on.
     pub from: Option<DateTime<Utc>>,
     /// Only events starting before this instant.
     pub to: Option<DateTime<Utc>>,
@@ -140,9 +173,90 @@ impl CalendarFilter {
     #[must_use]
     pub fn matches(&self, event: &CalendarEvent) -> bool {
         let ends = event.end_date.unwrap_or(event.start_date);
-        self.from.is_none_or(|from| ends >= from)
+        // A repeating event may recur after `from` whatever its first end.
+        let repeats = !event.recurrence.is_empty();
+        self.from.is_none_or(|from| repeats || ends >= from)
             && self.to.is_none_or(|to| event.start_date < to)
             && self.course_id.is_none_or(|id| event.course_id == Some(id))
             && self.event_type.is_none_or(|kind| event.event_type == kind)
     }
+}
+
+/// One occurrence of a repeating event changed (moved, retitled, relocated) or cancelled: an
+/// iCalendar override, found by its `RECURRENCE-ID`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventException {
+    /// The repeating event.
+    pub event_id: CalendarEventId,
+    /// The start the occurrence has in the series (its `RECURRENCE-ID`).
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub original_start: DateTime<Utc>,
+    /// Whether the occurrence is cancelled.
+    pub cancelled: bool,
+    /// Its start now.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub start_date: DateTime<Utc>,
+    /// Its end now, if it has one.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
+    pub end_date: Option<DateTime<Utc>>,
+    /// Its own title, if it differs from the event's.
+    pub title: Option<String>,
+    /// Its own location, if it differs from the event's.
+    pub location: Option<String>,
+    /// When it was last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes or cancels one occurrence of a repeating event (replacing an earlier change of it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEventException {
+    /// The start the occurrence has in the series; must be one of its occurrences.
+    pub original_start: DateTime<Utc>,
+    /// Whether it is cancelled.
+    pub cancelled: bool,
+    /// Its new start and end.
+    pub start_date: DateTime<Utc>,
+    /// Its new end.
+    pub end_date: Option<DateTime<Utc>>,
+    /// Its own title.
+    pub title: Option<Title>,
+    /// Its own location.
+    pub location: Option<ShortText>,
+}
+
+/// A repeating (or one-off) event with the changes to its occurrences, as the calendar's
+/// window reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventWithExceptions {
+    /// The event.
+    pub event: CalendarEvent,
+    /// The changed or cancelled occurrences, by original start.
+    pub exceptions: Vec<EventException>,
+}
+
+/// One occurrence of an event in the calendar: the event's fields (with an override's title,
+/// location and times where it has one), its id again as `eventId`, and the occurrence's own
+/// start and end.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventOccurrence {
+    /// The event.
+    #[serde(flatten)]
+    pub event: CalendarEvent,
+    /// The event's id.
+    pub event_id: CalendarEventId,
+    /// When this occurrence starts.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub occurrence_start: DateTime<Utc>,
+    /// When it ends, if the event has an end.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
+    pub occurrence_end: Option<DateTime<Utc>>,
+    /// The start it has in the series (its `RECURRENCE-ID`): `occurrenceStart` unless it was
+    /// moved; the key to change or cancel it.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub original_start: DateTime<Utc>,
 }

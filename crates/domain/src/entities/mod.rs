@@ -25,7 +25,10 @@ mod user;
 
 pub use auth::{Account, NewAccount, NewSession, NewVerification, Session, Verification};
 pub use background_job::{BackgroundJob, NewBackgroundJob};
-pub use calendar::{CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent};
+pub use calendar::{
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, EventException, EventOccurrence,
+    EventWithExceptions, NewCalendarEvent, NewEventException,
+};
 pub use chat::{
     ChatMessage, ChatReference, ChatSession, ChatSessionFilter, ChatSessionUpdate, NewChatMessage,
     NewChatSession,

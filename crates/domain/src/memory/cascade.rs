@@ -60,6 +60,9 @@ impl Tables {
         self.quiz_responses.retain(|_, r| r.user_id != id);
         self.study_guides.retain(|_, g| g.user_id != id);
         self.calendar_events.retain(|_, e| e.user_id != id);
+        let events = &self.calendar_events;
+        self.event_exceptions
+            .retain(|(event, _), _| events.contains_key(event));
         self.import_jobs.retain(|_, j| j.user_id != id);
         self.generation_jobs.retain(|_, j| j.user_id != id);
         self.token_usage.retain(|(user, _), _| *user != id);

@@ -51,6 +51,9 @@ pub(super) struct Tables {
     pub(super) chat_sessions: BTreeMap<ChatSessionId, ChatSession>,
     pub(super) chat_messages: BTreeMap<ChatMessageId, ChatMessage>,
     pub(super) calendar_events: BTreeMap<CalendarEventId, CalendarEvent>,
+    /// Changed or cancelled occurrences, by event and original start.
+    pub(super) event_exceptions:
+        BTreeMap<(CalendarEventId, DateTime<Utc>), crate::entities::EventException>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
     pub(super) generation_jobs: BTreeMap<GenerationJobId, GenerationJob>,
     /// Tokens spent per user and UTC day.

@@ -7,9 +7,10 @@ use super::paging::{page_of, sorted};
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
-    ChatSessionFilter, ChatSessionUpdate, ImportJob, ImportJobFilter, ImportJobUpdate,
-    NewCalendarEvent, NewChatMessage, NewChatSession, NewImportJob, NewNotification, Notification,
-    NotificationFilter, SourceLinks,
+    ChatSessionFilter, ChatSessionUpdate, EventException, EventWithExceptions, ImportJob,
+    ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
+    NewEventException, NewImportJob, NewNotification, Notification, NotificationFilter,
+    SourceLinks,
 };
 use crate::enums::JobStatus;
 use crate::error::{DomainError, DomainResult};
@@ -269,6 +270,10 @@ impl CalendarRepository for MemoryStore {
                 description: new.description.map(Description::into_inner),
                 start_date: micros(new.schedule.start()),
                 end_date: new.schedule.end().map(micros),
+                time_zone: new.schedule.zone().name().to_owned(),
+                all_day: new.schedule.all_day(),
+                recurrence: new.schedule.recurrence().to_vec(),
+                reminders: new.reminders.minutes().to_vec(),
                 event_type: new.event_type,
                 location: new.location.map(ShortText::into_inner),
                 priority: new.priority,
@@ -337,6 +342,12 @@ impl CalendarRepository for MemoryStore {
             if let Some(schedule) = update.schedule {
                 event.start_date = micros(schedule.start());
                 event.end_date = schedule.end().map(micros);
+                event.time_zone = schedule.zone().name().to_owned();
+                event.all_day = schedule.all_day();
+                event.recurrence = schedule.recurrence().to_vec();
+            }
+            if let Some(reminders) = update.reminders {
+                event.reminders = reminders.minutes().to_vec();
             }
             if let Some(event_type) = update.event_type {
                 event.event_type = event_type;
@@ -371,7 +382,82 @@ impl CalendarRepository for MemoryStore {
         self.with_tables(|tables| {
             owned(&tables.calendar_events, user, &id, "calendar event")?;
             tables.calendar_events.remove(&id);
+            tables.event_exceptions.retain(|(event, _), _| *event != id);
             Ok(())
+        })
+    }
+
+    async fn window(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+    ) -> DomainResult<Vec<EventWithExceptions>> {
+        let filter = CalendarFilter {
+            from: filter.from.map(micros),
+            to: filter.to.map(micros),
+            ..filter
+        };
+        self.with_tables(|tables| {
+            let rows = tables
+                .calendar_events
+                .values()
+                .filter(|e| e.user_id == user && filter.matches(e));
+            Ok(sorted(rows, SortOrder::OldestFirst, |e| {
+                (e.start_date, e.id.as_uuid())
+            })
+            .into_iter()
+            .map(|event| EventWithExceptions {
+                exceptions: tables
+                    .event_exceptions
+                    .range(
+                        (event.id, DateTime::<Utc>::MIN_UTC)..=(event.id, DateTime::<Utc>::MAX_UTC),
+                    )
+                    .map(|(_, exception)| exception.clone())
+                    .collect(),
+                event: event.clone(),
+            })
+            .collect())
+        })
+    }
+
+    async fn put_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        new: NewEventException,
+    ) -> DomainResult<EventException> {
+        self.write(|tables, now| {
+            owned(&tables.calendar_events, user, &id, "calendar event")?;
+            let exception = EventException {
+                event_id: id,
+                original_start: micros(new.original_start),
+                cancelled: new.cancelled,
+                start_date: micros(new.start_date),
+                end_date: new.end_date.map(micros),
+                title: new.title.map(Title::into_inner),
+                location: new.location.map(ShortText::into_inner),
+                updated_at: now,
+            };
+            tables
+                .event_exceptions
+                .insert((id, exception.original_start), exception.clone());
+            Ok(exception)
+        })
+    }
+
+    async fn delete_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(&tables.calendar_events, user, &id, "calendar event")?;
+            tables
+                .event_exceptions
+                .remove(&(id, micros(original_start)))
+                .map(|_| ())
+                .ok_or_else(|| DomainError::not_found("occurrence change"))
         })
     }
 }

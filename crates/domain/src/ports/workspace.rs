@@ -1,12 +1,13 @@
 //! Ports for the student's workspace: chats, the calendar, imports and notifications.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
-    ChatSessionFilter, ChatSessionUpdate, ImportJob, ImportJobFilter, ImportJobUpdate,
-    NewCalendarEvent, NewChatMessage, NewChatSession, NewImportJob, NewNotification, Notification,
-    NotificationFilter,
+    ChatSessionFilter, ChatSessionUpdate, EventException, EventWithExceptions, ImportJob,
+    ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
+    NewEventException, NewImportJob, NewNotification, Notification, NotificationFilter,
 };
 use crate::error::DomainResult;
 use crate::id::{CalendarEventId, ChatSessionId, ImportJobId, NotificationId, UserId};
@@ -134,12 +135,47 @@ pub trait CalendarRepository: Send + Sync {
         update: CalendarEventUpdate,
     ) -> DomainResult<CalendarEvent>;
 
-    /// Deletes the user's event.
+    /// Deletes the user's event, with the changes to its occurrences.
     ///
     /// # Errors
     ///
     /// `NotFound` when it does not exist or is not the user's.
     async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()>;
+
+    /// The user's events that may have an occurrence in the window `[filter.from,
+    /// filter.to)`: those without recurrence that overlap it (as [`CalendarFilter::matches`]
+    /// has it), and every repeating one that starts before its end, each with the changes to
+    /// its occurrences; the course and type filters apply. By start, earliest first.
+    async fn window(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+    ) -> DomainResult<Vec<EventWithExceptions>>;
+
+    /// Changes or cancels one occurrence of the user's event, replacing an earlier change of
+    /// the same occurrence (the caller checks it is one).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event is not the user's.
+    async fn put_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        new: NewEventException,
+    ) -> DomainResult<EventException>;
+
+    /// Undoes the change of one occurrence: it is again as the series has it.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event is not the user's or that occurrence has no change.
+    async fn delete_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+    ) -> DomainResult<()>;
 }
 
 /// Stores [`ImportJob`]s, the student's view of background imports.

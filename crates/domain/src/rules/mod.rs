@@ -11,6 +11,7 @@ pub mod grounding;
 pub mod ownership;
 pub mod passages;
 pub mod quiz_points;
+pub mod recurrence;
 pub mod summary;
 pub mod transcript;
 pub mod youtube;

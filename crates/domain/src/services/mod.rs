@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod budget;
+pub mod calendar;
 pub mod chat;
 pub mod documents;
 pub mod generation;

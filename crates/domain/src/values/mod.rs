@@ -23,7 +23,7 @@ pub use number::{
 };
 pub use password::{Password, PasswordHash};
 pub use question::{Answer, QuestionContent};
-pub use schedule::EventSchedule;
+pub use schedule::{EventSchedule, Reminders, TimeZone};
 pub use tags::Tags;
 pub use text::{
     BLANK_RANGES, BoundedText, CardText, Description, LongText, Markdown, MessageText, Name,

@@ -5,11 +5,13 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sophie_domain::values::{Description, ShortText};
+use std::collections::HashMap;
+
+use sophie_domain::values::{Description, EventSchedule, Reminders, ShortText, Title};
 use sophie_domain::{
     CalendarEvent, CalendarEventId, CalendarEventUpdate, CalendarFilter, CalendarRepository,
-    CourseId, DocumentId, DomainError, DomainResult, NewCalendarEvent, Page, PageRequest,
-    SortOrder, SourceLinks, UserId,
+    CourseId, DocumentId, DomainError, DomainResult, EventException, EventWithExceptions,
+    NewCalendarEvent, NewEventException, Page, PageRequest, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -18,7 +20,7 @@ use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::{PgEventType, PgPriority};
-use crate::schema::calendar_events;
+use crate::schema::{calendar_event_exceptions, calendar_events};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "calendar event";
@@ -42,6 +44,10 @@ struct EventRow {
     user_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    time_zone: String,
+    all_day: bool,
+    recurrence: Vec<Option<String>>,
+    reminders: Vec<Option<i32>>,
 }
 
 impl From<EventRow> for CalendarEvent {
@@ -55,6 +61,15 @@ impl From<EventRow> for CalendarEvent {
             description: row.description,
             start_date: row.start_date,
             end_date: row.end_date,
+            time_zone: row.time_zone,
+            all_day: row.all_day,
+            recurrence: row.recurrence.into_iter().flatten().collect(),
+            reminders: row
+                .reminders
+                .into_iter()
+                .flatten()
+                .filter_map(|m| u32::try_from(m).ok())
+                .collect(),
             event_type: row.event_type.into(),
             location: row.location,
             priority: row.priority.map(Into::into),
@@ -86,10 +101,15 @@ struct NewEventRow {
     user_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    time_zone: String,
+    all_day: bool,
+    recurrence: Vec<Option<String>>,
+    reminders: Vec<Option<i32>>,
 }
 
-/// `start_date` and `end_date` are set together (from one `EventSchedule`), so the schema's
-/// `end_date >= start_date` holds after any update.
+/// `start_date` and `end_date` are set together (from one `EventSchedule`, with the zone, the
+/// all-day flag and the recurrence), so the schema's `end_date >= start_date` holds after any
+/// update.
 #[derive(AsChangeset)]
 #[diesel(table_name = calendar_events)]
 struct EventChanges {
@@ -105,7 +125,54 @@ struct EventChanges {
     google_calendar_id: Option<Option<String>>,
     course_id: Option<Option<Uuid>>,
     document_id: Option<Option<Uuid>>,
+    time_zone: Option<String>,
+    all_day: Option<bool>,
+    recurrence: Option<Vec<Option<String>>>,
+    reminders: Option<Vec<Option<i32>>>,
     updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = calendar_event_exceptions, check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
+struct ExceptionRow {
+    event_id: Uuid,
+    original_start: DateTime<Utc>,
+    cancelled: bool,
+    start_date: DateTime<Utc>,
+    end_date: Option<DateTime<Utc>>,
+    title: Option<String>,
+    location: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ExceptionRow> for EventException {
+    fn from(row: ExceptionRow) -> Self {
+        Self {
+            event_id: row.event_id.into(),
+            original_start: row.original_start,
+            cancelled: row.cancelled,
+            start_date: row.start_date,
+            end_date: row.end_date,
+            title: row.title,
+            location: row.location,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Minutes as stored (they are at most four weeks, well inside `integer`).
+fn stored_minutes(reminders: &Reminders) -> Vec<Option<i32>> {
+    reminders
+        .minutes()
+        .iter()
+        .map(|m| Some(i32::try_from(*m).unwrap_or(i32::MAX)))
+        .collect()
+}
+
+/// Recurrence lines as stored.
+fn stored_lines(lines: &[String]) -> Vec<Option<String>> {
+    lines.iter().cloned().map(Some).collect()
 }
 
 /// An instant at PostgreSQL's precision, truncated as the in-memory adapter does (diesel
@@ -144,6 +211,10 @@ impl CalendarRepository for PostgresStore {
             description: new.description.map(Description::into_inner),
             start_date: micros(new.schedule.start()),
             end_date: new.schedule.end().map(micros),
+            time_zone: new.schedule.zone().name().to_owned(),
+            all_day: new.schedule.all_day(),
+            recurrence: stored_lines(new.schedule.recurrence()),
+            reminders: stored_minutes(&new.reminders),
             event_type: new.event_type.into(),
             location: new.location.map(ShortText::into_inner),
             priority: new.priority.map(PgPriority::from),
@@ -208,13 +279,15 @@ impl CalendarRepository for PostgresStore {
             if let Some(from) = filter.from {
                 // Still going on at `from`: its end, or its start when it has none, is not before.
                 // `COALESCE(end_date, start_date) >= from`, spelled without a function.
+                // A repeating event may recur after `from` whatever its first end.
                 let from = micros(from);
                 query = query.filter(
                     calendar_events::end_date
                         .ge(from)
                         .or(calendar_events::end_date
                             .is_null()
-                            .and(calendar_events::start_date.ge(from))),
+                            .and(calendar_events::start_date.ge(from)))
+                        .or(calendar_events::recurrence.ne(Vec::<Option<String>>::new())),
                 );
             }
             if let Some(to) = filter.to {
@@ -262,8 +335,15 @@ impl CalendarRepository for PostgresStore {
         let changes = EventChanges {
             title: update.title.map(|t| t.into_inner()),
             description: update.description.map(|v| v.map(Description::into_inner)),
-            start_date: update.schedule.map(|s| micros(s.start())),
-            end_date: update.schedule.map(|s| s.end().map(micros)),
+            start_date: update.schedule.as_ref().map(|s| micros(s.start())),
+            end_date: update.schedule.as_ref().map(|s| s.end().map(micros)),
+            time_zone: update.schedule.as_ref().map(|s| s.zone().name().to_owned()),
+            all_day: update.schedule.as_ref().map(EventSchedule::all_day),
+            recurrence: update
+                .schedule
+                .as_ref()
+                .map(|s| stored_lines(s.recurrence())),
+            reminders: update.reminders.as_ref().map(stored_minutes),
             event_type: update.event_type.map(PgEventType),
             location: update.location.map(|v| v.map(ShortText::into_inner)),
             priority: update.priority.map(|v| v.map(PgPriority)),
@@ -321,6 +401,155 @@ impl CalendarRepository for PostgresStore {
         if deleted == 0 {
             return Err(DomainError::not_found(ENTITY));
         }
+        Ok(())
+    }
+
+    async fn window(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+    ) -> DomainResult<Vec<EventWithExceptions>> {
+        let (events, exceptions) = self
+            .db
+            .read(ENTITY, async |conn| {
+                let mut query = calendar_events::table
+                    .filter(calendar_events::user_id.eq(user.as_uuid()))
+                    .select(EventRow::as_select())
+                    .order((calendar_events::start_date.asc(), calendar_events::id.asc()))
+                    .into_boxed();
+                if let Some(from) = filter.from {
+                    let from = micros(from);
+                    query = query.filter(
+                        calendar_events::end_date
+                            .ge(from)
+                            .or(calendar_events::end_date
+                                .is_null()
+                                .and(calendar_events::start_date.ge(from)))
+                            .or(calendar_events::recurrence.ne(Vec::<Option<String>>::new())),
+                    );
+                }
+                if let Some(to) = filter.to {
+                    query = query.filter(calendar_events::start_date.lt(micros(to)));
+                }
+                if let Some(course_id) = filter.course_id {
+                    query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
+                }
+                if let Some(event_type) = filter.event_type {
+                    query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
+                }
+                let events: Vec<EventRow> = query.load(conn).await?;
+                let repeating: Vec<Uuid> = events
+                    .iter()
+                    .filter(|e| !e.recurrence.is_empty())
+                    .map(|e| e.id)
+                    .collect();
+                // The changes of every repeating event in one query.
+                let exceptions: Vec<ExceptionRow> = if repeating.is_empty() {
+                    Vec::new()
+                } else {
+                    calendar_event_exceptions::table
+                        .filter(calendar_event_exceptions::event_id.eq_any(repeating))
+                        .select(ExceptionRow::as_select())
+                        .order((
+                            calendar_event_exceptions::event_id,
+                            calendar_event_exceptions::original_start,
+                        ))
+                        .load(conn)
+                        .await?
+                };
+                Ok((events, exceptions))
+            })
+            .await?;
+        let mut by_event: HashMap<Uuid, Vec<EventException>> = HashMap::new();
+        for row in exceptions {
+            by_event
+                .entry(row.event_id)
+                .or_default()
+                .push(EventException::from(row));
+        }
+        Ok(events
+            .into_iter()
+            .map(|row| EventWithExceptions {
+                exceptions: by_event.remove(&row.id).unwrap_or_default(),
+                event: CalendarEvent::from(row),
+            })
+            .collect())
+    }
+
+    async fn put_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        new: NewEventException,
+    ) -> DomainResult<EventException> {
+        let row = ExceptionRow {
+            event_id: id.as_uuid(),
+            original_start: micros(new.original_start),
+            cancelled: new.cancelled,
+            start_date: micros(new.start_date),
+            end_date: new.end_date.map(micros),
+            title: new.title.map(Title::into_inner),
+            location: new.location.map(ShortText::into_inner),
+            updated_at: self.clock.now(),
+        };
+        let mut conn = self.db.conn().await?;
+        let row = conn
+            .transaction::<_, StoreError, _>(async |conn| {
+                // The event is the user's, and stays while its change is written.
+                let owned: Option<Uuid> = calendar_events::table
+                    .filter(calendar_events::id.eq(id.as_uuid()))
+                    .filter(calendar_events::user_id.eq(user.as_uuid()))
+                    .select(calendar_events::id)
+                    .for_key_share()
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()?;
+                if owned.is_none() {
+                    return Err(DomainError::not_found(ENTITY).into());
+                }
+                Ok(diesel::insert_into(calendar_event_exceptions::table)
+                    .values(&row)
+                    .on_conflict((
+                        calendar_event_exceptions::event_id,
+                        calendar_event_exceptions::original_start,
+                    ))
+                    .do_update()
+                    .set(&row)
+                    .returning(ExceptionRow::as_returning())
+                    .one(conn)
+                    .await?)
+            })
+            .await
+            .map_err(|e| e.into_domain(ENTITY))?;
+        Ok(EventException::from(row))
+    }
+
+    async fn delete_exception(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        let mut conn = self.db.conn().await?;
+        conn.transaction::<_, StoreError, _>(async |conn| {
+            if !is_users_event(conn, user, id).await? {
+                return Err(DomainError::not_found(ENTITY).into());
+            }
+            let deleted = diesel::delete(
+                calendar_event_exceptions::table
+                    .filter(calendar_event_exceptions::event_id.eq(id.as_uuid()))
+                    .filter(calendar_event_exceptions::original_start.eq(micros(original_start))),
+            )
+            .execute(conn)
+            .await?;
+            if deleted == 0 {
+                return Err(DomainError::not_found("occurrence change").into());
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.into_domain(ENTITY))?;
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use sophie_domain::values::{Color, Description, EventSchedule, ShortText, Title};
+use sophie_domain::services::calendar::OccurrenceChange;
+use sophie_domain::values::{
+    Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title,
+};
 use sophie_domain::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, CourseId, DocumentId, EventType,
     InvalidValue, NewCalendarEvent, Priority,
@@ -27,8 +30,24 @@ pub(crate) struct CreateCalendarEvent {
     description: Option<String>,
     /// When it starts (RFC 3339).
     start_date: DateTime<Utc>,
-    /// When it ends (RFC 3339); not before it starts.
+    /// When it ends (RFC 3339); not before it starts. For an all-day event, the midnight
+    /// after its last day (exclusive, as in iCalendar).
     end_date: Option<DateTime<Utc>>,
+    /// The IANA time zone of its wall times (`Europe/Berlin`); `UTC` by default. A repeating
+    /// event keeps its local time across daylight-saving changes.
+    #[schema(example = "Europe/Berlin")]
+    time_zone: Option<String>,
+    /// Whether it takes whole days: its start and end at midnight in its time zone.
+    all_day: Option<bool>,
+    /// How it repeats: RFC 5545 lines as Google Calendar's API has them, at most 20
+    /// (`RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20270716T000000Z`,
+    /// `EXDATE;TZID=Europe/Berlin:20270503T100000`, `RDATE…`). A rule without an end is
+    /// fine: the calendar is always read in a bounded range.
+    #[schema(example = json!(["RRULE:FREQ=WEEKLY;BYDAY=MO"]))]
+    recurrence: Option<Vec<String>>,
+    /// Reminders, in minutes before each occurrence: at most 5, each at most 40320 (four
+    /// weeks).
+    reminders: Option<Vec<u32>>,
     /// What kind of event it is.
     event_type: EventType,
     /// Where it happens.
@@ -52,19 +71,29 @@ impl CreateCalendarEvent {
         let description = fields.check_opt("description", self.description, Description::parse);
         fields.check_instant("startDate", Some(&self.start_date));
         fields.check_instant("endDate", self.end_date.as_ref());
-        let schedule = fields.check(
-            "endDate",
-            EventSchedule::new(self.start_date, self.end_date),
+        let schedule = timing(
+            &mut fields,
+            Timing {
+                start: self.start_date,
+                end: self.end_date,
+                time_zone: self.time_zone,
+                all_day: self.all_day.unwrap_or(false),
+                recurrence: self.recurrence.unwrap_or_default(),
+            },
         );
+        let reminders = fields
+            .check_opt("reminders", self.reminders, Reminders::parse)
+            .map(Option::unwrap_or_default);
         let location = fields.check_opt("location", self.location, ShortText::parse);
         let color = fields
             .check_opt("color", self.color, Color::parse)
             .map(Option::unwrap_or_default);
         Ok(
-            all_valid!(fields, (title, description, schedule, location, color) => NewCalendarEvent {
+            all_valid!(fields, (title, description, schedule, reminders, location, color) => NewCalendarEvent {
                 title,
                 description,
                 schedule,
+                reminders,
                 event_type: self.event_type,
                 location,
                 priority: self.priority,
@@ -94,6 +123,14 @@ pub(crate) struct UpdateCalendarEvent {
     #[serde(default, deserialize_with = "patch::present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     end_date: Option<Option<DateTime<Utc>>>,
+    /// A new IANA time zone.
+    time_zone: Option<String>,
+    /// Whether it takes whole days.
+    all_day: Option<bool>,
+    /// New recurrence lines; `[]` for an event that happens once.
+    recurrence: Option<Vec<String>>,
+    /// New reminders, in minutes before; `[]` for none.
+    reminders: Option<Vec<u32>>,
     event_type: Option<EventType>,
     #[serde(default, deserialize_with = "patch::present")]
     #[schema(value_type = Option<ShortText>, inline)]
@@ -114,9 +151,14 @@ pub(crate) struct UpdateCalendarEvent {
 }
 
 impl UpdateCalendarEvent {
-    /// Whether the start or the end changes, so the event must be read to check them together.
+    /// Whether the start, end, zone, all-day flag or recurrence changes, so the event must be
+    /// read to check them together.
     pub(super) const fn changes_schedule(&self) -> bool {
-        self.start_date.is_some() || self.end_date.is_some()
+        self.start_date.is_some()
+            || self.end_date.is_some()
+            || self.time_zone.is_some()
+            || self.all_day.is_some()
+            || self.recurrence.is_some()
     }
 
     /// The update; `current` is the event as stored, given when [`Self::changes_schedule`]:
@@ -132,21 +174,27 @@ impl UpdateCalendarEvent {
         fields.check_instant("endDate", self.end_date.flatten().as_ref());
         let schedule = match current {
             None => Some(None),
-            Some(event) => {
-                let start = self.start_date.unwrap_or(event.start_date);
-                let end = self.end_date.unwrap_or(event.end_date);
-                fields
-                    .check("endDate", EventSchedule::new(start, end))
-                    .map(Some)
-            }
+            Some(event) => timing(
+                &mut fields,
+                Timing {
+                    start: self.start_date.unwrap_or(event.start_date),
+                    end: self.end_date.unwrap_or(event.end_date),
+                    time_zone: Some(self.time_zone.unwrap_or_else(|| event.time_zone.clone())),
+                    all_day: self.all_day.unwrap_or(event.all_day),
+                    recurrence: self.recurrence.unwrap_or_else(|| event.recurrence.clone()),
+                },
+            )
+            .map(Some),
         };
+        let reminders = fields.check_opt("reminders", self.reminders, Reminders::parse);
         let location = fields.check_patch("location", self.location, ShortText::parse);
         let color = fields.check_opt("color", self.color, Color::parse);
         Ok(
-            all_valid!(fields, (title, description, schedule, location, color) => CalendarEventUpdate {
+            all_valid!(fields, (title, description, schedule, reminders, location, color) => CalendarEventUpdate {
                 title,
                 description,
                 schedule,
+                reminders,
                 event_type: self.event_type,
                 location,
                 priority: self.priority,
@@ -159,6 +207,71 @@ impl UpdateCalendarEvent {
     }
 }
 
+/// An event's timing as a request gives it, to check as a whole.
+struct Timing {
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    time_zone: Option<String>,
+    all_day: bool,
+    recurrence: Vec<String>,
+}
+
+/// The timing checked as one [`EventSchedule`]; problems are pushed on the field at fault.
+fn timing(fields: &mut Fields, timing: Timing) -> Option<EventSchedule> {
+    let zone = fields
+        .check_opt("timeZone", timing.time_zone, |name| TimeZone::parse(&name))
+        .map(|zone| zone.unwrap_or(TimeZone::UTC));
+    let schedule = fields.check("endDate", EventSchedule::new(timing.start, timing.end));
+    let (zone, schedule) = (zone?, schedule?);
+    match schedule.repeating(zone, timing.all_day, timing.recurrence) {
+        Ok(schedule) => Some(schedule),
+        Err((field, invalid)) => {
+            fields.push(field, invalid.0);
+            None
+        }
+    }
+}
+
+/// A change to one occurrence of a repeating event: fields left out keep the series' values.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ChangeOccurrence {
+    /// Its new start (RFC 3339); the original one by default.
+    start_date: Option<DateTime<Utc>>,
+    /// Its new end (RFC 3339); the new start plus the event's length by default.
+    end_date: Option<DateTime<Utc>>,
+    /// Its own title, 1 to 200 characters.
+    #[schema(value_type = Option<Title>, inline)]
+    title: Option<String>,
+    /// Its own location.
+    #[schema(value_type = Option<ShortText>, inline)]
+    location: Option<String>,
+}
+
+impl ChangeOccurrence {
+    pub(super) fn into_domain(self) -> ApiResult<OccurrenceChange> {
+        let mut fields = Fields::new();
+        fields.check_instant("startDate", self.start_date.as_ref());
+        fields.check_instant("endDate", self.end_date.as_ref());
+        let title = fields.check_opt("title", self.title, Title::parse);
+        let location = fields.check_opt("location", self.location, ShortText::parse);
+        Ok(all_valid!(fields, (title, location) => OccurrenceChange {
+            start_date: self.start_date,
+            end_date: self.end_date,
+            title,
+            location,
+        }))
+    }
+}
+
+/// Reads an occurrence's original start from the path.
+pub(super) fn original_start(value: &str) -> ApiResult<DateTime<Utc>> {
+    let mut fields = Fields::new();
+    let at = fields.check("originalStart", instant_param(value));
+    fields.finish()?;
+    at.ok_or_else(|| crate::error::ApiError::BadRequest("invalid request".to_owned()))
+}
+
 /// Narrows the list of events; filters combine with AND.
 // `utoipa::IntoParams` stays qualified: the path macro writes `<T as utoipa::IntoParams>`, which
 // an import of the trait would make an unnecessary qualification.
@@ -168,6 +281,8 @@ impl UpdateCalendarEvent {
 pub(crate) struct CalendarQuery {
     /// Only events still going on at or after this instant (RFC 3339, such as
     /// `2026-09-01T00:00:00Z`): their end, or their start when they have none, is not before it.
+    /// With `to` as well, repeating events are expanded: every occurrence in the range is an
+    /// item (the range at most 366 days and 5,000 occurrences).
     #[param(value_type = Option<DateTime<Utc>>)]
     from: Option<String>,
     /// Only events starting before this instant (RFC 3339).

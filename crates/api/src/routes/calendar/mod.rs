@@ -1,7 +1,7 @@
 //! `/api/v1/calendar-events`: lectures, exams and deadlines in the student's calendar.
 
 use actix_web::web;
-use sophie_domain::{CalendarEvent, CalendarEventId, Page};
+use sophie_domain::{CalendarEvent, CalendarEventId, EventException, EventOccurrence, Page};
 use utoipa::OpenApi;
 
 use crate::auth::CurrentUser;
@@ -16,16 +16,21 @@ mod body;
 #[cfg(test)]
 mod tests;
 
-use body::{CalendarQuery, CreateCalendarEvent, UpdateCalendarEvent};
+use body::{
+    CalendarQuery, ChangeOccurrence, CreateCalendarEvent, UpdateCalendarEvent, original_start,
+};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete),
+    paths(create, list, get, update, delete, change_occurrence, cancel_occurrence),
     components(schemas(
         CreateCalendarEvent,
         UpdateCalendarEvent,
+        ChangeOccurrence,
         CalendarEvent,
-        Page<CalendarEvent>
+        EventOccurrence,
+        EventException,
+        Page<EventOccurrence>
     )),
     tags((name = "calendar", description = "Events in the student's calendar"))
 )]
@@ -44,6 +49,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(get))
                     .route(web::patch().to(update))
                     .route(web::delete().to(delete)),
+            )
+            .service(
+                web::resource("/{id}/occurrences/{originalStart}")
+                    .route(web::put().to(change_occurrence))
+                    .route(web::delete().to(cancel_occurrence)),
             ),
     );
 }
@@ -73,24 +83,91 @@ async fn create(
 }
 
 /// Lists the student's events **by start date, earliest first**.
+/// Lists the student's calendar, by start, earliest first. With both `from` and `to`, each
+/// repeating event is expanded: every occurrence in the range is an item, with the event's
+/// fields, its `eventId`, and the occurrence's `occurrenceStart`, `occurrenceEnd` and
+/// `originalStart` (the key to change or cancel it), at the same local time in the event's
+/// zone across daylight-saving changes; a changed occurrence has its own times, title and
+/// location, a cancelled one is left out. Without both, each event is one item, as its first
+/// occurrence.
 #[utoipa::path(get, path = "/api/v1/calendar-events", tag = "calendar",
     params(PageQuery, CalendarQuery), security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, body = Page<CalendarEvent>), (status = 401, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<EventOccurrence>), (status = 401, body = Problem),
+        (status = 422, description = "A bad filter or cursor; `to` before `from`, a range \
+            longer than 366 days or holding more than 5,000 occurrences (the limit named), or \
+            an event repeating more than 100,000 times between its start and `from` (named)",
+            body = Problem)))]
 async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageQuery,
     filter: ApiQuery<CalendarQuery>,
-) -> ApiResult<web::Json<Page<CalendarEvent>>> {
+) -> ApiResult<web::Json<Page<EventOccurrence>>> {
     let page = page.to_request()?;
     let filter = filter.into_inner().into_domain()?;
-    let events = state
-        .repositories
-        .calendar
-        .list(user.user_id, filter, page)
+    let occurrences = state
+        .calendar()
+        .occurrences(user.user_id, filter, page)
         .await?;
-    Ok(web::Json(events))
+    Ok(web::Json(occurrences))
+}
+
+/// Changes one occurrence of a repeating event (its start, end, title or location), found by
+/// its original start (`originalStart` of the listed occurrence, RFC 3339). A later change of
+/// the same occurrence replaces this one; changing nothing restores it, even after a
+/// cancellation.
+#[utoipa::path(put, path = "/api/v1/calendar-events/{id}/occurrences/{originalStart}",
+    tag = "calendar",
+    params(("id" = Uuid, Path),
+        ("originalStart" = DateTime<Utc>, Path, description = "The occurrence's start in the \
+            series (RFC 3339)")),
+    request_body = ChangeOccurrence, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = EventException), (status = 401, body = Problem),
+        (status = 404, description = "The event is not the student's, or has no occurrence \
+            starting then", body = Problem),
+        (status = 422, description = "The event does not repeat, the end is before the start, \
+            or a bad field", body = Problem)))]
+async fn change_occurrence(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(CalendarEventId, String)>,
+    body: ApiJson<ChangeOccurrence>,
+) -> ApiResult<web::Json<EventException>> {
+    let (id, start) = path.into_inner();
+    let start = original_start(&start)?;
+    let change = body.into_inner().into_domain()?;
+    let exception = state
+        .calendar()
+        .change_occurrence(user.user_id, id, start, change)
+        .await?;
+    Ok(web::Json(exception))
+}
+
+/// Cancels one occurrence of a repeating event: it is no longer listed. `PUT` on the same
+/// path restores it.
+#[utoipa::path(delete, path = "/api/v1/calendar-events/{id}/occurrences/{originalStart}",
+    tag = "calendar",
+    params(("id" = Uuid, Path),
+        ("originalStart" = DateTime<Utc>, Path, description = "The occurrence's start in the \
+            series (RFC 3339)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204), (status = 401, body = Problem),
+        (status = 404, description = "The event is not the student's, or has no occurrence \
+            starting then", body = Problem),
+        (status = 422, description = "The event does not repeat, or a bad original start",
+            body = Problem)))]
+async fn cancel_occurrence(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(CalendarEventId, String)>,
+) -> ApiResult<NoContent> {
+    let (id, start) = path.into_inner();
+    let start = original_start(&start)?;
+    state
+        .calendar()
+        .cancel_occurrence(user.user_id, id, start)
+        .await?;
+    Ok(NoContent)
 }
 
 /// Reads a calendar event.

@@ -1,0 +1,276 @@
+//! The calendar as a student sees it: events expanded into their occurrences inside a window
+//! (repeating ones by [`crate::rules::recurrence`], at the same local time across
+//! daylight-saving changes), and single occurrences changed or cancelled.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::entities::{
+    CalendarEvent, CalendarFilter, EventException, EventOccurrence, NewEventException,
+};
+use crate::error::{DomainError, DomainResult};
+use crate::id::{CalendarEventId, UserId};
+use crate::pagination::{Page, PageRequest, SortOrder};
+use crate::ports::CalendarRepository;
+use crate::rules::recurrence::{self, Exception, RecurrenceError};
+use crate::values::{ShortText, Title};
+
+/// How much of the calendar one request may expand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalendarLimits {
+    /// The longest window, in days.
+    pub max_range_days: u32,
+    /// The most occurrences a window may hold.
+    pub max_occurrences: usize,
+}
+
+impl Default for CalendarLimits {
+    /// A year and a day (366 days) and 5,000 occurrences.
+    fn default() -> Self {
+        Self {
+            max_range_days: 366,
+            max_occurrences: 5_000,
+        }
+    }
+}
+
+/// A change to one occurrence of a repeating event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OccurrenceChange {
+    /// Its new start; the original one if `None`.
+    pub start_date: Option<DateTime<Utc>>,
+    /// Its new end; the new start plus the event's length if `None`.
+    pub end_date: Option<DateTime<Utc>>,
+    /// Its own title; the event's if `None`.
+    pub title: Option<Title>,
+    /// Its own location; the event's if `None`.
+    pub location: Option<ShortText>,
+}
+
+/// Reads the calendar as occurrences and changes single occurrences.
+#[derive(Clone)]
+pub struct CalendarService {
+    calendar: Arc<dyn CalendarRepository>,
+    limits: CalendarLimits,
+}
+
+impl std::fmt::Debug for CalendarService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CalendarService")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CalendarService {
+    /// A service over `calendar`, expanding windows within `limits`.
+    #[must_use]
+    pub fn new(calendar: Arc<dyn CalendarRepository>, limits: CalendarLimits) -> Self {
+        Self { calendar, limits }
+    }
+
+    /// The user's calendar, by start, earliest first. With both `filter.from` and `filter.to`,
+    /// every occurrence that overlaps the window (an event's end, or its start when it has
+    /// none, not before `from`, and its start before `to`), changes applied; otherwise the
+    /// events themselves, each as its first occurrence. The cursor is over the occurrence's
+    /// start and the event's id.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `to` when the window is longer than the limit or holds more
+    /// occurrences than the limit (each named), or on `cursor`.
+    pub async fn occurrences(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+        page: PageRequest,
+    ) -> DomainResult<Page<EventOccurrence>> {
+        let (Some(from), Some(to)) = (filter.from, filter.to) else {
+            let events = self.calendar.list(user, filter, page).await?;
+            return Ok(Page {
+                items: events.items.into_iter().map(first_occurrence).collect(),
+                next_cursor: events.next_cursor,
+            });
+        };
+        let days = i64::from(self.limits.max_range_days);
+        if to - from > Duration::days(days) {
+            return Err(DomainError::validation(
+                "to",
+                format!("the range from `from` to `to` is at most {days} days"),
+            ));
+        }
+        let limit = self.limits.max_occurrences;
+        let too_many = || {
+            DomainError::validation(
+                "to",
+                format!("the range holds more than {limit} occurrences; ask for a shorter range"),
+            )
+        };
+        let mut found = Vec::new();
+        for item in self.calendar.window(user, filter).await? {
+            let exceptions: Vec<Exception> = item.exceptions.iter().map(exception_of).collect();
+            let occurrences =
+                match recurrence::occurrences(&item.event.series(), &exceptions, from, to, limit) {
+                    Ok(occurrences) => occurrences,
+                    Err(RecurrenceError::TooMany(_)) => return Err(too_many()),
+                    Err(RecurrenceError::TooFar) => {
+                        return Err(DomainError::validation(
+                            "from",
+                            format!("“{}”: {}", item.event.title, RecurrenceError::TooFar),
+                        ));
+                    }
+                    // Lines stored before a rule was tightened: shown as the event's first
+                    // occurrence rather than hiding the event or failing the calendar.
+                    Err(RecurrenceError::Invalid(_)) => {
+                        let first = first_occurrence(item.event.clone());
+                        let ends = first.occurrence_end.unwrap_or(first.occurrence_start);
+                        if ends >= from && first.occurrence_start < to {
+                            found.push(first);
+                        }
+                        continue;
+                    }
+                };
+            for occurrence in occurrences {
+                let changed = item
+                    .exceptions
+                    .iter()
+                    .find(|e| e.original_start == occurrence.original_start);
+                let mut event = item.event.clone();
+                if let Some(changed) = changed {
+                    if let Some(title) = &changed.title {
+                        event.title.clone_from(title);
+                    }
+                    if let Some(location) = &changed.location {
+                        event.location = Some(location.clone());
+                    }
+                }
+                found.push(EventOccurrence {
+                    event_id: event.id,
+                    occurrence_start: occurrence.start,
+                    occurrence_end: occurrence.end,
+                    original_start: occurrence.original_start,
+                    event,
+                });
+            }
+            if found.len() > limit {
+                return Err(too_many());
+            }
+        }
+        let key = |o: &EventOccurrence| (o.occurrence_start, o.event_id.as_uuid());
+        found.sort_by_key(key);
+        let found: Vec<EventOccurrence> = found
+            .into_iter()
+            .filter(|o| {
+                page.cursor
+                    .as_ref()
+                    .is_none_or(|cursor| SortOrder::OldestFirst.is_after(key(o), cursor))
+            })
+            .take(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX))
+            .collect();
+        Ok(Page::from_overfetch(found, page, key))
+    }
+
+    /// Changes one occurrence of the user's repeating event (replacing an earlier change of
+    /// it): its start, end, title or location.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event is not the user's, or `original_start` is not one of its
+    /// occurrences; `Validation` on `endDate` when the end is before the start.
+    pub async fn change_occurrence(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+        change: OccurrenceChange,
+    ) -> DomainResult<EventException> {
+        let event = self.occurrence_of(user, id, original_start).await?;
+        let start = change.start_date.unwrap_or(original_start);
+        let end = match change.end_date {
+            Some(end) => Some(end),
+            None => event.end_date.map(|end| start + (end - event.start_date)),
+        };
+        if end.is_some_and(|end| end < start) {
+            return Err(DomainError::validation(
+                "endDate",
+                "must not be before the occurrence's start",
+            ));
+        }
+        let new = NewEventException {
+            original_start,
+            cancelled: false,
+            start_date: start,
+            end_date: end,
+            title: change.title,
+            location: change.location,
+        };
+        self.calendar.put_exception(user, id, new).await
+    }
+
+    /// Cancels one occurrence of the user's repeating event: it no longer appears.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event is not the user's, or `original_start` is not one of its
+    /// occurrences.
+    pub async fn cancel_occurrence(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+    ) -> DomainResult<EventException> {
+        let event = self.occurrence_of(user, id, original_start).await?;
+        let new = NewEventException {
+            original_start,
+            cancelled: true,
+            start_date: original_start,
+            end_date: event
+                .end_date
+                .map(|end| original_start + (end - event.start_date)),
+            title: None,
+            location: None,
+        };
+        self.calendar.put_exception(user, id, new).await
+    }
+
+    /// The user's repeating event, when `original_start` is one of its occurrences.
+    async fn occurrence_of(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        original_start: DateTime<Utc>,
+    ) -> DomainResult<CalendarEvent> {
+        let event = self.calendar.get(user, id).await?;
+        if event.recurrence.is_empty() {
+            return Err(DomainError::validation(
+                "recurrence",
+                "the event does not repeat: change the event itself",
+            ));
+        }
+        let is_one = recurrence::is_occurrence(&event.series(), original_start)
+            .map_err(|e| DomainError::validation("recurrence", e.to_string()))?;
+        if !is_one {
+            return Err(DomainError::not_found("occurrence"));
+        }
+        Ok(event)
+    }
+}
+
+/// An event as the occurrence it starts with.
+fn first_occurrence(event: CalendarEvent) -> EventOccurrence {
+    EventOccurrence {
+        event_id: event.id,
+        occurrence_start: event.start_date,
+        occurrence_end: event.end_date,
+        original_start: event.start_date,
+        event,
+    }
+}
+
+fn exception_of(stored: &EventException) -> Exception {
+    Exception {
+        original_start: stored.original_start,
+        moved_to: (!stored.cancelled).then_some((stored.start_date, stored.end_date)),
+    }
+}
