@@ -45,6 +45,10 @@ bench-anki: db-up
     target/anki-venv/bin/python scripts/anki/bench_package.py target/anki-bench-10000.apkg
     cargo bench --bench anki
 
+# A year of a 30-event weekly timetable expanded into occurrences, on memory and PostgreSQL.
+bench-calendar: db-up
+    cargo bench --bench calendar
+
 # Regenerates the Anki package fixtures (tests/fixtures/anki/) with Anki and genanki.
 anki-fixtures:
     python3 -m venv target/anki-venv && target/anki-venv/bin/pip install --quiet -r scripts/anki/requirements.txt
