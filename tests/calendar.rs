@@ -281,6 +281,14 @@ async fn bad_rules_zones_and_ranges_are_named(server: &Server) {
         ),
         (json!({ "recurrence": ["EXRULE:FREQ=DAILY"] }), "recurrence"),
         (json!({ "allDay": true }), "startDate"),
+        (
+            json!({ "startDate": "2027-03-15T09:00:00.500Z", "recurrence": ["RRULE:FREQ=DAILY"] }),
+            "startDate",
+        ),
+        (
+            json!({ "recurrence": ["RRULE:FREQ=YEARLY;BYMINUTE=0,15,30,45"] }),
+            "recurrence",
+        ),
         (json!({ "reminders": [50_000] }), "reminders"),
     ] {
         let refused = server

@@ -10,9 +10,11 @@
 //! local dates, changed or cancelled occurrences matched by their original start in UTC, and
 //! always a window and a limit.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use std::collections::HashSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use rrule::{RRule, RRuleSet, Unvalidated};
+use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
 
 /// The most lines a recurrence may hold.
 pub const MAX_LINES: usize = 20;
@@ -111,29 +113,52 @@ pub fn occurrences(
     let overlaps = |start: DateTime<Utc>, end: Option<DateTime<Utc>>| {
         start < to && end.unwrap_or(start).max(start) >= from
     };
+    let moved: HashSet<DateTime<Utc>> = exceptions
+        .iter()
+        .filter(|e| e.moved_to.is_some_and(|(start, end)| overlaps(start, end)))
+        .map(|e| e.original_start)
+        .collect();
+    let changed: HashSet<DateTime<Utc>> = exceptions.iter().map(|e| e.original_start).collect();
+    let mut confirmed: HashSet<DateTime<Utc>> = HashSet::new();
     let starts = if series.recurrence.is_empty() {
         vec![series.start]
     } else {
-        // Occurrences that start before the window may reach into it.
+        // Occurrences that start before the window may reach into it (a day more: an all-day
+        // occurrence is longer on the day the clocks go back).
+        let earliest = from - length - Duration::days(1);
+        // Walked once: the window's starts, and whether each moved occurrence is one.
+        let horizon = moved.iter().copied().max().map_or(to, |last| last.max(to));
         let cap = limit.saturating_add(exceptions.len());
         let mut starts = Vec::new();
-        walk(series, |start| {
-            if start >= to {
+        let mut past_window = false;
+        let walked = walk(series, |start| {
+            past_window = start >= to;
+            if start > horizon || (past_window && confirmed.len() == moved.len()) {
                 return Ok(false);
             }
-            if start >= from - length {
+            if moved.contains(&start) {
+                confirmed.insert(start);
+            }
+            if start >= earliest && start < to {
                 starts.push(start);
                 if starts.len() > cap {
                     return Err(RecurrenceError::TooMany(limit));
                 }
             }
             Ok(true)
-        })?;
+        });
+        match walked {
+            Ok(()) => {}
+            // Past the window, only moved occurrences were being looked for: those not found
+            // by then are left out rather than failing the whole calendar.
+            Err(RecurrenceError::TooFar) if past_window => {}
+            Err(error) => return Err(error),
+        }
         starts
     };
     let mut found: Vec<Occurrence> = starts
         .into_iter()
-        .filter(|start| !exceptions.iter().any(|e| e.original_start == *start))
+        .filter(|start| !changed.contains(start))
         .map(|start| Occurrence {
             start,
             end: end_of(series, start, length),
@@ -146,7 +171,7 @@ pub fn occurrences(
             let Some((start, end)) = exception.moved_to else {
                 continue;
             };
-            if overlaps(start, end) && is_occurrence(series, exception.original_start)? {
+            if overlaps(start, end) && confirmed.contains(&exception.original_start) {
                 found.push(Occurrence {
                     start,
                     end,
@@ -190,11 +215,18 @@ fn walk(
     mut visit: impl FnMut(DateTime<Utc>) -> Result<bool, RecurrenceError>,
 ) -> Result<(), RecurrenceError> {
     let set = rule_set(series)?.limit();
+    let mut last = None;
     for (step, start) in (&set).into_iter().enumerate() {
         if step >= MAX_STEPS {
             return Err(RecurrenceError::TooFar);
         }
-        if !visit(start.with_timezone(&Utc))? {
+        let start = start.with_timezone(&Utc);
+        // A start that both the rule and an RDATE (or the series' own start) give is one.
+        if last == Some(start) {
+            continue;
+        }
+        last = Some(start);
+        if !visit(start)? {
             break;
         }
     }
@@ -230,7 +262,10 @@ fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
             // In a gap (at most a few hours): the first wall time after it.
             let mut probe = local;
             for _ in 0..(4 * 60) {
-                probe += Duration::minutes(1);
+                let Some(next) = probe.checked_add_signed(Duration::minutes(1)) else {
+                    break;
+                };
+                probe = next;
                 if let Some(at) = zone.from_local_datetime(&probe).earliest() {
                     return at.with_timezone(&Utc);
                 }
@@ -250,7 +285,8 @@ fn rule_set(series: &Series) -> Result<RRuleSet, RecurrenceError> {
     let zone = rrule::Tz::Tz(series.zone);
     let start = series.start.with_timezone(&zone);
     let local_start = series.start.with_timezone(&series.zone).naive_local();
-    let mut set = RRuleSet::new(start);
+    // The series' start is its first occurrence (RFC 5545), whether the rule gives it or not.
+    let mut set = RRuleSet::new(start).rdate(start);
     for line in &series.recurrence {
         let invalid = |why: &str| RecurrenceError::Invalid(format!("{}: {why}", shown(line)));
         if line.chars().count() > MAX_LINE_CHARS {
@@ -271,15 +307,21 @@ fn rule_set(series: &Series) -> Result<RRuleSet, RecurrenceError> {
             .collect();
         match name.as_str() {
             "RRULE" => {
-                let upper = value.to_ascii_uppercase();
-                if upper.contains("FREQ=SECONDLY") || upper.contains("FREQ=MINUTELY") {
-                    return Err(invalid("an event repeats at most hourly"));
-                }
                 let value = utc_until(value, series.zone).map_err(|e| invalid(&e))?;
                 let rule: RRule<Unvalidated> = value
                     .parse()
                     .map_err(|e: rrule::RRuleError| invalid(&e.to_string()))?;
+                if matches!(rule.get_freq(), Frequency::Secondly | Frequency::Minutely) {
+                    return Err(invalid("an event repeats at most hourly"));
+                }
                 let rule = rule.validate(start).map_err(|e| invalid(&e.to_string()))?;
+                // Each period's occurrences are built at once: several minutes or seconds
+                // an hour would make millions of them.
+                if rule.get_by_minute().len() > 1 || rule.get_by_second().len() > 1 {
+                    return Err(invalid(
+                        "BYMINUTE and BYSECOND take one value: an event repeats at most hourly",
+                    ));
+                }
                 set = set.rrule(rule);
             }
             "EXDATE" | "RDATE" => {
@@ -303,6 +345,20 @@ fn rule_set(series: &Series) -> Result<RRuleSet, RecurrenceError> {
         }
     }
     Ok(set)
+}
+
+/// A date written `YYYYMMDD`, in the years 1 to 9999 (those iCalendar writes).
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y%m%d")
+        .ok()
+        .filter(|day| (1..=9999).contains(&day.year()))
+}
+
+/// A wall time written `YYYYMMDDTHHMMSS`, in the years 1 to 9999.
+fn parse_local(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S")
+        .ok()
+        .filter(|at| (1..=9999).contains(&at.year()))
 }
 
 /// A line as it is named in an error: its first 80 characters.
@@ -331,17 +387,17 @@ fn utc_until(value: &str, zone: Tz) -> Result<String, String> {
             let at = if until.ends_with(['Z', 'z']) {
                 return Ok(part.to_owned());
             } else if until.len() == 8 {
-                let day = NaiveDate::parse_from_str(until, "%Y%m%d")
+                let day = parse_day(until)
+                    .ok_or(())
                     .map_err(|_| format!("UNTIL {until} is not a date (YYYYMMDD)"))?;
                 let next = day.succ_opt().ok_or("UNTIL is past the last date")?;
                 // Before the next day begins: every occurrence on the day is included (an
                 // all-day occurrence starts at midnight).
                 local_midnight(zone, next) - Duration::seconds(1)
             } else {
-                let local =
-                    NaiveDateTime::parse_from_str(until, "%Y%m%dT%H%M%S").map_err(|_| {
-                        format!("UNTIL {until} is not a date or a date-time (YYYYMMDDTHHMMSS[Z])")
-                    })?;
+                let local = parse_local(until).ok_or(()).map_err(|_| {
+                    format!("UNTIL {until} is not a date or a date-time (YYYYMMDDTHHMMSS[Z])")
+                })?;
                 resolve(zone, local)
             };
             Ok(format!("UNTIL={}", at.format("%Y%m%dT%H%M%SZ")))
@@ -375,16 +431,19 @@ fn read_dates(
             // A period is its start and an end or a duration.
             let v = v.split_once('/').map_or(v, |(start, _)| start);
             if let Some(utc) = v.strip_suffix(['Z', 'z']) {
-                return NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+                return parse_local(utc)
+                    .ok_or(())
                     .map(|at| Utc.from_utc_datetime(&at))
                     .map_err(|_| format!("{v} is not a date-time (YYYYMMDDTHHMMSSZ)"));
             }
             if v.len() == 8 {
-                let day = NaiveDate::parse_from_str(v, "%Y%m%d")
+                let day = parse_day(v)
+                    .ok_or(())
                     .map_err(|_| format!("{v} is not a date (YYYYMMDD)"))?;
                 return Ok(resolve(zone, day.and_time(start_time)));
             }
-            NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+            parse_local(v)
+                .ok_or(())
                 .map(|local| resolve(zone, local))
                 .map_err(|_| format!("{v} is not a date or a date-time (YYYYMMDDTHHMMSS)"))
         })
@@ -641,6 +700,33 @@ mod tests {
     }
 
     #[test]
+    fn the_start_is_the_first_occurrence_even_off_the_rule_and_counted_once() {
+        let utc = chrono_tz::UTC;
+        // A Tuesday start for a Monday rule, and an RDATE repeating a Monday.
+        let series = weekly(
+            utc,
+            at(utc, 2027, 1, 5, 9, 0),
+            &[
+                "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+                "RDATE:20270111T090000Z",
+            ],
+        );
+        let found = occurrences(
+            &series,
+            &[],
+            at(utc, 2027, 1, 1, 0, 0),
+            at(utc, 2027, 2, 1, 0, 0),
+            5_000,
+        )
+        .unwrap();
+        assert_eq!(
+            local_times(utc, &found),
+            ["2027-01-05 09:00", "2027-01-11 09:00", "2027-01-18 09:00"]
+        );
+        assert!(is_occurrence(&series, at(utc, 2027, 1, 5, 9, 0)).unwrap());
+    }
+
+    #[test]
     fn an_event_without_recurrence_is_its_one_occurrence() {
         let utc = chrono_tz::UTC;
         let series = weekly(utc, at(utc, 2027, 1, 4, 9, 0), &[]);
@@ -670,6 +756,13 @@ mod tests {
             ),
             ("EXRULE:FREQ=DAILY", "obsolete"),
             ("RRULE:FREQ=MINUTELY", "at most hourly"),
+            ("RRULE:FREQ=m\u{131}nutely", "at most hourly"),
+            (
+                "RRULE:FREQ=YEARLY;BYHOUR=1,2;BYMINUTE=0,1,2;BYSECOND=0,1",
+                "BYMINUTE",
+            ),
+            ("EXDATE:+2621431231T235959", "not a date"),
+            ("RRULE:FREQ=DAILY;UNTIL=+2621431231T235959", "UNTIL"),
             ("DTSTART:20270104T090000Z", "not a recurrence line"),
             ("RRULE:FREQ=DAILY;UNTIL=20260101T000000Z", "UNTIL"),
             ("nonsense", "not a recurrence line"),

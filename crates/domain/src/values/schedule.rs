@@ -54,8 +54,14 @@ impl EventSchedule {
     ) -> Result<Self, (&'static str, InvalidValue)> {
         let midnight = |at: DateTime<Utc>| {
             let local = at.with_timezone(&zone.0);
-            local.hour() == 0 && local.minute() == 0 && local.second() == 0
+            local.hour() == 0 && local.minute() == 0 && local.second() == 0 && at.nanosecond() == 0
         };
+        if !recurrence.is_empty() && self.start.nanosecond() != 0 {
+            return Err((
+                "startDate",
+                InvalidValue::new("a repeating event starts on a whole second"),
+            ));
+        }
         if all_day {
             if !midnight(self.start) {
                 return Err((
