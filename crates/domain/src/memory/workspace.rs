@@ -248,6 +248,23 @@ impl ChatRepository for MemoryStore {
     }
 }
 
+/// The user's events that `filter` accepts, its instants at the storage's precision.
+fn matching_events(
+    tables: &Tables,
+    user: UserId,
+    filter: CalendarFilter,
+) -> impl Iterator<Item = &CalendarEvent> {
+    let filter = CalendarFilter {
+        from: filter.from.map(micros),
+        to: filter.to.map(micros),
+        ..filter
+    };
+    tables
+        .calendar_events
+        .values()
+        .filter(move |e| e.user_id == user && filter.matches(e))
+}
+
 #[async_trait]
 impl CalendarRepository for MemoryStore {
     async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent> {
@@ -300,16 +317,8 @@ impl CalendarRepository for MemoryStore {
         filter: CalendarFilter,
         page: PageRequest,
     ) -> DomainResult<Page<CalendarEvent>> {
-        let filter = CalendarFilter {
-            from: filter.from.map(micros),
-            to: filter.to.map(micros),
-            ..filter
-        };
         self.with_tables(|tables| {
-            let rows = tables
-                .calendar_events
-                .values()
-                .filter(|e| e.user_id == user && filter.matches(e));
+            let rows = matching_events(tables, user, filter);
             Ok(page_of(rows, SortOrder::OldestFirst, page, |e| {
                 (e.start_date, e.id.as_uuid())
             }))
@@ -392,16 +401,8 @@ impl CalendarRepository for MemoryStore {
         user: UserId,
         filter: CalendarFilter,
     ) -> DomainResult<Vec<EventWithExceptions>> {
-        let filter = CalendarFilter {
-            from: filter.from.map(micros),
-            to: filter.to.map(micros),
-            ..filter
-        };
         self.with_tables(|tables| {
-            let rows = tables
-                .calendar_events
-                .values()
-                .filter(|e| e.user_id == user && filter.matches(e));
+            let rows = matching_events(tables, user, filter);
             Ok(sorted(rows, SortOrder::OldestFirst, |e| {
                 (e.start_date, e.id.as_uuid())
             })

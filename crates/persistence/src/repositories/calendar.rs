@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::dsl::exists;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ use crate::store::PostgresStore;
 const ENTITY: &str = "calendar event";
 
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = calendar_events, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = calendar_events, check_for_backend(Pg))]
 struct EventRow {
     id: Uuid,
     title: String,
@@ -133,7 +134,7 @@ struct EventChanges {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = calendar_event_exceptions, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = calendar_event_exceptions, check_for_backend(Pg))]
 #[diesel(treat_none_as_null = true)]
 struct ExceptionRow {
     event_id: Uuid,
@@ -179,6 +180,42 @@ fn stored_lines(lines: &[String]) -> Vec<Option<String>> {
 /// would round instants before 2000 the other way).
 fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
+}
+
+/// `query` narrowed to the user's events that `CalendarFilter::matches` accepts, by start,
+/// earliest first; `(user_id, start_date, id)` is indexed.
+fn matching<'a, ST: 'a>(
+    query: calendar_events::BoxedQuery<'a, Pg, ST>,
+    user: UserId,
+    filter: CalendarFilter,
+) -> calendar_events::BoxedQuery<'a, Pg, ST> {
+    let mut query = query
+        .filter(calendar_events::user_id.eq(user.as_uuid()))
+        .order((calendar_events::start_date.asc(), calendar_events::id.asc()));
+    if let Some(from) = filter.from {
+        // Still going on at `from`: its end, or its start when it has none, is not before.
+        // `COALESCE(end_date, start_date) >= from`, spelled without a function. A repeating
+        // event may recur after `from` whatever its first end.
+        let from = micros(from);
+        query = query.filter(
+            calendar_events::end_date
+                .ge(from)
+                .or(calendar_events::end_date
+                    .is_null()
+                    .and(calendar_events::start_date.ge(from)))
+                .or(calendar_events::recurrence.ne(Vec::<Option<String>>::new())),
+        );
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(calendar_events::start_date.lt(micros(to)));
+    }
+    if let Some(course_id) = filter.course_id {
+        query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
+    }
+    if let Some(event_type) = filter.event_type {
+        query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
+    }
+    query
 }
 
 /// Whether the event `id` is `user`'s (checked only on a failure path).
@@ -268,37 +305,15 @@ impl CalendarRepository for PostgresStore {
         filter: CalendarFilter,
         page: PageRequest,
     ) -> DomainResult<Page<CalendarEvent>> {
-        // The rows `CalendarFilter::matches` accepts; `(user_id, start_date, id)` is indexed.
         let query = || {
-            let mut query = calendar_events::table
-                .filter(calendar_events::user_id.eq(user.as_uuid()))
-                .select(EventRow::as_select())
-                .order((calendar_events::start_date.asc(), calendar_events::id.asc()))
-                .limit(page.fetch_limit())
-                .into_boxed();
-            if let Some(from) = filter.from {
-                // Still going on at `from`: its end, or its start when it has none, is not before.
-                // `COALESCE(end_date, start_date) >= from`, spelled without a function.
-                // A repeating event may recur after `from` whatever its first end.
-                let from = micros(from);
-                query = query.filter(
-                    calendar_events::end_date
-                        .ge(from)
-                        .or(calendar_events::end_date
-                            .is_null()
-                            .and(calendar_events::start_date.ge(from)))
-                        .or(calendar_events::recurrence.ne(Vec::<Option<String>>::new())),
-                );
-            }
-            if let Some(to) = filter.to {
-                query = query.filter(calendar_events::start_date.lt(micros(to)));
-            }
-            if let Some(course_id) = filter.course_id {
-                query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
-            }
-            if let Some(event_type) = filter.event_type {
-                query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
-            }
+            let mut query = matching(
+                calendar_events::table
+                    .select(EventRow::as_select())
+                    .limit(page.fetch_limit())
+                    .into_boxed(),
+                user,
+                filter,
+            );
             if let Some(cursor) = page.cursor {
                 query = query.filter(after_cursor(
                     "calendar_events.start_date",
@@ -412,31 +427,13 @@ impl CalendarRepository for PostgresStore {
         let (events, exceptions) = self
             .db
             .read(ENTITY, async |conn| {
-                let mut query = calendar_events::table
-                    .filter(calendar_events::user_id.eq(user.as_uuid()))
-                    .select(EventRow::as_select())
-                    .order((calendar_events::start_date.asc(), calendar_events::id.asc()))
-                    .into_boxed();
-                if let Some(from) = filter.from {
-                    let from = micros(from);
-                    query = query.filter(
-                        calendar_events::end_date
-                            .ge(from)
-                            .or(calendar_events::end_date
-                                .is_null()
-                                .and(calendar_events::start_date.ge(from)))
-                            .or(calendar_events::recurrence.ne(Vec::<Option<String>>::new())),
-                    );
-                }
-                if let Some(to) = filter.to {
-                    query = query.filter(calendar_events::start_date.lt(micros(to)));
-                }
-                if let Some(course_id) = filter.course_id {
-                    query = query.filter(calendar_events::course_id.eq(course_id.as_uuid()));
-                }
-                if let Some(event_type) = filter.event_type {
-                    query = query.filter(calendar_events::event_type.eq(PgEventType(event_type)));
-                }
+                let query = matching(
+                    calendar_events::table
+                        .select(EventRow::as_select())
+                        .into_boxed(),
+                    user,
+                    filter,
+                );
                 let events: Vec<EventRow> = query.load(conn).await?;
                 let repeating: Vec<Uuid> = events
                     .iter()
