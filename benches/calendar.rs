@@ -97,7 +97,11 @@ async fn run(storage: &str, r: Repositories, events: usize, runs: usize) {
             .await
             .unwrap();
     }
-    let service = CalendarService::new(r.calendar.clone(), CalendarLimits::default());
+    let service = CalendarService::new(
+        r.calendar.clone(),
+        r.courses.clone(),
+        CalendarLimits::default(),
+    );
     let filter = CalendarFilter {
         from: Some(term),
         to: Some(term + TimeDelta::days(366)),

@@ -547,6 +547,7 @@ async fn every_route_needs_a_session() {
         (Method::GET, "/api/v1/study-guides"),
         (Method::GET, "/api/v1/chat-sessions"),
         (Method::GET, "/api/v1/calendar-events"),
+        (Method::POST, "/api/v1/calendar/feed-token"),
         (Method::GET, "/api/v1/import-jobs"),
         (Method::GET, "/api/v1/notifications"),
         (Method::POST, "/api/v1/notifications/read-all"),

@@ -322,6 +322,7 @@ impl AppState {
     pub fn calendar(&self) -> CalendarService {
         CalendarService::new(
             self.repositories.calendar.clone(),
+            self.repositories.courses.clone(),
             CalendarLimits::default(),
         )
     }

@@ -141,6 +141,24 @@ diesel::table! {
         all_day -> Bool,
         recurrence -> Array<Nullable<Text>>,
         reminders -> Array<Nullable<Int4>>,
+        sequence -> Int4,
+    }
+}
+
+diesel::table! {
+    calendar_feed_versions (user_id, scope) {
+        user_id -> Uuid,
+        scope -> Uuid,
+        etag -> Text,
+        modified_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -542,6 +560,8 @@ diesel::joinable!(calendar_event_exceptions -> calendar_events (event_id));
 diesel::joinable!(calendar_events -> courses (course_id));
 diesel::joinable!(calendar_events -> documents (document_id));
 diesel::joinable!(calendar_events -> users (user_id));
+diesel::joinable!(calendar_feed_versions -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(chat_messages -> chat_sessions (chat_session_id));
 diesel::joinable!(chat_sessions -> courses (course_id));
 diesel::joinable!(chat_sessions -> users (user_id));
@@ -593,6 +613,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     background_jobs,
     calendar_event_exceptions,
     calendar_events,
+    calendar_feed_versions,
+    calendar_feeds,
     chat_messages,
     chat_sessions,
     courses,

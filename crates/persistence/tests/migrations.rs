@@ -461,7 +461,7 @@ const TABLES: [&str; 21] = [
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
 /// a student's settings, tokens per day) or an append-only log without `updated_at`. Those
 /// with an `updated_at` have its trigger too.
-const TABLES_KEYED_OTHERWISE: [(&str, &str); 5] = [
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 7] = [
     (
         "calendar_event_exceptions",
         "PRIMARY KEY (event_id, original_start)",
@@ -470,6 +470,8 @@ const TABLES_KEYED_OTHERWISE: [(&str, &str); 5] = [
     ("flashcard_schedules", "PRIMARY KEY (flashcard_id)"),
     ("flashcard_reviews", "PRIMARY KEY (id)"),
     ("review_settings", "PRIMARY KEY (user_id)"),
+    ("calendar_feeds", "PRIMARY KEY (user_id)"),
+    ("calendar_feed_versions", "PRIMARY KEY (user_id, scope)"),
 ];
 
 const ENUMS: [(&str, &[&str]); 13] = [
@@ -536,7 +538,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 50] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 52] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -602,10 +604,12 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 50] = [
     ("flashcard_reviews", "flashcard_id", "flashcards", CASCADE),
     ("flashcard_reviews", "user_id", "users", CASCADE),
     ("review_settings", "user_id", "users", CASCADE),
+    ("calendar_feeds", "user_id", "users", CASCADE),
+    ("calendar_feed_versions", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
-const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
+const UNIQUE_CONSTRAINTS: [(&str, &str); 10] = [
     ("users", "email"),
     ("sessions", "token"),
     ("accounts", "provider_id, account_id"),
@@ -615,11 +619,13 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 9] = [
     ("document_search_index", "document_id, chunk_index"),
     ("document_search_index", "note_id, chunk_index"),
     ("notifications", "user_id, dedup_key"),
+    ("calendar_feeds", "token_hash"),
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 30] = [
+const CHECK_CONSTRAINTS: [&str; 31] = [
     "calendar_event_exceptions_end_date_check",
+    "calendar_events_sequence_check",
     "users_email_check",
     "notes_duration_seconds_check",
     "documents_file_size_check",

@@ -1,6 +1,6 @@
 //! [`crate::CalendarRepository`]: events, listed by start date.
 
-use chrono::TimeDelta;
+use chrono::{SubsecRound, TimeDelta};
 
 use super::Fixture;
 use super::expect;
@@ -814,4 +814,158 @@ pub async fn calendar_window_holds_every_repeating_event_with_its_changes(fixtur
     let found = w.r.calendar.window(ada, window).await.unwrap();
     let again = found.iter().find(|e| e.event.id == again.id).unwrap();
     assert!(again.exceptions.is_empty());
+}
+
+pub async fn calendar_sequence_rises_with_each_change_of_an_event_or_its_occurrences(
+    fixture: &impl Fixture,
+) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let lecture =
+        w.r.calendar
+            .create(ada, weekly("Lecture", false))
+            .await
+            .unwrap();
+    assert_eq!(lecture.sequence, 0);
+    let renamed =
+        w.r.calendar
+            .update(
+                ada,
+                lecture.id,
+                CalendarEventUpdate {
+                    title: Some(title("Analysis")),
+                    ..CalendarEventUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(renamed.sequence, 1);
+    let original = day(20) + TimeDelta::hours(9);
+    let cancel = NewEventException {
+        original_start: original,
+        cancelled: true,
+        start_date: original,
+        end_date: None,
+        title: None,
+        location: None,
+    };
+    w.r.calendar
+        .put_exception(ada, lecture.id, cancel.clone())
+        .await
+        .unwrap();
+    let after_cancel = w.r.calendar.get(ada, lecture.id).await.unwrap();
+    assert_eq!(after_cancel.sequence, 2);
+    assert!(after_cancel.updated_at >= renamed.updated_at);
+    w.r.calendar
+        .delete_exception(ada, lecture.id, original)
+        .await
+        .unwrap();
+    assert_eq!(w.r.calendar.get(ada, lecture.id).await.unwrap().sequence, 3);
+    // A failed undo changes nothing; another student's event is not found, and not revised.
+    expect::not_found(
+        w.r.calendar
+            .delete_exception(ada, lecture.id, original)
+            .await,
+        "occurrence change",
+        "an undo of an occurrence without a change",
+    );
+    let bob = w.user("bob").await;
+    expect::not_found(
+        w.r.calendar.put_exception(bob, lecture.id, cancel).await,
+        "calendar event",
+        "another student's event",
+    );
+    assert_eq!(w.r.calendar.get(ada, lecture.id).await.unwrap().sequence, 3);
+}
+
+pub async fn calendar_feed_tokens_open_one_feed_and_versions_move(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    assert_eq!(
+        w.r.calendar.feed_owner("first".to_owned()).await.unwrap(),
+        None
+    );
+    w.r.calendar
+        .replace_feed_token(ada, "first".to_owned())
+        .await
+        .unwrap();
+    w.r.calendar
+        .replace_feed_token(bob, "bobs".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(
+        w.r.calendar.feed_owner("first".to_owned()).await.unwrap(),
+        Some(ada)
+    );
+    w.r.calendar
+        .replace_feed_token(ada, "second".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(
+        w.r.calendar.feed_owner("first".to_owned()).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        w.r.calendar.feed_owner("second".to_owned()).await.unwrap(),
+        Some(ada)
+    );
+    assert_eq!(
+        w.r.calendar.feed_owner("bobs".to_owned()).await.unwrap(),
+        Some(bob)
+    );
+
+    // The same tag keeps its time; a new one moves it by a second at least, even at once.
+    let first =
+        w.r.calendar
+            .feed_version(ada, None, "a".to_owned())
+            .await
+            .unwrap();
+    let again =
+        w.r.calendar
+            .feed_version(ada, None, "a".to_owned())
+            .await
+            .unwrap();
+    assert_eq!(first, again);
+    let next =
+        w.r.calendar
+            .feed_version(ada, None, "b".to_owned())
+            .await
+            .unwrap();
+    assert!(
+        next.trunc_subsecs(0) > first.trunc_subsecs(0),
+        "{first} then {next}"
+    );
+    // Each course's feed, and each student's, has its own version.
+    let course = w.course(ada, "Bio").await.id;
+    let of_course =
+        w.r.calendar
+            .feed_version(ada, Some(course), "b".to_owned())
+            .await
+            .unwrap();
+    assert_eq!(
+        w.r.calendar
+            .feed_version(ada, Some(course), "b".to_owned())
+            .await
+            .unwrap(),
+        of_course
+    );
+    assert_eq!(
+        w.r.calendar
+            .feed_version(ada, None, "b".to_owned())
+            .await
+            .unwrap(),
+        next
+    );
+    w.r.calendar
+        .feed_version(bob, None, "c".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(
+        w.r.calendar
+            .feed_version(ada, None, "b".to_owned())
+            .await
+            .unwrap(),
+        next
+    );
 }

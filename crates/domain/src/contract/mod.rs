@@ -157,6 +157,8 @@ macro_rules! contract_suite {
             calendar::calendar_delete,
             calendar::calendar_keeps_zone_all_day_recurrence_and_reminders,
             calendar::calendar_window_holds_every_repeating_event_with_its_changes,
+            calendar::calendar_sequence_rises_with_each_change_of_an_event_or_its_occurrences,
+            calendar::calendar_feed_tokens_open_one_feed_and_versions_move,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
             import_jobs::import_jobs_a_package_import_keeps_its_result,

@@ -49,6 +49,9 @@ pub struct CalendarEvent {
     pub priority: Option<Priority>,
     /// A display colour.
     pub color: String,
+    /// Its revision, as iCalendar's `SEQUENCE`: 0 when made, raised by each change of it or
+    /// of one of its occurrences.
+    pub sequence: u32,
     /// Its id in Google Calendar, once synchronised.
     pub google_event_id: Option<String>,
     /// The Google calendar it is synchronised with.

@@ -63,6 +63,8 @@ impl Tables {
         let events = &self.calendar_events;
         self.event_exceptions
             .retain(|(event, _), _| events.contains_key(event));
+        self.feed_tokens.remove(&id);
+        self.feed_versions.retain(|(user, _), _| *user != id);
         self.import_jobs.retain(|_, j| j.user_id != id);
         self.generation_jobs.retain(|_, j| j.user_id != id);
         self.token_usage.retain(|(user, _), _| *user != id);

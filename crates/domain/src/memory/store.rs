@@ -54,6 +54,10 @@ pub(super) struct Tables {
     /// Changed or cancelled occurrences, by event and original start.
     pub(super) event_exceptions:
         BTreeMap<(CalendarEventId, DateTime<Utc>), crate::entities::EventException>,
+    /// The hash of each user's calendar feed token.
+    pub(super) feed_tokens: BTreeMap<UserId, String>,
+    /// The version of each feed last served, by user and course (`None`: the whole calendar).
+    pub(super) feed_versions: BTreeMap<(UserId, Option<CourseId>), (String, DateTime<Utc>)>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
     pub(super) generation_jobs: BTreeMap<GenerationJobId, GenerationJob>,
     /// Tokens spent per user and UTC day.

@@ -1,7 +1,7 @@
 //! Chats, the calendar, imports and notifications in memory.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::paging::{page_of, sorted};
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
@@ -15,8 +15,8 @@ use crate::entities::{
 use crate::enums::JobStatus;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{
-    CalendarEventId, ChatMessageId, ChatSessionId, DocumentId, ImportJobId, NoteId, NotificationId,
-    UserId,
+    CalendarEventId, ChatMessageId, ChatSessionId, CourseId, DocumentId, ImportJobId, NoteId,
+    NotificationId, UserId,
 };
 use crate::pagination::{Page, PageRequest, SortOrder};
 use crate::ports::{
@@ -297,6 +297,7 @@ impl CalendarRepository for MemoryStore {
                 color: new.color.into_inner(),
                 google_event_id: new.google_event_id.map(ShortText::into_inner),
                 google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
+                sequence: 0,
                 created_at: now,
                 updated_at: now,
             };
@@ -382,6 +383,7 @@ impl CalendarRepository for MemoryStore {
             if let Some(document_id) = update.document_id {
                 event.document_id = document_id;
             }
+            event.sequence = event.sequence.saturating_add(1);
             event.updated_at = now;
             Ok(event.clone())
         })
@@ -428,7 +430,9 @@ impl CalendarRepository for MemoryStore {
         new: NewEventException,
     ) -> DomainResult<EventException> {
         self.write(|tables, now| {
-            owned(&tables.calendar_events, user, &id, "calendar event")?;
+            let event = owned_mut(&mut tables.calendar_events, user, &id, "calendar event")?;
+            event.sequence = event.sequence.saturating_add(1);
+            event.updated_at = now;
             let exception = EventException {
                 event_id: id,
                 original_start: micros(new.original_start),
@@ -452,13 +456,56 @@ impl CalendarRepository for MemoryStore {
         id: CalendarEventId,
         original_start: DateTime<Utc>,
     ) -> DomainResult<()> {
-        self.with_tables(|tables| {
+        self.write(|tables, now| {
             owned(&tables.calendar_events, user, &id, "calendar event")?;
             tables
                 .event_exceptions
                 .remove(&(id, micros(original_start)))
-                .map(|_| ())
-                .ok_or_else(|| DomainError::not_found("occurrence change"))
+                .ok_or_else(|| DomainError::not_found("occurrence change"))?;
+            let event = owned_mut(&mut tables.calendar_events, user, &id, "calendar event")?;
+            event.sequence = event.sequence.saturating_add(1);
+            event.updated_at = now;
+            Ok(())
+        })
+    }
+
+    async fn replace_feed_token(&self, user: UserId, token_hash: String) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            tables.check_user(user)?;
+            tables.feed_tokens.insert(user, token_hash);
+            Ok(())
+        })
+    }
+
+    async fn feed_owner(&self, token_hash: String) -> DomainResult<Option<UserId>> {
+        self.with_tables(|tables| {
+            Ok(tables
+                .feed_tokens
+                .iter()
+                .find(|(_, hash)| **hash == token_hash)
+                .map(|(user, _)| *user))
+        })
+    }
+
+    async fn feed_version(
+        &self,
+        user: UserId,
+        scope: Option<CourseId>,
+        etag: String,
+    ) -> DomainResult<DateTime<Utc>> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            let version = tables
+                .feed_versions
+                .entry((user, scope))
+                .or_insert_with(|| (etag.clone(), now));
+            if version.0 != etag {
+                // A second later than the version it replaces at least: `Last-Modified` has
+                // whole seconds, and must move.
+                let next = version.1.trunc_subsecs(0) + chrono::TimeDelta::seconds(1);
+                *version = (etag, now.max(next));
+            }
+            Ok(version.1)
         })
     }
 }

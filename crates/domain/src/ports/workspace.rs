@@ -10,7 +10,7 @@ use crate::entities::{
     NewEventException, NewImportJob, NewNotification, Notification, NotificationFilter,
 };
 use crate::error::DomainResult;
-use crate::id::{CalendarEventId, ChatSessionId, ImportJobId, NotificationId, UserId};
+use crate::id::{CalendarEventId, ChatSessionId, CourseId, ImportJobId, NotificationId, UserId};
 use crate::pagination::{Page, PageRequest};
 
 /// Stores [`ChatSession`]s and their [`ChatMessage`]s.
@@ -176,6 +176,33 @@ pub trait CalendarRepository: Send + Sync {
         id: CalendarEventId,
         original_start: DateTime<Utc>,
     ) -> DomainResult<()>;
+
+    /// Gives the user's calendar feed a new token, by its hash (see
+    /// [`crate::services::calendar::hash_feed_token`]): the feed is then reachable by the new
+    /// token only.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user does not exist.
+    async fn replace_feed_token(&self, user: UserId, token_hash: String) -> DomainResult<()>;
+
+    /// Whose calendar feed the token with this hash opens, if anyone's.
+    async fn feed_owner(&self, token_hash: String) -> DomainResult<Option<UserId>>;
+
+    /// When the user's feed (the whole calendar, or one course's with `scope`) last changed:
+    /// the time it was first served with `etag`, recorded now when `etag` is not the one last
+    /// served (and then at least a second after the version it replaces, so that a
+    /// `Last-Modified` in whole seconds always moves).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user does not exist.
+    async fn feed_version(
+        &self,
+        user: UserId,
+        scope: Option<CourseId>,
+        etag: String,
+    ) -> DomainResult<DateTime<Utc>>;
 }
 
 /// Stores [`ImportJob`]s, the student's view of background imports.

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::entities::{NewSession, NewUser, Session, User};
@@ -89,10 +87,7 @@ pub struct Authenticated {
 ///
 /// `Internal` when the operating system gives no randomness.
 pub fn new_session_token() -> DomainResult<(String, String)> {
-    let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| DomainError::internal(format!("no randomness from the OS: {e}")))?;
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = super::random_token()?;
     let hash = hash_session_token(&token);
     Ok((token, hash))
 }

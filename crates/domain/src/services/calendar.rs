@@ -4,15 +4,16 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 use crate::entities::{
     CalendarEvent, CalendarFilter, EventException, EventOccurrence, NewEventException,
 };
 use crate::error::{DomainError, DomainResult};
-use crate::id::{CalendarEventId, UserId};
+use crate::id::{CalendarEventId, CourseId, UserId};
 use crate::pagination::{Page, PageRequest, SortOrder};
-use crate::ports::CalendarRepository;
+use crate::ports::{CalendarRepository, CourseRepository};
+use crate::rules::icalendar;
 use crate::rules::recurrence::{self, Exception, RecurrenceError};
 use crate::values::{ShortText, Title};
 
@@ -48,10 +49,29 @@ pub struct OccurrenceChange {
     pub location: Option<ShortText>,
 }
 
-/// Reads the calendar as occurrences and changes single occurrences.
+/// A calendar feed as served: its iCalendar text and what a conditional request compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarFeed {
+    /// The iCalendar object (`text/calendar`).
+    pub body: String,
+    /// A strong entity tag of `body`, quoted.
+    pub etag: String,
+    /// When the feed last changed: when it was first served as it is now, to the second.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// The SHA-256 of a feed token, in lower-case hex: what is stored of it.
+#[must_use]
+pub fn hash_feed_token(token: &str) -> String {
+    super::sha256_hex(token.as_bytes())
+}
+
+/// Reads the calendar as occurrences and as an iCalendar feed, and changes single
+/// occurrences.
 #[derive(Clone)]
 pub struct CalendarService {
     calendar: Arc<dyn CalendarRepository>,
+    courses: Arc<dyn CourseRepository>,
     limits: CalendarLimits,
 }
 
@@ -64,10 +84,70 @@ impl std::fmt::Debug for CalendarService {
 }
 
 impl CalendarService {
-    /// A service over `calendar`, expanding windows within `limits`.
+    /// A service over `calendar` (and `courses`, which name course feeds), expanding windows
+    /// within `limits`.
     #[must_use]
-    pub fn new(calendar: Arc<dyn CalendarRepository>, limits: CalendarLimits) -> Self {
-        Self { calendar, limits }
+    pub fn new(
+        calendar: Arc<dyn CalendarRepository>,
+        courses: Arc<dyn CourseRepository>,
+        limits: CalendarLimits,
+    ) -> Self {
+        Self {
+            calendar,
+            courses,
+            limits,
+        }
+    }
+
+    /// A new private token for the user's calendar feed; the previous one stops working.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user does not exist; `Internal` without randomness.
+    pub async fn rotate_feed_token(&self, user: UserId) -> DomainResult<String> {
+        let token = super::random_token()?;
+        self.calendar
+            .replace_feed_token(user, hash_feed_token(&token))
+            .await?;
+        Ok(token)
+    }
+
+    /// The calendar feed that `token` opens: every event of its owner (or of one of their
+    /// courses), as iCalendar.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the token opens no feed, or the course is not the owner's.
+    pub async fn feed(&self, token: &str, course: Option<CourseId>) -> DomainResult<CalendarFeed> {
+        let user = self
+            .calendar
+            .feed_owner(hash_feed_token(token))
+            .await?
+            .ok_or_else(|| DomainError::not_found("calendar feed"))?;
+        let name = match course {
+            Some(course) => self.courses.get(user, course).await?.name,
+            None => "sophie".to_owned(),
+        };
+        let filter = CalendarFilter {
+            course_id: course,
+            ..CalendarFilter::default()
+        };
+        let events = self.calendar.window(user, filter).await?;
+        let body = icalendar::write(&icalendar::Feed {
+            name: &name,
+            events: &events,
+        })?;
+        let etag = format!("\"{}\"", &super::sha256_hex(body.as_bytes())[..32]);
+        let last_modified = self
+            .calendar
+            .feed_version(user, course, etag.clone())
+            .await?
+            .trunc_subsecs(0);
+        Ok(CalendarFeed {
+            body,
+            etag,
+            last_modified,
+        })
     }
 
     /// The user's calendar, by start, earliest first. With both `filter.from` and `filter.to`,

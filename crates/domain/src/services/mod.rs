@@ -16,6 +16,20 @@ pub mod reviews;
 pub mod search;
 pub mod summaries;
 
+/// A new random token: 32 bytes from the operating system, URL-safe base64 without padding.
+///
+/// # Errors
+///
+/// `Internal` when the operating system gives no randomness.
+pub(crate) fn random_token() -> crate::error::DomainResult<String> {
+    use base64::Engine as _;
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        crate::error::DomainError::internal(format!("no randomness from the OS: {e}"))
+    })?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// The SHA-256 of `bytes` in lower-case hex: session token hashes and upload checksums.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -5,6 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::dsl::exists;
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
@@ -21,7 +22,9 @@ use crate::error::{StoreError, from_diesel};
 use crate::keyset::after_cursor;
 use crate::links::ensure_links_owned;
 use crate::pg_enums::{PgEventType, PgPriority};
-use crate::schema::{calendar_event_exceptions, calendar_events};
+use crate::schema::{
+    calendar_event_exceptions, calendar_events, calendar_feed_versions, calendar_feeds,
+};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "calendar event";
@@ -49,6 +52,7 @@ struct EventRow {
     all_day: bool,
     recurrence: Vec<Option<String>>,
     reminders: Vec<Option<i32>>,
+    sequence: i32,
 }
 
 impl From<EventRow> for CalendarEvent {
@@ -77,6 +81,7 @@ impl From<EventRow> for CalendarEvent {
             color: row.color,
             google_event_id: row.google_event_id,
             google_calendar_id: row.google_calendar_id,
+            sequence: u32::try_from(row.sequence).unwrap_or(0),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -233,6 +238,37 @@ async fn is_users_event(
     .await?)
 }
 
+/// The time a feed version was recorded.
+#[derive(QueryableByName)]
+struct Modified {
+    #[diesel(sql_type = Timestamptz)]
+    modified_at: DateTime<Utc>,
+}
+
+/// Raises the revision of the user's event `id` (its `SEQUENCE`) and its `updated_at`, locking
+/// it for the rest of the transaction; whether it is the user's.
+async fn revise(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    id: CalendarEventId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let revised: Option<Uuid> = diesel::update(
+        calendar_events::table
+            .filter(calendar_events::id.eq(id.as_uuid()))
+            .filter(calendar_events::user_id.eq(user.as_uuid())),
+    )
+    .set((
+        calendar_events::sequence.eq(calendar_events::sequence + 1),
+        calendar_events::updated_at.eq(now),
+    ))
+    .returning(calendar_events::id)
+    .one(conn)
+    .await
+    .optional()?;
+    Ok(revised.is_some())
+}
+
 #[async_trait]
 impl CalendarRepository for PostgresStore {
     async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent> {
@@ -376,7 +412,10 @@ impl CalendarRepository for PostgresStore {
                 .filter(calendar_events::id.eq(id.as_uuid()))
                 .filter(calendar_events::user_id.eq(user.as_uuid())),
         )
-        .set(changes)
+        .set((
+            changes,
+            calendar_events::sequence.eq(calendar_events::sequence + 1),
+        ))
         .returning(EventRow::as_returning());
         let mut conn = self.db.conn().await?;
         let row = if links.course_id.is_some() || links.document_id.is_some() {
@@ -479,6 +518,7 @@ impl CalendarRepository for PostgresStore {
         id: CalendarEventId,
         new: NewEventException,
     ) -> DomainResult<EventException> {
+        let now = self.clock.now();
         let row = ExceptionRow {
             event_id: id.as_uuid(),
             original_start: micros(new.original_start),
@@ -487,22 +527,13 @@ impl CalendarRepository for PostgresStore {
             end_date: new.end_date.map(micros),
             title: new.title.map(Title::into_inner),
             location: new.location.map(ShortText::into_inner),
-            updated_at: self.clock.now(),
+            updated_at: now,
         };
         let mut conn = self.db.conn().await?;
         let row = conn
             .transaction::<_, StoreError, _>(async |conn| {
                 // The event is the user's, and stays while its change is written.
-                let owned: Option<Uuid> = calendar_events::table
-                    .filter(calendar_events::id.eq(id.as_uuid()))
-                    .filter(calendar_events::user_id.eq(user.as_uuid()))
-                    .select(calendar_events::id)
-                    .for_key_share()
-                    .limit(1)
-                    .one(conn)
-                    .await
-                    .optional()?;
-                if owned.is_none() {
+                if !revise(conn, user, id, now).await? {
                     return Err(DomainError::not_found(ENTITY).into());
                 }
                 Ok(diesel::insert_into(calendar_event_exceptions::table)
@@ -528,9 +559,10 @@ impl CalendarRepository for PostgresStore {
         id: CalendarEventId,
         original_start: DateTime<Utc>,
     ) -> DomainResult<()> {
+        let now = self.clock.now();
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, StoreError, _>(async |conn| {
-            if !is_users_event(conn, user, id).await? {
+            if !revise(conn, user, id, now).await? {
                 return Err(DomainError::not_found(ENTITY).into());
             }
             let deleted = diesel::delete(
@@ -548,5 +580,84 @@ impl CalendarRepository for PostgresStore {
         .await
         .map_err(|e| e.into_domain(ENTITY))?;
         Ok(())
+    }
+
+    async fn replace_feed_token(&self, user: UserId, token_hash: String) -> DomainResult<()> {
+        let mut conn = self.db.conn().await?;
+        diesel::insert_into(calendar_feeds::table)
+            .values((
+                calendar_feeds::user_id.eq(user.as_uuid()),
+                calendar_feeds::token_hash.eq(&token_hash),
+                calendar_feeds::created_at.eq(self.clock.now()),
+            ))
+            .on_conflict(calendar_feeds::user_id)
+            .do_update()
+            .set((
+                calendar_feeds::token_hash.eq(&token_hash),
+                calendar_feeds::created_at.eq(self.clock.now()),
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| from_diesel("user", e))?;
+        Ok(())
+    }
+
+    async fn feed_owner(&self, token_hash: String) -> DomainResult<Option<UserId>> {
+        let owner: Option<Uuid> = self
+            .db
+            .read("calendar feed", async |conn| {
+                calendar_feeds::table
+                    .filter(calendar_feeds::token_hash.eq(&token_hash))
+                    .select(calendar_feeds::user_id)
+                    .limit(1)
+                    .one(conn)
+                    .await
+                    .optional()
+            })
+            .await?;
+        Ok(owner.map(UserId::from))
+    }
+
+    async fn feed_version(
+        &self,
+        user: UserId,
+        scope: Option<CourseId>,
+        etag: String,
+    ) -> DomainResult<DateTime<Utc>> {
+        let scope = scope.map_or(Uuid::nil(), Uuid::from);
+        let now = micros(self.clock.now());
+        let mut conn = self.db.conn().await?;
+        // A new version is recorded (the row made or its tag replaced), a second later than
+        // the version it replaces at least: `Last-Modified` has whole seconds, and must move.
+        // A version already recorded answers nothing, and is read.
+        let recorded: Option<Modified> = diesel::sql_query(
+            "INSERT INTO calendar_feed_versions AS v (user_id, scope, etag, modified_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, scope) DO UPDATE SET etag = excluded.etag, \
+                 modified_at = GREATEST(excluded.modified_at, \
+                     date_trunc('second', v.modified_at) + interval '1 second') \
+             WHERE v.etag <> excluded.etag \
+             RETURNING modified_at",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(scope)
+        .bind::<diesel::sql_types::Text, _>(&etag)
+        .bind::<Timestamptz, _>(now)
+        .one(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| from_diesel("user", e))?;
+        let recorded = recorded.map(|row| row.modified_at);
+        if let Some(modified_at) = recorded {
+            return Ok(modified_at);
+        }
+        calendar_feed_versions::table
+            .filter(calendar_feed_versions::user_id.eq(user.as_uuid()))
+            .filter(calendar_feed_versions::scope.eq(scope))
+            .select(calendar_feed_versions::modified_at)
+            .limit(1)
+            .one(&mut conn)
+            .await
+            .map_err(|e| from_diesel("calendar feed", e))
     }
 }

@@ -1,4 +1,5 @@
-//! `/api/v1/calendar-events`: lectures, exams and deadlines in the student's calendar.
+//! `/api/v1/calendar-events`: lectures, exams and deadlines in the student's calendar; and
+//! `/api/v1/calendar`, its iCalendar feed.
 
 use actix_web::web;
 use sophie_domain::{CalendarEvent, CalendarEventId, EventException, EventOccurrence, Page};
@@ -13,6 +14,7 @@ use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
 mod body;
+mod feed;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +24,17 @@ use body::{
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get, update, delete, change_occurrence, cancel_occurrence),
+    paths(
+        create,
+        list,
+        get,
+        update,
+        delete,
+        change_occurrence,
+        cancel_occurrence,
+        feed::rotate_token,
+        feed::feed
+    ),
     components(schemas(
         CreateCalendarEvent,
         UpdateCalendarEvent,
@@ -30,7 +42,8 @@ use body::{
         CalendarEvent,
         EventOccurrence,
         EventException,
-        Page<EventOccurrence>
+        Page<EventOccurrence>,
+        feed::FeedAddress
     )),
     tags((name = "calendar", description = "Events in the student's calendar"))
 )]
@@ -55,6 +68,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(change_occurrence))
                     .route(web::delete().to(cancel_occurrence)),
             ),
+    )
+    .service(
+        web::scope("/calendar")
+            .service(web::resource("/feed-token").route(web::post().to(feed::rotate_token)))
+            .service(web::resource("/feed/{token}.ics").route(web::get().to(feed::feed))),
     );
 }
 

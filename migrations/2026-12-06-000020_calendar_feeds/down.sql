@@ -1,0 +1,3 @@
+DROP TABLE calendar_feed_versions;
+DROP TABLE calendar_feeds;
+ALTER TABLE calendar_events DROP COLUMN sequence;
