@@ -16,6 +16,7 @@ use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
 use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::notes::NoteIndexService;
+use sophie_domain::services::reminders::{ReminderPorts, ReminderService};
 use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
@@ -331,6 +332,17 @@ impl Wiring {
         })
     }
 
+    /// The reminders of calendar events, sent by the worker.
+    #[must_use]
+    pub fn reminders(&self) -> ReminderService {
+        ReminderService::new(ReminderPorts {
+            calendar: self.repositories.calendar.clone(),
+            notifications: self.repositories.notifications.clone(),
+            queue: self.queue.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -349,6 +361,7 @@ impl Wiring {
             note_index: Arc::new(self.note_index()),
             generation: Arc::new(self.generation()),
             parameter_fitting: Arc::new(self.parameter_fitting()),
+            reminders: Arc::new(self.reminders()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -378,6 +391,7 @@ impl Wiring {
         .with_generation(self.generation())
         .with_parameter_fitting(self.parameter_fitting())
         .with_packages(Arc::new(AnkiPackages), config.packages)
+        .with_reminders(self.reminders())
         .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }

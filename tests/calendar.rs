@@ -390,3 +390,106 @@ async fn in_memory_bad_rules_zones_and_ranges_are_named() {
 async fn on_postgres_bad_rules_zones_and_ranges_are_named() {
     Box::pin(bad_rules_zones_and_ranges_are_named(&Server::start().await)).await;
 }
+
+/// The student's `EVENT_REMINDER` notifications linking to `event`.
+async fn reminders_of(server: &Server, token: &str, event: &str) -> Vec<Value> {
+    let notifications = server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/notifications?limit=100",
+            Some(token),
+            None,
+        )
+        .await;
+    let link = format!("/api/v1/calendar-events/{event}");
+    notifications["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "EVENT_REMINDER" && n["link"] == link.as_str())
+        .cloned()
+        .collect()
+}
+
+async fn reminders_arrive_once_from_the_worker(server: &Server) {
+    let (_, ada) = server.sign_up("Ada", "ada@example.com").await;
+    let now = Utc::now();
+    let at = |minutes: i64| (now + chrono::TimeDelta::minutes(minutes)).to_rfc3339();
+    // Office hours in twenty minutes, with a reminder an hour before: due at once.
+    let soon = create(
+        server,
+        &ada,
+        json!({"title": "Office hours", "eventType": "OFFICE_HOURS", "startDate": at(20),
+               "reminders": [60]}),
+    )
+    .await;
+    let soon = soon["id"].as_str().unwrap().to_owned();
+    // An exam in three hours, reminded an hour before: not yet.
+    let later = create(
+        server,
+        &ada,
+        json!({"title": "Exam", "eventType": "EXAM", "startDate": at(180), "reminders": [60]}),
+    )
+    .await;
+    let later = later["id"].as_str().unwrap().to_owned();
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let sent = loop {
+        let sent = reminders_of(server, &ada, &soon).await;
+        if !sent.is_empty() || std::time::Instant::now() > deadline {
+            break sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["title"], "Office hours");
+
+    // A change schedules the reminder again; it is not sent twice.
+    server
+        .expect(
+            200,
+            Method::PATCH,
+            &format!("/api/v1/calendar-events/{soon}"),
+            Some(&ada),
+            Some(json!({"location": "Room 4"})),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(reminders_of(server, &ada, &soon).await.len(), 1);
+    assert!(reminders_of(server, &ada, &later).await.is_empty());
+
+    // Left out, reminders are the priority's.
+    let urgent = create(
+        server,
+        &ada,
+        json!({"title": "Thesis due", "eventType": "DEADLINE", "priority": "URGENT",
+               "startDate": at(10_000)}),
+    )
+    .await;
+    assert_eq!(urgent["reminders"], json!([60, 1440]));
+    let low = create(
+        server,
+        &ada,
+        json!({"title": "Reading", "eventType": "OTHER", "priority": "LOW",
+               "startDate": at(10_000)}),
+    )
+    .await;
+    assert_eq!(low["reminders"], json!([]));
+}
+
+#[tokio::test]
+async fn in_memory_reminders_arrive_once_from_the_worker() {
+    Box::pin(reminders_arrive_once_from_the_worker(
+        &Server::start_in_memory().await,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn on_postgres_reminders_arrive_once_from_the_worker() {
+    Box::pin(reminders_arrive_once_from_the_worker(
+        &Server::start().await,
+    ))
+    .await;
+}

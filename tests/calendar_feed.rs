@@ -240,8 +240,10 @@ async fn the_feed_is_the_calendar_in_rfc_5545(server: &Server) {
             "no line {expected:?} in\n{body}"
         );
     }
-    // Two reminders on the lecture and on its moved occurrence.
-    assert_eq!(count(&lines, "BEGIN:VALARM"), 4);
+    // Two reminders on the lecture and on its moved occurrence, and the urgent exam's two by
+    // default (a day and an hour before).
+    assert_eq!(count(&lines, "BEGIN:VALARM"), 6);
+    assert_eq!(count(&lines, "TRIGGER:-PT1440M"), 1);
     // The lecture was changed once (its moved occurrence), the seminar once (its
     // cancellation); the others never.
     assert_eq!(count(&lines, "SEQUENCE:1"), 3);

@@ -12,6 +12,7 @@ use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::quizzes::QuizService;
+use sophie_domain::services::reminders::ReminderService;
 use sophie_domain::services::reviews::ParameterFitting;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
@@ -133,6 +134,8 @@ pub struct AppState {
     /// What reads flashcard packages (Anki's), within its limits, once the program wires one
     /// in.
     pub packages: Option<(Arc<dyn DeckPackages>, PackageLimits)>,
+    /// Scheduling the reminders of calendar events, once the program wires in a queue.
+    pub reminders: Option<Arc<ReminderService>>,
 }
 
 impl AppState {
@@ -180,6 +183,7 @@ impl AppState {
             parameter_fitting: None,
             answers: None,
             packages: None,
+            reminders: None,
         }
     }
 
@@ -206,6 +210,7 @@ impl AppState {
         state.parameter_fitting = self.parameter_fitting.clone();
         state.answers = self.answers.clone();
         state.packages = self.packages.clone();
+        state.reminders = self.reminders.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -249,6 +254,13 @@ impl AppState {
     #[must_use]
     pub fn with_parameter_fitting(mut self, fitting: ParameterFitting) -> Self {
         self.parameter_fitting = Some(Arc::new(fitting));
+        self
+    }
+
+    /// The same state, scheduling the reminders of calendar events with `reminders`.
+    #[must_use]
+    pub fn with_reminders(mut self, reminders: ReminderService) -> Self {
+        self.reminders = Some(Arc::new(reminders));
         self
     }
 
@@ -320,11 +332,15 @@ impl AppState {
     /// The calendar read as occurrences, and single occurrences changed.
     #[must_use]
     pub fn calendar(&self) -> CalendarService {
-        CalendarService::new(
+        let service = CalendarService::new(
             self.repositories.calendar.clone(),
             self.repositories.courses.clone(),
             CalendarLimits::default(),
-        )
+        );
+        match &self.reminders {
+            Some(reminders) => service.with_reminders(reminders.clone()),
+            None => service,
+        }
     }
 
     /// Flashcard sets imported from files and exported as CSV, over these repositories, taking

@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::entities::{BackgroundJob, NewBackgroundJob};
 use crate::error::{DomainError, DomainResult};
-use crate::id::{CourseId, DocumentId, GenerationJobId, ImportJobId, NoteId, UserId};
+use crate::id::{
+    CalendarEventId, CourseId, DocumentId, GenerationJobId, ImportJobId, NoteId, UserId,
+};
 use crate::ports::AudioFormat;
 
 /// A kind of background work with a typed payload.
@@ -201,6 +203,33 @@ impl Job for ReindexNote {
 
     fn unique_key(&self) -> Option<String> {
         Some(format!("note.reindex:{}", self.note_id))
+    }
+}
+
+/// Sends the reminders of a calendar event that are due at `at`, and schedules its next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemindEvent {
+    /// The event's owner.
+    pub user_id: UserId,
+    /// The event.
+    pub event_id: CalendarEventId,
+    /// When its reminder is due (the job's `run_at`).
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Job for RemindEvent {
+    const KIND: &'static str = "calendar.remind";
+    /// Above imports: a reminder is due at its minute.
+    const PRIORITY: i32 = 1;
+
+    /// One job per event and instant: an event changed twice before its reminder has one.
+    fn unique_key(&self) -> Option<String> {
+        Some(format!(
+            "calendar.remind:{}:{}",
+            self.event_id,
+            self.at.timestamp()
+        ))
     }
 }
 

@@ -8,8 +8,8 @@ use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
     OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials, ReembedDocument,
-    ReembedStale, ReindexNote, RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration,
-    RunImport,
+    ReembedStale, ReindexNote, RemindEvent, RequeueStrandedDocuments, RequeueStrandedGenerations,
+    RunGeneration, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::documents::DocumentService;
@@ -17,6 +17,7 @@ use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
 use sophie_domain::services::imports::{ImportOutcome, ImportService};
 use sophie_domain::services::ingestion::{IngestionService, Processed};
 use sophie_domain::services::notes::NoteIndexService;
+use sophie_domain::services::reminders::ReminderService;
 use sophie_domain::services::reviews::ParameterFitting;
 
 use crate::worker::{Handler, JobRun, Registry};
@@ -47,6 +48,8 @@ pub struct JobServices {
     pub generation: Arc<GenerationService>,
     /// The scheduler fitted to a student's reviews.
     pub parameter_fitting: Arc<ParameterFitting>,
+    /// The reminders of calendar events.
+    pub reminders: Arc<ReminderService>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -72,6 +75,17 @@ pub fn registry(services: &JobServices) -> Registry {
         async move {
             let parameters = fitting.run(job.user_id).await?;
             tracing::info!(user = %job.user_id, parameters = ?parameters, "review parameters fitted");
+            Ok(())
+        }
+    });
+    let reminders = services.reminders.clone();
+    registry.register_fn::<RemindEvent, _, _>(move |job, _| {
+        let reminders = reminders.clone();
+        async move {
+            let sent = reminders.remind(job).await?;
+            if sent > 0 {
+                tracing::info!(event = %job.event_id, sent, "event reminders sent");
+            }
             Ok(())
         }
     });

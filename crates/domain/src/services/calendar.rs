@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
+use super::reminders::ReminderService;
 use crate::entities::{
-    CalendarEvent, CalendarFilter, EventException, EventOccurrence, NewEventException,
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, EventException, EventOccurrence,
+    NewCalendarEvent, NewEventException,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{CalendarEventId, CourseId, UserId};
@@ -73,6 +75,7 @@ pub struct CalendarService {
     calendar: Arc<dyn CalendarRepository>,
     courses: Arc<dyn CourseRepository>,
     limits: CalendarLimits,
+    reminders: Option<Arc<ReminderService>>,
 }
 
 impl std::fmt::Debug for CalendarService {
@@ -96,7 +99,52 @@ impl CalendarService {
             calendar,
             courses,
             limits,
+            reminders: None,
         }
+    }
+
+    /// The same service, scheduling each event's reminders whenever it is made or changed.
+    #[must_use]
+    pub fn with_reminders(mut self, reminders: Arc<ReminderService>) -> Self {
+        self.reminders = Some(reminders);
+        self
+    }
+
+    /// Makes an event for the user, and schedules its reminders.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course or document is not the user's; what the queue answers.
+    pub async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent> {
+        let event = self.calendar.create(user, new).await?;
+        self.reschedule(user, event.id).await?;
+        Ok(event)
+    }
+
+    /// Changes the user's event, and schedules its reminders anew.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event, or a new course or document, is not the user's; what the
+    /// queue answers.
+    pub async fn update(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        update: CalendarEventUpdate,
+    ) -> DomainResult<CalendarEvent> {
+        let event = self.calendar.update(user, id, update).await?;
+        self.reschedule(user, id).await?;
+        Ok(event)
+    }
+
+    /// Schedules the next reminder of the event (a job pending for an instant that is no
+    /// longer due finds nothing to send when it runs).
+    async fn reschedule(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
+        if let Some(reminders) = &self.reminders {
+            reminders.schedule(user, id).await?;
+        }
+        Ok(())
     }
 
     /// A new private token for the user's calendar feed; the previous one stops working.
@@ -285,7 +333,9 @@ impl CalendarService {
             title: change.title,
             location: change.location,
         };
-        self.calendar.put_exception(user, id, new).await
+        let changed = self.calendar.put_exception(user, id, new).await?;
+        self.reschedule(user, id).await?;
+        Ok(changed)
     }
 
     /// Cancels one occurrence of the user's repeating event: it no longer appears.
@@ -311,7 +361,9 @@ impl CalendarService {
             title: None,
             location: None,
         };
-        self.calendar.put_exception(user, id, new).await
+        let cancelled = self.calendar.put_exception(user, id, new).await?;
+        self.reschedule(user, id).await?;
+        Ok(cancelled)
     }
 
     /// The user's repeating event, when `original_start` is one of its occurrences.
@@ -348,7 +400,8 @@ fn first_occurrence(event: CalendarEvent) -> EventOccurrence {
     }
 }
 
-fn exception_of(stored: &EventException) -> Exception {
+/// A stored change of an occurrence, as the recurrence rules take it.
+pub(crate) fn exception_of(stored: &EventException) -> Exception {
     Exception {
         original_start: stored.original_start,
         moved_to: (!stored.cancelled).then_some((stored.start_date, stored.end_date)),

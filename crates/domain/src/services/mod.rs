@@ -12,6 +12,7 @@ pub mod ingestion;
 pub mod interchange;
 pub mod notes;
 pub mod quizzes;
+pub mod reminders;
 pub mod reviews;
 pub mod search;
 pub mod summaries;

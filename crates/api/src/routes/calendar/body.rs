@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sophie_domain::services::calendar::OccurrenceChange;
+use sophie_domain::services::reminders::default_reminders;
 use sophie_domain::values::{
     Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title,
 };
@@ -46,7 +47,9 @@ pub(crate) struct CreateCalendarEvent {
     #[schema(example = json!(["RRULE:FREQ=WEEKLY;BYDAY=MO"]))]
     recurrence: Option<Vec<String>>,
     /// Reminders, in minutes before each occurrence: at most 5, each at most 40320 (four
-    /// weeks).
+    /// weeks); each arrives as an `EVENT_REMINDER` notification. Left out, the priority's:
+    /// 1440 and 60 for `URGENT`, 1440 for `HIGH`, 60 for `MEDIUM`, none otherwise; `[]` for
+    /// none.
     reminders: Option<Vec<u32>>,
     /// What kind of event it is.
     event_type: EventType,
@@ -81,9 +84,16 @@ impl CreateCalendarEvent {
                 recurrence: self.recurrence.unwrap_or_default(),
             },
         );
+        // Left out, they are the priority's defaults.
+        let priority = self.priority;
         let reminders = fields
             .check_opt("reminders", self.reminders, Reminders::parse)
-            .map(Option::unwrap_or_default);
+            .map(|given| {
+                given.unwrap_or_else(|| {
+                    Reminders::parse(default_reminders(priority).iter().copied())
+                        .unwrap_or_default()
+                })
+            });
         let location = fields.check_opt("location", self.location, ShortText::parse);
         let color = fields
             .check_opt("color", self.color, Color::parse)

@@ -89,11 +89,7 @@ async fn create(
     body: ApiJson<CreateCalendarEvent>,
 ) -> ApiResult<Created<CalendarEvent>> {
     let new = body.into_inner().into_domain()?;
-    let event = state
-        .repositories
-        .calendar
-        .create(user.user_id, new)
-        .await?;
+    let event = state.calendar().create(user.user_id, new).await?;
     Ok(Created::at(
         format!("/api/v1/calendar-events/{}", event.id),
         event,
@@ -233,11 +229,7 @@ async fn update(
         None
     };
     let update = body.into_domain(current.as_ref())?;
-    let event = state
-        .repositories
-        .calendar
-        .update(user.user_id, id, update)
-        .await?;
+    let event = state.calendar().update(user.user_id, id, update).await?;
     Ok(web::Json(event))
 }
 
