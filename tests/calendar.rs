@@ -493,3 +493,152 @@ async fn on_postgres_reminders_arrive_once_from_the_worker() {
     ))
     .await;
 }
+
+async fn the_agenda_names_what_to_study(server: &Server) {
+    let (_, ada) = server.sign_up("Ada", "ada@example.com").await;
+    let post = |path: &'static str, body: Value| {
+        let ada = ada.clone();
+        async move {
+            server
+                .expect(201, Method::POST, path, Some(&ada), Some(body))
+                .await
+        }
+    };
+    let course = post("/api/v1/courses", json!({"name": "Biology"})).await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    let set = post(
+        "/api/v1/flashcard-sets",
+        json!({"title": "Organelles", "difficulty": "EASY", "courseId": course, "flashcards": [
+            {"question": "What makes ATP?", "answer": "The mitochondria"},
+            {"question": "Where is the DNA?", "answer": "In the nucleus"},
+        ]}),
+    )
+    .await;
+    // One card reviewed (and forgotten): it comes due again within minutes.
+    let card = set["flashcards"][0]["id"].as_str().unwrap().to_owned();
+    server
+        .expect(
+            201,
+            Method::POST,
+            &format!("/api/v1/flashcards/{card}/reviews"),
+            Some(&ada),
+            Some(json!({"rating": "AGAIN"})),
+        )
+        .await;
+    let question = json!([{"type": "TRUE_FALSE", "question": "The nucleus holds DNA.",
+                           "correctAnswer": "true", "points": 1}]);
+    let taken = post(
+        "/api/v1/quizzes",
+        json!({"title": "Taken", "difficulty": "EASY", "courseId": course, "questions": question}),
+    )
+    .await;
+    let to_take = post(
+        "/api/v1/quizzes",
+        json!({"title": "To take", "difficulty": "EASY", "courseId": course, "questions": question}),
+    )
+    .await;
+    post(
+        "/api/v1/quizzes",
+        json!({"title": "Another course's", "difficulty": "EASY", "questions": question}),
+    )
+    .await;
+    let answer =
+        json!({"answers": [{"questionId": taken["questions"][0]["id"], "answer": "true"}]});
+    server
+        .expect(
+            201,
+            Method::POST,
+            &format!(
+                "/api/v1/quizzes/{}/responses",
+                taken["id"].as_str().unwrap()
+            ),
+            Some(&ada),
+            Some(answer),
+        )
+        .await;
+
+    let in_days = |days: i64| (Utc::now() + chrono::TimeDelta::days(days)).to_rfc3339();
+    let exam = create(
+        server,
+        &ada,
+        json!({"title": "Biology exam", "eventType": "EXAM", "courseId": course,
+               "startDate": in_days(2)}),
+    )
+    .await;
+    create(
+        server,
+        &ada,
+        json!({"title": "Dentist", "eventType": "OTHER", "startDate": in_days(3)}),
+    )
+    .await;
+    create(
+        server,
+        &ada,
+        json!({"title": "Next month", "eventType": "OTHER", "startDate": in_days(20)}),
+    )
+    .await;
+
+    let agenda = server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/calendar/agenda",
+            Some(&ada),
+            None,
+        )
+        .await;
+    let items = agenda["items"].as_array().unwrap();
+    let titles: Vec<&str> = items
+        .iter()
+        .map(|i| i["occurrence"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Biology exam", "Dentist"],
+        "a week ahead, earliest first"
+    );
+    assert_eq!(items[0]["occurrence"]["eventId"], exam["id"]);
+    let study = &items[0]["study"];
+    assert_eq!(study["courseId"], course.as_str());
+    assert_eq!(study["dueFlashcards"], 1, "{study}");
+    assert_eq!(
+        study["quizzes"],
+        json!([{"id": to_take["id"], "title": "To take"}])
+    );
+    assert!(items[1]["study"].is_null());
+
+    let month = server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/calendar/agenda?days=31",
+            Some(&ada),
+            None,
+        )
+        .await;
+    assert_eq!(month["items"].as_array().unwrap().len(), 3);
+    for days in ["0", "32", "x"] {
+        server
+            .expect(
+                422,
+                Method::GET,
+                &format!("/api/v1/calendar/agenda?days={days}"),
+                Some(&ada),
+                None,
+            )
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn in_memory_the_agenda_names_what_to_study() {
+    Box::pin(the_agenda_names_what_to_study(
+        &Server::start_in_memory().await,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn on_postgres_the_agenda_names_what_to_study() {
+    Box::pin(the_agenda_names_what_to_study(&Server::start().await)).await;
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
+use sophie_domain::services::agenda::AgendaService;
 use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
@@ -341,6 +342,17 @@ impl AppState {
             Some(reminders) => service.with_reminders(reminders.clone()),
             None => service,
         }
+    }
+
+    /// The coming days of the calendar with what to study for each event.
+    #[must_use]
+    pub fn agenda(&self) -> AgendaService {
+        AgendaService::new(
+            self.calendar(),
+            self.repositories.reviews.clone(),
+            self.repositories.quizzes.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// Flashcard sets imported from files and exported as CSV, over these repositories, taking

@@ -742,6 +742,23 @@ pub async fn quizzes_responses_are_recorded_and_listed_newest_first(fixture: &im
             .is_empty(),
         "one quiz's attempts show under another"
     );
+    let unattempted =
+        w.r.quizzes
+            .list(
+                ada,
+                QuizFilter {
+                    unattempted: true,
+                    ..QuizFilter::default()
+                },
+                all(),
+            )
+            .await
+            .unwrap();
+    assert_eq!(
+        unattempted.items.iter().map(|q| q.id).collect::<Vec<_>>(),
+        [other.quiz.id],
+        "only the quiz never attempted is unattempted"
+    );
     expect::not_found(
         w.r.quizzes.get_response(ada, QuizResponseId::new()).await,
         "quiz response",

@@ -263,3 +263,54 @@ pub struct EventOccurrence {
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub original_start: DateTime<Utc>,
 }
+
+/// The coming days of the student's calendar, each occurrence with what to study for it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agenda {
+    /// From when (now).
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub from: DateTime<Utc>,
+    /// Until when.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub to: DateTime<Utc>,
+    /// The occurrences in that span, earliest first.
+    pub items: Vec<AgendaItem>,
+}
+
+/// One occurrence of the agenda and what to study for it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItem {
+    /// The occurrence.
+    pub occurrence: EventOccurrence,
+    /// What to study for it: its course's material; `null` for an event of no course.
+    pub study: Option<StudyFor>,
+}
+
+/// What to study for an event: its course's cards due by then and quizzes not yet attempted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudyFor {
+    /// The course.
+    pub course_id: CourseId,
+    /// How many of the course's flashcards (reviewed before) come due by the day the
+    /// occurrence starts (overdue ones included).
+    pub due_flashcards: u64,
+    /// The course's quizzes the student has not attempted, newest first (at most five).
+    pub quizzes: Vec<QuizToTake>,
+}
+
+/// A quiz to take.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuizToTake {
+    /// The quiz.
+    pub id: crate::id::QuizId,
+    /// Its title.
+    pub title: String,
+}

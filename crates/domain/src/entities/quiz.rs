@@ -212,6 +212,8 @@ pub struct QuizFilter {
     pub document_id: Option<DocumentId>,
     /// Only quizzes of this difficulty.
     pub difficulty: Option<Difficulty>,
+    /// Only quizzes the student has not attempted yet.
+    pub unattempted: bool,
 }
 
 /// An answer as the student submitted it.

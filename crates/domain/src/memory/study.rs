@@ -539,6 +539,8 @@ impl QuizRepository for MemoryStore {
                         .document_id
                         .is_none_or(|id| q.document_id == Some(id))
                     && filter.difficulty.is_none_or(|d| q.difficulty == d)
+                    && (!filter.unattempted
+                        || !tables.quiz_responses.values().any(|r| r.quiz_id == q.id))
             });
             Ok(page_of(rows, SortOrder::NewestFirst, page, |q| {
                 (q.created_at, q.id.as_uuid())

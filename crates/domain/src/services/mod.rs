@@ -2,6 +2,7 @@
 //! by the HTTP layer and the worker.
 
 pub mod accounts;
+pub mod agenda;
 pub mod budget;
 pub mod calendar;
 pub mod chat;

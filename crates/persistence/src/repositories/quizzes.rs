@@ -486,6 +486,11 @@ impl QuizRepository for PostgresStore {
             if let Some(difficulty) = filter.difficulty {
                 query = query.filter(quizzes::difficulty.eq(PgDifficulty(difficulty)));
             }
+            if filter.unattempted {
+                query = query.filter(diesel::dsl::not(diesel::dsl::exists(
+                    quiz_responses::table.filter(quiz_responses::quiz_id.eq(quizzes::id)),
+                )));
+            }
             if let Some(cursor) = page.cursor {
                 query = query.filter(after_cursor(
                     "quizzes.created_at",

@@ -13,6 +13,7 @@ use crate::query::ApiQuery;
 use crate::reply::{Created, NoContent};
 use crate::state::AppState;
 
+mod agenda;
 mod body;
 mod feed;
 #[cfg(test)]
@@ -33,7 +34,8 @@ use body::{
         change_occurrence,
         cancel_occurrence,
         feed::rotate_token,
-        feed::feed
+        feed::feed,
+        agenda::agenda
     ),
     components(schemas(
         CreateCalendarEvent,
@@ -43,7 +45,11 @@ use body::{
         EventOccurrence,
         EventException,
         Page<EventOccurrence>,
-        feed::FeedAddress
+        feed::FeedAddress,
+        sophie_domain::Agenda,
+        sophie_domain::AgendaItem,
+        sophie_domain::StudyFor,
+        sophie_domain::QuizToTake
     )),
     tags((name = "calendar", description = "Events in the student's calendar"))
 )]
@@ -71,6 +77,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/calendar")
+            .service(web::resource("/agenda").route(web::get().to(agenda::agenda)))
             .service(web::resource("/feed-token").route(web::post().to(feed::rotate_token)))
             .service(web::resource("/feed/{token}.ics").route(web::get().to(feed::feed))),
     );

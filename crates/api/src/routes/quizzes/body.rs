@@ -361,6 +361,8 @@ pub(crate) struct QuizQuery {
     document_id: Option<Uuid>,
     /// Only quizzes of this difficulty.
     difficulty: Option<Difficulty>,
+    /// Only quizzes not attempted yet (`true`).
+    unattempted: Option<bool>,
 }
 
 impl QuizQuery {
@@ -370,6 +372,7 @@ impl QuizQuery {
             note_id: self.note_id.map(NoteId::from_uuid),
             document_id: self.document_id.map(DocumentId::from_uuid),
             difficulty: self.difficulty,
+            unattempted: self.unattempted.unwrap_or(false),
         }
     }
 }
