@@ -1,13 +1,48 @@
 //! `sophie serve`: picks the storage, wires the API, serves until SIGTERM or Ctrl-C.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer};
 use sophie_api::AppState;
 use sophie_persistence::{Database, DatabaseConfig, PostgresStore};
-use tracing_actix_web::TracingLogger;
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use crate::config::Config;
 use crate::demo;
 use crate::wiring::{self, Wiring};
+
+/// The request spans of the default builder, but a calendar feed's path (which holds its
+/// token, as good as a password for the feed) is logged as its route.
+struct KeepSecretsOut;
+
+/// Where the calendar feeds are served; the rest of their path is the token.
+const FEED_PATH: &str = "/api/v1/calendar/feed/";
+
+impl RootSpanBuilder for KeepSecretsOut {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        if request.path().starts_with(FEED_PATH) {
+            tracing::info_span!(
+                "HTTP request",
+                http.method = %request.method(),
+                http.route = "/api/v1/calendar/feed/{token}.ics",
+                http.target = "/api/v1/calendar/feed/{token}.ics",
+                http.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                exception.message = tracing::field::Empty,
+            )
+        } else {
+            tracing_actix_web::root_span!(request)
+        }
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
 
 /// The application state on the storage the configuration names.
 ///
@@ -79,7 +114,7 @@ pub async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     let server = HttpServer::new(move || {
         let state = worker_state(&state, database.as_ref());
         App::new()
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<KeepSecretsOut>::new())
             .configure(move |cfg| sophie_api::configure(cfg, state))
     })
     .workers(workers)

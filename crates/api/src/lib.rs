@@ -101,8 +101,12 @@ async fn edges(
     } else {
         response
     };
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // An answer that sets its own policy keeps it (the calendar feed, which calendar apps
+    // revalidate with its `ETag`).
+    if !response.headers().contains_key(CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     Ok(response)
 }

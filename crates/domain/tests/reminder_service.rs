@@ -301,3 +301,57 @@ async fn an_event_made_inside_its_reminder_is_reminded_at_once() {
     // Once sent, it is not sent again, nor scheduled again.
     assert_eq!(w.run_due().await, 0);
 }
+
+#[tokio::test]
+async fn an_event_months_ahead_is_looked_at_again_until_its_reminder() {
+    let w = world().await;
+    let exam = w
+        .calendar
+        .create(w.user, event("Final", at(2027, 6, 1, 9, 0), &[24 * 60]))
+        .await
+        .unwrap();
+    // Three months ahead: a look again in 35 days, then at the reminder itself.
+    let first = w
+        .reminders
+        .schedule(w.user, exam.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first, at(2027, 4, 5, 8, 0));
+    let mut now = first;
+    while now < at(2027, 5, 31, 9, 0) {
+        w.set(now);
+        w.run_due().await;
+        now += TimeDelta::days(7);
+    }
+    assert!(w.reminders_sent().await.is_empty());
+    w.set(at(2027, 5, 31, 9, 0));
+    w.run_due().await;
+    assert_eq!(w.reminders_sent().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_reminder_read_and_deleted_is_not_sent_again_by_the_next() {
+    let w = world().await;
+    w.calendar
+        .create(
+            w.user,
+            event("Midterm", at(2027, 3, 3, 9, 0), &[60, 24 * 60]),
+        )
+        .await
+        .unwrap();
+    w.set(at(2027, 3, 2, 9, 0));
+    w.run_due().await;
+    let first = w.reminders_sent().await;
+    assert_eq!(first.len(), 1);
+    w.repositories
+        .notifications
+        .delete(w.user, first[0].id)
+        .await
+        .unwrap();
+    w.set(at(2027, 3, 3, 8, 0));
+    w.run_due().await;
+    let sent = w.reminders_sent().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].created_at >= at(2027, 3, 3, 8, 0));
+}

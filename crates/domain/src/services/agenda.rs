@@ -8,8 +8,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::calendar::CalendarService;
 use crate::entities::{
-    Agenda, AgendaItem, CalendarFilter, EventOccurrence, QuizFilter, QuizToTake, ReviewFilter,
-    StudyFor,
+    Agenda, AgendaItem, CalendarFilter, QuizFilter, QuizToTake, ReviewFilter, StudyFor,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{CourseId, UserId};
@@ -79,7 +78,10 @@ impl AgendaService {
         }
         let from = self.clock.now();
         let to = from + Duration::days(i64::from(days));
-        let occurrences = self.occurrences(user, from, to).await?;
+        let occurrences = self
+            .calendar
+            .between(user, CalendarFilter::default(), from, to)
+            .await?;
 
         let mut courses: Vec<CourseId> = occurrences
             .iter()
@@ -142,29 +144,5 @@ impl AgendaService {
             })
             .collect();
         Ok(Agenda { from, to, items })
-    }
-
-    /// Every occurrence in `[from, to)`, page after page.
-    async fn occurrences(
-        &self,
-        user: UserId,
-        from: chrono::DateTime<chrono::Utc>,
-        to: chrono::DateTime<chrono::Utc>,
-    ) -> DomainResult<Vec<EventOccurrence>> {
-        let filter = CalendarFilter {
-            from: Some(from),
-            to: Some(to),
-            ..CalendarFilter::default()
-        };
-        let mut found = Vec::new();
-        let mut page = PageRequest::first_of(PageRequest::MAX_LIMIT);
-        loop {
-            let next = self.calendar.occurrences(user, filter, page).await?;
-            found.extend(next.items);
-            match next.next_cursor {
-                Some(cursor) => page = page.after(cursor),
-                None => return Ok(found),
-            }
-        }
     }
 }

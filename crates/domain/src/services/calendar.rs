@@ -221,6 +221,39 @@ impl CalendarService {
                 next_cursor: events.next_cursor,
             });
         };
+        let found = self.between(user, filter, from, to).await?;
+        let key = |o: &EventOccurrence| (o.occurrence_start, o.event_id.as_uuid());
+        let found: Vec<EventOccurrence> = found
+            .into_iter()
+            .filter(|o| {
+                page.cursor
+                    .as_ref()
+                    .is_none_or(|cursor| SortOrder::OldestFirst.is_after(key(o), cursor))
+            })
+            .take(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX))
+            .collect();
+        Ok(Page::from_overfetch(found, page, key))
+    }
+
+    /// Every occurrence of the user's calendar that overlaps `[from, to)` (as
+    /// [`Self::occurrences`] has them), by start, earliest first, in one expansion.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `to` when the window is longer than the limit or holds more
+    /// occurrences than the limit (each named).
+    pub async fn between(
+        &self,
+        user: UserId,
+        filter: CalendarFilter,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> DomainResult<Vec<EventOccurrence>> {
+        let filter = CalendarFilter {
+            from: Some(from),
+            to: Some(to),
+            ..filter
+        };
         let days = i64::from(self.limits.max_range_days);
         if to - from > Duration::days(days) {
             return Err(DomainError::validation(
@@ -285,18 +318,8 @@ impl CalendarService {
                 return Err(too_many());
             }
         }
-        let key = |o: &EventOccurrence| (o.occurrence_start, o.event_id.as_uuid());
-        found.sort_by_key(key);
-        let found: Vec<EventOccurrence> = found
-            .into_iter()
-            .filter(|o| {
-                page.cursor
-                    .as_ref()
-                    .is_none_or(|cursor| SortOrder::OldestFirst.is_after(key(o), cursor))
-            })
-            .take(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX))
-            .collect();
-        Ok(Page::from_overfetch(found, page, key))
+        found.sort_by_key(|o| (o.occurrence_start, o.event_id.as_uuid()));
+        Ok(found)
     }
 
     /// Changes one occurrence of the user's repeating event (replacing an earlier change of

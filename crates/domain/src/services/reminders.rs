@@ -7,6 +7,7 @@
 //! and ends. Each reminder is sent once (its notification keyed by event, occurrence and
 //! minutes), however often a job runs or is retried, across worker restarts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -29,8 +30,9 @@ const LOOK_AHEAD_DAYS: i64 = 35;
 /// worker was down) is left out.
 const LATE_BY_MINUTES: i64 = 10;
 
-/// The most occurrences one look expands (at most hourly rules: 35 days hold 840).
-const MAX_OCCURRENCES: usize = 2_000;
+/// The most occurrences one look expands (an hourly rule holds 1,512 in the 63 days a look
+/// spans at most; an event has at most 20 lines).
+const MAX_OCCURRENCES: usize = 20_000;
 
 /// The reminders an event gets when it is made without any, by its priority, in minutes
 /// before: a day and an hour for an urgent one, a day for a high one, an hour for a medium
@@ -74,7 +76,6 @@ impl std::fmt::Debug for ReminderService {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Reminder {
     occurrence: DateTime<Utc>,
-    original_start: DateTime<Utc>,
     minutes: u32,
 }
 
@@ -122,11 +123,24 @@ impl ReminderService {
         let Some(item) = self.event(job.user_id, job.event_id, now).await? else {
             return Ok(0);
         };
-        let mut sent = 0;
+        // Of the reminders due for an occurrence, the latest one only: an earlier one was sent
+        // at its time (and may since have been read and deleted), or is superseded by it.
+        let mut latest: HashMap<DateTime<Utc>, Reminder> = HashMap::new();
         for reminder in reminders(&item, now - Duration::minutes(LATE_BY_MINUTES), now)? {
             if reminder.at() > now {
                 continue;
             }
+            latest
+                .entry(reminder.occurrence)
+                .and_modify(|kept| {
+                    if reminder.minutes < kept.minutes {
+                        *kept = reminder;
+                    }
+                })
+                .or_insert(reminder);
+        }
+        let mut sent = 0;
+        for reminder in latest.into_values() {
             self.send(&item.event, reminder).await?;
             sent += 1;
         }
@@ -189,8 +203,8 @@ impl ReminderService {
             .min();
         let at = match next {
             Some(at) => at,
-            // A repeating event that goes on is looked at again when the span ends.
-            None if recurs_after(item, now + Duration::days(LOOK_AHEAD_DAYS)) => {
+            // An event that occurs after the span is looked at again when the span ends.
+            None if occurs_after(item, now + Duration::days(LOOK_AHEAD_DAYS)) => {
                 now + Duration::days(LOOK_AHEAD_DAYS)
             }
             None => return Ok(None),
@@ -227,10 +241,11 @@ impl ReminderService {
             message: MessageText::parse(message).field("message")?,
             link: Some(Link::parse(format!("/api/v1/calendar-events/{}", event.id)).field("link")?),
         };
+        // By the occurrence's start as it is now: a moved occurrence is reminded of again.
         let key = format!(
             "reminder:{}:{}:{}",
             event.id,
-            reminder.original_start.timestamp(),
+            reminder.occurrence.timestamp(),
             reminder.minutes
         );
         self.ports
@@ -241,11 +256,15 @@ impl ReminderService {
     }
 }
 
-/// Whether a repeating event with reminders has an occurrence in the four years after
-/// `from` (a rule that no longer reads has none).
-fn recurs_after(item: &EventWithExceptions, from: DateTime<Utc>) -> bool {
-    if item.event.recurrence.is_empty() || item.event.reminders.is_empty() {
+/// Whether an event with reminders has an occurrence after `from`: a one-off event that
+/// starts later, or a repeating one with an occurrence in the four years after (a rule that
+/// no longer reads has none).
+fn occurs_after(item: &EventWithExceptions, from: DateTime<Utc>) -> bool {
+    if item.event.reminders.is_empty() {
         return false;
+    }
+    if item.event.recurrence.is_empty() {
+        return item.event.start_date > from;
     }
     let exceptions: Vec<Exception> = item.exceptions.iter().map(exception_of).collect();
     match recurrence::occurrences(
@@ -293,7 +312,6 @@ fn reminders(
         .flat_map(|o| {
             event.reminders.iter().map(move |minutes| Reminder {
                 occurrence: o.start,
-                original_start: o.original_start,
                 minutes: *minutes,
             })
         })
