@@ -42,7 +42,7 @@ async fn timetable(server: &Server, token: &str) -> (String, Vec<String>) {
             "startDate": "2027-03-15T09:00:00Z", "endDate": "2027-03-15T10:30:00Z",
             "timeZone": "Europe/Berlin", "priority": "HIGH", "reminders": [15, 60],
             "location": "Hörsaal 1, Gebäude B",
-            "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20271108T235959Z",
+            "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20271108",
                            "EXDATE;TZID=Europe/Berlin:20270405T100000"],
         }),
         json!({
@@ -216,7 +216,7 @@ async fn the_feed_is_the_calendar_in_rfc_5545(server: &Server) {
     for expected in [
         "DTSTART;TZID=Europe/Berlin:20270315T100000",
         "DTEND;TZID=Europe/Berlin:20270315T113000",
-        "RRULE:FREQ=WEEKLY;UNTIL=20271108T235959Z;BYDAY=MO",
+        "RRULE:FREQ=WEEKLY;UNTIL=20271108T225959Z;BYDAY=MO",
         "EXDATE;TZID=Europe/Berlin:20270405T100000",
         "RECURRENCE-ID;TZID=Europe/Berlin:20270503T100000",
         "DTSTART;TZID=Europe/Berlin:20270504T140000",

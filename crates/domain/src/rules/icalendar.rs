@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use crate::entities::{CalendarEvent, EventException, EventWithExceptions};
 use crate::enums::Priority;
 use crate::error::{DomainError, DomainResult};
+use crate::rules::recurrence;
 
 /// The product that writes the feeds (`PRODID`).
 pub const PRODUCT_ID: &str = "-//sophie//calendar//EN";
@@ -102,11 +103,10 @@ fn write_event(text: &mut String, event: &CalendarEvent, exceptions: &[EventExce
         line(text, &instant("DTEND", end, zone, event.all_day));
     }
     if repeats {
-        for rule in &event.recurrence {
-            // Lines were checked on write; one holding a line break would end the property.
-            if !rule.chars().any(char::is_control) {
-                line(text, rule);
-            }
+        // As sophie reads them: UNTIL in UTC (a date for all-day events), EXDATE and RDATE in
+        // the event's zone or as dates.
+        for rule in recurrence::exported(&event.series()) {
+            line(text, &rule);
         }
         for cancelled in exceptions.iter().filter(|e| e.cancelled) {
             line(
@@ -177,18 +177,24 @@ fn details(text: &mut String, event: &CalendarEvent, title: &str, location: Opti
 /// A date-time property: a date in `zone` for all-day events, UTC with `Z` in UTC, else the
 /// wall time with its `TZID`. Seconds are whole, as iCalendar has them.
 fn instant(name: &str, at: DateTime<Utc>, zone: Tz, all_day: bool) -> String {
-    let local = at.with_timezone(&zone);
-    if all_day {
-        format!("{name};VALUE=DATE:{}", local.format("%Y%m%d"))
+    instants(name, &[at], zone, all_day)
+}
+
+/// A property of one or more date-times (`EXDATE`, `RDATE`), written as [`instant`] writes
+/// one, separated by commas.
+pub(crate) fn instants(name: &str, ats: &[DateTime<Utc>], zone: Tz, all_day: bool) -> String {
+    let (params, format) = if all_day {
+        (";VALUE=DATE".to_owned(), "%Y%m%d")
     } else if zone == Tz::UTC {
-        format!("{name}:{}", utc(at))
+        (String::new(), "%Y%m%dT%H%M%SZ")
     } else {
-        format!(
-            "{name};TZID={}:{}",
-            zone.name(),
-            local.format("%Y%m%dT%H%M%S")
-        )
-    }
+        (format!(";TZID={}", zone.name()), "%Y%m%dT%H%M%S")
+    };
+    let values: Vec<String> = ats
+        .iter()
+        .map(|at| at.with_timezone(&zone).format(format).to_string())
+        .collect();
+    format!("{name}{params}:{}", values.join(","))
 }
 
 fn utc(at: DateTime<Utc>) -> String {
@@ -362,6 +368,49 @@ mod tests {
         assert!(text.contains("DTSTART;TZID=Europe/Berlin:20270309T140000\r\n"));
         assert!(text.contains("SUMMARY:Analysis (moved)\r\n"));
         assert_eq!(text.matches(&format!("UID:{uid}\r\n")).count(), 2);
+    }
+
+    #[test]
+    fn recurrence_lines_are_written_as_they_are_read() {
+        let mut lecture = event("Analysis");
+        lecture.recurrence = vec![
+            "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20270412".to_owned(),
+            "EXDATE:20270322T100000".to_owned(),
+            "EXDATE;VALUE=DATE:20270329".to_owned(),
+            "RDATE;VALUE=PERIOD:20270331T080000Z/PT1H".to_owned(),
+        ];
+        let mut break_week = event("Break");
+        break_week.all_day = true;
+        break_week.start_date = at(2027, 3, 14, 23, 0);
+        break_week.end_date = Some(at(2027, 3, 15, 23, 0));
+        break_week.recurrence = vec![
+            "RRULE:FREQ=DAILY;UNTIL=20270318T120000Z".to_owned(),
+            "EXDATE:20270316T230000Z".to_owned(),
+        ];
+        let text = written(&[
+            EventWithExceptions {
+                event: lecture,
+                exceptions: vec![],
+            },
+            EventWithExceptions {
+                event: break_week,
+                exceptions: vec![],
+            },
+        ]);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        for expected in [
+            // The last Monday included: the end of 12 April in Berlin, in UTC.
+            "RRULE:FREQ=WEEKLY;UNTIL=20270412T215959Z;BYDAY=MO",
+            "EXDATE;TZID=Europe/Berlin:20270322T100000",
+            // A date alone is the occurrence at the event's local start time.
+            "EXDATE;TZID=Europe/Berlin:20270329T100000",
+            "RDATE;TZID=Europe/Berlin:20270331T100000",
+            // An all-day series ends and skips on dates.
+            "RRULE:FREQ=DAILY;UNTIL=20270318",
+            "EXDATE;VALUE=DATE:20270317",
+        ] {
+            assert!(lines.contains(&expected), "no {expected:?} in\n{text}");
+        }
     }
 
     #[test]

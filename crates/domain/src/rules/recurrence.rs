@@ -347,6 +347,82 @@ fn rule_set(series: &Series) -> Result<RRuleSet, RecurrenceError> {
     Ok(set)
 }
 
+/// The series' recurrence lines as RFC 5545 has them beside a `DTSTART` in the series' zone,
+/// meaning what sophie reads in them: `UNTIL` in UTC (a date for an all-day series), `EXDATE`
+/// and `RDATE` values in the series' zone (dates for an all-day series; a period by its
+/// start). Lines that do not read are left out.
+#[must_use]
+pub fn exported(series: &Series) -> Vec<String> {
+    let local_start = series.start.with_timezone(&series.zone).naive_local();
+    let mut lines = Vec::with_capacity(series.recurrence.len());
+    for line in &series.recurrence {
+        let Some((head, value)) = line.split_once(':') else {
+            continue;
+        };
+        let mut params = head.split(';');
+        let name = params
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_uppercase();
+        let params: Vec<(String, String)> = params
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim().to_ascii_uppercase(), v.trim().to_owned()))
+            .collect();
+        match name.as_str() {
+            "RRULE" => {
+                let Ok(value) = utc_until(value, series.zone) else {
+                    continue;
+                };
+                let value = if series.all_day {
+                    until_as_date(&value, series.zone)
+                } else {
+                    value
+                };
+                lines.push(format!("RRULE:{value}"));
+            }
+            "EXDATE" | "RDATE" => {
+                let Ok(dates) = read_dates(value, &params, series.zone, local_start.time()) else {
+                    continue;
+                };
+                if !dates.is_empty() {
+                    lines.push(super::icalendar::instants(
+                        &name,
+                        &dates,
+                        series.zone,
+                        series.all_day,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// An `RRULE` value whose `UNTIL` is in UTC with its `UNTIL` as the date it falls on in `zone`
+/// (what an all-day series' `UNTIL` must be).
+fn until_as_date(value: &str, zone: Tz) -> String {
+    value
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((key, until)) if key.trim().eq_ignore_ascii_case("UNTIL") => {
+                match parse_local(until.trim().trim_end_matches(['Z', 'z'])) {
+                    Some(at) => format!(
+                        "UNTIL={}",
+                        Utc.from_utc_datetime(&at)
+                            .with_timezone(&zone)
+                            .format("%Y%m%d")
+                    ),
+                    None => part.to_owned(),
+                }
+            }
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// A date written `YYYYMMDD`, in the years 1 to 9999 (those iCalendar writes).
 fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y%m%d")
