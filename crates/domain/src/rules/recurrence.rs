@@ -292,19 +292,8 @@ fn rule_set(series: &Series) -> Result<RRuleSet, RecurrenceError> {
         if line.chars().count() > MAX_LINE_CHARS {
             return Err(invalid(&format!("longer than {MAX_LINE_CHARS} characters")));
         }
-        let (head, value) = line
-            .split_once(':')
+        let (name, params, value) = split_line(line)
             .ok_or_else(|| invalid("not a recurrence line (RRULE:…, EXDATE:… or RDATE:…)"))?;
-        let mut params = head.split(';');
-        let name = params
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_uppercase();
-        let params: Vec<(String, String)> = params
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.trim().to_ascii_uppercase(), v.trim().to_owned()))
-            .collect();
         match name.as_str() {
             "RRULE" => {
                 let value = utc_until(value, series.zone).map_err(|e| invalid(&e))?;
@@ -356,19 +345,9 @@ pub fn exported(series: &Series) -> Vec<String> {
     let local_start = series.start.with_timezone(&series.zone).naive_local();
     let mut lines = Vec::with_capacity(series.recurrence.len());
     for line in &series.recurrence {
-        let Some((head, value)) = line.split_once(':') else {
+        let Some((name, params, value)) = split_line(line) else {
             continue;
         };
-        let mut params = head.split(';');
-        let name = params
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_uppercase();
-        let params: Vec<(String, String)> = params
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.trim().to_ascii_uppercase(), v.trim().to_owned()))
-            .collect();
         match name.as_str() {
             "RRULE" => {
                 let Ok(value) = utc_until(value, series.zone) else {
@@ -398,6 +377,25 @@ pub fn exported(series: &Series) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A content line's parameters: names upper-cased, values trimmed.
+type Params = Vec<(String, String)>;
+
+/// A content line's name (upper-cased), parameters and value: `EXDATE;TZID=X:…`.
+fn split_line(line: &str) -> Option<(String, Params, &str)> {
+    let (head, value) = line.split_once(':')?;
+    let mut params = head.split(';');
+    let name = params
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
+    let params = params
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_uppercase(), v.trim().to_owned()))
+        .collect();
+    Some((name, params, value))
 }
 
 /// An `RRULE` value whose `UNTIL` is in UTC with its `UNTIL` as the date it falls on in `zone`

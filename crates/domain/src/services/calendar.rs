@@ -117,7 +117,9 @@ impl CalendarService {
     /// `NotFound` when the course or document is not the user's; what the queue answers.
     pub async fn create(&self, user: UserId, new: NewCalendarEvent) -> DomainResult<CalendarEvent> {
         let event = self.calendar.create(user, new).await?;
-        self.reschedule(user, event.id).await?;
+        if let Some(reminders) = &self.reminders {
+            reminders.schedule_new(&event).await?;
+        }
         Ok(event)
     }
 

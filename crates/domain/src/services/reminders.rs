@@ -112,6 +112,21 @@ impl ReminderService {
         self.schedule_next(&item, now, true).await
     }
 
+    /// Schedules the next reminder of an event just made, as [`Self::schedule`] does, without
+    /// reading it again: a new event has no changed occurrences.
+    ///
+    /// # Errors
+    ///
+    /// What the queue answers.
+    pub async fn schedule_new(&self, event: &CalendarEvent) -> DomainResult<Option<DateTime<Utc>>> {
+        let item = EventWithExceptions {
+            event: event.clone(),
+            exceptions: Vec::new(),
+        };
+        self.schedule_next(&item, self.ports.clock.now(), true)
+            .await
+    }
+
     /// Sends the reminders of the user's event that are due (each once), and schedules the
     /// next. Returns how many were sent now. A deleted event has none.
     ///

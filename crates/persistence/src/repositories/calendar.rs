@@ -583,18 +583,19 @@ impl CalendarRepository for PostgresStore {
     }
 
     async fn replace_feed_token(&self, user: UserId, token_hash: String) -> DomainResult<()> {
+        let now = self.clock.now();
         let mut conn = self.db.conn().await?;
         diesel::insert_into(calendar_feeds::table)
             .values((
                 calendar_feeds::user_id.eq(user.as_uuid()),
                 calendar_feeds::token_hash.eq(&token_hash),
-                calendar_feeds::created_at.eq(self.clock.now()),
+                calendar_feeds::created_at.eq(now),
             ))
             .on_conflict(calendar_feeds::user_id)
             .do_update()
             .set((
                 calendar_feeds::token_hash.eq(&token_hash),
-                calendar_feeds::created_at.eq(self.clock.now()),
+                calendar_feeds::created_at.eq(now),
             ))
             .execute(&mut conn)
             .await
