@@ -15,6 +15,7 @@
 
 mod ai;
 mod clock;
+mod extraction;
 mod generation;
 mod identity;
 mod ingest;
@@ -36,6 +37,7 @@ pub use ai::{
     VideoTranscript, VideoTranscripts,
 };
 pub use clock::{Clock, SystemClock};
+pub use extraction::{EventExtractor, ExtractionInput, FoundEvent, PageText};
 pub use generation::{
     AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, GuideSectionDraft,
     KeyTermDraft, Passage, PassageOrigin, QuestionDraft, StudyGenerator,
@@ -66,6 +68,8 @@ pub use workspace::{
 pub use ai::{MockEmbedder, MockLanguageModel, MockTranscriber, MockVideoTranscripts};
 #[cfg(feature = "mock")]
 pub use clock::MockClock;
+#[cfg(feature = "mock")]
+pub use extraction::MockEventExtractor;
 #[cfg(feature = "mock")]
 pub use generation::MockStudyGenerator;
 #[cfg(feature = "mock")]
