@@ -10,6 +10,9 @@ use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::accounts::CredentialJanitor;
+use sophie_domain::services::calendar_import::{
+    CalendarImportLimits, CalendarImportPorts, CalendarImportService,
+};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
@@ -343,6 +346,21 @@ impl Wiring {
         })
     }
 
+    /// iCalendar imports and subscriptions, with reminders for what they bring.
+    #[must_use]
+    pub fn calendar_imports(&self) -> CalendarImportService {
+        CalendarImportService::new(
+            CalendarImportPorts {
+                calendar: self.repositories.calendar.clone(),
+                web: self.web.clone(),
+                queue: self.queue.clone(),
+                clock: self.clock.clone(),
+            },
+            CalendarImportLimits::default(),
+        )
+        .with_reminders(Arc::new(self.reminders()))
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -362,6 +380,7 @@ impl Wiring {
             generation: Arc::new(self.generation()),
             parameter_fitting: Arc::new(self.parameter_fitting()),
             reminders: Arc::new(self.reminders()),
+            calendar_imports: Arc::new(self.calendar_imports()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -392,6 +411,7 @@ impl Wiring {
         .with_parameter_fitting(self.parameter_fitting())
         .with_packages(Arc::new(AnkiPackages), config.packages)
         .with_reminders(self.reminders())
+        .with_calendar_imports(self.calendar_imports())
         .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }

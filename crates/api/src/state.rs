@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPolicy};
 use sophie_domain::services::agenda::AgendaService;
 use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
+use sophie_domain::services::calendar_import::CalendarImportService;
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
@@ -137,6 +138,8 @@ pub struct AppState {
     pub packages: Option<(Arc<dyn DeckPackages>, PackageLimits)>,
     /// Scheduling the reminders of calendar events, once the program wires in a queue.
     pub reminders: Option<Arc<ReminderService>>,
+    /// iCalendar imports and subscriptions, once the program wires in the web and a queue.
+    pub calendar_imports: Option<Arc<CalendarImportService>>,
 }
 
 impl AppState {
@@ -185,6 +188,7 @@ impl AppState {
             answers: None,
             packages: None,
             reminders: None,
+            calendar_imports: None,
         }
     }
 
@@ -212,6 +216,7 @@ impl AppState {
         state.answers = self.answers.clone();
         state.packages = self.packages.clone();
         state.reminders = self.reminders.clone();
+        state.calendar_imports = self.calendar_imports.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -255,6 +260,13 @@ impl AppState {
     #[must_use]
     pub fn with_parameter_fitting(mut self, fitting: ParameterFitting) -> Self {
         self.parameter_fitting = Some(Arc::new(fitting));
+        self
+    }
+
+    /// The same state, importing iCalendar files and URLs with `imports`.
+    #[must_use]
+    pub fn with_calendar_imports(mut self, imports: CalendarImportService) -> Self {
+        self.calendar_imports = Some(Arc::new(imports));
         self
     }
 

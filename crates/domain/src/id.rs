@@ -134,6 +134,10 @@ typed_id!(
     CalendarEventId
 );
 typed_id!(
+    /// Identifies a [`crate::CalendarSubscription`].
+    CalendarSubscriptionId
+);
+typed_id!(
     /// Identifies an [`crate::ImportJob`].
     ImportJobId
 );

@@ -233,6 +233,40 @@ impl Job for RemindEvent {
     }
 }
 
+/// Fetches a calendar subscription again and brings its events in step with the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshCalendar {
+    /// The subscription's owner.
+    pub user_id: UserId,
+    /// The subscription.
+    pub subscription_id: crate::id::CalendarSubscriptionId,
+}
+
+impl Job for RefreshCalendar {
+    const KIND: &'static str = "calendar.refresh";
+    /// Below a student's own imports and documents.
+    const PRIORITY: i32 = -1;
+
+    /// One pending fetch per subscription.
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("calendar.refresh:{}", self.subscription_id))
+    }
+}
+
+/// Sends the calendar subscriptions due to be fetched again, one job each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RefreshDueCalendars {}
+
+impl Job for RefreshDueCalendars {
+    const KIND: &'static str = "calendar.refresh_due";
+    const MAX_ATTEMPTS: i32 = 1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(Self::KIND.to_owned())
+    }
+}
+
 /// Removes expired sessions and verification tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PurgeExpiredCredentials {}

@@ -8,10 +8,11 @@ use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
     OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials, ReembedDocument,
-    ReembedStale, ReindexNote, RemindEvent, RequeueStrandedDocuments, RequeueStrandedGenerations,
-    RunGeneration, RunImport,
+    ReembedStale, RefreshCalendar, RefreshDueCalendars, ReindexNote, RemindEvent,
+    RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
+use sophie_domain::services::calendar_import::CalendarImportService;
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
 use sophie_domain::services::imports::{ImportOutcome, ImportService};
@@ -30,6 +31,10 @@ pub const REEMBED_STALE_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// How often expired sessions and verification tokens are removed.
 pub const PURGE_EXPIRED_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How often the worker looks for calendar subscriptions due to be fetched again (each is
+/// fetched when its own interval, six hours by default, has passed).
+pub const REFRESH_CALENDARS_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// The services the handlers call.
 #[derive(Clone)]
@@ -50,6 +55,8 @@ pub struct JobServices {
     pub parameter_fitting: Arc<ParameterFitting>,
     /// The reminders of calendar events.
     pub reminders: Arc<ReminderService>,
+    /// Calendar subscriptions fetched again.
+    pub calendar_imports: Arc<CalendarImportService>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -85,6 +92,46 @@ pub fn registry(services: &JobServices) -> Registry {
             let sent = reminders.remind(job).await?;
             if sent > 0 {
                 tracing::info!(event = %job.event_id, sent, "event reminders sent");
+            }
+            Ok(())
+        }
+    });
+    let calendar_imports = services.calendar_imports.clone();
+    registry.register_fn::<RefreshCalendar, _, _>(move |job, _| {
+        let calendar_imports = calendar_imports.clone();
+        async move {
+            match calendar_imports
+                .refresh(job.user_id, job.subscription_id)
+                .await
+            {
+                Ok(subscription) => {
+                    match &subscription.last_error {
+                        None => tracing::info!(
+                            subscription = %job.subscription_id,
+                            events = subscription.event_count,
+                            "calendar subscription fetched"
+                        ),
+                        Some(reason) => tracing::info!(
+                            subscription = %job.subscription_id,
+                            %reason,
+                            "calendar subscription no longer reads"
+                        ),
+                    }
+                    Ok(())
+                }
+                // Unsubscribed since the job was sent: nothing to do.
+                Err(DomainError::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error),
+            }
+        }
+    });
+    let calendar_imports = services.calendar_imports.clone();
+    registry.register_fn::<RefreshDueCalendars, _, _>(move |_, _| {
+        let calendar_imports = calendar_imports.clone();
+        async move {
+            let sent = calendar_imports.refresh_due().await?;
+            if sent > 0 {
+                tracing::info!(sent, "calendar subscriptions sent to be fetched again");
             }
             Ok(())
         }
@@ -151,6 +198,7 @@ pub fn registry(services: &JobServices) -> Registry {
     registry.every(REQUEUE_STRANDED_EVERY, RequeueStrandedGenerations {});
     registry.every(REEMBED_STALE_EVERY, ReembedStale {});
     registry.every(PURGE_EXPIRED_EVERY, PurgeExpiredCredentials {});
+    registry.every(REFRESH_CALENDARS_EVERY, RefreshDueCalendars {});
     registry
 }
 

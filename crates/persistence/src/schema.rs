@@ -142,6 +142,8 @@ diesel::table! {
         recurrence -> Array<Nullable<Text>>,
         reminders -> Array<Nullable<Int4>>,
         sequence -> Int4,
+        ical_uid -> Nullable<Text>,
+        subscription_id -> Nullable<Uuid>,
     }
 }
 
@@ -159,6 +161,20 @@ diesel::table! {
         user_id -> Uuid,
         token_hash -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_subscriptions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        url -> Text,
+        course_id -> Nullable<Uuid>,
+        event_count -> Int4,
+        refreshed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -557,11 +573,14 @@ diesel::table! {
 
 diesel::joinable!(accounts -> users (user_id));
 diesel::joinable!(calendar_event_exceptions -> calendar_events (event_id));
+diesel::joinable!(calendar_events -> calendar_subscriptions (subscription_id));
 diesel::joinable!(calendar_events -> courses (course_id));
 diesel::joinable!(calendar_events -> documents (document_id));
 diesel::joinable!(calendar_events -> users (user_id));
 diesel::joinable!(calendar_feed_versions -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::joinable!(calendar_subscriptions -> courses (course_id));
+diesel::joinable!(calendar_subscriptions -> users (user_id));
 diesel::joinable!(chat_messages -> chat_sessions (chat_session_id));
 diesel::joinable!(chat_sessions -> courses (course_id));
 diesel::joinable!(chat_sessions -> users (user_id));
@@ -615,6 +634,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_events,
     calendar_feed_versions,
     calendar_feeds,
+    calendar_subscriptions,
     chat_messages,
     chat_sessions,
     courses,

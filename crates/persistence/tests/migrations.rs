@@ -434,7 +434,7 @@ async fn every_migration_applies_and_reverts_exactly_as_plain_sql() -> TestResul
 // Test 2: the embedded migrations as the program runs them, and the shape they build.
 
 /// Every table keyed by a generated `id`, with `created_at` and `updated_at`.
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "users",
     "sessions",
     "accounts",
@@ -456,6 +456,7 @@ const TABLES: [&str; 21] = [
     "document_search_index",
     "background_jobs",
     "generation_jobs",
+    "calendar_subscriptions",
 ];
 
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
@@ -538,7 +539,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 52] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 55] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -606,10 +607,18 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 52] = [
     ("review_settings", "user_id", "users", CASCADE),
     ("calendar_feeds", "user_id", "users", CASCADE),
     ("calendar_feed_versions", "user_id", "users", CASCADE),
+    ("calendar_subscriptions", "user_id", "users", CASCADE),
+    ("calendar_subscriptions", "course_id", "courses", SET_NULL),
+    (
+        "calendar_events",
+        "subscription_id",
+        "calendar_subscriptions",
+        CASCADE,
+    ),
 ];
 
 /// Every unique constraint: (table, columns in order).
-const UNIQUE_CONSTRAINTS: [(&str, &str); 10] = [
+const UNIQUE_CONSTRAINTS: [(&str, &str); 12] = [
     ("users", "email"),
     ("sessions", "token"),
     ("accounts", "provider_id, account_id"),
@@ -620,10 +629,12 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 10] = [
     ("document_search_index", "note_id, chunk_index"),
     ("notifications", "user_id, dedup_key"),
     ("calendar_feeds", "token_hash"),
+    ("calendar_subscriptions", "user_id, url"),
+    ("calendar_events", "user_id, ical_uid"),
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 31] = [
+const CHECK_CONSTRAINTS: [&str; 32] = [
     "calendar_event_exceptions_end_date_check",
     "calendar_events_sequence_check",
     "users_email_check",
@@ -655,10 +666,12 @@ const CHECK_CONSTRAINTS: [&str; 31] = [
     "review_settings_desired_retention_check",
     "review_settings_new_cards_per_day_check",
     "review_settings_parameters_check",
+    "calendar_subscriptions_event_count_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 33] = [
+const INDEXES: [&str; 34] = [
+    "CREATE INDEX calendar_subscriptions_refreshed_at_idx ON public.calendar_subscriptions USING btree (refreshed_at NULLS FIRST, id)",
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
     "CREATE INDEX quiz_responses_quiz_id_created_at_idx ON public.quiz_responses USING btree (quiz_id, created_at, id)",

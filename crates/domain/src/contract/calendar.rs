@@ -6,7 +6,8 @@ use super::Fixture;
 use super::expect;
 use super::seed::{World, all, day, new_event, page, short, title, wait_past};
 use crate::entities::{
-    CalendarEvent, CalendarEventUpdate, CalendarFilter, NewCalendarEvent, NewEventException,
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, ImportedCalendarEvent,
+    NewCalendarEvent, NewEventException,
 };
 use crate::enums::{EventType, Priority};
 use crate::id::{CalendarEventId, CourseId};
@@ -967,5 +968,298 @@ pub async fn calendar_feed_tokens_open_one_feed_and_versions_move(fixture: &impl
             .await
             .unwrap(),
         next
+    );
+}
+
+fn imported(uid: &str, event: NewCalendarEvent) -> ImportedCalendarEvent {
+    ImportedCalendarEvent {
+        uid: short(uid),
+        event,
+        overrides: Vec::new(),
+    }
+}
+
+fn batch(course_id: Option<CourseId>, events: Vec<ImportedCalendarEvent>) -> CalendarImport {
+    CalendarImport {
+        course_id,
+        subscription_id: None,
+        events,
+    }
+}
+
+pub async fn calendar_import_is_idempotent_by_uid_and_all_or_nothing(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bio = w.course(ada, "Bio").await.id;
+    // The lecture's third Monday (20 January 2030, 10:00 in Berlin) is cancelled.
+    let cancelled = day(20) + TimeDelta::hours(9);
+    let lecture = ImportedCalendarEvent {
+        overrides: vec![NewEventException {
+            original_start: cancelled,
+            cancelled: true,
+            start_date: cancelled,
+            end_date: None,
+            title: None,
+            location: None,
+        }],
+        ..imported("lecture@uni", weekly("Lecture", false))
+    };
+    let exam = imported("exam@uni", new_event("Exam", day(40)));
+    let first =
+        w.r.calendar
+            .import_events(ada, batch(Some(bio), vec![lecture.clone(), exam.clone()]))
+            .await
+            .unwrap();
+    assert_eq!(
+        (first.created, first.updated, first.unchanged, first.removed),
+        (2, 0, 0, 0)
+    );
+    assert_eq!(first.events[0].title, "Lecture");
+    assert_eq!(first.events[0].ical_uid.as_deref(), Some("lecture@uni"));
+    assert_eq!(first.events[0].course_id, Some(bio));
+    assert_eq!(first.events[1].title, "Exam");
+    let window = CalendarFilter {
+        from: Some(day(0)),
+        to: Some(day(60)),
+        ..CalendarFilter::default()
+    };
+    let events = w.r.calendar.window(ada, window).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].exceptions.len(), 1);
+    assert!(events[0].exceptions[0].cancelled);
+
+    // The same calendar again changes nothing.
+    let again =
+        w.r.calendar
+            .import_events(ada, batch(Some(bio), vec![lecture.clone(), exam.clone()]))
+            .await
+            .unwrap();
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, 2),
+        "a second import of the same events"
+    );
+    assert!(again.events.is_empty());
+    let listed =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items;
+    assert_eq!(listed.len(), 2, "no duplicates");
+    assert!(listed.iter().all(|e| e.sequence == 0));
+
+    // A changed lecture (its cancellation undone) and a new event.
+    let renamed = ImportedCalendarEvent {
+        overrides: Vec::new(),
+        ..imported("lecture@uni", weekly("Analysis", false))
+    };
+    let quiz = imported("quiz@uni", new_event("Quiz", day(30)));
+    let changed =
+        w.r.calendar
+            .import_events(ada, batch(None, vec![renamed, exam.clone(), quiz]))
+            .await
+            .unwrap();
+    assert_eq!(
+        (changed.created, changed.updated, changed.unchanged),
+        (1, 1, 1)
+    );
+    assert_eq!(changed.events.len(), 2);
+    let lecture_now = &changed.events[0];
+    assert_eq!(lecture_now.title, "Analysis");
+    assert_eq!(lecture_now.id, first.events[0].id, "changed in place");
+    assert_eq!(lecture_now.sequence, 1);
+    assert_eq!(lecture_now.course_id, Some(bio), "no course given keeps it");
+    let events = w.r.calendar.window(ada, window).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.exceptions.is_empty()));
+
+    // Another student's import of the same UIDs is theirs alone.
+    let bob = w.user("bob").await;
+    let bobs =
+        w.r.calendar
+            .import_events(bob, batch(None, vec![exam.clone()]))
+            .await
+            .unwrap();
+    assert_eq!(bobs.created, 1);
+    assert_ne!(bobs.events[0].id, first.events[1].id);
+
+    // A course that is not the student's: nothing is written.
+    let bobs_course = w.course(bob, "Chem").await.id;
+    let new_one = imported("new@uni", new_event("New", day(9)));
+    expect::not_found(
+        w.r.calendar
+            .import_events(ada, batch(Some(bobs_course), vec![new_one]))
+            .await,
+        "course",
+        "another student's course",
+    );
+    let listed =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items;
+    assert_eq!(listed.len(), 3, "nothing half-imported");
+}
+
+pub async fn calendar_subscriptions_keep_their_events_in_step(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let url = "https://uni.example/timetable.ics".to_owned();
+    let subscription =
+        w.r.calendar
+            .subscribe(ada, url.clone(), None)
+            .await
+            .unwrap();
+    assert_eq!(subscription.url, url);
+    assert_eq!(subscription.refreshed_at, None);
+    let bio = w.course(ada, "Bio").await.id;
+    let same =
+        w.r.calendar
+            .subscribe(ada, url.clone(), Some(bio))
+            .await
+            .unwrap();
+    assert_eq!(same.id, subscription.id, "one subscription per URL");
+    assert_eq!(same.course_id, Some(bio));
+    let bobs =
+        w.r.calendar
+            .subscribe(bob, url.clone(), None)
+            .await
+            .unwrap();
+    assert_ne!(bobs.id, subscription.id);
+
+    let own =
+        w.r.calendar
+            .create(ada, new_event("My own", day(3)))
+            .await
+            .unwrap();
+    let from_source = |events: Vec<ImportedCalendarEvent>| CalendarImport {
+        course_id: Some(bio),
+        subscription_id: Some(subscription.id),
+        events,
+    };
+    let a = imported("a@uni", new_event("A", day(1)));
+    let b = imported("b@uni", new_event("B", day(2)));
+    let first =
+        w.r.calendar
+            .import_events(ada, from_source(vec![a.clone(), b]))
+            .await
+            .unwrap();
+    assert_eq!(first.created, 2);
+    assert_eq!(first.events[0].subscription_id, Some(subscription.id));
+    // The source drops B: it goes; the student's own event stays.
+    let second =
+        w.r.calendar
+            .import_events(ada, from_source(vec![a]))
+            .await
+            .unwrap();
+    assert_eq!((second.unchanged, second.removed), (1, 1));
+    let titles: Vec<String> =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+    assert_eq!(titles, ["A", "My own"]);
+
+    // Fetches are recorded; a failure keeps the count.
+    let done =
+        w.r.calendar
+            .record_refresh(ada, subscription.id, Ok(1))
+            .await
+            .unwrap();
+    assert_eq!((done.event_count, done.last_error.as_deref()), (1, None));
+    let refreshed = done.refreshed_at.expect("a fetch time");
+    let failed =
+        w.r.calendar
+            .record_refresh(ada, subscription.id, Err("gone".to_owned()))
+            .await
+            .unwrap();
+    assert_eq!(
+        (failed.event_count, failed.last_error.as_deref()),
+        (1, Some("gone"))
+    );
+    // Never fetched first; one fetched since `before` is not due.
+    let due =
+        w.r.calendar
+            .subscriptions_due(refreshed + TimeDelta::days(1), 10)
+            .await
+            .unwrap();
+    assert_eq!(
+        due.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [bobs.id, subscription.id]
+    );
+    let due =
+        w.r.calendar
+            .subscriptions_due(refreshed - TimeDelta::hours(1), 10)
+            .await
+            .unwrap();
+    assert_eq!(due.iter().map(|s| s.id).collect::<Vec<_>>(), [bobs.id]);
+    assert_eq!(
+        w.r.calendar
+            .subscriptions_due(refreshed + TimeDelta::days(1), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Another student sees and removes nothing of it.
+    expect::not_found(
+        w.r.calendar.subscription(bob, subscription.id).await,
+        "calendar subscription",
+        "another student's subscription",
+    );
+    expect::not_found(
+        w.r.calendar.unsubscribe(bob, subscription.id).await,
+        "calendar subscription",
+        "another student's subscription",
+    );
+    expect::not_found(
+        w.r.calendar
+            .import_events(
+                bob,
+                CalendarImport {
+                    course_id: None,
+                    subscription_id: Some(subscription.id),
+                    events: Vec::new(),
+                },
+            )
+            .await,
+        "calendar subscription",
+        "an import into another student's subscription",
+    );
+    assert_eq!(
+        w.r.calendar
+            .subscriptions(ada)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [subscription.id]
+    );
+
+    // Unsubscribing removes its events, not the student's own.
+    w.r.calendar
+        .unsubscribe(ada, subscription.id)
+        .await
+        .unwrap();
+    let left =
+        w.r.calendar
+            .list(ada, CalendarFilter::default(), all())
+            .await
+            .unwrap()
+            .items;
+    assert_eq!(left.iter().map(|e| e.id).collect::<Vec<_>>(), [own.id]);
+    expect::not_found(
+        w.r.calendar.unsubscribe(ada, subscription.id).await,
+        "calendar subscription",
+        "a subscription removed already",
     );
 }

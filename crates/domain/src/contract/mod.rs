@@ -159,6 +159,8 @@ macro_rules! contract_suite {
             calendar::calendar_window_holds_every_repeating_event_with_its_changes,
             calendar::calendar_sequence_rises_with_each_change_of_an_event_or_its_occurrences,
             calendar::calendar_feed_tokens_open_one_feed_and_versions_move,
+            calendar::calendar_import_is_idempotent_by_uid_and_all_or_nothing,
+            calendar::calendar_subscriptions_keep_their_events_in_step,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
             import_jobs::import_jobs_a_package_import_keeps_its_result,

@@ -1,8 +1,8 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::{EventType, Priority};
-use crate::id::{CalendarEventId, CourseId, DocumentId, UserId};
+use crate::id::{CalendarEventId, CalendarSubscriptionId, CourseId, DocumentId, UserId};
 use crate::rules::recurrence::Series;
 use crate::values::{Color, Description, EventSchedule, Reminders, ShortText, Title};
 
@@ -56,6 +56,11 @@ pub struct CalendarEvent {
     pub google_event_id: Option<String>,
     /// The Google calendar it is synchronised with.
     pub google_calendar_id: Option<String>,
+    /// Its `UID` in the iCalendar file or subscription it was imported from: a second import
+    /// of it changes it instead of making another.
+    pub ical_uid: Option<String>,
+    /// The subscription it came from, which keeps it as its source has it.
+    pub subscription_id: Option<CalendarSubscriptionId>,
     /// When it was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -313,4 +318,132 @@ pub struct QuizToTake {
     pub id: crate::id::QuizId,
     /// Its title.
     pub title: String,
+}
+
+/// A calendar a student imported from a URL, fetched again on a schedule: its events are
+/// kept as the source has them (changed, added, and removed when the source drops them).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarSubscription {
+    /// The subscription's id.
+    pub id: CalendarSubscriptionId,
+    /// Its owner.
+    pub user_id: UserId,
+    /// The iCalendar URL fetched.
+    pub url: String,
+    /// The course its events belong to.
+    pub course_id: Option<CourseId>,
+    /// How many events the last successful fetch held.
+    pub event_count: u32,
+    /// When it was last fetched, successfully or not.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
+    pub refreshed_at: Option<DateTime<Utc>>,
+    /// Why the last fetch failed; `None` after a successful one.
+    pub last_error: Option<String>,
+    /// When it was made.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An event read from an iCalendar object, to be created or updated by its `UID`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedCalendarEvent {
+    /// Its iCalendar `UID`.
+    pub uid: ShortText,
+    /// The event as it is to be (its course and document are the import's).
+    pub event: NewCalendarEvent,
+    /// Its changed or cancelled occurrences, all of them: earlier ones not among them are
+    /// undone.
+    pub overrides: Vec<NewEventException>,
+}
+
+/// A batch of events imported together, all or nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarImport {
+    /// The course the events belong to; must be the user's. On an update, `None` keeps the
+    /// event's course.
+    pub course_id: Option<CourseId>,
+    /// The subscription the events come from: its events missing from `events` are removed.
+    pub subscription_id: Option<CalendarSubscriptionId>,
+    /// The events.
+    pub events: Vec<ImportedCalendarEvent>,
+}
+
+/// What an import did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarImported {
+    /// Events made.
+    pub created: u32,
+    /// Events changed (a `UID` imported before).
+    pub updated: u32,
+    /// Events imported before and the same now.
+    pub unchanged: u32,
+    /// Events of the subscription that its source no longer holds, removed.
+    pub removed: u32,
+    /// The events made or changed.
+    pub events: Vec<CalendarEvent>,
+}
+
+impl ImportedCalendarEvent {
+    /// Whether `event`, with the changes to its occurrences, is already as this import would
+    /// leave it (in the course `course`, when the import names one): then it is left alone,
+    /// its `SEQUENCE` and its feed unchanged.
+    #[must_use]
+    pub fn matches(
+        &self,
+        event: &CalendarEvent,
+        exceptions: &[EventException],
+        course: Option<CourseId>,
+    ) -> bool {
+        let new = &self.event;
+        let micros = |at: DateTime<Utc>| at.trunc_subsecs(6);
+        let same_event = event.title == new.title.as_str()
+            && event.description.as_deref() == new.description.as_ref().map(|d| d.as_str())
+            && event.start_date == micros(new.schedule.start())
+            && event.end_date == new.schedule.end().map(micros)
+            && event.time_zone == new.schedule.zone().name()
+            && event.all_day == new.schedule.all_day()
+            && event.recurrence == new.schedule.recurrence()
+            && event.reminders == new.reminders.minutes()
+            && event.event_type == new.event_type
+            && event.location.as_deref() == new.location.as_ref().map(|l| l.as_str())
+            && event.priority == new.priority
+            && course.is_none_or(|course| event.course_id == Some(course));
+        let mut theirs: Vec<_> = exceptions
+            .iter()
+            .map(|e| {
+                (
+                    e.original_start,
+                    e.cancelled,
+                    e.start_date,
+                    e.end_date,
+                    e.title.as_deref(),
+                    e.location.as_deref(),
+                )
+            })
+            .collect();
+        let mut ours: Vec<_> = self
+            .overrides
+            .iter()
+            .map(|o| {
+                (
+                    micros(o.original_start),
+                    o.cancelled,
+                    micros(o.start_date),
+                    o.end_date.map(micros),
+                    o.title.as_ref().map(|t| t.as_str()),
+                    o.location.as_ref().map(|l| l.as_str()),
+                )
+            })
+            .collect();
+        theirs.sort_unstable();
+        ours.sort_unstable();
+        same_event && theirs == ours
+    }
 }

@@ -26,9 +26,9 @@ mod user;
 pub use auth::{Account, NewAccount, NewSession, NewVerification, Session, Verification};
 pub use background_job::{BackgroundJob, NewBackgroundJob};
 pub use calendar::{
-    Agenda, AgendaItem, CalendarEvent, CalendarEventUpdate, CalendarFilter, EventException,
-    EventOccurrence, EventWithExceptions, NewCalendarEvent, NewEventException, QuizToTake,
-    StudyFor,
+    Agenda, AgendaItem, CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport,
+    CalendarImported, CalendarSubscription, EventException, EventOccurrence, EventWithExceptions,
+    ImportedCalendarEvent, NewCalendarEvent, NewEventException, QuizToTake, StudyFor,
 };
 pub use chat::{
     ChatMessage, ChatReference, ChatSession, ChatSessionFilter, ChatSessionUpdate, NewChatMessage,

@@ -65,6 +65,7 @@ impl Tables {
             .retain(|(event, _), _| events.contains_key(event));
         self.feed_tokens.remove(&id);
         self.feed_versions.retain(|(user, _), _| *user != id);
+        self.calendar_subscriptions.retain(|_, s| s.user_id != id);
         self.import_jobs.retain(|_, j| j.user_id != id);
         self.generation_jobs.retain(|_, j| j.user_id != id);
         self.token_usage.retain(|(user, _), _| *user != id);
@@ -77,7 +78,8 @@ impl Tables {
         self.courses.remove(&id);
         self.generation_jobs.retain(|_, j| j.course_id != Some(id));
         set_null!(self, now, id, course_id:
-            notes, documents, flashcard_sets, quizzes, study_guides, chat_sessions, calendar_events);
+            notes, documents, flashcard_sets, quizzes, study_guides, chat_sessions, calendar_events,
+            calendar_subscriptions);
     }
 
     /// Deletes a note and its search chunks; material made from it stays, unlinked.

@@ -58,6 +58,8 @@ pub(super) struct Tables {
     pub(super) feed_tokens: BTreeMap<UserId, String>,
     /// The version of each feed last served, by user and course (`None`: the whole calendar).
     pub(super) feed_versions: BTreeMap<(UserId, Option<CourseId>), (String, DateTime<Utc>)>,
+    pub(super) calendar_subscriptions:
+        BTreeMap<crate::id::CalendarSubscriptionId, crate::entities::CalendarSubscription>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
     pub(super) generation_jobs: BTreeMap<GenerationJobId, GenerationJob>,
     /// Tokens spent per user and UTC day.
@@ -99,6 +101,7 @@ owned!(
     StudyGuide,
     ChatSession,
     CalendarEvent,
+    crate::entities::CalendarSubscription,
     ImportJob,
     GenerationJob,
     Notification,

@@ -6,17 +6,17 @@ use chrono::{DateTime, SubsecRound, Utc};
 use super::paging::{page_of, sorted};
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
 use crate::entities::{
-    CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
-    ChatSessionFilter, ChatSessionUpdate, EventException, EventWithExceptions, ImportJob,
-    ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
-    NewEventException, NewImportJob, NewNotification, Notification, NotificationFilter,
-    SourceLinks,
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, CalendarImported,
+    CalendarSubscription, ChatMessage, ChatSession, ChatSessionFilter, ChatSessionUpdate,
+    EventException, EventWithExceptions, ImportJob, ImportJobFilter, ImportJobUpdate,
+    NewCalendarEvent, NewChatMessage, NewChatSession, NewEventException, NewImportJob,
+    NewNotification, Notification, NotificationFilter, SourceLinks,
 };
 use crate::enums::JobStatus;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{
-    CalendarEventId, ChatMessageId, ChatSessionId, CourseId, DocumentId, ImportJobId, NoteId,
-    NotificationId, UserId,
+    CalendarEventId, CalendarSubscriptionId, ChatMessageId, ChatSessionId, CourseId, DocumentId,
+    ImportJobId, NoteId, NotificationId, UserId,
 };
 use crate::pagination::{Page, PageRequest, SortOrder};
 use crate::ports::{
@@ -297,6 +297,8 @@ impl CalendarRepository for MemoryStore {
                 color: new.color.into_inner(),
                 google_event_id: new.google_event_id.map(ShortText::into_inner),
                 google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
+                ical_uid: None,
+                subscription_id: None,
                 sequence: 0,
                 created_at: now,
                 updated_at: now,
@@ -506,6 +508,279 @@ impl CalendarRepository for MemoryStore {
                 *version = (etag, now.max(next));
             }
             Ok(version.1)
+        })
+    }
+
+    async fn import_events(
+        &self,
+        user: UserId,
+        import: CalendarImport,
+    ) -> DomainResult<CalendarImported> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: import.course_id,
+                    note_id: None,
+                    document_id: None,
+                },
+            )?;
+            if let Some(id) = import.subscription_id {
+                owned(
+                    &tables.calendar_subscriptions,
+                    user,
+                    &id,
+                    "calendar subscription",
+                )?;
+            }
+            // Nothing fails from here on: the batch is written whole.
+            let mut imported = CalendarImported::default();
+            let mut seen = std::collections::HashSet::new();
+            for item in import.events {
+                let uid = item.uid.as_str().to_owned();
+                seen.insert(uid.clone());
+                let existing = tables
+                    .calendar_events
+                    .values()
+                    .find(|e| e.user_id == user && e.ical_uid.as_deref() == Some(uid.as_str()))
+                    .map(|e| e.id);
+                let id = if let Some(id) = existing {
+                    let exceptions: Vec<EventException> = tables
+                        .event_exceptions
+                        .range((id, DateTime::<Utc>::MIN_UTC)..=(id, DateTime::<Utc>::MAX_UTC))
+                        .map(|(_, e)| e.clone())
+                        .collect();
+                    let event = &tables.calendar_events[&id];
+                    if item.matches(event, &exceptions, import.course_id)
+                        && event.subscription_id == import.subscription_id.or(event.subscription_id)
+                    {
+                        imported.unchanged += 1;
+                        continue;
+                    }
+                    imported.updated += 1;
+                    id
+                } else {
+                    imported.created += 1;
+                    CalendarEventId::new()
+                };
+                let new = item.event;
+                let previous = tables.calendar_events.remove(&id);
+                let event = CalendarEvent {
+                    id,
+                    user_id: user,
+                    course_id: import
+                        .course_id
+                        .or_else(|| previous.as_ref().and_then(|e| e.course_id)),
+                    document_id: previous.as_ref().and_then(|e| e.document_id),
+                    title: new.title.into_inner(),
+                    description: new.description.map(Description::into_inner),
+                    start_date: micros(new.schedule.start()),
+                    end_date: new.schedule.end().map(micros),
+                    time_zone: new.schedule.zone().name().to_owned(),
+                    all_day: new.schedule.all_day(),
+                    recurrence: new.schedule.recurrence().to_vec(),
+                    reminders: new.reminders.minutes().to_vec(),
+                    event_type: new.event_type,
+                    location: new.location.map(ShortText::into_inner),
+                    priority: new.priority,
+                    color: previous
+                        .as_ref()
+                        .map_or_else(|| new.color.into_inner(), |e| e.color.clone()),
+                    google_event_id: previous.as_ref().and_then(|e| e.google_event_id.clone()),
+                    google_calendar_id: previous
+                        .as_ref()
+                        .and_then(|e| e.google_calendar_id.clone()),
+                    ical_uid: Some(uid),
+                    subscription_id: import
+                        .subscription_id
+                        .or_else(|| previous.as_ref().and_then(|e| e.subscription_id)),
+                    sequence: previous
+                        .as_ref()
+                        .map_or(0, |e| e.sequence.saturating_add(1)),
+                    created_at: previous.as_ref().map_or(now, |e| e.created_at),
+                    updated_at: now,
+                };
+                tables.event_exceptions.retain(|(event, _), _| *event != id);
+                for change in item.overrides {
+                    let exception = EventException {
+                        event_id: id,
+                        original_start: micros(change.original_start),
+                        cancelled: change.cancelled,
+                        start_date: micros(change.start_date),
+                        end_date: change.end_date.map(micros),
+                        title: change.title.map(Title::into_inner),
+                        location: change.location.map(ShortText::into_inner),
+                        updated_at: now,
+                    };
+                    tables
+                        .event_exceptions
+                        .insert((id, exception.original_start), exception);
+                }
+                tables.calendar_events.insert(id, event.clone());
+                imported.events.push(event);
+            }
+            if let Some(subscription) = import.subscription_id {
+                let gone: Vec<CalendarEventId> = tables
+                    .calendar_events
+                    .values()
+                    .filter(|e| {
+                        e.subscription_id == Some(subscription)
+                            && !e.ical_uid.as_ref().is_some_and(|uid| seen.contains(uid))
+                    })
+                    .map(|e| e.id)
+                    .collect();
+                imported.removed = u32::try_from(gone.len()).unwrap_or(u32::MAX);
+                for id in gone {
+                    tables.calendar_events.remove(&id);
+                    tables.event_exceptions.retain(|(event, _), _| *event != id);
+                }
+            }
+            Ok(imported)
+        })
+    }
+
+    async fn subscribe(
+        &self,
+        user: UserId,
+        url: String,
+        course_id: Option<CourseId>,
+    ) -> DomainResult<CalendarSubscription> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id,
+                    note_id: None,
+                    document_id: None,
+                },
+            )?;
+            if let Some(existing) = tables
+                .calendar_subscriptions
+                .values_mut()
+                .find(|s| s.user_id == user && s.url == url)
+            {
+                if existing.course_id != course_id {
+                    existing.course_id = course_id;
+                    existing.updated_at = now;
+                }
+                return Ok(existing.clone());
+            }
+            let subscription = CalendarSubscription {
+                id: CalendarSubscriptionId::new(),
+                user_id: user,
+                url,
+                course_id,
+                event_count: 0,
+                refreshed_at: None,
+                last_error: None,
+                created_at: now,
+                updated_at: now,
+            };
+            tables
+                .calendar_subscriptions
+                .insert(subscription.id, subscription.clone());
+            Ok(subscription)
+        })
+    }
+
+    async fn subscription(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+    ) -> DomainResult<CalendarSubscription> {
+        self.with_tables(|tables| {
+            owned(
+                &tables.calendar_subscriptions,
+                user,
+                &id,
+                "calendar subscription",
+            )
+            .cloned()
+        })
+    }
+
+    async fn subscriptions(&self, user: UserId) -> DomainResult<Vec<CalendarSubscription>> {
+        self.with_tables(|tables| {
+            let mine: Vec<&CalendarSubscription> = tables
+                .calendar_subscriptions
+                .values()
+                .filter(|s| s.user_id == user)
+                .collect();
+            Ok(sorted(mine, SortOrder::OldestFirst, |s| {
+                (s.created_at, s.id.as_uuid())
+            })
+            .into_iter()
+            .cloned()
+            .collect())
+        })
+    }
+
+    async fn record_refresh(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+        outcome: Result<u32, String>,
+    ) -> DomainResult<CalendarSubscription> {
+        self.write(|tables, now| {
+            let subscription = owned_mut(
+                &mut tables.calendar_subscriptions,
+                user,
+                &id,
+                "calendar subscription",
+            )?;
+            match outcome {
+                Ok(events) => {
+                    subscription.event_count = events;
+                    subscription.last_error = None;
+                }
+                Err(reason) => subscription.last_error = Some(reason),
+            }
+            subscription.refreshed_at = Some(now);
+            subscription.updated_at = now;
+            Ok(subscription.clone())
+        })
+    }
+
+    async fn unsubscribe(&self, user: UserId, id: CalendarSubscriptionId) -> DomainResult<()> {
+        self.with_tables(|tables| {
+            owned(
+                &tables.calendar_subscriptions,
+                user,
+                &id,
+                "calendar subscription",
+            )?;
+            tables.calendar_subscriptions.remove(&id);
+            tables
+                .calendar_events
+                .retain(|_, e| e.subscription_id != Some(id));
+            let events = &tables.calendar_events;
+            tables
+                .event_exceptions
+                .retain(|(event, _), _| events.contains_key(event));
+            Ok(())
+        })
+    }
+
+    async fn subscriptions_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<CalendarSubscription>> {
+        self.with_tables(|tables| {
+            let mut due: Vec<&CalendarSubscription> = tables
+                .calendar_subscriptions
+                .values()
+                .filter(|s| s.refreshed_at.is_none_or(|at| at < before))
+                .collect();
+            // Never fetched first (`None` sorts first), then the longest ago.
+            due.sort_by_key(|s| (s.refreshed_at, s.id.as_uuid()));
+            Ok(due
+                .into_iter()
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .cloned()
+                .collect())
         })
     }
 }

@@ -4,13 +4,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::entities::{
-    CalendarEvent, CalendarEventUpdate, CalendarFilter, ChatMessage, ChatSession,
-    ChatSessionFilter, ChatSessionUpdate, EventException, EventWithExceptions, ImportJob,
-    ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
-    NewEventException, NewImportJob, NewNotification, Notification, NotificationFilter,
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, CalendarImported,
+    CalendarSubscription, ChatMessage, ChatSession, ChatSessionFilter, ChatSessionUpdate,
+    EventException, EventWithExceptions, ImportJob, ImportJobFilter, ImportJobUpdate,
+    NewCalendarEvent, NewChatMessage, NewChatSession, NewEventException, NewImportJob,
+    NewNotification, Notification, NotificationFilter,
 };
 use crate::error::DomainResult;
-use crate::id::{CalendarEventId, ChatSessionId, CourseId, ImportJobId, NotificationId, UserId};
+use crate::id::{
+    CalendarEventId, CalendarSubscriptionId, ChatSessionId, CourseId, ImportJobId, NotificationId,
+    UserId,
+};
 use crate::pagination::{Page, PageRequest};
 
 /// Stores [`ChatSession`]s and their [`ChatMessage`]s.
@@ -203,6 +207,77 @@ pub trait CalendarRepository: Send + Sync {
         scope: Option<CourseId>,
         etag: String,
     ) -> DomainResult<DateTime<Utc>>;
+
+    /// Imports a batch of events in one transaction, each by its `UID`: one the user has
+    /// imported before is changed (its `SEQUENCE` raised) unless it is the same, anything else
+    /// is made; the changed and cancelled occurrences of each changed or made event become
+    /// the batch's. With a subscription, its events that the batch does not hold are removed.
+    /// The answer lists the events made or changed, in the batch's order.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the course or the subscription is not the user's; nothing is then
+    /// written.
+    async fn import_events(
+        &self,
+        user: UserId,
+        import: CalendarImport,
+    ) -> DomainResult<CalendarImported>;
+
+    /// Subscribes the user to the calendar at `url` (or finds the subscription they have to
+    /// it, moved to `course_id`).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user or the course is not there.
+    async fn subscribe(
+        &self,
+        user: UserId,
+        url: String,
+        course_id: Option<CourseId>,
+    ) -> DomainResult<CalendarSubscription>;
+
+    /// The user's subscription.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn subscription(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+    ) -> DomainResult<CalendarSubscription>;
+
+    /// The user's subscriptions, oldest first.
+    async fn subscriptions(&self, user: UserId) -> DomainResult<Vec<CalendarSubscription>>;
+
+    /// Records a fetch of the user's subscription: its event count after a successful one
+    /// (`Ok`), or why it failed (`Err`, the count kept).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn record_refresh(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+        outcome: Result<u32, String>,
+    ) -> DomainResult<CalendarSubscription>;
+
+    /// Removes the user's subscription with the events it brought.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn unsubscribe(&self, user: UserId, id: CalendarSubscriptionId) -> DomainResult<()>;
+
+    /// Subscriptions of every user not fetched since `before` (never fetched first, then the
+    /// longest ago), at most `limit`.
+    async fn subscriptions_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<CalendarSubscription>>;
 }
 
 /// Stores [`ImportJob`]s, the student's view of background imports.

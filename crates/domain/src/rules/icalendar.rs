@@ -262,6 +262,8 @@ mod tests {
             sequence: 2,
             google_event_id: None,
             google_calendar_id: None,
+            ical_uid: None,
+            subscription_id: None,
             created_at: at(2026, 12, 1, 8, 0),
             updated_at: at(2026, 12, 2, 8, 0),
         }

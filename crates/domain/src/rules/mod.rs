@@ -1,7 +1,7 @@
 //! Pure rules that span entities: link ownership, quiz totals, grading, file types, YouTube
 //! links, transcripts as text, the offline summary of a note, the FSRS spaced-repetition
 //! schedule of a flashcard, flashcards read from and written to CSV, and the calendar's
-//! recurrences and iCalendar feeds.
+//! recurrences, iCalendar feeds and iCalendar imports.
 
 pub mod card_table;
 pub mod deck_merge;
@@ -9,6 +9,7 @@ pub mod file_type;
 pub mod fsrs;
 pub mod grading;
 pub mod grounding;
+pub mod ical_import;
 pub mod icalendar;
 pub mod ownership;
 pub mod passages;

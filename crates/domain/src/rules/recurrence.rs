@@ -247,13 +247,13 @@ fn end_of(series: &Series, start: DateTime<Utc>, length: Duration) -> Option<Dat
 }
 
 /// Midnight of `day` in `zone` (or the first moment of the day, where midnight is skipped).
-fn local_midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn local_midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
     resolve(zone, day.and_time(NaiveTime::MIN))
 }
 
 /// A wall time in `zone` as a UTC instant: the earlier one where the clock goes back, the
 /// moment after the gap where it goes forward.
-fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match zone.from_local_datetime(&local) {
         chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
             at.with_timezone(&Utc)

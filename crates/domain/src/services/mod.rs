@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agenda;
 pub mod budget;
 pub mod calendar;
+pub mod calendar_import;
 pub mod chat;
 pub mod documents;
 pub mod generation;

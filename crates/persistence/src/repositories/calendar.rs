@@ -11,9 +11,10 @@ use std::collections::HashMap;
 
 use sophie_domain::values::{Description, EventSchedule, Reminders, ShortText, Title};
 use sophie_domain::{
-    CalendarEvent, CalendarEventId, CalendarEventUpdate, CalendarFilter, CalendarRepository,
-    CourseId, DocumentId, DomainError, DomainResult, EventException, EventWithExceptions,
-    NewCalendarEvent, NewEventException, Page, PageRequest, SortOrder, SourceLinks, UserId,
+    CalendarEvent, CalendarEventId, CalendarEventUpdate, CalendarFilter, CalendarImport,
+    CalendarImported, CalendarRepository, CalendarSubscription, CalendarSubscriptionId, CourseId,
+    DocumentId, DomainError, DomainResult, EventException, EventWithExceptions, NewCalendarEvent,
+    NewEventException, Page, PageRequest, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -24,6 +25,7 @@ use crate::links::ensure_links_owned;
 use crate::pg_enums::{PgEventType, PgPriority};
 use crate::schema::{
     calendar_event_exceptions, calendar_events, calendar_feed_versions, calendar_feeds,
+    calendar_subscriptions,
 };
 use crate::store::PostgresStore;
 
@@ -53,6 +55,8 @@ struct EventRow {
     recurrence: Vec<Option<String>>,
     reminders: Vec<Option<i32>>,
     sequence: i32,
+    ical_uid: Option<String>,
+    subscription_id: Option<Uuid>,
 }
 
 impl From<EventRow> for CalendarEvent {
@@ -81,6 +85,8 @@ impl From<EventRow> for CalendarEvent {
             color: row.color,
             google_event_id: row.google_event_id,
             google_calendar_id: row.google_calendar_id,
+            ical_uid: row.ical_uid,
+            subscription_id: row.subscription_id.map(CalendarSubscriptionId::from),
             sequence: u32::try_from(row.sequence).unwrap_or(0),
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -111,6 +117,8 @@ struct NewEventRow {
     all_day: bool,
     recurrence: Vec<Option<String>>,
     reminders: Vec<Option<i32>>,
+    ical_uid: Option<String>,
+    subscription_id: Option<Uuid>,
 }
 
 /// `start_date` and `end_date` are set together (from one `EventSchedule`, with the zone, the
@@ -299,6 +307,8 @@ impl CalendarRepository for PostgresStore {
             user_id: user.as_uuid(),
             created_at: now,
             updated_at: now,
+            ical_uid: None,
+            subscription_id: None,
         };
         let insert = diesel::insert_into(calendar_events::table)
             .values(row)
@@ -661,4 +671,434 @@ impl CalendarRepository for PostgresStore {
             .await
             .map_err(|e| from_diesel("calendar feed", e))
     }
+
+    async fn import_events(
+        &self,
+        user: UserId,
+        import: CalendarImport,
+    ) -> DomainResult<CalendarImported> {
+        let now = self.clock.now();
+        let mut conn = self.db.conn().await?;
+        conn.transaction::<_, StoreError, _>(async |conn| {
+            import_batch(conn, user, import, now).await
+        })
+        .await
+        .map_err(|e| e.into_domain(ENTITY))
+    }
+
+    async fn subscribe(
+        &self,
+        user: UserId,
+        url: String,
+        course_id: Option<CourseId>,
+    ) -> DomainResult<CalendarSubscription> {
+        let links = SourceLinks {
+            course_id,
+            note_id: None,
+            document_id: None,
+        };
+        let mut conn = self.db.conn().await?;
+        let row = conn
+            .transaction::<_, StoreError, _>(async |conn| {
+                ensure_links_owned(conn, user, links).await?;
+                Ok(diesel::insert_into(calendar_subscriptions::table)
+                    .values((
+                        calendar_subscriptions::id.eq(CalendarSubscriptionId::new().as_uuid()),
+                        calendar_subscriptions::user_id.eq(user.as_uuid()),
+                        calendar_subscriptions::url.eq(&url),
+                        calendar_subscriptions::course_id.eq(course_id.map(Uuid::from)),
+                    ))
+                    .on_conflict((calendar_subscriptions::user_id, calendar_subscriptions::url))
+                    .do_update()
+                    .set(calendar_subscriptions::course_id.eq(course_id.map(Uuid::from)))
+                    .returning(SubscriptionRow::as_returning())
+                    .one(conn)
+                    .await?)
+            })
+            .await
+            .map_err(|e| e.into_domain(SUBSCRIPTION))?;
+        Ok(row.into())
+    }
+
+    async fn subscription(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+    ) -> DomainResult<CalendarSubscription> {
+        self.db
+            .read(SUBSCRIPTION, async |conn| {
+                calendar_subscriptions::table
+                    .filter(calendar_subscriptions::id.eq(id.as_uuid()))
+                    .filter(calendar_subscriptions::user_id.eq(user.as_uuid()))
+                    .select(SubscriptionRow::as_select())
+                    .limit(1)
+                    .one(conn)
+                    .await
+            })
+            .await
+            .map(CalendarSubscription::from)
+    }
+
+    async fn subscriptions(&self, user: UserId) -> DomainResult<Vec<CalendarSubscription>> {
+        let rows: Vec<SubscriptionRow> = self
+            .db
+            .read(SUBSCRIPTION, async |conn| {
+                calendar_subscriptions::table
+                    .filter(calendar_subscriptions::user_id.eq(user.as_uuid()))
+                    .order((
+                        calendar_subscriptions::created_at.asc(),
+                        calendar_subscriptions::id.asc(),
+                    ))
+                    .select(SubscriptionRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows.into_iter().map(CalendarSubscription::from).collect())
+    }
+
+    async fn record_refresh(
+        &self,
+        user: UserId,
+        id: CalendarSubscriptionId,
+        outcome: Result<u32, String>,
+    ) -> DomainResult<CalendarSubscription> {
+        let now = self.clock.now();
+        let target = calendar_subscriptions::table
+            .filter(calendar_subscriptions::id.eq(id.as_uuid()))
+            .filter(calendar_subscriptions::user_id.eq(user.as_uuid()));
+        let mut conn = self.db.conn().await?;
+        let row = match outcome {
+            Ok(events) => {
+                diesel::update(target)
+                    .set((
+                        calendar_subscriptions::event_count
+                            .eq(i32::try_from(events).unwrap_or(i32::MAX)),
+                        calendar_subscriptions::last_error.eq(None::<String>),
+                        calendar_subscriptions::refreshed_at.eq(now),
+                    ))
+                    .returning(SubscriptionRow::as_returning())
+                    .one(&mut conn)
+                    .await
+            }
+            Err(reason) => {
+                diesel::update(target)
+                    .set((
+                        calendar_subscriptions::last_error.eq(reason),
+                        calendar_subscriptions::refreshed_at.eq(now),
+                    ))
+                    .returning(SubscriptionRow::as_returning())
+                    .one(&mut conn)
+                    .await
+            }
+        }
+        .map_err(|e| from_diesel(SUBSCRIPTION, e))?;
+        Ok(row.into())
+    }
+
+    async fn unsubscribe(&self, user: UserId, id: CalendarSubscriptionId) -> DomainResult<()> {
+        let mut conn = self.db.conn().await?;
+        // Its events go with it (`ON DELETE CASCADE`).
+        let deleted = diesel::delete(
+            calendar_subscriptions::table
+                .filter(calendar_subscriptions::id.eq(id.as_uuid()))
+                .filter(calendar_subscriptions::user_id.eq(user.as_uuid())),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(|e| from_diesel(SUBSCRIPTION, e))?;
+        if deleted == 0 {
+            return Err(DomainError::not_found(SUBSCRIPTION));
+        }
+        Ok(())
+    }
+
+    async fn subscriptions_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<CalendarSubscription>> {
+        let rows: Vec<SubscriptionRow> = self
+            .db
+            .read(SUBSCRIPTION, async |conn| {
+                calendar_subscriptions::table
+                    .filter(
+                        calendar_subscriptions::refreshed_at
+                            .is_null()
+                            .or(calendar_subscriptions::refreshed_at.lt(before)),
+                    )
+                    .order((
+                        calendar_subscriptions::refreshed_at.asc().nulls_first(),
+                        calendar_subscriptions::id.asc(),
+                    ))
+                    .limit(i64::from(limit))
+                    .select(SubscriptionRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows.into_iter().map(CalendarSubscription::from).collect())
+    }
+}
+
+const SUBSCRIPTION: &str = "calendar subscription";
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = calendar_subscriptions, check_for_backend(Pg))]
+struct SubscriptionRow {
+    id: Uuid,
+    user_id: Uuid,
+    url: String,
+    course_id: Option<Uuid>,
+    event_count: i32,
+    refreshed_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<SubscriptionRow> for CalendarSubscription {
+    fn from(row: SubscriptionRow) -> Self {
+        Self {
+            id: row.id.into(),
+            user_id: row.user_id.into(),
+            url: row.url,
+            course_id: row.course_id.map(CourseId::from),
+            event_count: u32::try_from(row.event_count).unwrap_or(0),
+            refreshed_at: row.refreshed_at,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// An imported event's new state, written whole over an earlier import of it.
+#[derive(AsChangeset)]
+#[diesel(table_name = calendar_events, treat_none_as_null = true)]
+struct ImportChanges {
+    title: String,
+    description: Option<String>,
+    start_date: DateTime<Utc>,
+    end_date: Option<DateTime<Utc>>,
+    time_zone: String,
+    all_day: bool,
+    recurrence: Vec<Option<String>>,
+    reminders: Vec<Option<i32>>,
+    event_type: PgEventType,
+    location: Option<String>,
+    priority: Option<PgPriority>,
+    course_id: Option<Uuid>,
+    subscription_id: Option<Uuid>,
+    updated_at: DateTime<Utc>,
+}
+
+/// [`CalendarRepository::import_events`] inside its transaction: one read of the events
+/// imported before and of their occurrence changes, one insert of the new events, an update
+/// per changed event, one delete and one insert of occurrence changes, one delete of what a
+/// subscription no longer holds.
+async fn import_batch(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    import: CalendarImport,
+    now: DateTime<Utc>,
+) -> Result<CalendarImported, StoreError> {
+    ensure_links_owned(
+        conn,
+        user,
+        SourceLinks {
+            course_id: import.course_id,
+            note_id: None,
+            document_id: None,
+        },
+    )
+    .await?;
+    if let Some(id) = import.subscription_id {
+        let owned: bool = diesel::select(exists(
+            calendar_subscriptions::table
+                .filter(calendar_subscriptions::id.eq(id.as_uuid()))
+                .filter(calendar_subscriptions::user_id.eq(user.as_uuid())),
+        ))
+        .one(conn)
+        .await?;
+        if !owned {
+            return Err(DomainError::not_found(SUBSCRIPTION).into());
+        }
+    }
+    let uids: Vec<String> = import
+        .events
+        .iter()
+        .map(|e| e.uid.as_str().to_owned())
+        .collect();
+    let earlier: Vec<EventRow> = calendar_events::table
+        .filter(calendar_events::user_id.eq(user.as_uuid()))
+        .filter(calendar_events::ical_uid.eq_any(&uids))
+        .select(EventRow::as_select())
+        .for_update()
+        .load(conn)
+        .await?;
+    let earlier_ids: Vec<Uuid> = earlier.iter().map(|e| e.id).collect();
+    let mut changes: HashMap<Uuid, Vec<EventException>> = HashMap::new();
+    if !earlier_ids.is_empty() {
+        let rows: Vec<ExceptionRow> = calendar_event_exceptions::table
+            .filter(calendar_event_exceptions::event_id.eq_any(&earlier_ids))
+            .select(ExceptionRow::as_select())
+            .load(conn)
+            .await?;
+        for row in rows {
+            changes.entry(row.event_id).or_default().push(row.into());
+        }
+    }
+    let mut by_uid: HashMap<String, CalendarEvent> = earlier
+        .into_iter()
+        .map(CalendarEvent::from)
+        .filter_map(|e| e.ical_uid.clone().map(|uid| (uid, e)))
+        .collect();
+
+    let mut imported = CalendarImported::default();
+    // Each event made or changed, by its place in the batch.
+    let mut written: Vec<(usize, Uuid)> = Vec::new();
+    let mut inserts = Vec::new();
+    let mut exception_rows = Vec::new();
+    let mut rewritten: Vec<Uuid> = Vec::new();
+    let subscription = import.subscription_id.map(Uuid::from);
+    for (place, item) in import.events.into_iter().enumerate() {
+        let uid = item.uid.as_str().to_owned();
+        let previous = by_uid.remove(&uid);
+        if let Some(previous) = &previous {
+            let exceptions = changes.remove(&previous.id.as_uuid()).unwrap_or_default();
+            if item.matches(previous, &exceptions, import.course_id)
+                && (subscription.is_none()
+                    || previous.subscription_id.map(Uuid::from) == subscription)
+            {
+                imported.unchanged += 1;
+                continue;
+            }
+        }
+        let id = previous
+            .as_ref()
+            .map_or_else(|| CalendarEventId::new().as_uuid(), |e| e.id.as_uuid());
+        for change in item.overrides {
+            exception_rows.push(ExceptionRow {
+                event_id: id,
+                original_start: micros(change.original_start),
+                cancelled: change.cancelled,
+                start_date: micros(change.start_date),
+                end_date: change.end_date.map(micros),
+                title: change.title.map(Title::into_inner),
+                location: change.location.map(ShortText::into_inner),
+                updated_at: now,
+            });
+        }
+        let new = item.event;
+        written.push((place, id));
+        if let Some(previous) = previous {
+            imported.updated += 1;
+            rewritten.push(id);
+            diesel::update(calendar_events::table.filter(calendar_events::id.eq(id)))
+                .set((
+                    ImportChanges {
+                        title: new.title.into_inner(),
+                        description: new.description.map(Description::into_inner),
+                        start_date: micros(new.schedule.start()),
+                        end_date: new.schedule.end().map(micros),
+                        time_zone: new.schedule.zone().name().to_owned(),
+                        all_day: new.schedule.all_day(),
+                        recurrence: stored_lines(new.schedule.recurrence()),
+                        reminders: stored_minutes(&new.reminders),
+                        event_type: new.event_type.into(),
+                        location: new.location.map(ShortText::into_inner),
+                        priority: new.priority.map(PgPriority::from),
+                        course_id: import.course_id.or(previous.course_id).map(Uuid::from),
+                        subscription_id: subscription.or(previous.subscription_id.map(Uuid::from)),
+                        updated_at: now,
+                    },
+                    calendar_events::sequence.eq(calendar_events::sequence + 1),
+                ))
+                .execute(conn)
+                .await?;
+        } else {
+            imported.created += 1;
+            inserts.push(NewEventRow {
+                id,
+                title: new.title.into_inner(),
+                description: new.description.map(Description::into_inner),
+                start_date: micros(new.schedule.start()),
+                end_date: new.schedule.end().map(micros),
+                time_zone: new.schedule.zone().name().to_owned(),
+                all_day: new.schedule.all_day(),
+                recurrence: stored_lines(new.schedule.recurrence()),
+                reminders: stored_minutes(&new.reminders),
+                event_type: new.event_type.into(),
+                location: new.location.map(ShortText::into_inner),
+                priority: new.priority.map(PgPriority::from),
+                color: new.color.into_inner(),
+                google_event_id: None,
+                google_calendar_id: None,
+                course_id: import.course_id.map(Uuid::from),
+                document_id: None,
+                user_id: user.as_uuid(),
+                created_at: now,
+                updated_at: now,
+                ical_uid: Some(uid),
+                subscription_id: subscription,
+            });
+        }
+    }
+    // Bounded batches: PostgreSQL takes at most 65,535 parameters a statement.
+    for chunk in inserts.chunks(1_000) {
+        diesel::insert_into(calendar_events::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    if !rewritten.is_empty() {
+        diesel::delete(
+            calendar_event_exceptions::table
+                .filter(calendar_event_exceptions::event_id.eq_any(&rewritten)),
+        )
+        .execute(conn)
+        .await?;
+    }
+    for chunk in exception_rows.chunks(5_000) {
+        diesel::insert_into(calendar_event_exceptions::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    if let Some(subscription) = subscription {
+        imported.removed = u32::try_from(
+            diesel::delete(
+                calendar_events::table
+                    .filter(calendar_events::subscription_id.eq(subscription))
+                    .filter(
+                        calendar_events::ical_uid
+                            .is_null()
+                            .or(calendar_events::ical_uid.ne_all(&uids)),
+                    ),
+            )
+            .execute(conn)
+            .await?,
+        )
+        .unwrap_or(u32::MAX);
+    }
+    let ids: Vec<Uuid> = written.iter().map(|(_, id)| *id).collect();
+    let mut rows: HashMap<Uuid, EventRow> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        calendar_events::table
+            .filter(calendar_events::id.eq_any(&ids))
+            .select(EventRow::as_select())
+            .load::<EventRow>(conn)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect()
+    };
+    imported.events = written
+        .into_iter()
+        .filter_map(|(_, id)| rows.remove(&id).map(CalendarEvent::from))
+        .collect();
+    Ok(imported)
 }

@@ -16,6 +16,7 @@ use crate::state::AppState;
 mod agenda;
 mod body;
 mod feed;
+mod import;
 #[cfg(test)]
 mod tests;
 
@@ -35,7 +36,11 @@ use body::{
         cancel_occurrence,
         feed::rotate_token,
         feed::feed,
-        agenda::agenda
+        agenda::agenda,
+        import::import,
+        import::subscriptions,
+        import::unsubscribe,
+        import::refresh
     ),
     components(schemas(
         CreateCalendarEvent,
@@ -49,7 +54,11 @@ use body::{
         sophie_domain::Agenda,
         sophie_domain::AgendaItem,
         sophie_domain::StudyFor,
-        sophie_domain::QuizToTake
+        sophie_domain::QuizToTake,
+        sophie_domain::CalendarSubscription,
+        import::ImportCalendarForm,
+        import::ImportCalendarUrl,
+        import::CalendarImportAnswer
     )),
     tags((name = "calendar", description = "Events in the student's calendar"))
 )]
@@ -63,6 +72,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(create))
                     .route(web::get().to(list)),
             )
+            .service(web::resource("/import").route(web::post().to(import::import)))
             .service(
                 web::resource("/{id}")
                     .route(web::get().to(get))
@@ -79,7 +89,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/calendar")
             .service(web::resource("/agenda").route(web::get().to(agenda::agenda)))
             .service(web::resource("/feed-token").route(web::post().to(feed::rotate_token)))
-            .service(web::resource("/feed/{token}.ics").route(web::get().to(feed::feed))),
+            .service(web::resource("/feed/{token}.ics").route(web::get().to(feed::feed)))
+            .service(web::resource("/subscriptions").route(web::get().to(import::subscriptions)))
+            .service(
+                web::resource("/subscriptions/{id}").route(web::delete().to(import::unsubscribe)),
+            )
+            .service(
+                web::resource("/subscriptions/{id}/refresh").route(web::post().to(import::refresh)),
+            ),
     );
 }
 
