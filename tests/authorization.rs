@@ -549,6 +549,8 @@ async fn every_route_needs_a_session() {
         (Method::GET, "/api/v1/calendar-events"),
         (Method::POST, "/api/v1/calendar/feed-token"),
         (Method::GET, "/api/v1/calendar/agenda"),
+        (Method::POST, "/api/v1/calendar-events/import"),
+        (Method::GET, "/api/v1/calendar/subscriptions"),
         (Method::GET, "/api/v1/import-jobs"),
         (Method::GET, "/api/v1/notifications"),
         (Method::POST, "/api/v1/notifications/read-all"),
