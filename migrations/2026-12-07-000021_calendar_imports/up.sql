@@ -6,6 +6,7 @@ CREATE TABLE calendar_subscriptions (
     user_id uuid NOT NULL,
     url text NOT NULL,
     course_id uuid NULL,
+    time_zone text NOT NULL DEFAULT 'UTC',
     event_count integer NOT NULL DEFAULT 0,
     refreshed_at timestamptz NULL,
     last_error text NULL,

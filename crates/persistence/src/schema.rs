@@ -170,6 +170,7 @@ diesel::table! {
         user_id -> Uuid,
         url -> Text,
         course_id -> Nullable<Uuid>,
+        time_zone -> Text,
         event_count -> Int4,
         refreshed_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,

@@ -1110,7 +1110,7 @@ pub async fn calendar_subscriptions_keep_their_events_in_step(fixture: &impl Fix
     let url = "https://uni.example/timetable.ics".to_owned();
     let subscription =
         w.r.calendar
-            .subscribe(ada, url.clone(), None)
+            .subscribe(ada, url.clone(), None, "UTC".to_owned())
             .await
             .unwrap();
     assert_eq!(subscription.url, url);
@@ -1118,14 +1118,15 @@ pub async fn calendar_subscriptions_keep_their_events_in_step(fixture: &impl Fix
     let bio = w.course(ada, "Bio").await.id;
     let same =
         w.r.calendar
-            .subscribe(ada, url.clone(), Some(bio))
+            .subscribe(ada, url.clone(), Some(bio), "Europe/Berlin".to_owned())
             .await
             .unwrap();
     assert_eq!(same.id, subscription.id, "one subscription per URL");
     assert_eq!(same.course_id, Some(bio));
+    assert_eq!(same.time_zone, "Europe/Berlin");
     let bobs =
         w.r.calendar
-            .subscribe(bob, url.clone(), None)
+            .subscribe(bob, url.clone(), None, "UTC".to_owned())
             .await
             .unwrap();
     assert_ne!(bobs.id, subscription.id);

@@ -334,6 +334,8 @@ pub struct CalendarSubscription {
     pub url: String,
     /// The course its events belong to.
     pub course_id: Option<CourseId>,
+    /// The IANA zone of the times its source gives without one.
+    pub time_zone: String,
     /// How many events the last successful fetch held.
     pub event_count: u32,
     /// When it was last fetched, successfully or not.

@@ -645,6 +645,7 @@ impl CalendarRepository for MemoryStore {
         user: UserId,
         url: String,
         course_id: Option<CourseId>,
+        time_zone: String,
     ) -> DomainResult<CalendarSubscription> {
         self.write(|tables, now| {
             tables.check_user(user)?;
@@ -661,10 +662,9 @@ impl CalendarRepository for MemoryStore {
                 .values_mut()
                 .find(|s| s.user_id == user && s.url == url)
             {
-                if existing.course_id != course_id {
-                    existing.course_id = course_id;
-                    existing.updated_at = now;
-                }
+                existing.course_id = course_id;
+                existing.time_zone = time_zone;
+                existing.updated_at = now;
                 return Ok(existing.clone());
             }
             let subscription = CalendarSubscription {
@@ -672,6 +672,7 @@ impl CalendarRepository for MemoryStore {
                 user_id: user,
                 url,
                 course_id,
+                time_zone,
                 event_count: 0,
                 refreshed_at: None,
                 last_error: None,

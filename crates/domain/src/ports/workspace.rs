@@ -224,8 +224,8 @@ pub trait CalendarRepository: Send + Sync {
         import: CalendarImport,
     ) -> DomainResult<CalendarImported>;
 
-    /// Subscribes the user to the calendar at `url` (or finds the subscription they have to
-    /// it, moved to `course_id`).
+    /// Subscribes the user to the calendar at `url`, its zoneless times in `time_zone` (or
+    /// finds the subscription they have to it, moved to `course_id` and `time_zone`).
     ///
     /// # Errors
     ///
@@ -235,6 +235,7 @@ pub trait CalendarRepository: Send + Sync {
         user: UserId,
         url: String,
         course_id: Option<CourseId>,
+        time_zone: String,
     ) -> DomainResult<CalendarSubscription>;
 
     /// The user's subscription.

@@ -10,7 +10,7 @@
 //! grouped under their series by `UID`. A zone known only from its `VTIMEZONE` (a custom
 //! name) is matched to an IANA zone with the same offsets in winter and summer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use calcard::common::PartialDateTime;
 use calcard::common::timezone::Tz as CalTz;
@@ -24,6 +24,13 @@ use chrono_tz::Tz;
 
 use crate::enums::{EventType, Priority};
 use crate::rules::recurrence;
+
+/// The most changed occurrences (`VEVENT`s with a `RECURRENCE-ID`) one import may hold.
+pub const MAX_OVERRIDES: usize = 10_000;
+
+/// The most dates one `EXDATE` or `RDATE` line is given (a line stays well under
+/// [`recurrence::MAX_LINE_CHARS`]).
+const DATES_PER_LINE: usize = 50;
 
 /// An event read from an iCalendar object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +103,22 @@ pub fn read(
     default_zone: Tz,
     max_events: usize,
 ) -> Result<Vec<ImportedEvent>, ImportError> {
+    // A calendar cut short (a download broken off) is refused, not read in part: a
+    // subscription would take its missing events as removed.
+    let ends = text
+        .trim_end()
+        .rsplit(['\n', '\r'])
+        .next()
+        .is_some_and(|last| last.trim().eq_ignore_ascii_case("END:VCALENDAR"));
+    let opens = text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .get(..15)
+        .is_some_and(|first| first.eq_ignore_ascii_case("BEGIN:VCALENDAR"));
+    if opens && !ends {
+        return Err(fail(
+            "the calendar is cut short: it does not end with END:VCALENDAR",
+        ));
+    }
     let calendar = match Parser::new(text).entry() {
         Entry::ICalendar(calendar) => calendar,
         Entry::Eof => return Err(fail("the file is empty: it holds no iCalendar object")),
@@ -145,21 +168,29 @@ pub fn read(
         index.insert(event.uid.clone(), read_events.len());
         read_events.push(event);
     }
+    if overrides.len() > MAX_OVERRIDES {
+        return Err(fail(format!(
+            "the calendar changes {} single occurrences, more than the {MAX_OVERRIDES} one \
+             import may hold",
+            overrides.len()
+        )));
+    }
+    // By event and original start: a later change of the same occurrence replaces an earlier.
+    let mut changes: HashMap<usize, BTreeMap<DateTime<Utc>, ImportedOverride>> = HashMap::new();
     for component in overrides {
-        let uid = component.uid().unwrap_or_default();
+        let uid = component.uid().map(str::trim).unwrap_or_default();
         let Some(&at) = index.get(uid) else {
             // A changed occurrence of an event this object does not hold: nothing to change.
             continue;
         };
         let changed = reader.occurrence(component, &read_events[at])?;
-        let event = &mut read_events[at];
-        event
-            .overrides
-            .retain(|o| o.original_start != changed.original_start);
-        event.overrides.push(changed);
+        changes
+            .entry(at)
+            .or_default()
+            .insert(changed.original_start, changed);
     }
-    for event in &mut read_events {
-        event.overrides.sort_by_key(|o| o.original_start);
+    for (at, changed) in changes {
+        read_events[at].overrides = changed.into_values().collect();
     }
     Ok(read_events)
 }
@@ -237,7 +268,7 @@ impl Reader {
         let end = match component.property(&ICalendarProperty::Dtend) {
             Some(entry) => Some(self.moment(entry, &named("DTEND"))?.at),
             None => match component.property(&ICalendarProperty::Duration) {
-                Some(entry) => Some(start.at + duration(entry, &named("DURATION"))?),
+                Some(entry) => Some(after(start.at, zone, entry, &named("DURATION"))?),
                 // RFC 5545: an all-day event without an end takes its one day.
                 None if all_day => Some(recurrence::local_midnight(
                     zone,
@@ -259,6 +290,8 @@ impl Reader {
         };
 
         let mut recurrence = Vec::new();
+        let mut excluded: (Vec<NaiveDate>, Vec<DateTime<Utc>>) = (Vec::new(), Vec::new());
+        let mut added: (Vec<NaiveDate>, Vec<DateTime<Utc>>) = (Vec::new(), Vec::new());
         for entry in &component.entries {
             match entry.name {
                 ICalendarProperty::Rrule => {
@@ -268,22 +301,42 @@ impl Reader {
                     recurrence.push(format!("RRULE:{rule}"));
                 }
                 ICalendarProperty::Exdate | ICalendarProperty::Rdate => {
-                    let name = if entry.name == ICalendarProperty::Exdate {
-                        "EXDATE"
+                    let (name, slot) = if entry.name == ICalendarProperty::Exdate {
+                        ("EXDATE", &mut excluded)
                     } else {
-                        "RDATE"
+                        ("RDATE", &mut added)
                     };
-                    let ats = self.moments(entry, &named(name), all_day)?;
-                    if !ats.is_empty() {
-                        recurrence.push(super::icalendar::instants(
-                            name,
-                            &ats,
-                            if all_day { zone } else { Tz::UTC },
-                            all_day,
-                        ));
+                    for written in self.moments(entry, &named(name))? {
+                        match written {
+                            Written::Date(day) => slot.0.push(day),
+                            // A date-time exception of an all-day series: its day there.
+                            Written::At(at) if all_day => {
+                                slot.0.push(at.with_timezone(&zone).date_naive());
+                            }
+                            Written::At(at) => slot.1.push(at),
+                        }
                     }
                 }
                 _ => {}
+            }
+        }
+        // One line per kind of value (in parts of [`DATES_PER_LINE`]), however many
+        // properties the file spread them over: dates (read at the series' start time), and
+        // instants in UTC.
+        for (name, (days, ats)) in [("EXDATE", excluded), ("RDATE", added)] {
+            for part in days.chunks(DATES_PER_LINE) {
+                let values: Vec<String> = part
+                    .iter()
+                    .map(|d| d.format("%Y%m%d").to_string())
+                    .collect();
+                recurrence.push(format!("{name};VALUE=DATE:{}", values.join(",")));
+            }
+            for part in ats.chunks(DATES_PER_LINE) {
+                let values: Vec<String> = part
+                    .iter()
+                    .map(|at| at.format("%Y%m%dT%H%M%SZ").to_string())
+                    .collect();
+                recurrence.push(format!("{name}:{}", values.join(",")));
             }
         }
         let series = recurrence::Series {
@@ -352,7 +405,7 @@ impl Reader {
         let end = match component.property(&ICalendarProperty::Dtend) {
             Some(entry) => Some(self.moment(entry, &named("DTEND"))?.at),
             None => match component.property(&ICalendarProperty::Duration) {
-                Some(entry) => Some(start + duration(entry, &named("DURATION"))?),
+                Some(entry) => Some(after(start, series.zone, entry, &named("DURATION"))?),
                 None => length.map(|length| start + length),
             },
         };
@@ -385,14 +438,9 @@ impl Reader {
         self.at(value, entry.tz_id(), what)
     }
 
-    /// The instants of an `EXDATE` or `RDATE` (a period by its start), in UTC; dates at
-    /// midnight of the event's zone when the event is all-day.
-    fn moments(
-        &self,
-        entry: &ICalendarEntry,
-        what: &str,
-        all_day: bool,
-    ) -> Result<Vec<DateTime<Utc>>, ImportError> {
+    /// The values of an `EXDATE` or `RDATE` (a period by its start): dates as written,
+    /// date-times as instants.
+    fn moments(&self, entry: &ICalendarEntry, what: &str) -> Result<Vec<Written>, ImportError> {
         let mut ats = Vec::with_capacity(entry.values.len());
         for value in &entry.values {
             let partial = match value {
@@ -403,13 +451,11 @@ impl Reader {
                 _ => return Err(fail(format!("{what} holds a value that is not a date"))),
             };
             let moment = self.at(partial, entry.tz_id(), what)?;
-            if all_day && !moment.all_day {
-                // A date-time exception of an all-day series: its day.
-                let day = moment.at.with_timezone(&moment.zone).date_naive();
-                ats.push(recurrence::local_midnight(moment.zone, day));
+            ats.push(if moment.all_day {
+                Written::Date(moment.at.with_timezone(&moment.zone).date_naive())
             } else {
-                ats.push(moment.at);
-            }
+                Written::At(moment.at)
+            });
         }
         Ok(ats)
     }
@@ -481,6 +527,14 @@ impl Reader {
     }
 }
 
+/// A value of an `EXDATE` or `RDATE`.
+enum Written {
+    /// A date (`VALUE=DATE`).
+    Date(NaiveDate),
+    /// A date-time, as an instant.
+    At(DateTime<Utc>),
+}
+
 /// A zone as a `TZID` names it.
 #[derive(Clone, Copy)]
 enum Zone {
@@ -522,14 +576,25 @@ fn matching_zone(calendar: &ICalendar, zone: &ICalendarComponent) -> Option<Tz> 
                     + i32::from(p.tz_minute.unwrap_or(0)) * 60;
                 if p.tz_minus { -seconds } else { seconds }
             });
-        match part.component_type {
-            ICalendarComponentType::Standard => standard = standard.or(offset),
-            ICalendarComponentType::Daylight => daylight = daylight.or(offset),
-            _ => {}
+        // The rules in force now: of each kind, the part with the latest onset.
+        let onset = part
+            .property(&ICalendarProperty::Dtstart)
+            .and_then(|e| e.values.first())
+            .and_then(ICalendarValue::as_partial_date_time)
+            .map(|p| (p.year, p.month, p.day));
+        let slot = match part.component_type {
+            ICalendarComponentType::Standard => &mut standard,
+            ICalendarComponentType::Daylight => &mut daylight,
+            _ => continue,
+        };
+        if let Some(offset) = offset
+            && slot.is_none_or(|(latest, _)| onset >= latest)
+        {
+            *slot = Some((onset, offset));
         }
     }
-    let standard = standard?;
-    let daylight = daylight.unwrap_or(standard);
+    let standard = standard?.1;
+    let daylight = daylight.map_or(standard, |(_, offset)| offset);
     let offset_on = |tz: Tz, month: u32| {
         let day = NaiveDate::from_ymd_opt(2027, month, 15)?;
         Some(tz.offset_from_utc_date(&day).fix().local_minus_utc())
@@ -572,15 +637,33 @@ fn text(component: &ICalendarComponent, property: &ICalendarProperty) -> Option<
         .map(str::to_owned)
 }
 
-/// A `DURATION` property as a length of time.
-fn duration(entry: &ICalendarEntry, what: &str) -> Result<Duration, ImportError> {
-    match entry.values.first() {
-        Some(ICalendarValue::Duration(length)) if !length.neg => Ok(Duration::seconds(
-            length.as_seconds().clamp(0, 366 * 86_400 * 10),
-        )),
-        _ => Err(fail(format!("{what} is not a duration forward in time"))),
+/// The end of something starting at `start` and lasting a `DURATION`: its weeks and days
+/// on the calendar of `zone` (a day across a daylight-saving change is 23 or 25 hours, as
+/// RFC 5545 has it), then its hours, minutes and seconds exactly.
+fn after(
+    start: DateTime<Utc>,
+    zone: Tz,
+    entry: &ICalendarEntry,
+    what: &str,
+) -> Result<DateTime<Utc>, ImportError> {
+    let Some(ICalendarValue::Duration(length)) = entry.values.first() else {
+        return Err(fail(format!("{what} is not a duration")));
+    };
+    let days = i64::from(length.weeks) * 7 + i64::from(length.days);
+    let exact = i64::from(length.hours) * 3_600
+        + i64::from(length.minutes) * 60
+        + i64::from(length.seconds);
+    if length.neg || days > MAX_DURATION_DAYS || exact > MAX_DURATION_DAYS * 86_400 {
+        return Err(fail(format!(
+            "{what} must go forward in time, by at most {MAX_DURATION_DAYS} days"
+        )));
     }
+    let local = start.with_timezone(&zone).naive_local() + Duration::days(days);
+    Ok(recurrence::resolve(zone, local) + Duration::seconds(exact))
 }
+
+/// The longest `DURATION` read, in days.
+const MAX_DURATION_DAYS: i64 = 3_660;
 
 /// The minutes before the start at which the event's alarms go off: those with a `TRIGGER`
 /// relative to the start, at or before it.
@@ -627,18 +710,40 @@ fn kind(categories: &[String], title: Option<&str>) -> EventType {
         }
     }
     let title = title.unwrap_or_default().to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| title.contains(w));
-    if has(&["exam", "midterm", "klausur", "prüfung"]) {
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Whole words and their plurals ("exams"), and phrases as written ("office hour").
+    let has = |wanted: &[&str]| {
+        wanted.iter().any(|w| {
+            if w.contains(' ') {
+                title.contains(w)
+            } else {
+                words
+                    .iter()
+                    .any(|word| word == w || word.strip_suffix('s') == Some(*w))
+            }
+        })
+    };
+    if has(&[
+        "exam",
+        "examination",
+        "midterm",
+        "final exam",
+        "klausur",
+        "prüfung",
+    ]) {
         EventType::Exam
     } else if has(&["quiz"]) {
         EventType::Quiz
-    } else if has(&["lab ", "lab:", "praktikum"]) || title.ends_with("lab") {
+    } else if has(&["lab", "praktikum"]) {
         EventType::Lab
     } else if has(&["office hour", "sprechstunde"]) {
         EventType::OfficeHours
     } else if has(&["assignment", "homework", "problem set"]) {
         EventType::Assignment
-    } else if has(&["deadline", " due"]) {
+    } else if has(&["deadline", "due"]) {
         EventType::Deadline
     } else if has(&["lecture", "seminar", "tutorial", "vorlesung", "übung"]) {
         EventType::Lecture
@@ -890,5 +995,98 @@ mod tests {
         ] {
             let _ = read(text, Tz::UTC, 10);
         }
+    }
+}
+
+#[cfg(test)]
+mod edge_cases {
+    use super::*;
+
+    fn one(body: &str) -> ImportedEvent {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:x\r\n{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            body.trim().replace('\n', "\r\n")
+        );
+        read(&text, Tz::America__New_York, 10).unwrap().remove(0)
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn starts(event: &ImportedEvent, to: &str) -> Vec<DateTime<Utc>> {
+        let series = recurrence::Series {
+            start: event.start,
+            end: event.end,
+            zone: event.zone,
+            all_day: event.all_day,
+            recurrence: event.recurrence.clone(),
+        };
+        recurrence::occurrences(&series, &[], event.start, utc(to), 1_000)
+            .unwrap()
+            .iter()
+            .map(|o| o.start)
+            .collect()
+    }
+
+    #[test]
+    fn a_day_of_duration_across_a_daylight_saving_change_ends_at_midnight() {
+        // 7 November 2027: New York leaves summer time; the day has 25 hours.
+        let day = one("DTSTART;VALUE=DATE:20271107\nDURATION:P1D");
+        assert_eq!(day.end, Some(utc("2027-11-08T05:00:00Z")));
+        let timed = one("DTSTART;TZID=America/New_York:20271106T090000\nDURATION:P1DT30M");
+        assert_eq!(timed.end, Some(utc("2027-11-07T14:30:00Z")));
+    }
+
+    #[test]
+    fn exceptions_of_every_form_exclude_their_occurrence() {
+        // Dates on a timed series: the occurrence of that day.
+        let timed = one(
+            "DTSTART;TZID=America/New_York:20270301T090000\nDTEND;TZID=America/New_York:20270301T100000\n\
+             RRULE:FREQ=DAILY;COUNT=5\nEXDATE;VALUE=DATE:20270302\nEXDATE:20270304T140000Z",
+        );
+        assert_eq!(
+            starts(&timed, "2027-04-01T00:00:00Z"),
+            [
+                utc("2027-03-01T14:00:00Z"),
+                utc("2027-03-03T14:00:00Z"),
+                utc("2027-03-05T14:00:00Z")
+            ]
+        );
+        // A date-time on an all-day series in New York: its day there, not in UTC.
+        let all_day =
+            one("DTSTART;VALUE=DATE:20270301\nRRULE:FREQ=DAILY;COUNT=10\nEXDATE:20270308T020000Z");
+        let days = starts(&all_day, "2027-04-01T00:00:00Z");
+        assert_eq!(days.len(), 9);
+        assert!(!days.contains(&utc("2027-03-07T05:00:00Z")), "{days:?}");
+    }
+
+    #[test]
+    fn many_exception_properties_become_few_lines() {
+        let mut body =
+            String::from("DTSTART:20270101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=200\n");
+        for day in 1..=60 {
+            let date = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap() + Duration::days(day);
+            body.push_str(&format!("EXDATE:{}T090000Z\n", date.format("%Y%m%d")));
+        }
+        let event = one(&body);
+        assert_eq!(event.recurrence.len(), 3, "{:?}", event.recurrence);
+        assert_eq!(starts(&event, "2028-01-01T00:00:00Z").len(), 140);
+    }
+
+    #[test]
+    fn a_calendar_cut_short_is_refused() {
+        let cut = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\n";
+        assert!(read(cut, Tz::UTC, 10).unwrap_err().0.contains("cut short"));
+    }
+
+    #[test]
+    fn kinds_come_from_whole_words() {
+        assert_eq!(kind(&[], Some("Example class")), EventType::Other);
+        assert_eq!(kind(&[], Some("Midterm exams")), EventType::Exam);
+        assert_eq!(kind(&[], Some("Chemistry lab")), EventType::Lab);
+        assert_eq!(kind(&[], Some("Essay due")), EventType::Deadline);
     }
 }

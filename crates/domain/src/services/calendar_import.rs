@@ -35,12 +35,12 @@ pub struct CalendarImportLimits {
 }
 
 impl Default for CalendarImportLimits {
-    /// 2,000 events; every 6 hours; 100 a sweep; 10 MiB.
+    /// 2,000 events; every 6 hours; 500 a sweep (every 15 minutes); 10 MiB.
     fn default() -> Self {
         Self {
             max_events: 2_000,
             refresh_every: Duration::hours(6),
-            refresh_batch: 100,
+            refresh_batch: 500,
             max_bytes: 10 * 1024 * 1024,
         }
     }
@@ -164,12 +164,14 @@ impl CalendarImportService {
                     .map_err(renamed_to_url)?;
                 let events = self.read(&fetched.bytes, zone, "url")?;
                 let count = events.len();
+                let known = self.ports.calendar.subscriptions(user).await?;
+                let new = !known.iter().any(|s| s.url == url);
                 let subscription = self
                     .ports
                     .calendar
-                    .subscribe(user, url, request.course_id)
+                    .subscribe(user, url, request.course_id, zone.name().to_owned())
                     .await?;
-                let imported = self
+                let written = self
                     .write(
                         user,
                         CalendarImport {
@@ -178,7 +180,22 @@ impl CalendarImportService {
                             events,
                         },
                     )
-                    .await?;
+                    .await;
+                let imported = match written {
+                    Ok(imported) => imported,
+                    Err(error) => {
+                        // All or nothing: a subscription made for this import goes with it.
+                        // Should that fail too, the import's own error is the one to tell.
+                        if new {
+                            self.ports
+                                .calendar
+                                .unsubscribe(user, subscription.id)
+                                .await
+                                .ok();
+                        }
+                        return Err(error);
+                    }
+                };
                 let subscription = self
                     .ports
                     .calendar
@@ -219,7 +236,7 @@ impl CalendarImportService {
     /// Fetches the subscription again and brings its events in step with the source: changed
     /// ones changed, new ones made, those the source dropped removed. A source that no longer
     /// reads (or is gone) is recorded on the subscription, its events kept; a source that
-    /// cannot be reached now is an error worth retrying.
+    /// cannot be reached now is recorded too, and answered as an error worth retrying.
     ///
     /// # Errors
     ///
@@ -231,9 +248,21 @@ impl CalendarImportService {
         id: CalendarSubscriptionId,
     ) -> DomainResult<CalendarSubscription> {
         let subscription = self.ports.calendar.subscription(user, id).await?;
+        let zone: Tz = subscription.time_zone.parse().unwrap_or(Tz::UTC);
         let events = match self.ports.web.fetch(subscription.url.clone()).await {
-            Ok(fetched) => self.read(&fetched.bytes, Tz::UTC, "url"),
-            Err(error @ DomainError::Unavailable { .. }) => return Err(error),
+            Ok(fetched) => self.read(&fetched.bytes, zone, "url"),
+            Err(error @ DomainError::Unavailable { .. }) => {
+                // Recorded, so that the sweep goes on to other subscriptions; the job retries.
+                self.ports
+                    .calendar
+                    .record_refresh(
+                        user,
+                        id,
+                        Err("the calendar's server cannot be reached now".to_owned()),
+                    )
+                    .await?;
+                return Err(error);
+            }
             Err(DomainError::NotFound { .. }) => Err(DomainError::validation(
                 "url",
                 "the calendar is no longer at its URL (the server answered not found)",
@@ -296,7 +325,7 @@ impl CalendarImportService {
             .map_err(|error| DomainError::validation(field, error.0))?;
         events
             .into_iter()
-            .map(|event| stored(event).map_err(|message| DomainError::validation(field, message)))
+            .map(|event| stored(&event).map_err(|message| DomainError::validation(field, message)))
             .collect()
     }
 
@@ -313,7 +342,7 @@ impl CalendarImportService {
 }
 
 /// An event read from iCalendar as sophie stores it.
-fn stored(event: ImportedEvent) -> Result<ImportedCalendarEvent, String> {
+fn stored(event: &ImportedEvent) -> Result<ImportedCalendarEvent, String> {
     let named = |what: &str, error: crate::values::InvalidValue| {
         format!(
             "{what} of the event \"{}\" {error}",

@@ -691,6 +691,7 @@ impl CalendarRepository for PostgresStore {
         user: UserId,
         url: String,
         course_id: Option<CourseId>,
+        time_zone: String,
     ) -> DomainResult<CalendarSubscription> {
         let links = SourceLinks {
             course_id,
@@ -707,10 +708,14 @@ impl CalendarRepository for PostgresStore {
                         calendar_subscriptions::user_id.eq(user.as_uuid()),
                         calendar_subscriptions::url.eq(&url),
                         calendar_subscriptions::course_id.eq(course_id.map(Uuid::from)),
+                        calendar_subscriptions::time_zone.eq(&time_zone),
                     ))
                     .on_conflict((calendar_subscriptions::user_id, calendar_subscriptions::url))
                     .do_update()
-                    .set(calendar_subscriptions::course_id.eq(course_id.map(Uuid::from)))
+                    .set((
+                        calendar_subscriptions::course_id.eq(course_id.map(Uuid::from)),
+                        calendar_subscriptions::time_zone.eq(&time_zone),
+                    ))
                     .returning(SubscriptionRow::as_returning())
                     .one(conn)
                     .await?)
@@ -850,6 +855,7 @@ struct SubscriptionRow {
     user_id: Uuid,
     url: String,
     course_id: Option<Uuid>,
+    time_zone: String,
     event_count: i32,
     refreshed_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
@@ -864,6 +870,7 @@ impl From<SubscriptionRow> for CalendarSubscription {
             user_id: row.user_id.into(),
             url: row.url,
             course_id: row.course_id.map(CourseId::from),
+            time_zone: row.time_zone,
             event_count: u32::try_from(row.event_count).unwrap_or(0),
             refreshed_at: row.refreshed_at,
             last_error: row.last_error,

@@ -119,6 +119,8 @@ fn zone(name: Option<String>, field: &'static str) -> ApiResult<Option<TimeZone>
             URL", body = Problem),
         (status = 413, description = "The file, the body or the fetched calendar is larger \
             than its limit", body = Problem),
+        (status = 409, description = "Another import of the same calendar is being written at \
+            the same moment; send it again", body = Problem),
         (status = 415, description = "Neither JSON nor multipart/form-data", body = Problem),
         (status = 422, description = "No file, not iCalendar, more than 2,000 events, an event \
             that does not read (its UID and property named), a URL that is not http(s) or not \
@@ -232,6 +234,8 @@ pub(crate) async fn unsubscribe(
     params(("id" = Uuid, Path)), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = CalendarSubscription), (status = 401, body = Problem),
         (status = 404, body = Problem),
+        (status = 409, description = "The worker is fetching it at the same moment; send it \
+            again", body = Problem),
         (status = 501, description = "A server built without imports (never `sophie serve`)",
             body = Problem),
         (status = 503, description = "The URL cannot be reached now", body = Problem)))]
