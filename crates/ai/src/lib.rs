@@ -50,6 +50,13 @@
 //!   answers and summaries from the student's passages, each item citing its passages;
 //!   malformed items are dropped, and the passages are given as data, never as instructions.
 //!
+//! Events in syllabi ([`EventExtractor`](sophie_domain::ports::EventExtractor)):
+//!
+//! - [`RuleExtractor`], the offline default: deadlines, exams, quizzes, lectures, labs and
+//!   breaks found in a syllabus's text by rules (dates with month names or numbers, ranges of
+//!   days, times, rooms; the year from the term the syllabus names); no network,
+//!   deterministic.
+//!
 //! Spaced repetition ([`ParameterOptimizer`](sophie_domain::ports::ParameterOptimizer)):
 //!
 //! - [`FsrsOptimizer`]: the FSRS-6 parameters fitted to a student's review histories with the
@@ -61,6 +68,7 @@ pub mod generate;
 mod http;
 pub mod llm;
 pub mod scheduling;
+pub mod syllabus;
 pub mod transcribe;
 pub mod youtube;
 
@@ -71,6 +79,7 @@ pub use generate::model::ModelGenerator;
 pub use generate::offline::OfflineGenerator;
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use scheduling::FsrsOptimizer;
+pub use syllabus::RuleExtractor;
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};
