@@ -476,6 +476,61 @@ async fn reminders_arrive_once_from_the_worker(server: &Server) {
     )
     .await;
     assert_eq!(low["reminders"], json!([]));
+
+    // A student's own defaults come before the priority's; given ones before both.
+    let me = server
+        .expect(
+            200,
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"defaultReminders": [30, 2880, 30]})),
+        )
+        .await;
+    assert_eq!(me["defaultReminders"], json!([30, 2880]));
+    let mine = create(
+        server,
+        &ada,
+        json!({"title": "Essay due", "eventType": "DEADLINE", "priority": "URGENT",
+               "startDate": at(10_000)}),
+    )
+    .await;
+    assert_eq!(mine["reminders"], json!([30, 2880]));
+    let given = create(
+        server,
+        &ada,
+        json!({"title": "Lab", "eventType": "LAB", "reminders": [5],
+               "startDate": at(10_000)}),
+    )
+    .await;
+    assert_eq!(given["reminders"], json!([5]));
+    let body = server
+        .expect(
+            422,
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"defaultReminders": [1, 2, 3, 4, 5, 6]})),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["field"], "defaultReminders");
+    server
+        .expect(
+            200,
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&ada),
+            Some(json!({"defaultReminders": null})),
+        )
+        .await;
+    let back = create(
+        server,
+        &ada,
+        json!({"title": "Thesis draft", "eventType": "DEADLINE", "priority": "HIGH",
+               "startDate": at(10_000)}),
+    )
+    .await;
+    assert_eq!(back["reminders"], json!([1440]));
 }
 
 #[tokio::test]

@@ -558,6 +558,7 @@ diesel::table! {
         image -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        default_reminders -> Nullable<Array<Nullable<Int4>>>,
     }
 }
 

@@ -634,7 +634,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 12] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 32] = [
+const CHECK_CONSTRAINTS: [&str; 33] = [
     "calendar_event_exceptions_end_date_check",
     "calendar_events_sequence_check",
     "users_email_check",
@@ -667,6 +667,7 @@ const CHECK_CONSTRAINTS: [&str; 32] = [
     "review_settings_new_cards_per_day_check",
     "review_settings_parameters_check",
     "calendar_subscriptions_event_count_check",
+    "users_default_reminders_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".

@@ -70,6 +70,7 @@ macro_rules! contract_suite {
         $crate::contract_suite!(@each $make;
             // CONTRACT_TESTS_START
             users::users_create_then_get_and_find_by_email,
+            users::users_keep_their_default_reminders,
             users::users_email_is_unique_whatever_its_case,
             users::users_create_with_password_links_a_credential_account,
             users::users_create_with_password_is_all_or_nothing,

@@ -7,7 +7,7 @@ use super::seed::{
 };
 use crate::entities::{Account, UserUpdate};
 use crate::id::UserId;
-use crate::values::{Email, Name, PasswordHash, WebUrl};
+use crate::values::{Email, Name, PasswordHash, Reminders, WebUrl};
 
 pub async fn users_create_then_get_and_find_by_email(fixture: &impl Fixture) {
     let w = World::of(fixture);
@@ -322,4 +322,47 @@ pub async fn users_delete_frees_the_email(fixture: &impl Fixture) {
         w.r.users.get(bob).await.is_ok(),
         "deleting one user deleted another"
     );
+}
+
+pub async fn users_keep_their_default_reminders(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    assert_eq!(w.r.users.get(ada).await.unwrap().default_reminders, None);
+    let set = |minutes: Option<&[u32]>| UserUpdate {
+        default_reminders: Some(minutes.map(|m| Reminders::parse(m.iter().copied()).unwrap())),
+        ..UserUpdate::default()
+    };
+    let changed =
+        w.r.users
+            .update(ada, set(Some(&[60, 10, 60])))
+            .await
+            .unwrap();
+    assert_eq!(changed.default_reminders, Some(vec![10, 60]));
+    assert_eq!(
+        w.r.users.get(ada).await.unwrap().default_reminders,
+        Some(vec![10, 60])
+    );
+    // None at all is a list too: no reminders by default.
+    w.r.users.update(ada, set(Some(&[]))).await.unwrap();
+    assert_eq!(
+        w.r.users.get(ada).await.unwrap().default_reminders,
+        Some(vec![])
+    );
+    // A rename leaves them; `Some(None)` goes back to the defaults by priority.
+    w.r.users
+        .update(
+            ada,
+            UserUpdate {
+                name: Some(Name::parse("Ada L.").unwrap()),
+                ..UserUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        w.r.users.get(ada).await.unwrap().default_reminders,
+        Some(vec![])
+    );
+    w.r.users.update(ada, set(None)).await.unwrap();
+    assert_eq!(w.r.users.get(ada).await.unwrap().default_reminders, None);
 }

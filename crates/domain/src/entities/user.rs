@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::UserId;
-use crate::values::{Email, Name, WebUrl};
+use crate::values::{Email, Name, Reminders, WebUrl};
 
 /// A student with an account. Owns everything else; deleting a user deletes all of it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -19,6 +19,9 @@ pub struct User {
     pub email_verified: bool,
     /// An avatar URL.
     pub image: Option<String>,
+    /// The reminders an event made without any gets, in minutes before, ascending; `None`
+    /// for the defaults by its priority.
+    pub default_reminders: Option<Vec<u32>>,
     /// When the account was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -47,12 +50,17 @@ pub struct UserUpdate {
     pub image: Option<Option<WebUrl>>,
     /// Marks the email as verified (or not).
     pub email_verified: Option<bool>,
+    /// New default reminders, or `Some(None)` for the defaults by priority.
+    pub default_reminders: Option<Option<Reminders>>,
 }
 
 impl UserUpdate {
     /// Whether nothing would change.
     #[must_use]
     pub const fn is_empty(&self) -> bool {
-        self.name.is_none() && self.image.is_none() && self.email_verified.is_none()
+        self.name.is_none()
+            && self.image.is_none()
+            && self.email_verified.is_none()
+            && self.default_reminders.is_none()
     }
 }

@@ -30,6 +30,7 @@ impl Tables {
             email,
             email_verified: false,
             image: new.image.map(WebUrl::into_inner),
+            default_reminders: None,
             created_at: now,
             updated_at: now,
         };
@@ -137,6 +138,9 @@ impl UserRepository for MemoryStore {
             }
             if let Some(verified) = update.email_verified {
                 user.email_verified = verified;
+            }
+            if let Some(reminders) = update.default_reminders {
+                user.default_reminders = reminders.map(|r| r.minutes().to_vec());
             }
             user.updated_at = now;
             Ok(user.clone())

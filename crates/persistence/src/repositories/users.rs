@@ -29,6 +29,7 @@ struct UserRow {
     image: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    default_reminders: Option<Vec<Option<i32>>>,
 }
 
 impl From<UserRow> for User {
@@ -39,6 +40,13 @@ impl From<UserRow> for User {
             email: row.email,
             email_verified: row.email_verified,
             image: row.image,
+            default_reminders: row.default_reminders.map(|minutes| {
+                minutes
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| u32::try_from(m).ok())
+                    .collect()
+            }),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -78,6 +86,7 @@ struct UserChanges {
     name: Option<String>,
     image: Option<Option<String>>,
     email_verified: Option<bool>,
+    default_reminders: Option<Option<Vec<Option<i32>>>>,
     updated_at: DateTime<Utc>,
 }
 
@@ -161,6 +170,14 @@ impl UserRepository for PostgresStore {
             name: update.name.map(|n| n.into_inner()),
             image: update.image.map(|v| v.map(WebUrl::into_inner)),
             email_verified: update.email_verified,
+            default_reminders: update.default_reminders.map(|reminders| {
+                reminders.map(|r| {
+                    r.minutes()
+                        .iter()
+                        .map(|m| Some(i32::try_from(*m).unwrap_or(i32::MAX)))
+                        .collect()
+                })
+            }),
             updated_at: self.clock.now(),
         };
         let mut conn = self.db.conn().await?;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::values::{Email, Name, Password, WebUrl};
+use sophie_domain::values::{Email, Name, Password, Reminders, WebUrl};
 use sophie_domain::{User, UserUpdate};
 use utoipa::ToSchema;
 
@@ -50,6 +50,12 @@ pub(crate) struct UpdateMe {
     #[serde(default, deserialize_with = "patch::present")]
     #[schema(value_type = Option<WebUrl>, inline)]
     image: Option<Option<String>>,
+    /// The reminders an event made without any gets, in minutes before (at most 5, each at
+    /// most 40320), `[]` for none; or `null` for the defaults by its priority (1440 and 60
+    /// for `URGENT`, 1440 for `HIGH`, 60 for `MEDIUM`, none otherwise).
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<Vec<u32>>)]
+    default_reminders: Option<Option<Vec<u32>>>,
 }
 
 impl UpdateMe {
@@ -57,11 +63,16 @@ impl UpdateMe {
         let mut fields = Fields::new();
         let name = fields.check_opt("name", self.name, Name::parse);
         let image = fields.check_patch("image", self.image, WebUrl::parse);
-        Ok(all_valid!(fields, (name, image) => UserUpdate {
-            name,
-            image,
-            email_verified: None,
-        }))
+        let default_reminders =
+            fields.check_patch("defaultReminders", self.default_reminders, Reminders::parse);
+        Ok(
+            all_valid!(fields, (name, image, default_reminders) => UserUpdate {
+                name,
+                image,
+                email_verified: None,
+                default_reminders,
+            }),
+        )
     }
 }
 

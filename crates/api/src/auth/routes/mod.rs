@@ -279,7 +279,8 @@ async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResp
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = UpdateMe,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = User), (status = 401, body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 422, description = "A bad name or image URL, or more than 5 default \
+            reminders or one past 40320 minutes (the field named)", body = Problem)))]
 async fn update_me(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -47,9 +47,9 @@ pub(crate) struct CreateCalendarEvent {
     #[schema(example = json!(["RRULE:FREQ=WEEKLY;BYDAY=MO"]))]
     recurrence: Option<Vec<String>>,
     /// Reminders, in minutes before each occurrence: at most 5, each at most 40320 (four
-    /// weeks); each arrives as an `EVENT_REMINDER` notification. Left out, the priority's:
-    /// 1440 and 60 for `URGENT`, 1440 for `HIGH`, 60 for `MEDIUM`, none otherwise; `[]` for
-    /// none.
+    /// weeks); each arrives as an `EVENT_REMINDER` notification. Left out, the student's
+    /// `defaultReminders` if they set them, else the priority's: 1440 and 60 for `URGENT`, 1440
+    /// for `HIGH`, 60 for `MEDIUM`, none otherwise; `[]` for none.
     reminders: Option<Vec<u32>>,
     /// What kind of event it is.
     event_type: EventType,
@@ -68,7 +68,14 @@ pub(crate) struct CreateCalendarEvent {
 }
 
 impl CreateCalendarEvent {
-    pub(super) fn into_domain(self) -> ApiResult<NewCalendarEvent> {
+    /// Whether the event takes default reminders (none were given).
+    pub(super) const fn takes_default_reminders(&self) -> bool {
+        self.reminders.is_none()
+    }
+
+    /// The event, with `defaults` (the student's own, if they set any) as its reminders when
+    /// none are given, else its priority's.
+    pub(super) fn into_domain(self, defaults: Option<&[u32]>) -> ApiResult<NewCalendarEvent> {
         let mut fields = Fields::new();
         let title = fields.check("title", Title::parse(self.title));
         let description = fields.check_opt("description", self.description, Description::parse);
@@ -84,14 +91,14 @@ impl CreateCalendarEvent {
                 recurrence: self.recurrence.unwrap_or_default(),
             },
         );
-        // Left out, they are the priority's defaults.
+        // Left out, they are the student's defaults, or the priority's.
         let priority = self.priority;
         let reminders = fields
             .check_opt("reminders", self.reminders, Reminders::parse)
             .map(|given| {
                 given.unwrap_or_else(|| {
-                    Reminders::parse(default_reminders(priority).iter().copied())
-                        .unwrap_or_default()
+                    let minutes = defaults.unwrap_or_else(|| default_reminders(priority));
+                    Reminders::parse(minutes.iter().copied()).unwrap_or_default()
                 })
             });
         let location = fields.check_opt("location", self.location, ShortText::parse);

@@ -112,7 +112,18 @@ async fn create(
     user: CurrentUser,
     body: ApiJson<CreateCalendarEvent>,
 ) -> ApiResult<Created<CalendarEvent>> {
-    let new = body.into_inner().into_domain()?;
+    let body = body.into_inner();
+    let defaults = if body.takes_default_reminders() {
+        state
+            .repositories
+            .users
+            .get(user.user_id)
+            .await?
+            .default_reminders
+    } else {
+        None
+    };
+    let new = body.into_domain(defaults.as_deref())?;
     let event = state.calendar().create(user.user_id, new).await?;
     Ok(Created::at(
         format!("/api/v1/calendar-events/{}", event.id),
