@@ -278,31 +278,7 @@ impl CalendarRepository for MemoryStore {
                     document_id: new.document_id,
                 },
             )?;
-            let event = CalendarEvent {
-                id: CalendarEventId::new(),
-                user_id: user,
-                course_id: new.course_id,
-                document_id: new.document_id,
-                title: new.title.into_inner(),
-                description: new.description.map(Description::into_inner),
-                start_date: micros(new.schedule.start()),
-                end_date: new.schedule.end().map(micros),
-                time_zone: new.schedule.zone().name().to_owned(),
-                all_day: new.schedule.all_day(),
-                recurrence: new.schedule.recurrence().to_vec(),
-                reminders: new.reminders.minutes().to_vec(),
-                event_type: new.event_type,
-                location: new.location.map(ShortText::into_inner),
-                priority: new.priority,
-                color: new.color.into_inner(),
-                google_event_id: new.google_event_id.map(ShortText::into_inner),
-                google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
-                ical_uid: None,
-                subscription_id: None,
-                sequence: 0,
-                created_at: now,
-                updated_at: now,
-            };
+            let event = stored_event(CalendarEventId::new(), user, new, now);
             tables.calendar_events.insert(event.id, event.clone());
             Ok(event)
         })
@@ -414,9 +390,7 @@ impl CalendarRepository for MemoryStore {
             .map(|event| EventWithExceptions {
                 exceptions: tables
                     .event_exceptions
-                    .range(
-                        (event.id, DateTime::<Utc>::MIN_UTC)..=(event.id, DateTime::<Utc>::MAX_UTC),
-                    )
+                    .range(changes_of(event.id))
                     .map(|(_, exception)| exception.clone())
                     .collect(),
                 event: event.clone(),
@@ -435,16 +409,7 @@ impl CalendarRepository for MemoryStore {
             let event = owned_mut(&mut tables.calendar_events, user, &id, "calendar event")?;
             event.sequence = event.sequence.saturating_add(1);
             event.updated_at = now;
-            let exception = EventException {
-                event_id: id,
-                original_start: micros(new.original_start),
-                cancelled: new.cancelled,
-                start_date: micros(new.start_date),
-                end_date: new.end_date.map(micros),
-                title: new.title.map(Title::into_inner),
-                location: new.location.map(ShortText::into_inner),
-                updated_at: now,
-            };
+            let exception = stored_exception(id, new, now);
             tables
                 .event_exceptions
                 .insert((id, exception.original_start), exception.clone());
@@ -537,18 +502,20 @@ impl CalendarRepository for MemoryStore {
             // Nothing fails from here on: the batch is written whole.
             let mut imported = CalendarImported::default();
             let mut seen = std::collections::HashSet::new();
+            // The student's events imported before, by UID, read once for the batch.
+            let earlier: std::collections::HashMap<String, CalendarEventId> = tables
+                .calendar_events
+                .values()
+                .filter(|e| e.user_id == user)
+                .filter_map(|e| e.ical_uid.clone().map(|uid| (uid, e.id)))
+                .collect();
             for item in import.events {
                 let uid = item.uid.as_str().to_owned();
                 seen.insert(uid.clone());
-                let existing = tables
-                    .calendar_events
-                    .values()
-                    .find(|e| e.user_id == user && e.ical_uid.as_deref() == Some(uid.as_str()))
-                    .map(|e| e.id);
-                let id = if let Some(id) = existing {
+                let id = if let Some(&id) = earlier.get(&uid) {
                     let exceptions: Vec<EventException> = tables
                         .event_exceptions
-                        .range((id, DateTime::<Utc>::MIN_UTC)..=(id, DateTime::<Utc>::MAX_UTC))
+                        .range(changes_of(id))
                         .map(|(_, e)| e.clone())
                         .collect();
                     let event = &tables.calendar_events[&id];
@@ -566,53 +533,37 @@ impl CalendarRepository for MemoryStore {
                 };
                 let new = item.event;
                 let previous = tables.calendar_events.remove(&id);
-                let event = CalendarEvent {
-                    id,
-                    user_id: user,
-                    course_id: import
-                        .course_id
-                        .or_else(|| previous.as_ref().and_then(|e| e.course_id)),
-                    document_id: previous.as_ref().and_then(|e| e.document_id),
-                    title: new.title.into_inner(),
-                    description: new.description.map(Description::into_inner),
-                    start_date: micros(new.schedule.start()),
-                    end_date: new.schedule.end().map(micros),
-                    time_zone: new.schedule.zone().name().to_owned(),
-                    all_day: new.schedule.all_day(),
-                    recurrence: new.schedule.recurrence().to_vec(),
-                    reminders: new.reminders.minutes().to_vec(),
-                    event_type: new.event_type,
-                    location: new.location.map(ShortText::into_inner),
-                    priority: new.priority,
-                    color: previous
-                        .as_ref()
-                        .map_or_else(|| new.color.into_inner(), |e| e.color.clone()),
-                    google_event_id: previous.as_ref().and_then(|e| e.google_event_id.clone()),
-                    google_calendar_id: previous
-                        .as_ref()
-                        .and_then(|e| e.google_calendar_id.clone()),
-                    ical_uid: Some(uid),
-                    subscription_id: import
-                        .subscription_id
-                        .or_else(|| previous.as_ref().and_then(|e| e.subscription_id)),
-                    sequence: previous
-                        .as_ref()
-                        .map_or(0, |e| e.sequence.saturating_add(1)),
-                    created_at: previous.as_ref().map_or(now, |e| e.created_at),
-                    updated_at: now,
+                let event = match previous {
+                    // Changed: as imported, keeping what the import does not say.
+                    Some(previous) => CalendarEvent {
+                        course_id: import.course_id.or(previous.course_id),
+                        document_id: previous.document_id,
+                        color: previous.color,
+                        google_event_id: previous.google_event_id,
+                        google_calendar_id: previous.google_calendar_id,
+                        ical_uid: Some(uid),
+                        subscription_id: import.subscription_id.or(previous.subscription_id),
+                        sequence: previous.sequence.saturating_add(1),
+                        created_at: previous.created_at,
+                        ..stored_event(id, user, new, now)
+                    },
+                    None => CalendarEvent {
+                        course_id: import.course_id,
+                        ical_uid: Some(uid),
+                        subscription_id: import.subscription_id,
+                        ..stored_event(id, user, new, now)
+                    },
                 };
-                tables.event_exceptions.retain(|(event, _), _| *event != id);
+                let undone: Vec<_> = tables
+                    .event_exceptions
+                    .range(changes_of(id))
+                    .map(|(key, _)| *key)
+                    .collect();
+                for key in undone {
+                    tables.event_exceptions.remove(&key);
+                }
                 for change in item.overrides {
-                    let exception = EventException {
-                        event_id: id,
-                        original_start: micros(change.original_start),
-                        cancelled: change.cancelled,
-                        start_date: micros(change.start_date),
-                        end_date: change.end_date.map(micros),
-                        title: change.title.map(Title::into_inner),
-                        location: change.location.map(ShortText::into_inner),
-                        updated_at: now,
-                    };
+                    let exception = stored_exception(id, change, now);
                     tables
                         .event_exceptions
                         .insert((id, exception.original_start), exception);
@@ -1004,5 +955,64 @@ impl NotificationRepository for MemoryStore {
             tables.notifications.remove(&id);
             Ok(())
         })
+    }
+}
+
+/// The keys of the changed occurrences of `event` in `event_exceptions`.
+fn changes_of(
+    event: CalendarEventId,
+) -> std::ops::RangeInclusive<(CalendarEventId, DateTime<Utc>)> {
+    (event, DateTime::<Utc>::MIN_UTC)..=(event, DateTime::<Utc>::MAX_UTC)
+}
+
+/// The event `new`, made now for `user` as `id`, as stored.
+fn stored_event(
+    id: CalendarEventId,
+    user: UserId,
+    new: NewCalendarEvent,
+    now: DateTime<Utc>,
+) -> CalendarEvent {
+    CalendarEvent {
+        id,
+        user_id: user,
+        course_id: new.course_id,
+        document_id: new.document_id,
+        title: new.title.into_inner(),
+        description: new.description.map(Description::into_inner),
+        start_date: micros(new.schedule.start()),
+        end_date: new.schedule.end().map(micros),
+        time_zone: new.schedule.zone().name().to_owned(),
+        all_day: new.schedule.all_day(),
+        recurrence: new.schedule.recurrence().to_vec(),
+        reminders: new.reminders.minutes().to_vec(),
+        event_type: new.event_type,
+        location: new.location.map(ShortText::into_inner),
+        priority: new.priority,
+        color: new.color.into_inner(),
+        google_event_id: new.google_event_id.map(ShortText::into_inner),
+        google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
+        ical_uid: None,
+        subscription_id: None,
+        sequence: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The change `new` of the occurrence of event `event_id`, made now, as stored.
+fn stored_exception(
+    event_id: CalendarEventId,
+    new: NewEventException,
+    now: DateTime<Utc>,
+) -> EventException {
+    EventException {
+        event_id,
+        original_start: micros(new.original_start),
+        cancelled: new.cancelled,
+        start_date: micros(new.start_date),
+        end_date: new.end_date.map(micros),
+        title: new.title.map(Title::into_inner),
+        location: new.location.map(ShortText::into_inner),
+        updated_at: now,
     }
 }

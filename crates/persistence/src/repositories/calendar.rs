@@ -121,6 +121,36 @@ struct NewEventRow {
     subscription_id: Option<Uuid>,
 }
 
+impl NewEventRow {
+    /// The row of `new`, made now for `user` as `id`.
+    fn new(id: Uuid, user: UserId, new: NewCalendarEvent, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            title: new.title.into_inner(),
+            description: new.description.map(Description::into_inner),
+            start_date: micros(new.schedule.start()),
+            end_date: new.schedule.end().map(micros),
+            time_zone: new.schedule.zone().name().to_owned(),
+            all_day: new.schedule.all_day(),
+            recurrence: stored_lines(new.schedule.recurrence()),
+            reminders: stored_minutes(&new.reminders),
+            event_type: new.event_type.into(),
+            location: new.location.map(ShortText::into_inner),
+            priority: new.priority.map(PgPriority::from),
+            color: new.color.into_inner(),
+            google_event_id: new.google_event_id.map(ShortText::into_inner),
+            google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
+            course_id: new.course_id.map(Uuid::from),
+            document_id: new.document_id.map(Uuid::from),
+            user_id: user.as_uuid(),
+            created_at: now,
+            updated_at: now,
+            ical_uid: None,
+            subscription_id: None,
+        }
+    }
+}
+
 /// `start_date` and `end_date` are set together (from one `EventSchedule`, with the zone, the
 /// all-day flag and the recurrence), so the schema's `end_date >= start_date` holds after any
 /// update.
@@ -158,6 +188,22 @@ struct ExceptionRow {
     title: Option<String>,
     location: Option<String>,
     updated_at: DateTime<Utc>,
+}
+
+impl ExceptionRow {
+    /// The row of `new`, a change of the event `event_id` made now.
+    fn new(event_id: Uuid, new: NewEventException, now: DateTime<Utc>) -> Self {
+        Self {
+            event_id,
+            original_start: micros(new.original_start),
+            cancelled: new.cancelled,
+            start_date: micros(new.start_date),
+            end_date: new.end_date.map(micros),
+            title: new.title.map(Title::into_inner),
+            location: new.location.map(ShortText::into_inner),
+            updated_at: now,
+        }
+    }
 }
 
 impl From<ExceptionRow> for EventException {
@@ -286,30 +332,7 @@ impl CalendarRepository for PostgresStore {
             note_id: None,
             document_id: new.document_id,
         };
-        let row = NewEventRow {
-            id: CalendarEventId::new().as_uuid(),
-            title: new.title.into_inner(),
-            description: new.description.map(Description::into_inner),
-            start_date: micros(new.schedule.start()),
-            end_date: new.schedule.end().map(micros),
-            time_zone: new.schedule.zone().name().to_owned(),
-            all_day: new.schedule.all_day(),
-            recurrence: stored_lines(new.schedule.recurrence()),
-            reminders: stored_minutes(&new.reminders),
-            event_type: new.event_type.into(),
-            location: new.location.map(ShortText::into_inner),
-            priority: new.priority.map(PgPriority::from),
-            color: new.color.into_inner(),
-            google_event_id: new.google_event_id.map(ShortText::into_inner),
-            google_calendar_id: new.google_calendar_id.map(ShortText::into_inner),
-            course_id: new.course_id.map(Uuid::from),
-            document_id: new.document_id.map(Uuid::from),
-            user_id: user.as_uuid(),
-            created_at: now,
-            updated_at: now,
-            ical_uid: None,
-            subscription_id: None,
-        };
+        let row = NewEventRow::new(CalendarEventId::new().as_uuid(), user, new, now);
         let insert = diesel::insert_into(calendar_events::table)
             .values(row)
             .returning(EventRow::as_returning());
@@ -529,16 +552,7 @@ impl CalendarRepository for PostgresStore {
         new: NewEventException,
     ) -> DomainResult<EventException> {
         let now = self.clock.now();
-        let row = ExceptionRow {
-            event_id: id.as_uuid(),
-            original_start: micros(new.original_start),
-            cancelled: new.cancelled,
-            start_date: micros(new.start_date),
-            end_date: new.end_date.map(micros),
-            title: new.title.map(Title::into_inner),
-            location: new.location.map(ShortText::into_inner),
-            updated_at: now,
-        };
+        let row = ExceptionRow::new(id.as_uuid(), new, now);
         let mut conn = self.db.conn().await?;
         let row = conn
             .transaction::<_, StoreError, _>(async |conn| {
@@ -985,18 +999,11 @@ async fn import_batch(
         let id = previous
             .as_ref()
             .map_or_else(|| CalendarEventId::new().as_uuid(), |e| e.id.as_uuid());
-        for change in item.overrides {
-            exception_rows.push(ExceptionRow {
-                event_id: id,
-                original_start: micros(change.original_start),
-                cancelled: change.cancelled,
-                start_date: micros(change.start_date),
-                end_date: change.end_date.map(micros),
-                title: change.title.map(Title::into_inner),
-                location: change.location.map(ShortText::into_inner),
-                updated_at: now,
-            });
-        }
+        exception_rows.extend(
+            item.overrides
+                .into_iter()
+                .map(|change| ExceptionRow::new(id, change, now)),
+        );
         let new = item.event;
         written.push((place, id));
         if let Some(previous) = previous {
@@ -1027,28 +1034,10 @@ async fn import_batch(
         } else {
             imported.created += 1;
             inserts.push(NewEventRow {
-                id,
-                title: new.title.into_inner(),
-                description: new.description.map(Description::into_inner),
-                start_date: micros(new.schedule.start()),
-                end_date: new.schedule.end().map(micros),
-                time_zone: new.schedule.zone().name().to_owned(),
-                all_day: new.schedule.all_day(),
-                recurrence: stored_lines(new.schedule.recurrence()),
-                reminders: stored_minutes(&new.reminders),
-                event_type: new.event_type.into(),
-                location: new.location.map(ShortText::into_inner),
-                priority: new.priority.map(PgPriority::from),
-                color: new.color.into_inner(),
-                google_event_id: None,
-                google_calendar_id: None,
                 course_id: import.course_id.map(Uuid::from),
-                document_id: None,
-                user_id: user.as_uuid(),
-                created_at: now,
-                updated_at: now,
                 ical_uid: Some(uid),
                 subscription_id: subscription,
+                ..NewEventRow::new(id, user, new, now)
             });
         }
     }
