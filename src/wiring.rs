@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use sophie_ai::{
-    FsrsOptimizer, HashingEmbedder, ModelGenerator, OfflineGenerator, OpenAiChat, OpenAiEmbedder,
-    OpenAiTranscriber, SafeFetcher, SafeFetcherConfig, YouTubeCaptions,
+    FsrsOptimizer, HashingEmbedder, ModelExtractor, ModelGenerator, OfflineGenerator, OpenAiChat,
+    OpenAiEmbedder, OpenAiTranscriber, RuleExtractor, SafeFetcher, SafeFetcherConfig,
+    YouTubeCaptions,
 };
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
@@ -14,6 +15,7 @@ use sophie_domain::services::calendar_import::{
     CalendarImportLimits, CalendarImportPorts, CalendarImportService,
 };
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionPorts};
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
@@ -22,8 +24,8 @@ use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::services::reminders::{ReminderPorts, ReminderService};
 use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::{
-    BlobStore, Clock, DomainError, DomainResult, Embedder, FetchedResource, JobQueue, Repositories,
-    StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
+    BlobStore, Clock, DomainError, DomainResult, Embedder, EventExtractor, FetchedResource,
+    JobQueue, Repositories, StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
 };
 use sophie_jobs::anki::AnkiPackages;
 use sophie_jobs::handlers::{self, JobServices};
@@ -91,6 +93,8 @@ pub struct Wiring {
     pub generator: Arc<dyn StudyGenerator>,
     /// What a generation may read and spend.
     pub generation_limits: GenerationLimits,
+    /// Finds dated items in syllabi: by rules, or a model when `LLM_URL` is set.
+    pub extractor: Arc<dyn EventExtractor>,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// True on the in-memory storage, which no other process can reach.
@@ -139,28 +143,32 @@ impl Wiring {
                 Some(Arc::new(transcriber))
             }
         };
-        let (generator, generation_limits): (Arc<dyn StudyGenerator>, GenerationLimits) =
-            match &config.llm {
-                None => (
-                    Arc::new(OfflineGenerator::new()),
-                    GenerationLimits::default(),
-                ),
-                Some(settings) => {
-                    let chat = OpenAiChat::new(settings.chat.clone())
-                        .map_err(|e| format!("LLM_*: {e}"))?;
-                    tracing::info!(model = %settings.chat.model, "generation and answers from a model server");
-                    (
-                        Arc::new(ModelGenerator::new(
-                            Arc::new(chat),
-                            settings.chat.model.clone(),
-                        )),
-                        GenerationLimits {
-                            material_chars: settings.material_chars,
-                            daily_tokens: Some(settings.daily_tokens),
-                        },
-                    )
-                }
-            };
+        let (generator, generation_limits, extractor): (
+            Arc<dyn StudyGenerator>,
+            GenerationLimits,
+            Arc<dyn EventExtractor>,
+        ) = match &config.llm {
+            None => (
+                Arc::new(OfflineGenerator::new()),
+                GenerationLimits::default(),
+                Arc::new(RuleExtractor),
+            ),
+            Some(settings) => {
+                let chat: Arc<OpenAiChat> = Arc::new(
+                    OpenAiChat::new(settings.chat.clone()).map_err(|e| format!("LLM_*: {e}"))?,
+                );
+                tracing::info!(model = %settings.chat.model, "generation, answers and event extraction from a model server");
+                let model = settings.chat.model.clone();
+                (
+                    Arc::new(ModelGenerator::new(chat.clone(), model.clone())),
+                    GenerationLimits {
+                        material_chars: settings.material_chars,
+                        daily_tokens: Some(settings.daily_tokens),
+                    },
+                    Arc::new(ModelExtractor::new(chat, model)),
+                )
+            }
+        };
         let outside = Outside {
             embedder,
             web,
@@ -168,6 +176,7 @@ impl Wiring {
             transcriber,
             generator,
             generation_limits,
+            extractor,
         };
         match &config.database {
             None => {
@@ -192,6 +201,7 @@ impl Wiring {
                     transcriber: outside.transcriber,
                     generator: outside.generator,
                     generation_limits: outside.generation_limits,
+                    extractor: outside.extractor,
                     clock,
                     in_memory: true,
                 })
@@ -225,6 +235,7 @@ impl Wiring {
                     transcriber: outside.transcriber,
                     generator: outside.generator,
                     generation_limits: outside.generation_limits,
+                    extractor: outside.extractor,
                     clock,
                     in_memory: false,
                 })
@@ -361,6 +372,21 @@ impl Wiring {
         .with_reminders(Arc::new(self.reminders()))
     }
 
+    /// Events extracted from syllabi, with reminders for those accepted.
+    #[must_use]
+    pub fn extractions(&self) -> EventExtractionService {
+        EventExtractionService::new(ExtractionPorts {
+            calendar: self.repositories.calendar.clone(),
+            documents: self.repositories.documents.clone(),
+            notes: self.repositories.notes.clone(),
+            users: self.repositories.users.clone(),
+            search: self.repositories.search.clone(),
+            queue: self.queue.clone(),
+            extractor: self.extractor.clone(),
+        })
+        .with_reminders(Arc::new(self.reminders()))
+    }
+
     /// A worker that runs every kind of job on these adapters.
     ///
     /// # Errors
@@ -381,6 +407,7 @@ impl Wiring {
             parameter_fitting: Arc::new(self.parameter_fitting()),
             reminders: Arc::new(self.reminders()),
             calendar_imports: Arc::new(self.calendar_imports()),
+            extractions: Arc::new(self.extractions()),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -412,6 +439,7 @@ impl Wiring {
         .with_packages(Arc::new(AnkiPackages), config.packages)
         .with_reminders(self.reminders())
         .with_calendar_imports(self.calendar_imports())
+        .with_extractions(self.extractions())
         .with_answers(self.generator.clone(), self.generation_limits)
         .with_embedder(self.embedder.clone()))
     }
@@ -425,6 +453,7 @@ struct Outside {
     transcriber: Option<Arc<dyn Transcriber>>,
     generator: Arc<dyn StudyGenerator>,
     generation_limits: GenerationLimits,
+    extractor: Arc<dyn EventExtractor>,
 }
 
 /// The readiness check for a pool of one HTTP worker.

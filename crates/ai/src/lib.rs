@@ -56,6 +56,10 @@
 //!   breaks found in a syllabus's text by rules (dates with month names or numbers, ranges of
 //!   days, times, rooms; the year from the term the syllabus names); no network,
 //!   deterministic.
+//! - [`ModelExtractor`], over any language model: the same items found by the model in the
+//!   syllabus's pages, sent in batches as data (never as instructions) with the locale and a
+//!   reference date; each item is checked (its type, dates and times, its page) and malformed
+//!   ones are dropped.
 //!
 //! Spaced repetition ([`ParameterOptimizer`](sophie_domain::ports::ParameterOptimizer)):
 //!
@@ -79,7 +83,7 @@ pub use generate::model::ModelGenerator;
 pub use generate::offline::OfflineGenerator;
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use scheduling::FsrsOptimizer;
-pub use syllabus::RuleExtractor;
+pub use syllabus::{ModelExtractor, RuleExtractor};
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};
 pub use transcribe::openai::{OpenAiTranscriber, OpenAiTranscriberConfig};
 pub use youtube::{YouTubeCaptions, YouTubeConfig};

@@ -10,6 +10,7 @@ use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::calendar_import::CalendarImportService;
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
+use sophie_domain::services::event_extraction::EventExtractionService;
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::interchange::InterchangeService;
@@ -140,6 +141,8 @@ pub struct AppState {
     pub reminders: Option<Arc<ReminderService>>,
     /// iCalendar imports and subscriptions, once the program wires in the web and a queue.
     pub calendar_imports: Option<Arc<CalendarImportService>>,
+    /// Events extracted from syllabi, once the program wires in an extractor and a queue.
+    pub extractions: Option<Arc<EventExtractionService>>,
 }
 
 impl AppState {
@@ -189,6 +192,7 @@ impl AppState {
             packages: None,
             reminders: None,
             calendar_imports: None,
+            extractions: None,
         }
     }
 
@@ -217,6 +221,7 @@ impl AppState {
         state.packages = self.packages.clone();
         state.reminders = self.reminders.clone();
         state.calendar_imports = self.calendar_imports.clone();
+        state.extractions = self.extractions.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -267,6 +272,13 @@ impl AppState {
     #[must_use]
     pub fn with_calendar_imports(mut self, imports: CalendarImportService) -> Self {
         self.calendar_imports = Some(Arc::new(imports));
+        self
+    }
+
+    /// The same state, extracting events from syllabi with `extractions`.
+    #[must_use]
+    pub fn with_extractions(mut self, extractions: EventExtractionService) -> Self {
+        self.extractions = Some(Arc::new(extractions));
         self
     }
 

@@ -138,6 +138,14 @@ typed_id!(
     CalendarSubscriptionId
 );
 typed_id!(
+    /// Identifies an [`crate::EventExtraction`].
+    EventExtractionId
+);
+typed_id!(
+    /// Identifies an [`crate::EventProposal`] within its extraction.
+    ProposalId
+);
+typed_id!(
     /// Identifies an [`crate::ImportJob`].
     ImportJobId
 );

@@ -254,6 +254,25 @@ impl Job for RefreshCalendar {
     }
 }
 
+/// Reads a document or a note for dated items, ending its
+/// [`EventExtraction`](crate::EventExtraction) with proposals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractEvents {
+    /// The extraction's owner.
+    pub user_id: UserId,
+    /// The extraction.
+    pub extraction_id: crate::id::EventExtractionId,
+}
+
+impl Job for ExtractEvents {
+    const KIND: &'static str = "calendar.extract_events";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("calendar.extract_events:{}", self.extraction_id))
+    }
+}
+
 /// Sends the calendar subscriptions due to be fetched again, one job each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshDueCalendars {}

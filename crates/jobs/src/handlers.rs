@@ -7,13 +7,14 @@ use std::time::Duration;
 use sophie_domain::DomainError;
 use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
-    OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials, ReembedDocument,
-    ReembedStale, RefreshCalendar, RefreshDueCalendars, ReindexNote, RemindEvent,
+    ExtractEvents, OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials,
+    ReembedDocument, ReembedStale, RefreshCalendar, RefreshDueCalendars, ReindexNote, RemindEvent,
     RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::calendar_import::CalendarImportService;
 use sophie_domain::services::documents::DocumentService;
+use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionOutcome};
 use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
 use sophie_domain::services::imports::{ImportOutcome, ImportService};
 use sophie_domain::services::ingestion::{IngestionService, Processed};
@@ -57,6 +58,8 @@ pub struct JobServices {
     pub reminders: Arc<ReminderService>,
     /// Calendar subscriptions fetched again.
     pub calendar_imports: Arc<CalendarImportService>,
+    /// Events extracted from syllabi.
+    pub extractions: Arc<EventExtractionService>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -66,6 +69,7 @@ pub fn registry(services: &JobServices) -> Registry {
     registry.register::<ProcessDocument, _>(ProcessDocumentHandler(services.ingestion.clone()));
     registry.register::<RunImport, _>(RunImportHandler(services.imports.clone()));
     registry.register::<RunGeneration, _>(RunGenerationHandler(services.generation.clone()));
+    registry.register::<ExtractEvents, _>(ExtractEventsHandler(services.extractions.clone()));
     let note_index = services.note_index.clone();
     registry.register_fn::<ReindexNote, _, _>(move |job, _| {
         let note_index = note_index.clone();
@@ -283,6 +287,31 @@ impl Handler<RunGeneration> for RunGenerationHandler {
     async fn exhausted(&self, job: RunGeneration, _run: JobRun, error: &DomainError) {
         if let Err(failure) = self.0.give_up(&job, error).await {
             tracing::error!(generation = %job.generation_job_id, %failure, "could not mark the generation failed");
+        }
+    }
+}
+
+/// Runs `calendar.extract_events`: read, find, check, propose.
+pub struct ExtractEventsHandler(pub Arc<EventExtractionService>);
+
+impl Handler<ExtractEvents> for ExtractEventsHandler {
+    async fn run(&self, job: ExtractEvents, _run: JobRun) -> DomainResult<()> {
+        let extraction = job.extraction_id;
+        match self.0.run(&job).await? {
+            ExtractionOutcome::Completed { proposals, dropped } => {
+                tracing::info!(%extraction, proposals, dropped, "events extracted");
+            }
+            ExtractionOutcome::Failed(reason) => {
+                tracing::info!(%extraction, %reason, "event extraction failed");
+            }
+            ExtractionOutcome::Skipped => tracing::debug!(%extraction, "nothing to do"),
+        }
+        Ok(())
+    }
+
+    async fn exhausted(&self, job: ExtractEvents, _run: JobRun, error: &DomainError) {
+        if let Err(failure) = self.0.give_up(&job, error).await {
+            tracing::error!(extraction = %job.extraction_id, %failure, "could not mark the extraction failed");
         }
     }
 }

@@ -12,7 +12,7 @@ use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Jsonb;
-use sophie_domain::{GenerationSettings, SourceQuote};
+use sophie_domain::{EventProposal, GenerationSettings, SourceQuote};
 
 /// The version byte of PostgreSQL's binary `jsonb` format, before the JSON text.
 const JSONB_VERSION: u8 = 1;
@@ -50,4 +50,9 @@ json_column!(
 json_column!(
     /// `generation_jobs.options`: the job's [`GenerationSettings`] (camelCase keys).
     SettingsJson(GenerationSettings)
+);
+
+json_column!(
+    /// `event_extractions.proposals`: an array of [`EventProposal`]s (camelCase keys).
+    ProposalsJson(Vec<EventProposal>)
 );

@@ -267,6 +267,28 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use super::sql_types::JobStatus;
+
+    event_extractions (id) {
+        id -> Uuid,
+        status -> JobStatus,
+        progress -> Int4,
+        time_zone -> Text,
+        locale -> Text,
+        proposals -> Jsonb,
+        error_message -> Nullable<Text>,
+        model -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+        user_id -> Uuid,
+        document_id -> Nullable<Uuid>,
+        note_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use super::sql_types::ReviewRating;
     use super::sql_types::CardState;
 
@@ -559,6 +581,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         default_reminders -> Nullable<Array<Nullable<Int4>>>,
+        locale -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 
@@ -592,6 +616,9 @@ diesel::joinable!(document_search_index -> notes (note_id));
 diesel::joinable!(document_search_index -> users (user_id));
 diesel::joinable!(documents -> courses (course_id));
 diesel::joinable!(documents -> users (user_id));
+diesel::joinable!(event_extractions -> documents (document_id));
+diesel::joinable!(event_extractions -> notes (note_id));
+diesel::joinable!(event_extractions -> users (user_id));
 diesel::joinable!(flashcard_reviews -> flashcards (flashcard_id));
 diesel::joinable!(flashcard_reviews -> users (user_id));
 diesel::joinable!(flashcard_schedules -> flashcards (flashcard_id));
@@ -642,6 +669,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     courses,
     document_search_index,
     documents,
+    event_extractions,
     flashcard_reviews,
     flashcard_schedules,
     flashcard_sets,

@@ -434,7 +434,7 @@ async fn every_migration_applies_and_reverts_exactly_as_plain_sql() -> TestResul
 // Test 2: the embedded migrations as the program runs them, and the shape they build.
 
 /// Every table keyed by a generated `id`, with `created_at` and `updated_at`.
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 23] = [
     "users",
     "sessions",
     "accounts",
@@ -457,6 +457,7 @@ const TABLES: [&str; 22] = [
     "background_jobs",
     "generation_jobs",
     "calendar_subscriptions",
+    "event_extractions",
 ];
 
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
@@ -539,7 +540,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 55] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 58] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -615,6 +616,9 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 55] = [
         "calendar_subscriptions",
         CASCADE,
     ),
+    ("event_extractions", "user_id", "users", CASCADE),
+    ("event_extractions", "document_id", "documents", CASCADE),
+    ("event_extractions", "note_id", "notes", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -634,7 +638,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 12] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 33] = [
+const CHECK_CONSTRAINTS: [&str; 35] = [
     "calendar_event_exceptions_end_date_check",
     "calendar_events_sequence_check",
     "users_email_check",
@@ -668,6 +672,8 @@ const CHECK_CONSTRAINTS: [&str; 33] = [
     "review_settings_parameters_check",
     "calendar_subscriptions_event_count_check",
     "users_default_reminders_check",
+    "event_extractions_progress_check",
+    "event_extractions_one_source_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".

@@ -39,11 +39,15 @@
 //! The same item mentioned twice (same kind, start and end, and titles sharing a significant
 //! word) is reported once, at its first mention. Lines are read up to their first 2,000
 //! characters, and at most 1,000 items are reported. The output depends on the input only.
+//!
+//! [`ModelExtractor`] (module `model`) finds the same items with a language model instead,
+//! following the same conventions.
 
 mod dates;
 mod items;
 mod kinds;
 mod layout;
+mod model;
 mod times;
 mod titles;
 
@@ -59,6 +63,8 @@ use sophie_domain::ports::{EventExtractor, ExtractionInput, FoundEvent};
 use dates::{DateMention, DayOrder, OrderEvidence, YearRule};
 use items::{Context, Item};
 use titles::has_letters;
+
+pub use model::ModelExtractor;
 
 /// The characters of a line that are read, at most.
 pub const MAX_LINE_CHARS: usize = 2_000;
@@ -76,6 +82,10 @@ pub struct RuleExtractor;
 
 #[async_trait]
 impl EventExtractor for RuleExtractor {
+    fn name(&self) -> String {
+        "offline".to_owned()
+    }
+
     async fn extract(&self, input: ExtractionInput) -> DomainResult<Vec<FoundEvent>> {
         Ok(extract(&input))
     }

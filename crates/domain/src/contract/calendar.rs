@@ -6,12 +6,13 @@ use super::Fixture;
 use super::expect;
 use super::seed::{World, all, day, new_event, page, short, title, wait_past};
 use crate::entities::{
-    CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, ImportedCalendarEvent,
-    NewCalendarEvent, NewEventException,
+    CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, EventProposal,
+    ExtractionEnd, ExtractionSource, ImportedCalendarEvent, NewCalendarEvent, NewEventException,
+    NewEventExtraction, ProposalSource,
 };
-use crate::enums::{EventType, Priority};
-use crate::id::{CalendarEventId, CourseId};
-use crate::values::{Color, Description, EventSchedule, Reminders, TimeZone};
+use crate::enums::{EventType, JobStatus, Priority};
+use crate::id::{CalendarEventId, CourseId, ProposalId};
+use crate::values::{Color, Description, EventSchedule, Locale, Progress, Reminders, TimeZone};
 
 fn ids(events: &[CalendarEvent]) -> Vec<CalendarEventId> {
     events.iter().map(|e| e.id).collect()
@@ -1262,5 +1263,285 @@ pub async fn calendar_subscriptions_keep_their_events_in_step(fixture: &impl Fix
         w.r.calendar.unsubscribe(ada, subscription.id).await,
         "calendar subscription",
         "a subscription removed already",
+    );
+}
+
+fn proposal(name: &str, starts: chrono::DateTime<chrono::Utc>) -> EventProposal {
+    EventProposal {
+        id: ProposalId::new(),
+        title: name.to_owned(),
+        event_type: EventType::Exam,
+        start: starts,
+        end: None,
+        all_day: false,
+        time_zone: "Europe/Berlin".to_owned(),
+        location: Some("Hall B".to_owned()),
+        source: ProposalSource {
+            page_number: Some(2),
+            quote: format!("{name}: in Hall B"),
+        },
+        event_id: None,
+    }
+}
+
+pub async fn calendar_extractions_end_once_and_keep_their_proposals(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let syllabus = w.document(ada, "Syllabus").await.id;
+    let new = |source| NewEventExtraction {
+        source,
+        time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+        locale: Locale::parse("en-GB").unwrap(),
+    };
+    let made =
+        w.r.calendar
+            .create_extraction(ada, new(ExtractionSource::Document(syllabus)))
+            .await
+            .unwrap();
+    assert_eq!(made.status, JobStatus::Pending);
+    assert_eq!(made.progress, 0);
+    assert_eq!(made.document_id, Some(syllabus));
+    assert_eq!(made.note_id, None);
+    assert_eq!(
+        (made.time_zone.as_str(), made.locale.as_str()),
+        ("Europe/Berlin", "en-GB")
+    );
+    assert!(made.proposals.is_empty());
+
+    // Progress goes forward only.
+    let advanced =
+        w.r.calendar
+            .advance_extraction(ada, made.id, Progress::saturating(40))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        (advanced.status, advanced.progress),
+        (JobStatus::Processing, 40)
+    );
+    let again =
+        w.r.calendar
+            .advance_extraction(ada, made.id, Progress::saturating(10))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(again.progress, 40, "never lowered");
+
+    let exam = proposal("Midterm", day(30));
+    let quiz = proposal("Quiz 1", day(20));
+    let done =
+        w.r.calendar
+            .finish_extraction(
+                ada,
+                made.id,
+                ExtractionEnd::Completed {
+                    proposals: vec![exam.clone(), quiz.clone()],
+                    model: "offline".to_owned(),
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!((done.status, done.progress), (JobStatus::Completed, 100));
+    assert_eq!(done.model.as_deref(), Some("offline"));
+    assert!(done.completed_at.is_some());
+    let read = w.r.calendar.extraction(ada, made.id).await.unwrap();
+    assert_eq!(
+        read.proposals,
+        vec![exam.clone(), quiz.clone()],
+        "kept whole, in order"
+    );
+
+    // A finished extraction neither advances nor ends again.
+    assert_eq!(
+        w.r.calendar
+            .advance_extraction(ada, made.id, Progress::saturating(50))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        w.r.calendar
+            .finish_extraction(ada, made.id, ExtractionEnd::Failed("late".to_owned()))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        w.r.calendar.extraction(ada, made.id).await.unwrap().status,
+        JobStatus::Completed
+    );
+
+    // Accepted proposals are marked with their events; the others stay as they were.
+    let event =
+        w.r.calendar
+            .create(ada, new_event("Midterm", day(30)))
+            .await
+            .unwrap();
+    let marked =
+        w.r.calendar
+            .mark_accepted(ada, made.id, vec![(exam.id, event.id)])
+            .await
+            .unwrap();
+    assert_eq!(marked.proposals[0].event_id, Some(event.id));
+    assert_eq!(marked.proposals[1].event_id, None);
+    assert_eq!(
+        w.r.calendar
+            .extraction(ada, made.id)
+            .await
+            .unwrap()
+            .proposals,
+        marked.proposals
+    );
+
+    // A failure keeps its reason.
+    let note = w.note(ada, "Plan", "Exam on May 3").await.id;
+    let failing =
+        w.r.calendar
+            .create_extraction(ada, new(ExtractionSource::Note(note)))
+            .await
+            .unwrap();
+    assert_eq!(failing.note_id, Some(note));
+    let failed =
+        w.r.calendar
+            .finish_extraction(ada, failing.id, ExtractionEnd::Failed("no text".to_owned()))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(failed.error_message.as_deref(), Some("no text"));
+
+    w.r.calendar
+        .delete_extraction(ada, failing.id)
+        .await
+        .unwrap();
+    expect::not_found(
+        w.r.calendar.extraction(ada, failing.id).await,
+        "event extraction",
+        "a removed extraction",
+    );
+}
+
+pub async fn calendar_extractions_are_their_owners_and_go_with_their_source(
+    fixture: &impl Fixture,
+) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let syllabus = w.document(ada, "Syllabus").await.id;
+    let new = NewEventExtraction {
+        source: ExtractionSource::Document(syllabus),
+        time_zone: TimeZone::UTC,
+        locale: Locale::en_us(),
+    };
+    expect::not_found(
+        w.r.calendar.create_extraction(bob, new.clone()).await,
+        "document",
+        "another student's document",
+    );
+    let note = w.note(bob, "Plan", "Exam on May 3").await.id;
+    expect::not_found(
+        w.r.calendar
+            .create_extraction(
+                ada,
+                NewEventExtraction {
+                    source: ExtractionSource::Note(note),
+                    ..new.clone()
+                },
+            )
+            .await,
+        "note",
+        "another student's note",
+    );
+    let made =
+        w.r.calendar
+            .create_extraction(ada, new.clone())
+            .await
+            .unwrap();
+    expect::not_found(
+        w.r.calendar.extraction(bob, made.id).await,
+        "event extraction",
+        "another student's extraction",
+    );
+    assert_eq!(
+        w.r.calendar
+            .advance_extraction(bob, made.id, Progress::saturating(50))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        w.r.calendar
+            .finish_extraction(bob, made.id, ExtractionEnd::Failed("x".to_owned()))
+            .await
+            .unwrap(),
+        None
+    );
+    expect::not_found(
+        w.r.calendar.mark_accepted(bob, made.id, Vec::new()).await,
+        "event extraction",
+        "another student's extraction",
+    );
+    expect::not_found(
+        w.r.calendar.delete_extraction(bob, made.id).await,
+        "event extraction",
+        "another student's extraction",
+    );
+    assert_eq!(
+        w.r.calendar.extraction(ada, made.id).await.unwrap().status,
+        JobStatus::Pending
+    );
+
+    // Deleting the document takes its extractions.
+    w.r.documents.delete(ada, syllabus).await.unwrap();
+    expect::not_found(
+        w.r.calendar.extraction(ada, made.id).await,
+        "event extraction",
+        "the extraction of a deleted document",
+    );
+}
+
+pub async fn calendar_events_are_found_by_their_uids(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let made =
+        w.r.calendar
+            .import_events(
+                ada,
+                batch(
+                    None,
+                    vec![
+                        imported("exam@uni", new_event("Exam", day(40))),
+                        imported("quiz@uni", new_event("Quiz", day(30))),
+                    ],
+                ),
+            )
+            .await
+            .unwrap();
+    w.r.calendar
+        .create(ada, new_event("Own", day(3)))
+        .await
+        .unwrap();
+    w.r.calendar
+        .import_events(
+            bob,
+            batch(None, vec![imported("exam@uni", new_event("Exam", day(40)))]),
+        )
+        .await
+        .unwrap();
+    let mut found =
+        w.r.calendar
+            .events_by_uid(ada, vec!["exam@uni".to_owned(), "other@uni".to_owned()])
+            .await
+            .unwrap();
+    assert_eq!(found.len(), 1, "the student's own, by UID only");
+    assert_eq!(found.remove(0).id, made.events[0].id);
+    assert!(
+        w.r.calendar
+            .events_by_uid(ada, Vec::new())
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

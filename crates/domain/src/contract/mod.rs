@@ -71,6 +71,7 @@ macro_rules! contract_suite {
             // CONTRACT_TESTS_START
             users::users_create_then_get_and_find_by_email,
             users::users_keep_their_default_reminders,
+            users::users_keep_their_locale_and_time_zone,
             users::users_email_is_unique_whatever_its_case,
             users::users_create_with_password_links_a_credential_account,
             users::users_create_with_password_is_all_or_nothing,
@@ -162,6 +163,9 @@ macro_rules! contract_suite {
             calendar::calendar_feed_tokens_open_one_feed_and_versions_move,
             calendar::calendar_import_is_idempotent_by_uid_and_all_or_nothing,
             calendar::calendar_subscriptions_keep_their_events_in_step,
+            calendar::calendar_extractions_end_once_and_keep_their_proposals,
+            calendar::calendar_extractions_are_their_owners_and_go_with_their_source,
+            calendar::calendar_events_are_found_by_their_uids,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
             import_jobs::import_jobs_a_package_import_keeps_its_result,

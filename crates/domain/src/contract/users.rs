@@ -7,7 +7,7 @@ use super::seed::{
 };
 use crate::entities::{Account, UserUpdate};
 use crate::id::UserId;
-use crate::values::{Email, Name, PasswordHash, Reminders, WebUrl};
+use crate::values::{Email, Locale, Name, PasswordHash, Reminders, TimeZone, WebUrl};
 
 pub async fn users_create_then_get_and_find_by_email(fixture: &impl Fixture) {
     let w = World::of(fixture);
@@ -321,6 +321,45 @@ pub async fn users_delete_frees_the_email(fixture: &impl Fixture) {
     assert!(
         w.r.users.get(bob).await.is_ok(),
         "deleting one user deleted another"
+    );
+}
+
+pub async fn users_keep_their_locale_and_time_zone(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let fresh = w.r.users.get(ada).await.unwrap();
+    assert_eq!((fresh.locale, fresh.time_zone), (None, None));
+    let changed =
+        w.r.users
+            .update(
+                ada,
+                UserUpdate {
+                    locale: Some(Some(Locale::parse("de-DE").unwrap())),
+                    time_zone: Some(Some(TimeZone::parse("Europe/Berlin").unwrap())),
+                    ..UserUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(changed.locale.as_deref(), Some("de-DE"));
+    assert_eq!(changed.time_zone.as_deref(), Some("Europe/Berlin"));
+    // A change of one leaves the other; `Some(None)` clears.
+    let cleared =
+        w.r.users
+            .update(
+                ada,
+                UserUpdate {
+                    locale: Some(None),
+                    ..UserUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(cleared.locale, None);
+    let read = w.r.users.get(ada).await.unwrap();
+    assert_eq!(
+        (read.locale, read.time_zone.as_deref()),
+        (None, Some("Europe/Berlin"))
     );
 }
 

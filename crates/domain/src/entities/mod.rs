@@ -11,6 +11,7 @@ mod chat;
 mod course;
 mod deck_import;
 mod document;
+mod extraction;
 mod flashcard;
 mod generation;
 mod import_job;
@@ -40,6 +41,10 @@ pub use deck_import::{
     SkippedNote,
 };
 pub use document::{Document, DocumentFilter, DocumentUpdate, NewDocument};
+pub use extraction::{
+    EventExtraction, EventProposal, ExtractionEnd, ExtractionSource, NewEventExtraction,
+    ProposalSource,
+};
 pub use flashcard::{
     Flashcard, FlashcardSet, FlashcardSetFilter, FlashcardSetUpdate, FlashcardSetWithCards,
     FlashcardUpdate, NewFlashcard, NewFlashcardSet,

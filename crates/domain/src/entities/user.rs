@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::UserId;
-use crate::values::{Email, Name, Reminders, WebUrl};
+use crate::values::{Email, Locale, Name, Reminders, TimeZone, WebUrl};
 
 /// A student with an account. Owns everything else; deleting a user deletes all of it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -22,6 +22,11 @@ pub struct User {
     /// The reminders an event made without any gets, in minutes before, ascending; `None`
     /// for the defaults by its priority.
     pub default_reminders: Option<Vec<u32>>,
+    /// The student's locale (`en-GB`, `de-DE`): the order of day and month in numeric dates
+    /// of their syllabi; `None` for `en-US`.
+    pub locale: Option<String>,
+    /// The student's IANA time zone: where their syllabi's times are read; `None` for UTC.
+    pub time_zone: Option<String>,
     /// When the account was created.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -52,6 +57,10 @@ pub struct UserUpdate {
     pub email_verified: Option<bool>,
     /// New default reminders, or `Some(None)` for the defaults by priority.
     pub default_reminders: Option<Option<Reminders>>,
+    /// A new locale, or `Some(None)` for `en-US`.
+    pub locale: Option<Option<Locale>>,
+    /// A new time zone, or `Some(None)` for UTC.
+    pub time_zone: Option<Option<TimeZone>>,
 }
 
 impl UserUpdate {
@@ -62,5 +71,7 @@ impl UserUpdate {
             && self.image.is_none()
             && self.email_verified.is_none()
             && self.default_reminders.is_none()
+            && self.locale.is_none()
+            && self.time_zone.is_none()
     }
 }

@@ -66,6 +66,7 @@ impl Tables {
         self.feed_tokens.remove(&id);
         self.feed_versions.retain(|(user, _), _| *user != id);
         self.calendar_subscriptions.retain(|_, s| s.user_id != id);
+        self.event_extractions.retain(|_, x| x.user_id != id);
         self.import_jobs.retain(|_, j| j.user_id != id);
         self.generation_jobs.retain(|_, j| j.user_id != id);
         self.token_usage.retain(|(user, _), _| *user != id);
@@ -86,6 +87,7 @@ impl Tables {
     pub(super) fn delete_note(&mut self, id: NoteId, now: DateTime<Utc>) {
         self.notes.remove(&id);
         self.generation_jobs.retain(|_, j| j.note_id != Some(id));
+        self.event_extractions.retain(|_, x| x.note_id != Some(id));
         self.note_chunks.remove(&id);
         set_null!(self, now, id, note_id: flashcard_sets, quizzes, study_guides, import_jobs);
     }
@@ -99,6 +101,8 @@ impl Tables {
         let removed = self.documents.remove(&id);
         self.generation_jobs
             .retain(|_, j| j.document_id != Some(id));
+        self.event_extractions
+            .retain(|_, x| x.document_id != Some(id));
         self.chunks.retain(|_, c| c.document_id != id);
         set_null!(self, now, id, document_id:
             flashcard_sets, quizzes, study_guides, calendar_events, import_jobs);

@@ -31,6 +31,8 @@ impl Tables {
             email_verified: false,
             image: new.image.map(WebUrl::into_inner),
             default_reminders: None,
+            locale: None,
+            time_zone: None,
             created_at: now,
             updated_at: now,
         };
@@ -141,6 +143,12 @@ impl UserRepository for MemoryStore {
             }
             if let Some(reminders) = update.default_reminders {
                 user.default_reminders = reminders.map(|r| r.minutes().to_vec());
+            }
+            if let Some(locale) = update.locale {
+                user.locale = locale.map(crate::values::Locale::into_inner);
+            }
+            if let Some(zone) = update.time_zone {
+                user.time_zone = zone.map(|zone| zone.name().to_owned());
             }
             user.updated_at = now;
             Ok(user.clone())

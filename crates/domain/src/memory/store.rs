@@ -60,6 +60,8 @@ pub(super) struct Tables {
     pub(super) feed_versions: BTreeMap<(UserId, Option<CourseId>), (String, DateTime<Utc>)>,
     pub(super) calendar_subscriptions:
         BTreeMap<crate::id::CalendarSubscriptionId, crate::entities::CalendarSubscription>,
+    pub(super) event_extractions:
+        BTreeMap<crate::id::EventExtractionId, crate::entities::EventExtraction>,
     pub(super) import_jobs: BTreeMap<ImportJobId, ImportJob>,
     pub(super) generation_jobs: BTreeMap<GenerationJobId, GenerationJob>,
     /// Tokens spent per user and UTC day.
@@ -102,6 +104,7 @@ owned!(
     ChatSession,
     CalendarEvent,
     crate::entities::CalendarSubscription,
+    crate::entities::EventExtraction,
     ImportJob,
     GenerationJob,
     Notification,

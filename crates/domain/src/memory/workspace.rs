@@ -8,23 +8,35 @@ use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, CalendarImported,
     CalendarSubscription, ChatMessage, ChatSession, ChatSessionFilter, ChatSessionUpdate,
-    EventException, EventWithExceptions, ImportJob, ImportJobFilter, ImportJobUpdate,
-    NewCalendarEvent, NewChatMessage, NewChatSession, NewEventException, NewImportJob,
-    NewNotification, Notification, NotificationFilter, SourceLinks,
+    EventException, EventExtraction, EventWithExceptions, ExtractionEnd, ExtractionSource,
+    ImportJob, ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
+    NewEventException, NewEventExtraction, NewImportJob, NewNotification, Notification,
+    NotificationFilter, SourceLinks,
 };
 use crate::enums::JobStatus;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{
     CalendarEventId, CalendarSubscriptionId, ChatMessageId, ChatSessionId, CourseId, DocumentId,
-    ImportJobId, NoteId, NotificationId, UserId,
+    EventExtractionId, ImportJobId, NoteId, NotificationId, ProposalId, UserId,
 };
 use crate::pagination::{Page, PageRequest, SortOrder};
 use crate::ports::{
     CalendarRepository, ChatRepository, ImportJobRepository, NotificationRepository,
 };
-use crate::values::{Description, Link, ShortText, Title, WebUrl};
+use crate::values::{Description, Link, Progress, ShortText, Title, WebUrl};
 
 impl Tables {
+    /// The user's extraction if it exists and has not finished.
+    fn unfinished_extraction(
+        &mut self,
+        user: UserId,
+        id: EventExtractionId,
+    ) -> Option<&mut EventExtraction> {
+        self.event_extractions
+            .get_mut(&id)
+            .filter(|x| x.user_id == user && !x.status.is_finished())
+    }
+
     /// Changes an import; with `unfinished_only`, only an import still `PENDING` or
     /// `PROCESSING` (`Conflict` otherwise), and progress never goes back.
     fn update_import(
@@ -733,6 +745,147 @@ impl CalendarRepository for MemoryStore {
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
                 .cloned()
                 .collect())
+        })
+    }
+
+    async fn events_by_uid(
+        &self,
+        user: UserId,
+        uids: Vec<String>,
+    ) -> DomainResult<Vec<CalendarEvent>> {
+        let uids: std::collections::HashSet<String> = uids.into_iter().collect();
+        self.with_tables(|tables| {
+            Ok(tables
+                .calendar_events
+                .values()
+                .filter(|e| e.user_id == user)
+                .filter(|e| e.ical_uid.as_ref().is_some_and(|uid| uids.contains(uid)))
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn create_extraction(
+        &self,
+        user: UserId,
+        new: NewEventExtraction,
+    ) -> DomainResult<EventExtraction> {
+        self.write(|tables, now| {
+            tables.check_user(user)?;
+            let (document_id, note_id) = match new.source {
+                ExtractionSource::Document(id) => (Some(id), None),
+                ExtractionSource::Note(id) => (None, Some(id)),
+            };
+            tables.check_links(
+                user,
+                SourceLinks {
+                    course_id: None,
+                    note_id,
+                    document_id,
+                },
+            )?;
+            let extraction = EventExtraction {
+                id: EventExtractionId::new(),
+                user_id: user,
+                document_id,
+                note_id,
+                status: JobStatus::Pending,
+                progress: 0,
+                time_zone: new.time_zone.name().to_owned(),
+                locale: new.locale.into_inner(),
+                proposals: Vec::new(),
+                error_message: None,
+                model: None,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            tables
+                .event_extractions
+                .insert(extraction.id, extraction.clone());
+            Ok(extraction)
+        })
+    }
+
+    async fn extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+    ) -> DomainResult<EventExtraction> {
+        self.with_tables(|tables| {
+            owned(&tables.event_extractions, user, &id, "event extraction").cloned()
+        })
+    }
+
+    async fn advance_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        progress: Progress,
+    ) -> DomainResult<Option<EventExtraction>> {
+        self.write(|tables, now| {
+            let Some(extraction) = tables.unfinished_extraction(user, id) else {
+                return Ok(None);
+            };
+            extraction.status = JobStatus::Processing;
+            extraction.progress = extraction.progress.max(progress.get_i32());
+            extraction.updated_at = now;
+            Ok(Some(extraction.clone()))
+        })
+    }
+
+    async fn finish_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        end: ExtractionEnd,
+    ) -> DomainResult<Option<EventExtraction>> {
+        self.write(|tables, now| {
+            let Some(extraction) = tables.unfinished_extraction(user, id) else {
+                return Ok(None);
+            };
+            match end {
+                ExtractionEnd::Completed { proposals, model } => {
+                    extraction.status = JobStatus::Completed;
+                    extraction.progress = 100;
+                    extraction.proposals = proposals;
+                    extraction.model = Some(model);
+                }
+                ExtractionEnd::Failed(reason) => {
+                    extraction.status = JobStatus::Failed;
+                    extraction.error_message = Some(reason);
+                }
+            }
+            extraction.completed_at = Some(now);
+            extraction.updated_at = now;
+            Ok(Some(extraction.clone()))
+        })
+    }
+
+    async fn mark_accepted(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        accepted: Vec<(ProposalId, CalendarEventId)>,
+    ) -> DomainResult<EventExtraction> {
+        self.write(|tables, now| {
+            let extraction =
+                owned_mut(&mut tables.event_extractions, user, &id, "event extraction")?;
+            for proposal in &mut extraction.proposals {
+                if let Some((_, event)) = accepted.iter().find(|(p, _)| *p == proposal.id) {
+                    proposal.event_id = Some(*event);
+                }
+            }
+            extraction.updated_at = now;
+            Ok(extraction.clone())
+        })
+    }
+
+    async fn delete_extraction(&self, user: UserId, id: EventExtractionId) -> DomainResult<()> {
+        self.write(|tables, _| {
+            owned(&tables.event_extractions, user, &id, "event extraction")?;
+            tables.event_extractions.remove(&id);
+            Ok(())
         })
     }
 }

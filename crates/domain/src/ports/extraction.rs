@@ -56,6 +56,9 @@ pub struct FoundEvent {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait EventExtractor: Send + Sync {
+    /// The extractor's name (`offline`, or the model's), recorded with what it found.
+    fn name(&self) -> String;
+
     /// The items found in `input`, in the order of the text.
     ///
     /// # Errors

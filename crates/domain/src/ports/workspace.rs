@@ -6,16 +6,18 @@ use chrono::{DateTime, Utc};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport, CalendarImported,
     CalendarSubscription, ChatMessage, ChatSession, ChatSessionFilter, ChatSessionUpdate,
-    EventException, EventWithExceptions, ImportJob, ImportJobFilter, ImportJobUpdate,
-    NewCalendarEvent, NewChatMessage, NewChatSession, NewEventException, NewImportJob,
-    NewNotification, Notification, NotificationFilter,
+    EventException, EventExtraction, EventWithExceptions, ExtractionEnd, ImportJob,
+    ImportJobFilter, ImportJobUpdate, NewCalendarEvent, NewChatMessage, NewChatSession,
+    NewEventException, NewEventExtraction, NewImportJob, NewNotification, Notification,
+    NotificationFilter,
 };
 use crate::error::DomainResult;
 use crate::id::{
-    CalendarEventId, CalendarSubscriptionId, ChatSessionId, CourseId, ImportJobId, NotificationId,
-    UserId,
+    CalendarEventId, CalendarSubscriptionId, ChatSessionId, CourseId, EventExtractionId,
+    ImportJobId, NotificationId, ProposalId, UserId,
 };
 use crate::pagination::{Page, PageRequest};
+use crate::values::Progress;
 
 /// Stores [`ChatSession`]s and their [`ChatMessage`]s.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -279,6 +281,73 @@ pub trait CalendarRepository: Send + Sync {
         before: DateTime<Utc>,
         limit: u32,
     ) -> DomainResult<Vec<CalendarSubscription>>;
+
+    /// The user's events imported or accepted under any of `uids` (in no particular order).
+    async fn events_by_uid(
+        &self,
+        user: UserId,
+        uids: Vec<String>,
+    ) -> DomainResult<Vec<CalendarEvent>>;
+
+    /// Records a pending extraction of events from the user's document or note.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the document or note is not the user's.
+    async fn create_extraction(
+        &self,
+        user: UserId,
+        new: NewEventExtraction,
+    ) -> DomainResult<EventExtraction>;
+
+    /// The user's extraction.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+    ) -> DomainResult<EventExtraction>;
+
+    /// Marks the user's unfinished extraction `PROCESSING` at `progress` (never lowering it);
+    /// `None` when it is gone or finished.
+    async fn advance_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        progress: Progress,
+    ) -> DomainResult<Option<EventExtraction>>;
+
+    /// Ends the user's unfinished extraction: `COMPLETED` with its proposals, or `FAILED`
+    /// with the reason; `None`, writing nothing, when it is gone or already finished.
+    async fn finish_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        end: ExtractionEnd,
+    ) -> DomainResult<Option<EventExtraction>>;
+
+    /// Records the events the user's proposals became (proposals not named are left as
+    /// they are).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the extraction does not exist or is not the user's.
+    async fn mark_accepted(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        accepted: Vec<(ProposalId, CalendarEventId)>,
+    ) -> DomainResult<EventExtraction>;
+
+    /// Removes the user's extraction.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    async fn delete_extraction(&self, user: UserId, id: EventExtractionId) -> DomainResult<()>;
 }
 
 /// Stores [`ImportJob`]s, the student's view of background imports.

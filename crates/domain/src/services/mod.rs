@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod calendar_import;
 pub mod chat;
 pub mod documents;
+pub mod event_extraction;
 pub mod generation;
 pub mod imports;
 pub mod ingestion;

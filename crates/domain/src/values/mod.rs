@@ -6,6 +6,7 @@
 
 mod color;
 mod email;
+mod locale;
 mod number;
 mod password;
 mod question;
@@ -18,6 +19,7 @@ mod url;
 
 pub use color::Color;
 pub use email::Email;
+pub use locale::Locale;
 pub use number::{
     BoundedInt, DurationSeconds, FileSize, PageCount, Points, Progress, TimeLimitMinutes,
 };

@@ -9,12 +9,13 @@ use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
-use sophie_domain::values::{Description, EventSchedule, Reminders, ShortText, Title};
+use sophie_domain::values::{Description, EventSchedule, Progress, Reminders, ShortText, Title};
 use sophie_domain::{
     CalendarEvent, CalendarEventId, CalendarEventUpdate, CalendarFilter, CalendarImport,
     CalendarImported, CalendarRepository, CalendarSubscription, CalendarSubscriptionId, CourseId,
-    DocumentId, DomainError, DomainResult, EventException, EventWithExceptions, NewCalendarEvent,
-    NewEventException, Page, PageRequest, SortOrder, SourceLinks, UserId,
+    DocumentId, DomainError, DomainResult, EventException, EventExtraction, EventExtractionId,
+    EventWithExceptions, ExtractionEnd, NewCalendarEvent, NewEventException, NewEventExtraction,
+    Page, PageRequest, ProposalId, SortOrder, SourceLinks, UserId,
 };
 use uuid::Uuid;
 
@@ -857,6 +858,75 @@ impl CalendarRepository for PostgresStore {
             })
             .await?;
         Ok(rows.into_iter().map(CalendarSubscription::from).collect())
+    }
+
+    async fn events_by_uid(
+        &self,
+        user: UserId,
+        uids: Vec<String>,
+    ) -> DomainResult<Vec<CalendarEvent>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<EventRow> = self
+            .db
+            .read(ENTITY, async |conn| {
+                calendar_events::table
+                    .filter(calendar_events::user_id.eq(user.as_uuid()))
+                    .filter(calendar_events::ical_uid.eq_any(&uids))
+                    .select(EventRow::as_select())
+                    .load(conn)
+                    .await
+            })
+            .await?;
+        Ok(rows.into_iter().map(CalendarEvent::from).collect())
+    }
+
+    async fn create_extraction(
+        &self,
+        user: UserId,
+        new: NewEventExtraction,
+    ) -> DomainResult<EventExtraction> {
+        self.insert_extraction(user, new).await
+    }
+
+    async fn extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+    ) -> DomainResult<EventExtraction> {
+        self.select_extraction(user, id).await
+    }
+
+    async fn advance_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        progress: Progress,
+    ) -> DomainResult<Option<EventExtraction>> {
+        self.advance_extraction_row(user, id, progress).await
+    }
+
+    async fn finish_extraction(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        end: ExtractionEnd,
+    ) -> DomainResult<Option<EventExtraction>> {
+        self.finish_extraction_row(user, id, end).await
+    }
+
+    async fn mark_accepted(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        accepted: Vec<(ProposalId, CalendarEventId)>,
+    ) -> DomainResult<EventExtraction> {
+        self.mark_accepted_rows(user, id, accepted).await
+    }
+
+    async fn delete_extraction(&self, user: UserId, id: EventExtractionId) -> DomainResult<()> {
+        self.delete_extraction_row(user, id).await
     }
 }
 

@@ -11,6 +11,7 @@ mod chats;
 mod courses;
 mod deck_import;
 mod documents;
+mod extractions;
 mod flashcards;
 mod generations;
 mod import_jobs;

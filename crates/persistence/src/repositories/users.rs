@@ -30,6 +30,8 @@ struct UserRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     default_reminders: Option<Vec<Option<i32>>>,
+    locale: Option<String>,
+    time_zone: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -47,6 +49,8 @@ impl From<UserRow> for User {
                     .filter_map(|m| u32::try_from(m).ok())
                     .collect()
             }),
+            locale: row.locale,
+            time_zone: row.time_zone,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -87,6 +91,8 @@ struct UserChanges {
     image: Option<Option<String>>,
     email_verified: Option<bool>,
     default_reminders: Option<Option<Vec<Option<i32>>>>,
+    locale: Option<Option<String>>,
+    time_zone: Option<Option<String>>,
     updated_at: DateTime<Utc>,
 }
 
@@ -178,6 +184,12 @@ impl UserRepository for PostgresStore {
                         .collect()
                 })
             }),
+            locale: update
+                .locale
+                .map(|locale| locale.map(sophie_domain::values::Locale::into_inner)),
+            time_zone: update
+                .time_zone
+                .map(|zone| zone.map(|zone| zone.name().to_owned())),
             updated_at: self.clock.now(),
         };
         let mut conn = self.db.conn().await?;

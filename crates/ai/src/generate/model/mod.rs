@@ -9,7 +9,7 @@
 
 mod drafts;
 mod prompt;
-mod schemas;
+pub(crate) mod schemas;
 mod streamed;
 
 use std::fmt;
@@ -25,6 +25,7 @@ use sophie_domain::ports::{
 
 use self::drafts::Sorted;
 use self::prompt::Operation;
+pub(crate) use self::prompt::neutralised;
 use self::streamed::FieldText;
 use crate::llm::{Extracted, json_in};
 

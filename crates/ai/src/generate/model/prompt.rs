@@ -191,7 +191,7 @@ pub(super) fn passage_block(passages: &[Passage]) -> String {
 /// `text` with every tag named `tag` (`<passage`, `</passage`, `< / Passage`, in any case)
 /// made inert by writing its `<` as `&lt;`, so the text cannot close its delimiters or open
 /// new ones.
-pub(super) fn neutralised(text: &str, tag: &str) -> String {
+pub(crate) fn neutralised(text: &str, tag: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('<') {

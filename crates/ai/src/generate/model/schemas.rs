@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use sophie_domain::enums::QuestionType;
 
 /// An object with exactly `properties`, all required.
-fn object(properties: &[(&str, Value)]) -> Value {
+pub(crate) fn object(properties: &[(&str, Value)]) -> Value {
     let required: Vec<&str> = properties.iter().map(|(name, _)| *name).collect();
     let properties: Map<String, Value> = properties
         .iter()
@@ -25,15 +25,15 @@ fn object(properties: &[(&str, Value)]) -> Value {
     })
 }
 
-fn string() -> Value {
+pub(crate) fn string() -> Value {
     json!({"type": "string"})
 }
 
-fn nullable_string() -> Value {
+pub(crate) fn nullable_string() -> Value {
     json!({"type": ["string", "null"]})
 }
 
-fn array_of(items: Value) -> Value {
+pub(crate) fn array_of(items: Value) -> Value {
     let mut schema = Map::new();
     schema.insert("type".to_owned(), Value::from("array"));
     schema.insert("items".to_owned(), items);

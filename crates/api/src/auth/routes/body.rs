@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::values::{Email, Name, Password, Reminders, WebUrl};
+use sophie_domain::values::{Email, Locale, Name, Password, Reminders, TimeZone, WebUrl};
 use sophie_domain::{User, UserUpdate};
 use utoipa::ToSchema;
 
@@ -56,6 +56,16 @@ pub(crate) struct UpdateMe {
     #[serde(default, deserialize_with = "patch::present")]
     #[schema(value_type = Option<Vec<u32>>)]
     default_reminders: Option<Option<Vec<u32>>>,
+    /// The student's locale, a language tag (`en-GB`, `de-DE`): the order of day and month
+    /// in numeric dates of their syllabi; or `null` for `en-US`.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<String>)]
+    locale: Option<Option<String>>,
+    /// The student's IANA time zone (`Europe/Berlin`): where their syllabi's times are read;
+    /// or `null` for UTC.
+    #[serde(default, deserialize_with = "patch::present")]
+    #[schema(value_type = Option<String>)]
+    time_zone: Option<Option<String>>,
 }
 
 impl UpdateMe {
@@ -65,12 +75,18 @@ impl UpdateMe {
         let image = fields.check_patch("image", self.image, WebUrl::parse);
         let default_reminders =
             fields.check_patch("defaultReminders", self.default_reminders, Reminders::parse);
+        let locale = fields.check_patch("locale", self.locale, |tag: String| Locale::parse(&tag));
+        let time_zone = fields.check_patch("timeZone", self.time_zone, |zone: String| {
+            TimeZone::parse(&zone)
+        });
         Ok(
-            all_valid!(fields, (name, image, default_reminders) => UserUpdate {
+            all_valid!(fields, (name, image, default_reminders, locale, time_zone) => UserUpdate {
                 name,
                 image,
                 email_verified: None,
                 default_reminders,
+                locale,
+                time_zone,
             }),
         )
     }

@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 mod agenda;
 mod body;
+pub(crate) mod extractions;
 mod feed;
 mod import;
 #[cfg(test)]
@@ -40,7 +41,11 @@ use body::{
         import::import,
         import::subscriptions,
         import::unsubscribe,
-        import::refresh
+        import::refresh,
+        extractions::from_document,
+        extractions::from_note,
+        extractions::get,
+        extractions::accept
     ),
     components(schemas(
         CreateCalendarEvent,
@@ -58,7 +63,12 @@ use body::{
         sophie_domain::CalendarSubscription,
         import::ImportCalendarForm,
         import::ImportCalendarUrl,
-        import::CalendarImportAnswer
+        import::CalendarImportAnswer,
+        extractions::ExtractEvents,
+        extractions::AcceptProposals,
+        sophie_domain::EventExtraction,
+        sophie_domain::EventProposal,
+        sophie_domain::ProposalSource
     )),
     tags((name = "calendar", description = "Events in the student's calendar"))
 )]
@@ -97,6 +107,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/subscriptions/{id}/refresh").route(web::post().to(import::refresh)),
             ),
+    )
+    .service(
+        web::scope("/event-extractions")
+            .service(web::resource("/{id}").route(web::get().to(extractions::get)))
+            .service(web::resource("/{id}/accept").route(web::post().to(extractions::accept))),
     );
 }
 

@@ -47,7 +47,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/{id}/file").route(web::get().to(file)))
             .service(web::resource("/{id}/reprocess").route(web::post().to(reprocess)))
-            .service(web::resource("/{id}/summary").route(web::post().to(summarize))),
+            .service(web::resource("/{id}/summary").route(web::post().to(summarize)))
+            .service(
+                web::resource("/{id}/extract-events")
+                    .route(web::post().to(super::calendar::extractions::from_document)),
+            ),
     );
 }
 

@@ -40,7 +40,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(update))
                     .route(web::delete().to(delete)),
             )
-            .service(web::resource("/{id}/summary").route(web::post().to(summarize))),
+            .service(web::resource("/{id}/summary").route(web::post().to(summarize)))
+            .service(
+                web::resource("/{id}/extract-events")
+                    .route(web::post().to(super::calendar::extractions::from_note)),
+            ),
     );
 }
 

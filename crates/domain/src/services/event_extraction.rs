@@ -1,0 +1,836 @@
+//! Syllabus to events: the dated items of a student's document or note proposed as calendar
+//! events, accepted all or some.
+//!
+//! [`EventExtractionService::start`] records a pending extraction and enqueues an
+//! [`ExtractEvents`] job; [`EventExtractionService::run`] is that job. The run reads the text
+//! (a document's pages from its indexed chunks, their overlaps removed; a note as one page),
+//! asks the [`EventExtractor`] (rules offline, or a model) for dated items, and keeps each item
+//! that passes the same checks whichever extractor found it:
+//!
+//! - its quote stands in the text (white space aside) and is stored as the text has it, with
+//!   the page it is on;
+//! - it has a title (cut to a title's length), a date in years 1 to 9999, and an end after its
+//!   start (an end that is not is dropped, the item kept);
+//! - it is not the same item as one kept before it (same title words, start and kind of day).
+//!
+//! Times are read in the extraction's zone (a wall time in a daylight-saving gap moves past
+//! it). Each item is known by a UID made of its source, its title's words and its start: an
+//! item the student accepted before, from this extraction or an earlier one, is proposed with
+//! the event it became, and accepting it again makes nothing new.
+//!
+//! [`EventExtractionService::accept`] makes the chosen proposals events (linked to the
+//! document, in its course, with the student's default reminders) in one transaction through
+//! [`CalendarRepository::import_events`], keyed by their UIDs, then records on the extraction
+//! which event each became.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDateTime};
+use chrono_tz::Tz;
+
+use super::reminders::{ReminderService, default_reminders};
+use crate::entities::{
+    CalendarEvent, CalendarImport, DocumentChunk, EventExtraction, EventProposal, ExtractionEnd,
+    ExtractionSource, ImportedCalendarEvent, NewCalendarEvent, NewEventExtraction, ProposalSource,
+};
+use crate::enums::{DocumentStatus, EventType, JobStatus, Priority};
+use crate::error::{DomainError, DomainResult};
+use crate::id::{CalendarEventId, CourseId, EventExtractionId, ProposalId, UserId};
+use crate::jobs::{ExtractEvents, Job};
+use crate::ports::{
+    CalendarRepository, DocumentRepository, EventExtractor, ExtractionInput, FoundEvent, JobQueue,
+    NoteRepository, PageText, SearchIndex, UserRepository,
+};
+use crate::rules::grounding::{locate, same_item_key};
+use crate::rules::recurrence::resolve;
+use crate::values::{
+    Color, Description, EventSchedule, Locale, Progress, Reminders, ShortText, TimeZone, Title,
+};
+
+/// The stages of an extraction, as its progress.
+mod stage {
+    /// The worker took it.
+    pub(super) const STARTED: i64 = 10;
+    /// The text is read.
+    pub(super) const READ: i64 = 30;
+    /// The extractor answered.
+    pub(super) const FOUND: i64 = 90;
+}
+
+/// The longest quote kept, in characters.
+const MAX_QUOTE_CHARS: usize = 1_000;
+
+/// The shortest run of characters taken for the overlap of two chunks, in bytes: a shorter
+/// likeness of a chunk's end and the next one's start is taken as chance.
+const MIN_OVERLAP_BYTES: usize = 16;
+
+/// The ports [`EventExtractionService`] works through.
+#[derive(Clone)]
+pub struct ExtractionPorts {
+    /// Extractions, and the events proposals become.
+    pub calendar: Arc<dyn CalendarRepository>,
+    /// Documents to read.
+    pub documents: Arc<dyn DocumentRepository>,
+    /// Notes to read.
+    pub notes: Arc<dyn NoteRepository>,
+    /// Students' locale, zone and default reminders.
+    pub users: Arc<dyn UserRepository>,
+    /// Documents' text, as indexed chunks.
+    pub search: Arc<dyn SearchIndex>,
+    /// Where extraction jobs go.
+    pub queue: Arc<dyn JobQueue>,
+    /// Finds the dated items.
+    pub extractor: Arc<dyn EventExtractor>,
+}
+
+/// What a student may ask of an extraction; the student's own settings where `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExtractionOptions {
+    /// The zone the text's times are in (else the student's, else UTC).
+    pub time_zone: Option<TimeZone>,
+    /// The order of day and month where the text leaves it open (else the student's, else
+    /// `en-US`).
+    pub locale: Option<Locale>,
+}
+
+/// What a run of an extraction came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtractionOutcome {
+    /// `COMPLETED` with this many proposals; `dropped` items failed the checks.
+    Completed {
+        /// Proposals kept.
+        proposals: usize,
+        /// Items dropped.
+        dropped: usize,
+    },
+    /// `FAILED`, for this reason.
+    Failed(String),
+    /// Nothing to do: gone or already finished.
+    Skipped,
+}
+
+/// Extracts events from syllabi and turns the accepted ones into calendar events.
+#[derive(Clone)]
+pub struct EventExtractionService {
+    ports: ExtractionPorts,
+    reminders: Option<Arc<ReminderService>>,
+}
+
+impl EventExtractionService {
+    /// The service over `ports`.
+    #[must_use]
+    pub const fn new(ports: ExtractionPorts) -> Self {
+        Self {
+            ports,
+            reminders: None,
+        }
+    }
+
+    /// The same service, scheduling the reminders of the events it makes.
+    #[must_use]
+    pub fn with_reminders(mut self, reminders: Arc<ReminderService>) -> Self {
+        self.reminders = Some(reminders);
+        self
+    }
+
+    /// Starts an extraction of the student's document or note, answering it pending.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the document or note is not the student's; `Conflict` on
+    /// `documentId` when the document is not processed yet (`READY`); `Unavailable` when the
+    /// job cannot be queued (the record is then removed).
+    pub async fn start(
+        &self,
+        user: UserId,
+        source: ExtractionSource,
+        options: ExtractionOptions,
+    ) -> DomainResult<EventExtraction> {
+        match source {
+            ExtractionSource::Document(id) => {
+                let document = self.ports.documents.get(user, id).await?;
+                if document.status != DocumentStatus::Ready {
+                    return Err(DomainError::conflict(
+                        "documentId",
+                        format!(
+                            "the document is {}: extract events from it once it is processed \
+                             (READY)",
+                            document.status
+                        ),
+                    ));
+                }
+            }
+            ExtractionSource::Note(id) => {
+                self.ports.notes.get(user, id).await?;
+            }
+        }
+        let student = self.ports.users.get(user).await?;
+        let time_zone = options
+            .time_zone
+            .or_else(|| {
+                student
+                    .time_zone
+                    .as_deref()
+                    .and_then(|zone| TimeZone::parse(zone).ok())
+            })
+            .unwrap_or(TimeZone::UTC);
+        let locale = options
+            .locale
+            .or_else(|| {
+                student
+                    .locale
+                    .as_deref()
+                    .and_then(|tag| Locale::parse(tag).ok())
+            })
+            .unwrap_or_else(Locale::en_us);
+        let extraction = self
+            .ports
+            .calendar
+            .create_extraction(
+                user,
+                NewEventExtraction {
+                    source,
+                    time_zone,
+                    locale,
+                },
+            )
+            .await?;
+        let job = ExtractEvents {
+            user_id: user,
+            extraction_id: extraction.id,
+        };
+        let enqueued = match job.to_new_job() {
+            Ok(new) => self.ports.queue.enqueue(new).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = enqueued {
+            let _ = self
+                .ports
+                .calendar
+                .delete_extraction(user, extraction.id)
+                .await;
+            return Err(error);
+        }
+        Ok(extraction)
+    }
+
+    /// The student's extraction.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it is not the student's.
+    pub async fn get(&self, user: UserId, id: EventExtractionId) -> DomainResult<EventExtraction> {
+        self.ports.calendar.extraction(user, id).await
+    }
+
+    /// Runs the extraction: reads the text, finds the items, checks them and stores them as
+    /// proposals.
+    ///
+    /// # Errors
+    ///
+    /// What is worth retrying: storage or a model unavailable. A source without text fails
+    /// the extraction instead.
+    pub async fn run(&self, job: &ExtractEvents) -> DomainResult<ExtractionOutcome> {
+        let (user, id) = (job.user_id, job.extraction_id);
+        let calendar = &self.ports.calendar;
+        let Some(extraction) = calendar
+            .advance_extraction(user, id, Progress::saturating(stage::STARTED))
+            .await?
+        else {
+            return Ok(ExtractionOutcome::Skipped);
+        };
+        let Some(source) = extraction.source() else {
+            return Ok(ExtractionOutcome::Skipped);
+        };
+        let zone: Tz = extraction.time_zone.parse().unwrap_or(Tz::UTC);
+        let text = match self.text(user, source).await {
+            Ok(text) => text,
+            Err(DomainError::NotFound { .. }) => return Ok(ExtractionOutcome::Skipped),
+            Err(error) => return Err(error),
+        };
+        if text.pages.iter().all(|page| page.text.trim().is_empty()) {
+            return self
+                .finish(
+                    user,
+                    id,
+                    ExtractionEnd::Failed(format!(
+                        "\u{201c}{}\u{201d} has no text to read dates from",
+                        text.title
+                    )),
+                )
+                .await;
+        }
+        if calendar
+            .advance_extraction(user, id, Progress::saturating(stage::READ))
+            .await?
+            .is_none()
+        {
+            return Ok(ExtractionOutcome::Skipped);
+        }
+        let found = self
+            .ports
+            .extractor
+            .extract(ExtractionInput {
+                pages: text.pages.clone(),
+                locale: extraction.locale.clone(),
+                reference_date: text.written.with_timezone(&zone).date_naive(),
+            })
+            .await?;
+        if calendar
+            .advance_extraction(user, id, Progress::saturating(stage::FOUND))
+            .await?
+            .is_none()
+        {
+            return Ok(ExtractionOutcome::Skipped);
+        }
+        let count = found.len();
+        let mut proposals = checked(found, &text.pages, source, zone);
+        let dropped = count - proposals.len();
+        // Items the student accepted before are proposed with the event they became.
+        let known = self.known_events(user, source, &proposals).await?;
+        for proposal in &mut proposals {
+            proposal.event_id = known.get(&uid(source, proposal)).copied();
+        }
+        let kept = proposals.len();
+        let end = ExtractionEnd::Completed {
+            proposals,
+            model: self.ports.extractor.name(),
+        };
+        match calendar.finish_extraction(user, id, end).await? {
+            Some(_) => Ok(ExtractionOutcome::Completed {
+                proposals: kept,
+                dropped,
+            }),
+            None => Ok(ExtractionOutcome::Skipped),
+        }
+    }
+
+    /// Fails the extraction after its job's last attempt, with a reason the student can act
+    /// on.
+    ///
+    /// # Errors
+    ///
+    /// When storage fails.
+    pub async fn give_up(&self, job: &ExtractEvents, error: &DomainError) -> DomainResult<()> {
+        let reason = match error {
+            DomainError::Unavailable { service, .. } => {
+                format!("the {service} was unavailable after several tries; try again later")
+            }
+            _ => "reading this material for dates kept failing; try again later".to_owned(),
+        };
+        self.ports
+            .calendar
+            .finish_extraction(
+                job.user_id,
+                job.extraction_id,
+                ExtractionEnd::Failed(reason),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Makes the chosen proposals the student's events (a proposal that already became an
+    /// event answers that event), answering them in the extraction's order.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the extraction is not the student's; `Conflict` on `status` when it has
+    /// not completed; `Validation` on `proposalIds` when none is named or one is not the
+    /// extraction's.
+    pub async fn accept(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        proposal_ids: &[ProposalId],
+    ) -> DomainResult<Vec<CalendarEvent>> {
+        let extraction = self.ports.calendar.extraction(user, id).await?;
+        if extraction.status != JobStatus::Completed {
+            return Err(DomainError::conflict(
+                "status",
+                format!(
+                    "the extraction is {}: accept its proposals once it is COMPLETED",
+                    extraction.status
+                ),
+            ));
+        }
+        if proposal_ids.is_empty() {
+            return Err(DomainError::validation(
+                "proposalIds",
+                "name at least one proposal to accept",
+            ));
+        }
+        let mine: HashSet<ProposalId> = extraction.proposals.iter().map(|p| p.id).collect();
+        if let Some(unknown) = proposal_ids.iter().find(|p| !mine.contains(p)) {
+            return Err(DomainError::validation(
+                "proposalIds",
+                format!("{unknown} is not a proposal of this extraction"),
+            ));
+        }
+        let Some(source) = extraction.source() else {
+            return Err(DomainError::not_found("event extraction"));
+        };
+        let wanted: HashSet<ProposalId> = proposal_ids.iter().copied().collect();
+        let chosen: Vec<&EventProposal> = extraction
+            .proposals
+            .iter()
+            .filter(|p| wanted.contains(&p.id))
+            .collect();
+        let course = self.course_of(user, source).await?;
+        let student = self.ports.users.get(user).await?;
+        // What the chosen proposals became before, by UID.
+        let mut made: HashMap<String, CalendarEvent> = self
+            .ports
+            .calendar
+            .events_by_uid(user, chosen.iter().map(|p| uid(source, p)).collect())
+            .await?
+            .into_iter()
+            .filter_map(|event| event.ical_uid.clone().map(|key| (key, event)))
+            .collect();
+        let mut new = Vec::new();
+        let mut queued = HashSet::new();
+        for proposal in &chosen {
+            let key = uid(source, proposal);
+            if !made.contains_key(&key) && queued.insert(key.clone()) {
+                new.push(imported(
+                    &key,
+                    proposal,
+                    source,
+                    student.default_reminders.as_deref(),
+                )?);
+            }
+        }
+        if !new.is_empty() {
+            let imported = self
+                .ports
+                .calendar
+                .import_events(
+                    user,
+                    CalendarImport {
+                        course_id: course,
+                        subscription_id: None,
+                        events: new,
+                    },
+                )
+                .await?;
+            for event in imported.events {
+                if let Some(reminders) = &self.reminders
+                    && !event.reminders.is_empty()
+                {
+                    reminders.schedule_new(&event).await?;
+                }
+                if let Some(key) = event.ical_uid.clone() {
+                    made.insert(key, event);
+                }
+            }
+        }
+        let mut accepted = Vec::with_capacity(chosen.len());
+        let mut events = Vec::with_capacity(chosen.len());
+        for proposal in chosen {
+            if let Some(event) = made.get(&uid(source, proposal)) {
+                accepted.push((proposal.id, event.id));
+                events.push(event.clone());
+            }
+        }
+        self.ports
+            .calendar
+            .mark_accepted(user, id, accepted)
+            .await?;
+        Ok(events)
+    }
+
+    /// The student's events already made of `proposals`, by UID.
+    async fn known_events(
+        &self,
+        user: UserId,
+        source: ExtractionSource,
+        proposals: &[EventProposal],
+    ) -> DomainResult<HashMap<String, CalendarEventId>> {
+        if proposals.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let uids = proposals.iter().map(|p| uid(source, p)).collect();
+        let events = self.ports.calendar.events_by_uid(user, uids).await?;
+        Ok(events
+            .into_iter()
+            .filter_map(|event| event.ical_uid.map(|key| (key, event.id)))
+            .collect())
+    }
+
+    /// The course of the document or note.
+    async fn course_of(
+        &self,
+        user: UserId,
+        source: ExtractionSource,
+    ) -> DomainResult<Option<CourseId>> {
+        Ok(match source {
+            ExtractionSource::Document(id) => self.ports.documents.get(user, id).await?.course_id,
+            ExtractionSource::Note(id) => self.ports.notes.get(user, id).await?.course_id,
+        })
+    }
+
+    /// The text of the document or note, page by page.
+    async fn text(&self, user: UserId, source: ExtractionSource) -> DomainResult<SourceText> {
+        match source {
+            ExtractionSource::Document(id) => {
+                let document = self.ports.documents.get(user, id).await?;
+                let chunks = self.ports.search.list_chunks(user, id).await?;
+                Ok(SourceText {
+                    title: document.title,
+                    written: document.created_at,
+                    pages: pages_of(chunks),
+                })
+            }
+            ExtractionSource::Note(id) => {
+                let note = self.ports.notes.get(user, id).await?;
+                Ok(SourceText {
+                    title: note.title,
+                    written: note.created_at,
+                    pages: vec![PageText {
+                        page_number: None,
+                        text: note.content,
+                    }],
+                })
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        user: UserId,
+        id: EventExtractionId,
+        end: ExtractionEnd,
+    ) -> DomainResult<ExtractionOutcome> {
+        let reason = match &end {
+            ExtractionEnd::Failed(reason) => Some(reason.clone()),
+            ExtractionEnd::Completed { .. } => None,
+        };
+        Ok(
+            match (
+                self.ports.calendar.finish_extraction(user, id, end).await?,
+                reason,
+            ) {
+                (None, _) => ExtractionOutcome::Skipped,
+                (Some(_), Some(reason)) => ExtractionOutcome::Failed(reason),
+                (Some(extraction), None) => ExtractionOutcome::Completed {
+                    proposals: extraction.proposals.len(),
+                    dropped: 0,
+                },
+            },
+        )
+    }
+}
+
+/// What an extraction reads.
+struct SourceText {
+    title: String,
+    /// When it was added: the reference for dates written without a year.
+    written: chrono::DateTime<chrono::Utc>,
+    pages: Vec<PageText>,
+}
+
+/// The UID an accepted proposal's event is known by: its source, the words of its title, its
+/// start, and whether it takes whole days.
+fn uid(source: ExtractionSource, proposal: &EventProposal) -> String {
+    let source = match source {
+        ExtractionSource::Document(id) => format!("document:{id}"),
+        ExtractionSource::Note(id) => format!("note:{id}"),
+    };
+    let key = format!(
+        "{source}\n{}\n{}\n{}",
+        same_item_key(&proposal.title),
+        proposal.start.timestamp(),
+        proposal.all_day
+    );
+    let digest = super::sha256_hex(key.as_bytes());
+    format!("extracted-{}@sophie", &digest[..32])
+}
+
+/// The items that pass the checks, as proposals: located in the text, titled, dated, each
+/// once.
+fn checked(
+    found: Vec<FoundEvent>,
+    pages: &[PageText],
+    source: ExtractionSource,
+    zone: Tz,
+) -> Vec<EventProposal> {
+    let mut seen = HashSet::new();
+    let mut proposals = Vec::with_capacity(found.len());
+    for item in found {
+        let Some(proposal) = proposal_of(item, pages, zone) else {
+            continue;
+        };
+        if seen.insert(uid(source, &proposal)) {
+            proposals.push(proposal);
+        }
+    }
+    proposals
+}
+
+/// The item as a proposal, or `None` when it fails a check.
+fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventProposal> {
+    let (page_number, quote) = located(&item, pages)?;
+    let title = Title::parse(clip(item.title.trim(), Title::MAX_CHARS)).ok()?;
+    if !in_years(item.start) {
+        return None;
+    }
+    let start = resolve(zone, item.start);
+    let end = item
+        .end
+        .filter(|end| in_years(*end) && *end > item.start)
+        .map(|end| resolve(zone, end))
+        .filter(|end| *end > start);
+    let location = item
+        .location
+        .and_then(|l| ShortText::parse(clip(l.trim(), ShortText::MAX_CHARS)).ok())
+        .map(ShortText::into_inner);
+    Some(EventProposal {
+        id: ProposalId::new(),
+        title: title.into_inner(),
+        event_type: item.event_type,
+        start,
+        end,
+        all_day: item.all_day,
+        time_zone: zone.name().to_owned(),
+        location,
+        source: ProposalSource { page_number, quote },
+        event_id: None,
+    })
+}
+
+/// The page the item's quote is on (its own page first, then any) and the quote as the text
+/// has it.
+fn located(item: &FoundEvent, pages: &[PageText]) -> Option<(Option<u32>, String)> {
+    let own = pages
+        .iter()
+        .filter(|page| item.page_number.is_some() && page.page_number == item.page_number);
+    let others = pages
+        .iter()
+        .filter(|page| item.page_number.is_none() || page.page_number != item.page_number);
+    own.chain(others).find_map(|page| {
+        locate(&page.text, &item.quote)
+            .map(|quote| (page.page_number, clip(quote, MAX_QUOTE_CHARS)))
+    })
+}
+
+/// Whether `at` lies in years 1 to 9999, as calendars store them.
+fn in_years(at: NaiveDateTime) -> bool {
+    (1..=9999).contains(&at.year())
+}
+
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// A proposal as an event to import under `key`: linked to the document, with the student's
+/// default reminders (else the defaults of its priority), its source in its description.
+fn imported(
+    key: &str,
+    proposal: &EventProposal,
+    source: ExtractionSource,
+    defaults: Option<&[u32]>,
+) -> DomainResult<ImportedCalendarEvent> {
+    let zone = TimeZone::parse(&proposal.time_zone).unwrap_or(TimeZone::UTC);
+    let schedule = EventSchedule::new(proposal.start, proposal.end)
+        .and_then(|schedule| {
+            schedule
+                .repeating(zone, proposal.all_day, Vec::new())
+                .map_err(|(_, error)| error)
+        })
+        .map_err(|error| DomainError::validation("proposalIds", error.to_string()))?;
+    let priority = priority_of(proposal.event_type);
+    let minutes = defaults.unwrap_or_else(|| default_reminders(priority));
+    let reminders = Reminders::parse(minutes.iter().copied())
+        .map_err(|error| DomainError::validation("proposalIds", error.to_string()))?;
+    let description = match proposal.source.page_number {
+        Some(page) => format!("Page {page}: \u{201c}{}\u{201d}", proposal.source.quote),
+        None => format!("\u{201c}{}\u{201d}", proposal.source.quote),
+    };
+    Ok(ImportedCalendarEvent {
+        uid: ShortText::parse(key.to_owned())
+            .map_err(|error| DomainError::internal(error.to_string()))?,
+        event: NewCalendarEvent {
+            title: Title::parse(proposal.title.clone())
+                .map_err(|error| DomainError::validation("proposalIds", error.to_string()))?,
+            description: Description::parse(clip(&description, Description::MAX_CHARS)).ok(),
+            schedule,
+            reminders,
+            event_type: proposal.event_type,
+            location: proposal
+                .location
+                .clone()
+                .and_then(|l| ShortText::parse(l).ok()),
+            priority,
+            color: Color::default(),
+            google_event_id: None,
+            google_calendar_id: None,
+            course_id: None,
+            document_id: match source {
+                ExtractionSource::Document(id) => Some(id),
+                ExtractionSource::Note(_) => None,
+            },
+        },
+        overrides: Vec::new(),
+    })
+}
+
+/// How urgent an item of this kind is: an exam high, what is handed in medium.
+const fn priority_of(kind: EventType) -> Option<Priority> {
+    match kind {
+        EventType::Exam => Some(Priority::High),
+        EventType::Assignment | EventType::Deadline | EventType::Quiz => Some(Priority::Medium),
+        _ => None,
+    }
+}
+
+/// A document's pages from its chunks: the chunks of each page in order, each without the
+/// start it repeats of the one before.
+fn pages_of(mut chunks: Vec<DocumentChunk>) -> Vec<PageText> {
+    chunks.sort_by_key(|chunk| chunk.chunk_index);
+    let mut pages: Vec<PageText> = Vec::new();
+    let mut before = String::new();
+    for chunk in chunks {
+        let page_number = chunk.page_number.and_then(|p| u32::try_from(p).ok());
+        match pages.last_mut() {
+            Some(page) if page.page_number == page_number => {
+                let fresh = without_overlap(&before, &chunk.content).trim_start();
+                if !fresh.is_empty() {
+                    page.text.push('\n');
+                    page.text.push_str(fresh);
+                }
+            }
+            _ => pages.push(PageText {
+                page_number,
+                text: chunk.content.clone(),
+            }),
+        }
+        before = chunk.content;
+    }
+    pages
+}
+
+/// `next` without its longest start that ends `before` (at least [`MIN_OVERLAP_BYTES`]).
+fn without_overlap<'a>(before: &str, next: &'a str) -> &'a str {
+    let longest = before.len().min(next.len());
+    (MIN_OVERLAP_BYTES..=longest)
+        .rev()
+        .filter(|&k| next.is_char_boundary(k))
+        .find(|&k| before.ends_with(&next[..k]))
+        .map_or(next, |k| &next[k..])
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, Utc};
+
+    use super::*;
+    use crate::id::{DocumentChunkId, DocumentId};
+
+    fn chunk(index: i32, page: i32, content: &str) -> DocumentChunk {
+        DocumentChunk {
+            id: DocumentChunkId::new(),
+            document_id: DocumentId::new(),
+            content: content.to_owned(),
+            page_number: Some(page),
+            chunk_index: index,
+            embedding: None,
+            embedding_model: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn pages_are_rebuilt_from_overlapping_chunks() {
+        let pages = pages_of(vec![
+            chunk(1, 1, "Week 2 (Jan 25) | Sorting\nHomework 1 due Jan 29"),
+            chunk(
+                0,
+                1,
+                "CS 101 Spring 2027\nWeek 1 (Jan 18) | Introduction\nWeek 2 (Jan 25) | Sorting",
+            ),
+            chunk(2, 2, "Midterm exam: March 3, 2027"),
+        ]);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(
+            pages[0].text,
+            "CS 101 Spring 2027\nWeek 1 (Jan 18) | Introduction\nWeek 2 (Jan 25) | Sorting\nHomework 1 due Jan 29"
+        );
+        assert_eq!(pages[1].page_number, Some(2));
+    }
+
+    #[test]
+    fn a_short_likeness_is_no_overlap() {
+        assert_eq!(without_overlap("due Friday", "Friday lab"), "Friday lab");
+    }
+
+    fn found(title: &str, quote: &str, start: NaiveDateTime) -> FoundEvent {
+        FoundEvent {
+            title: title.to_owned(),
+            event_type: EventType::Exam,
+            start,
+            end: None,
+            all_day: false,
+            location: None,
+            page_number: Some(1),
+            quote: quote.to_owned(),
+        }
+    }
+
+    #[test]
+    fn items_are_checked_against_the_text() {
+        let pages = vec![PageText {
+            page_number: Some(1),
+            text: "Midterm exam:   March 3, 2027 at 10:00\nFinal exam May 12".to_owned(),
+        }];
+        let at = NaiveDate::from_ymd_opt(2027, 3, 3)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let source = ExtractionSource::Document(DocumentId::new());
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let kept = checked(
+            vec![
+                found("Midterm exam", "Midterm exam: March 3, 2027 at 10:00", at),
+                // Not in the text.
+                found("Quiz", "Quiz on March 4", at),
+                // Blank title.
+                found("  ", "Final exam May 12", at),
+                // The same item again.
+                found("Midterm  Exam", "Midterm exam: March 3, 2027", at),
+            ],
+            &pages,
+            source,
+            zone,
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            kept[0].source.quote, "Midterm exam:   March 3, 2027 at 10:00",
+            "the quote as the text has it"
+        );
+        assert_eq!(kept[0].start.to_rfc3339(), "2027-03-03T09:00:00+00:00");
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_dropped_and_the_item_kept() {
+        let pages = vec![PageText {
+            page_number: None,
+            text: "Lab 2, March 4 from 14:00".to_owned(),
+        }];
+        let at = NaiveDate::from_ymd_opt(2027, 3, 4)
+            .unwrap()
+            .and_hms_opt(14, 0, 0)
+            .unwrap();
+        let mut item = found("Lab 2", "Lab 2, March 4 from 14:00", at);
+        item.end = Some(at - chrono::Duration::hours(1));
+        let kept = checked(
+            vec![item],
+            &pages,
+            ExtractionSource::Note(crate::id::NoteId::new()),
+            Tz::UTC,
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].end, None);
+        assert_eq!(kept[0].source.page_number, None);
+    }
+}

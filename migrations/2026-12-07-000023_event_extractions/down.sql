@@ -1,0 +1,2 @@
+DROP TABLE event_extractions;
+ALTER TABLE users DROP COLUMN locale, DROP COLUMN time_zone;
