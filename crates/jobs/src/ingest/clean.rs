@@ -32,9 +32,10 @@ pub(crate) enum Lines {
 pub(crate) fn clean_page(text: &str, lines: Lines) -> String {
     let normalised = normalise_chars(text);
     let mut out: Vec<String> = normalised.split('\n').map(collapse_spaces).collect();
-    join_hyphenated(&mut out);
+    let mut rows: Vec<bool> = normalised.split('\n').map(is_table_row).collect();
+    join_hyphenated(&mut out, &mut rows);
     if lines == Lines::Wrapped {
-        out = unwrap_lines(out);
+        out = unwrap_lines(out, &rows);
     }
     let mut text = String::with_capacity(normalised.len());
     let mut blank_run = false;
@@ -189,7 +190,7 @@ fn collapse_spaces(line: &str) -> String {
 
 /// Joins a word split by a hyphen at a line end: a line ending in a letter and `-`, followed
 /// by a line starting with a lower-case letter, loses the hyphen and takes the next line on.
-fn join_hyphenated(lines: &mut Vec<String>) {
+fn join_hyphenated(lines: &mut Vec<String>, rows: &mut Vec<bool>) {
     let mut i = 0;
     while i + 1 < lines.len() {
         let ends_split = {
@@ -199,6 +200,7 @@ fn join_hyphenated(lines: &mut Vec<String>) {
         let continues = lines[i + 1].chars().next().is_some_and(char::is_lowercase);
         if ends_split && continues {
             let next = lines.remove(i + 1);
+            rows.remove(i + 1);
             lines[i].pop();
             lines[i].push_str(&next);
         } else {
@@ -207,27 +209,39 @@ fn join_hyphenated(lines: &mut Vec<String>) {
     }
 }
 
+/// Whether a line is a row of a table drawn with `|` between its cells.
+fn is_table_row(line: &str) -> bool {
+    line.matches('|').count() >= 2
+}
+
 /// Joins lines a layout wrapped: a line at least 70 % as long as the page's longest continues
 /// on the next line, unless that starts a list item; so does any line followed by one that
-/// starts in lower case. Short lines (headings, last lines of paragraphs) stay lines.
-fn unwrap_lines(lines: Vec<String>) -> Vec<String> {
+/// starts in lower case. Short lines (headings, last lines of paragraphs) stay lines, and so
+/// do the rows of a table (`rows[i]` for line `i`), which a schedule's lines often are.
+fn unwrap_lines(lines: Vec<String>, rows: &[bool]) -> Vec<String> {
     let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     if width < MIN_WRAP_WIDTH {
         return lines;
     }
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut open = false;
-    for line in lines {
-        if line.is_empty() {
+    // Whether the line before is a table's row, which takes no line on.
+    let mut after_row = false;
+    for (index, line) in lines.into_iter().enumerate() {
+        let row = rows.get(index).copied().unwrap_or(false);
+        if line.is_empty() || row {
             out.push(line);
             open = false;
+            after_row = row;
             continue;
         }
         let starts_lower = line.chars().next().is_some_and(char::is_lowercase);
         let joins = open && (starts_lower || !starts_list_item(&line));
         let full = line.chars().count() * 10 >= width * 7;
+        let takes = !after_row;
+        after_row = false;
         match out.last_mut() {
-            Some(last) if joins || (starts_lower && !last.is_empty()) => {
+            Some(last) if takes && (joins || (starts_lower && !last.is_empty())) => {
                 last.push(' ');
                 last.push_str(&line);
             }
@@ -315,6 +329,26 @@ mod tests {
              Summary\n\
              • first point of the summary list\n\
              • second point"
+        );
+    }
+
+    #[test]
+    fn the_rows_of_a_table_stay_lines() {
+        let text = "Course schedule for the spring term of this course, subject to change\n\
+                    Week 1 (Jan 11) | Introduction, Java review, the course's tools | Ch. 1-2 |\n\
+                    Week 2 (Jan 18) | Analysis of algorithms | Ch. 4 | HW 1 due Jan 22\n\
+                    Week 3 (Jan 25) | Arrays and linked lists, with a longer topic |\n\
+                    prose under the table, which goes on";
+        let cleaned = clean_page(text, Lines::Wrapped);
+        assert_eq!(
+            cleaned.lines().collect::<Vec<_>>(),
+            [
+                "Course schedule for the spring term of this course, subject to change",
+                "Week 1 (Jan 11) | Introduction, Java review, the course's tools | Ch. 1-2 |",
+                "Week 2 (Jan 18) | Analysis of algorithms | Ch. 4 | HW 1 due Jan 22",
+                "Week 3 (Jan 25) | Arrays and linked lists, with a longer topic |",
+                "prose under the table, which goes on",
+            ]
         );
     }
 
