@@ -28,6 +28,7 @@ struct Owned {
     guide: String,
     chat: String,
     event: String,
+    extraction: String,
     import: String,
     notification: String,
 }
@@ -116,6 +117,32 @@ async fn seed(server: &Server, user_id: &str, token: &str) -> Owned {
         )
         .await);
 
+    let extraction = id(&server
+        .expect(
+            202,
+            Method::POST,
+            &format!("/api/v1/notes/{note}/extract-events"),
+            t,
+            None,
+        )
+        .await);
+    // Finished before the owner's snapshot, which then stays as it is.
+    for _ in 0..600 {
+        let read = server
+            .expect(
+                200,
+                Method::GET,
+                &format!("/api/v1/event-extractions/{extraction}"),
+                t,
+                None,
+            )
+            .await;
+        if read["status"] == "COMPLETED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
     // Documents, imports and notifications are made by the system, not by a request.
     let document = uuid::Uuid::new_v4().to_string();
     let import = uuid::Uuid::new_v4().to_string();
@@ -139,6 +166,7 @@ async fn seed(server: &Server, user_id: &str, token: &str) -> Owned {
         guide,
         chat,
         event,
+        extraction,
         import,
         notification,
     }
@@ -335,6 +363,26 @@ fn id_routes(o: &Owned) -> Vec<(Method, String, Option<Value>)> {
             None,
         ),
         (
+            Method::POST,
+            format!("/api/v1/notes/{}/extract-events", o.note),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/documents/{}/extract-events", o.document),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/event-extractions/{}", o.extraction),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/event-extractions/{}/accept", o.extraction),
+            patch(json!({ "proposalIds": [uuid::Uuid::new_v4()] })),
+        ),
+        (
             Method::GET,
             format!("/api/v1/import-jobs/{}", o.import),
             None,
@@ -422,6 +470,7 @@ async fn snapshot(server: &Server, token: &str, o: &Owned) -> Vec<Value> {
         format!("/api/v1/chat-sessions/{}", o.chat),
         format!("/api/v1/chat-sessions/{}/messages", o.chat),
         format!("/api/v1/calendar-events/{}", o.event),
+        format!("/api/v1/event-extractions/{}", o.extraction),
         "/api/v1/calendar-events?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z".to_owned(),
         format!("/api/v1/import-jobs/{}", o.import),
         "/api/v1/notifications".to_owned(),
@@ -514,6 +563,7 @@ fn owned_id_in(path: &str, o: &Owned) -> String {
         &o.guide,
         &o.chat,
         &o.event,
+        &o.extraction,
         &o.import,
         &o.notification,
     ]

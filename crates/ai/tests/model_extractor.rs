@@ -226,6 +226,7 @@ async fn malformed_items_are_dropped_and_good_ones_kept() {
         let mut bad_time = midterm();
         bad_time["startTime"] = json!("10 am");
         let mut ends_before = midterm();
+        ends_before["title"] = json!("Midterm review");
         ends_before["endTime"] = json!("09:00");
         let mut range_backwards = spring_break();
         range_backwards["endDate"] = json!("2027-03-10");
@@ -241,7 +242,20 @@ async fn malformed_items_are_dropped_and_good_ones_kept() {
     .await;
     let found = extractor(&server).extract(syllabus()).await.unwrap();
     let titles: Vec<&str> = found.iter().map(|e| e.title.as_str()).collect();
-    assert_eq!(titles, ["Homework 1 due", "Midterm exam", "Spring break"]);
+    assert_eq!(
+        titles,
+        [
+            "Homework 1 due",
+            "Midterm exam",
+            "Midterm review",
+            "Spring break"
+        ]
+    );
+    assert_eq!(
+        found[2].end, None,
+        "an end before the start is dropped, the item kept"
+    );
+    assert!(found[1].end.is_some());
 }
 
 #[tokio::test]

@@ -51,9 +51,9 @@ const MAX_LOCALE_CHARS: usize = 35;
 /// the other), and the items found are returned in page order, at most
 /// [`MAX_EVENTS`](super::MAX_EVENTS) of them. Each item the model returns is checked: one
 /// with a blank title or quote, a type that is not an [`EventType`], a date that is not
-/// `YYYY-MM-DD` in years 1 to 9999, a time that is not `HH:MM`, an end before its start, or
-/// a page that was not in its batch (no page is accepted only for pages without numbers) is
-/// dropped, and the count of dropped items is logged at debug level. Quotes are not checked
+/// `YYYY-MM-DD` in years 1 to 9999, a time that is not `HH:MM`, a range of days that ends
+/// before it starts, or a page that was not in its batch (no page is accepted only for pages
+/// without numbers) is dropped (an end time before the start time loses the end only), and the count of dropped items is logged at debug level. Quotes are not checked
 /// here: the domain checks each against the page text before anything is stored.
 ///
 /// Errors are the model's: `Unavailable` when it cannot be reached (worth retrying),
@@ -467,13 +467,10 @@ fn event(item: &Value, batch: &Batch<'_>) -> Option<FoundEvent> {
         Some(from) => {
             let start = NaiveDateTime::new(date, from);
             let end = match end_time {
-                Some(until) => {
-                    let end = NaiveDateTime::new(end_date.unwrap_or(date), until);
-                    if end < start {
-                        return None;
-                    }
-                    Some(end).filter(|end| *end > start)
-                }
+                // An end not after the start (`23:00-01:00` with no end date) is dropped, the
+                // item kept.
+                Some(until) => Some(NaiveDateTime::new(end_date.unwrap_or(date), until))
+                    .filter(|end| *end > start),
                 None => after_last.map(midnight),
             };
             (start, end)
@@ -711,7 +708,7 @@ mod tests {
         blank_quote["quote"] = json!("  ");
         let mut blank_title = item("2027-03-03", None, None, None);
         blank_title["title"] = json!("");
-        let read = read(&[
+        let answer = read(&[
             unknown_type,
             lower_case_type,
             no_page,
@@ -726,12 +723,15 @@ mod tests {
             item("2027-03-03", Some("25:00"), None, None),
             item("2027-03-03", Some("2 pm"), None, None),
             item("2027-03-03", None, Some("2027-03-01"), None),
-            item("2027-03-03", Some("10:00"), None, Some("09:00")),
             json!("Midterm"),
         ]);
-        assert_eq!(read.dropped, 15);
-        assert_eq!(read.events.len(), 1);
-        assert_eq!(read.events[0].event_type, EventType::Quiz);
+        assert_eq!(answer.dropped, 14);
+        assert_eq!(answer.events.len(), 1);
+        assert_eq!(answer.events[0].event_type, EventType::Quiz);
+        // An end time before the start time loses the end, not the item.
+        let kept = read(&[item("2027-03-03", Some("10:00"), None, Some("09:00"))]);
+        assert_eq!((kept.dropped, kept.events.len()), (0, 1));
+        assert_eq!(kept.events[0].end, None);
     }
 
     #[test]

@@ -9,14 +9,18 @@
 //!
 //! - its quote stands in the text (white space aside) and is stored as the text has it, with
 //!   the page it is on;
-//! - it has a title (cut to a title's length), a date in years 1 to 9999, and an end after its
-//!   start (an end that is not is dropped, the item kept);
-//! - it is not the same item as one kept before it (same title words, start and kind of day).
+//! - it has a title (cut to a title's length) sharing a word with its line or the three lines
+//!   above it (or the bare name of a kind, `Exam`), a start in years 1 to 9999 that the
+//!   calendar can hold, and an end after its start (an end that is not is dropped, the item
+//!   kept); a place is kept only when it stands in those lines;
+//! - it is not the same item as one kept before it (same line and start, or same title words
+//!   and start).
 //!
-//! Times are read in the extraction's zone (a wall time in a daylight-saving gap moves past
-//! it). Each item is known by a UID made of its source, its title's words and its start: an
-//! item the student accepted before, from this extraction or an earlier one, is proposed with
-//! the event it became, and accepting it again makes nothing new.
+//! At most [`MAX_TEXT_CHARS`] of the text are read. Times are read in the extraction's zone (a
+//! wall time in a daylight-saving gap moves past it). Each item is known by a UID made of its
+//! source, the words of its line, its start and its type: an item the student accepted
+//! before, from this extraction or an earlier one, is proposed with the event it became, and
+//! accepting it again makes nothing new.
 //!
 //! [`EventExtractionService::accept`] makes the chosen proposals events (linked to the
 //! document, in its course, with the student's default reminders) in one transaction through
@@ -26,7 +30,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDateTime};
 use chrono_tz::Tz;
 
 use super::reminders::{ReminderService, default_reminders};
@@ -42,8 +45,9 @@ use crate::ports::{
     CalendarRepository, DocumentRepository, EventExtractor, ExtractionInput, FoundEvent, JobQueue,
     NoteRepository, PageText, SearchIndex, UserRepository,
 };
-use crate::rules::grounding::{locate, same_item_key};
+use crate::rules::grounding::{locate, same_item_key, supports};
 use crate::rules::recurrence::resolve;
+use crate::timestamp;
 use crate::values::{
     Color, Description, EventSchedule, Locale, Progress, Reminders, ShortText, TimeZone, Title,
 };
@@ -57,6 +61,13 @@ mod stage {
     /// The extractor answered.
     pub(super) const FOUND: i64 = 90;
 }
+
+/// The most characters of a source that are read: a syllabus is far shorter (this is about
+/// a hundred pages); what goes beyond is left out, which also bounds what a model is sent.
+pub const MAX_TEXT_CHARS: usize = 300_000;
+
+/// The lines above an item's own that may give its title or place.
+const CONTEXT_LINES: usize = 3;
 
 /// The longest quote kept, in characters.
 const MAX_QUOTE_CHARS: usize = 1_000;
@@ -245,7 +256,10 @@ impl EventExtractionService {
         };
         let zone: Tz = extraction.time_zone.parse().unwrap_or(Tz::UTC);
         let text = match self.text(user, source).await {
-            Ok(text) => text,
+            Ok(mut text) => {
+                text.pages = within(text.pages, MAX_TEXT_CHARS);
+                text
+            }
             Err(DomainError::NotFound { .. }) => return Ok(ExtractionOutcome::Skipped),
             Err(error) => return Err(error),
         };
@@ -414,13 +428,21 @@ impl EventExtractionService {
                 )
                 .await?;
             for event in imported.events {
-                if let Some(reminders) = &self.reminders
-                    && !event.reminders.is_empty()
-                {
-                    reminders.schedule_new(&event).await?;
-                }
                 if let Some(key) = event.ical_uid.clone() {
                     made.insert(key, event);
+                }
+            }
+            // An accept of the same proposals at the same moment may have made some of them.
+            let missing: Vec<String> = chosen
+                .iter()
+                .map(|p| uid(source, p))
+                .filter(|key| !made.contains_key(key))
+                .collect();
+            if !missing.is_empty() {
+                for event in self.ports.calendar.events_by_uid(user, missing).await? {
+                    if let Some(key) = event.ical_uid.clone() {
+                        made.insert(key, event);
+                    }
                 }
             }
         }
@@ -436,6 +458,13 @@ impl EventExtractionService {
             .calendar
             .mark_accepted(user, id, accepted)
             .await?;
+        // Scheduling is idempotent per event and instant: an accept repeated after a failure
+        // here schedules what the first could not.
+        if let Some(reminders) = &self.reminders {
+            for event in events.iter().filter(|e| !e.reminders.is_empty()) {
+                reminders.schedule_new(event).await?;
+            }
+        }
         Ok(events)
     }
 
@@ -529,18 +558,20 @@ struct SourceText {
     pages: Vec<PageText>,
 }
 
-/// The UID an accepted proposal's event is known by: its source, the words of its title, its
-/// start, and whether it takes whole days.
+/// The UID an accepted proposal's event is known by: its source, the words of the line it
+/// was found in, its start, whether it takes whole days, and its type. Not its title, which a
+/// model may word differently from one extraction to the next.
 fn uid(source: ExtractionSource, proposal: &EventProposal) -> String {
     let source = match source {
         ExtractionSource::Document(id) => format!("document:{id}"),
         ExtractionSource::Note(id) => format!("note:{id}"),
     };
     let key = format!(
-        "{source}\n{}\n{}\n{}",
-        same_item_key(&proposal.title),
+        "{source}\n{}\n{}\n{}\n{}",
+        same_item_key(&proposal.source.quote),
         proposal.start.timestamp(),
-        proposal.all_day
+        proposal.all_day,
+        proposal.event_type
     );
     let digest = super::sha256_hex(key.as_bytes());
     format!("extracted-{}@sophie", &digest[..32])
@@ -555,12 +586,18 @@ fn checked(
     zone: Tz,
 ) -> Vec<EventProposal> {
     let mut seen = HashSet::new();
+    let mut titled = HashSet::new();
     let mut proposals = Vec::with_capacity(found.len());
     for item in found {
         let Some(proposal) = proposal_of(item, pages, zone) else {
             continue;
         };
-        if seen.insert(uid(source, &proposal)) {
+        let same_title = (
+            same_item_key(&proposal.title),
+            proposal.start,
+            proposal.all_day,
+        );
+        if seen.insert(uid(source, &proposal)) && titled.insert(same_title) {
             proposals.push(proposal);
         }
     }
@@ -569,19 +606,31 @@ fn checked(
 
 /// The item as a proposal, or `None` when it fails a check.
 fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventProposal> {
-    let (page_number, quote) = located(&item, pages)?;
+    let Found {
+        page_number,
+        quote,
+        context,
+    } = located(&item, pages)?;
     let title = Title::parse(clip(item.title.trim(), Title::MAX_CHARS)).ok()?;
-    if !in_years(item.start) {
+    if !grounded_title(title.as_str(), &context) {
         return None;
     }
     let start = resolve(zone, item.start);
+    timestamp::check(&start).ok()?;
     let end = item
         .end
-        .filter(|end| in_years(*end) && *end > item.start)
+        .filter(|end| *end > item.start)
         .map(|end| resolve(zone, end))
-        .filter(|end| *end > start);
+        .filter(|end| *end > start && timestamp::check(end).is_ok());
+    // What the calendar would refuse (an all-day item on a day without a midnight) is no
+    // proposal.
+    EventSchedule::new(start, end)
+        .ok()?
+        .repeating(TimeZone::parse(zone.name()).ok()?, item.all_day, Vec::new())
+        .ok()?;
     let location = item
         .location
+        .filter(|place| locate(&context, place).is_some())
         .and_then(|l| ShortText::parse(clip(l.trim(), ShortText::MAX_CHARS)).ok())
         .map(ShortText::into_inner);
     Some(EventProposal {
@@ -600,7 +649,7 @@ fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventPr
 
 /// The page the item's quote is on (its own page first, then any) and the quote as the text
 /// has it.
-fn located(item: &FoundEvent, pages: &[PageText]) -> Option<(Option<u32>, String)> {
+fn located(item: &FoundEvent, pages: &[PageText]) -> Option<Found> {
     let own = pages
         .iter()
         .filter(|page| item.page_number.is_some() && page.page_number == item.page_number);
@@ -608,14 +657,46 @@ fn located(item: &FoundEvent, pages: &[PageText]) -> Option<(Option<u32>, String
         .iter()
         .filter(|page| item.page_number.is_none() || page.page_number != item.page_number);
     own.chain(others).find_map(|page| {
-        locate(&page.text, &item.quote)
-            .map(|quote| (page.page_number, clip(quote, MAX_QUOTE_CHARS)))
+        let quote = locate(&page.text, &item.quote)?;
+        // The quote is a slice of the page: where it starts, to take the lines above it.
+        let at = (quote.as_ptr() as usize).saturating_sub(page.text.as_ptr() as usize);
+        let above = page.text.get(..at).unwrap_or_default();
+        let from = above
+            .rmatch_indices('\n')
+            .nth(CONTEXT_LINES)
+            .map_or(0, |(index, _)| index + 1);
+        Some(Found {
+            page_number: page.page_number,
+            quote: clip(quote, MAX_QUOTE_CHARS),
+            context: format!("{}{quote}", &above[from..]),
+        })
     })
 }
 
-/// Whether `at` lies in years 1 to 9999, as calendars store them.
-fn in_years(at: NaiveDateTime) -> bool {
-    (1..=9999).contains(&at.year())
+/// Where an item was found.
+struct Found {
+    page_number: Option<u32>,
+    /// Its line, as the text has it.
+    quote: String,
+    /// Its line with the few lines above it (a heading over a dated line).
+    context: String,
+}
+
+/// Whether `title` rests on the text around its item: a word of it stands there, or it is the
+/// bare name of a kind (`Exam`), which an item without other words is called.
+fn grounded_title(title: &str, context: &str) -> bool {
+    const KIND_NAMES: [&str; 9] = [
+        "assignment",
+        "exam",
+        "quiz",
+        "lecture",
+        "lab",
+        "office hours",
+        "study session",
+        "deadline",
+        "event",
+    ];
+    supports(context, title) || KIND_NAMES.contains(&same_item_key(title).as_str())
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -683,6 +764,32 @@ const fn priority_of(kind: EventType) -> Option<Priority> {
     }
 }
 
+/// The first `max` characters of `pages`, cut at a line's end.
+fn within(pages: Vec<PageText>, max: usize) -> Vec<PageText> {
+    let mut left = max;
+    let mut kept = Vec::with_capacity(pages.len());
+    for mut page in pages {
+        let chars = page.text.chars().count();
+        if chars > left {
+            let cut: String = page.text.chars().take(left).collect();
+            page.text = match cut.rfind('\n') {
+                Some(end) => cut[..end].to_owned(),
+                None => cut,
+            };
+            left = 0;
+        } else {
+            left -= chars;
+        }
+        if !page.text.is_empty() {
+            kept.push(page);
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    kept
+}
+
 /// A document's pages from its chunks: the chunks of each page in order, each without the
 /// start it repeats of the one before.
 fn pages_of(mut chunks: Vec<DocumentChunk>) -> Vec<PageText> {
@@ -693,9 +800,16 @@ fn pages_of(mut chunks: Vec<DocumentChunk>) -> Vec<PageText> {
         let page_number = chunk.page_number.and_then(|p| u32::try_from(p).ok());
         match pages.last_mut() {
             Some(page) if page.page_number == page_number => {
-                let fresh = without_overlap(&before, &chunk.content).trim_start();
+                let rest = without_overlap(&before, &chunk.content);
+                let fresh = rest.trim_start();
                 if !fresh.is_empty() {
-                    page.text.push('\n');
+                    // After an overlap, the chunk goes on where it was cut: within a line
+                    // (a space follows the overlap) or at a line's end. Without one, the cut
+                    // is taken for a line's end.
+                    let gap = &rest[..rest.len() - fresh.len()];
+                    let overlapped = rest.len() < chunk.content.len();
+                    let within_line = overlapped && !gap.contains('\n');
+                    page.text.push(if within_line { ' ' } else { '\n' });
                     page.text.push_str(fresh);
                 }
             }
@@ -721,7 +835,7 @@ fn without_overlap<'a>(before: &str, next: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, Utc};
+    use chrono::{NaiveDate, NaiveDateTime, Utc};
 
     use super::*;
     use crate::id::{DocumentChunkId, DocumentId};
@@ -757,6 +871,39 @@ mod tests {
             "CS 101 Spring 2027\nWeek 1 (Jan 18) | Introduction\nWeek 2 (Jan 25) | Sorting\nHomework 1 due Jan 29"
         );
         assert_eq!(pages[1].page_number, Some(2));
+    }
+
+    #[test]
+    fn a_chunk_cut_within_a_line_goes_on_in_it() {
+        let pages = pages_of(vec![
+            chunk(0, 1, "Homework 1 on sorting algorithms is due"),
+            chunk(
+                1,
+                1,
+                "on sorting algorithms is due Friday, January 29\nQuiz 1 on Feb 3",
+            ),
+        ]);
+        assert_eq!(
+            pages[0].text,
+            "Homework 1 on sorting algorithms is due Friday, January 29\nQuiz 1 on Feb 3"
+        );
+    }
+
+    #[test]
+    fn text_beyond_the_limit_is_left_out_at_a_lines_end() {
+        let page = |n: u32, text: &str| PageText {
+            page_number: Some(n),
+            text: text.to_owned(),
+        };
+        let kept = within(
+            vec![
+                page(1, "abcd\nefgh"),
+                page(2, "ijkl\nmnop"),
+                page(3, "qrst"),
+            ],
+            16,
+        );
+        assert_eq!(kept, vec![page(1, "abcd\nefgh"), page(2, "ijkl")]);
     }
 
     #[test]

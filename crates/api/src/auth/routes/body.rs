@@ -59,7 +59,8 @@ pub(crate) struct UpdateMe {
     /// The student's locale, a language tag (`en-GB`, `de-DE`): the order of day and month
     /// in numeric dates of their syllabi; or `null` for `en-US`.
     #[serde(default, deserialize_with = "patch::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+        max_length = 35)]
     locale: Option<Option<String>>,
     /// The student's IANA time zone (`Europe/Berlin`): where their syllabi's times are read;
     /// or `null` for UTC.

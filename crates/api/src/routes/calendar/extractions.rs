@@ -28,7 +28,8 @@ pub(crate) struct ExtractEvents {
     time_zone: Option<String>,
     /// The locale ordering day and month in numeric dates the source leaves ambiguous
     /// (`en-GB` reads `03/10/2027` as 3 October); else the student's `locale`, else `en-US`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+        max_length = 35)]
     locale: Option<String>,
 }
 
