@@ -14,6 +14,7 @@ use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::calendar_import::{
     CalendarImportLimits, CalendarImportPorts, CalendarImportService,
 };
+use sophie_domain::services::budget::TokenBudget;
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionPorts};
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
@@ -372,7 +373,8 @@ impl Wiring {
         .with_reminders(Arc::new(self.reminders()))
     }
 
-    /// Events extracted from syllabi, with reminders for those accepted.
+    /// Events extracted from syllabi, with reminders for those accepted; a model's tokens
+    /// count against the students' daily budget.
     #[must_use]
     pub fn extractions(&self) -> EventExtractionService {
         EventExtractionService::new(ExtractionPorts {
@@ -385,6 +387,11 @@ impl Wiring {
             extractor: self.extractor.clone(),
         })
         .with_reminders(Arc::new(self.reminders()))
+        .with_budget(TokenBudget::new(
+            self.repositories.generations.clone(),
+            self.clock.clone(),
+            self.generation_limits.daily_tokens,
+        ))
     }
 
     /// A worker that runs every kind of job on these adapters.

@@ -154,7 +154,7 @@ async fn precision_and_recall_on_the_corpus() {
             locale: expected.locale.clone(),
             reference_date: expected.reference_date,
         };
-        let found = RuleExtractor.extract(input).await.unwrap();
+        let found = RuleExtractor.extract(input).await.unwrap().events;
 
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         for event in &found {

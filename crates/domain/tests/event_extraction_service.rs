@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 use sophie_domain::jobs::{ExtractEvents, decode};
 use sophie_domain::memory::{FixedClock, MemoryJobQueue, MemoryStore};
+use sophie_domain::services::budget::TokenBudget;
 use sophie_domain::services::event_extraction::{
     EventExtractionService, ExtractionOptions, ExtractionOutcome, ExtractionPorts,
 };
@@ -20,9 +21,9 @@ use sophie_domain::values::{
 };
 use sophie_domain::{
     CalendarFilter, Clock, CourseId, DocumentStatus, DocumentUpdate, DomainError, EventType,
-    ExtractionInput, ExtractionSource, FoundEvent, JobQueue, JobStatus, MockEventExtractor,
-    NewCourse, NewDocument, NewDocumentChunk, NewNote, NewUser, PageRequest, Priority,
-    Repositories, UserId, UserUpdate,
+    ExtractionInput, ExtractionSource, FoundEvent, FoundEvents, JobQueue, JobStatus,
+    MockEventExtractor, NewCourse, NewDocument, NewDocumentChunk, NewNote, NewUser, PageRequest,
+    Priority, Repositories, TokenUsage, UserId, UserUpdate,
 };
 
 const PAGE_ONE: &str = "CS 101: Algorithms, Spring 2027\nMidterm exam: March 3, 2027 at 10:00 in Hall B\nHomework 1 due Feb 5";
@@ -102,13 +103,21 @@ fn found() -> Vec<FoundEvent> {
 }
 
 fn extractor(found: Vec<FoundEvent>) -> MockEventExtractor {
+    spending(found, TokenUsage::default())
+}
+
+/// An extractor finding `found` at the cost of `usage`.
+fn spending(found: Vec<FoundEvent>, usage: TokenUsage) -> MockEventExtractor {
     let mut mock = MockEventExtractor::new();
     mock.expect_name().return_const("offline".to_owned());
     mock.expect_extract()
         .returning(move |input: ExtractionInput| {
             assert_eq!(input.pages.len(), 2, "two pages: {:?}", input.pages);
             assert_eq!(input.pages[0].text, PAGE_ONE);
-            Ok(found.clone())
+            Ok(FoundEvents {
+                events: found.clone(),
+                usage,
+            })
         });
     mock
 }
@@ -441,16 +450,19 @@ async fn the_students_own_settings_and_reminders_are_used() {
         assert_eq!(input.locale, "en-GB");
         assert_eq!(input.pages.len(), 1);
         assert_eq!(input.pages[0].page_number, None);
-        Ok(vec![FoundEvent {
-            page_number: None,
-            ..item(
-                "Essay due",
-                EventType::Assignment,
-                local(2027, 10, 3, 17),
-                1,
-                "Essay due 03/10/2027 at 5 pm",
-            )
-        }])
+        Ok(FoundEvents {
+            events: vec![FoundEvent {
+                page_number: None,
+                ..item(
+                    "Essay due",
+                    EventType::Assignment,
+                    local(2027, 10, 3, 17),
+                    1,
+                    "Essay due 03/10/2027 at 5 pm",
+                )
+            }],
+            usage: TokenUsage::default(),
+        })
     });
     let service = w.service(mock);
     let note =
@@ -595,4 +607,37 @@ async fn an_unreachable_model_is_retried_then_fails_the_extraction() {
     );
     // A run after the end does nothing.
     assert_eq!(service.run(&job).await.unwrap(), ExtractionOutcome::Skipped);
+}
+
+#[tokio::test]
+async fn a_models_tokens_count_against_the_students_day() {
+    let w = World::new().await;
+    let usage = TokenUsage {
+        prompt_tokens: 900,
+        completion_tokens: 300,
+    };
+    let clock: Arc<dyn Clock> = w.clock.clone();
+    let service = w
+        .service(spending(found(), usage))
+        .with_budget(TokenBudget::new(
+            w.r.generations.clone(),
+            clock,
+            Some(1_000),
+        ));
+    let source = w.syllabus(DocumentStatus::Ready).await;
+    let job = w.extract(&service, source).await;
+    assert!(matches!(
+        service.run(&job).await.unwrap(),
+        ExtractionOutcome::Completed { .. }
+    ));
+    let today = w.clock.now().date_naive();
+    assert_eq!(w.r.generations.usage_on(w.ada, today).await.unwrap(), 1_200);
+    match service
+        .start(w.ada, source, ExtractionOptions::default())
+        .await
+    {
+        Err(DomainError::RateLimited { .. }) => {}
+        other => panic!("the day's tokens are spent: {other:?}"),
+    }
+    assert!(w.claim().await.is_empty(), "nothing queued");
 }

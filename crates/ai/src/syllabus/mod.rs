@@ -58,7 +58,7 @@ use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use regex::Regex;
 use sophie_domain::enums::EventType;
 use sophie_domain::error::DomainResult;
-use sophie_domain::ports::{EventExtractor, ExtractionInput, FoundEvent};
+use sophie_domain::ports::{EventExtractor, ExtractionInput, FoundEvent, FoundEvents, TokenUsage};
 
 use dates::{DateMention, DayOrder, OrderEvidence, YearRule};
 use items::{Context, Item};
@@ -86,8 +86,11 @@ impl EventExtractor for RuleExtractor {
         "offline".to_owned()
     }
 
-    async fn extract(&self, input: ExtractionInput) -> DomainResult<Vec<FoundEvent>> {
-        Ok(extract(&input))
+    async fn extract(&self, input: ExtractionInput) -> DomainResult<FoundEvents> {
+        Ok(FoundEvents {
+            events: extract(&input),
+            usage: TokenUsage::default(),
+        })
     }
 }
 

@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use sophie_domain::enums::EventType;
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::{
-    ChatRole, EventExtractor, ExtractionInput, FoundEvent, GenerationRequest, LanguageModel,
-    PageText, PromptMessage,
+    ChatRole, EventExtractor, ExtractionInput, FoundEvent, FoundEvents, GenerationRequest,
+    LanguageModel, PageText, PromptMessage, TokenUsage,
 };
 
 use super::dates::{self, DayOrder, OrderEvidence};
@@ -103,8 +103,13 @@ impl ModelExtractor {
         self
     }
 
-    /// Sends `messages` with the answer's schema and returns the JSON answer.
-    async fn ask(&self, messages: Vec<PromptMessage>) -> DomainResult<Value> {
+    /// Sends `messages` with the answer's schema and returns the JSON answer, adding what it
+    /// cost to `usage`.
+    async fn ask(
+        &self,
+        messages: Vec<PromptMessage>,
+        usage: &mut TokenUsage,
+    ) -> DomainResult<Value> {
         let request = GenerationRequest {
             messages,
             json_schema: Some(schema()),
@@ -112,6 +117,12 @@ impl ModelExtractor {
             max_tokens: self.max_tokens,
         };
         let response = self.model.generate(request).await?;
+        usage.prompt_tokens = usage
+            .prompt_tokens
+            .saturating_add(response.usage.prompt_tokens);
+        usage.completion_tokens = usage
+            .completion_tokens
+            .saturating_add(response.usage.completion_tokens);
         match response.json {
             Some(json) => Ok(json),
             // A model that does not parse its answers itself.
@@ -131,10 +142,11 @@ impl EventExtractor for ModelExtractor {
         self.name.clone()
     }
 
-    async fn extract(&self, input: ExtractionInput) -> DomainResult<Vec<FoundEvent>> {
+    async fn extract(&self, input: ExtractionInput) -> DomainResult<FoundEvents> {
         let batches = batches(&input.pages);
+        let mut usage = TokenUsage::default();
         if batches.is_empty() {
-            return Ok(Vec::new());
+            return Ok(FoundEvents::default());
         }
         let context = Context::of(&input);
         let mut events = Vec::new();
@@ -149,7 +161,7 @@ impl EventExtractor for ModelExtractor {
                     content: user_message(&context, batch),
                 },
             ];
-            let answer = self.ask(messages).await?;
+            let answer = self.ask(messages, &mut usage).await?;
             let read = read_answer(&answer, batch)?;
             if read.dropped > 0 {
                 tracing::debug!(
@@ -165,7 +177,7 @@ impl EventExtractor for ModelExtractor {
                 break;
             }
         }
-        Ok(events)
+        Ok(FoundEvents { events, usage })
     }
 }
 
@@ -929,7 +941,8 @@ mod tests {
             .with_max_tokens(Some(900))
             .extract(input_with("Midterm March 3"))
             .await
-            .unwrap();
+            .unwrap()
+            .events;
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].title, "Midterm");
         let requests = model.requests.lock().unwrap();
@@ -944,7 +957,8 @@ mod tests {
         let found = extractor(&model)
             .extract(input(vec![page(Some(1), " \n ")]))
             .await
-            .unwrap();
+            .unwrap()
+            .events;
         assert!(found.is_empty());
         assert!(model.requests.lock().unwrap().is_empty());
 
@@ -956,7 +970,8 @@ mod tests {
         let found = extractor(&model)
             .extract(input(vec![page(Some(1), &long)]))
             .await
-            .unwrap();
+            .unwrap()
+            .events;
         assert_eq!(found.len(), MAX_EVENTS);
         // The second batch is not asked for once the limit is reached.
         assert_eq!(model.requests.lock().unwrap().len(), 1);

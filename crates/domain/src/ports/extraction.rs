@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use super::ai::TokenUsage;
 use crate::enums::EventType;
 use crate::error::DomainResult;
 
@@ -52,6 +53,15 @@ pub struct FoundEvent {
     pub quote: String,
 }
 
+/// What an extractor found, and what a model spent finding it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundEvents {
+    /// The items, in the order of the text.
+    pub events: Vec<FoundEvent>,
+    /// Tokens a model used (none offline).
+    pub usage: TokenUsage,
+}
+
 /// Finds dated items in a syllabus's text.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -64,5 +74,5 @@ pub trait EventExtractor: Send + Sync {
     /// # Errors
     ///
     /// `Unavailable` when a model behind the extractor cannot be reached (worth retrying).
-    async fn extract(&self, input: ExtractionInput) -> DomainResult<Vec<FoundEvent>>;
+    async fn extract(&self, input: ExtractionInput) -> DomainResult<FoundEvents>;
 }

@@ -37,7 +37,7 @@ pub use ai::{
     VideoTranscript, VideoTranscripts,
 };
 pub use clock::{Clock, SystemClock};
-pub use extraction::{EventExtractor, ExtractionInput, FoundEvent, PageText};
+pub use extraction::{EventExtractor, ExtractionInput, FoundEvent, FoundEvents, PageText};
 pub use generation::{
     AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, GuideSectionDraft,
     KeyTermDraft, Passage, PassageOrigin, QuestionDraft, StudyGenerator,

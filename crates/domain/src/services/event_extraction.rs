@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 
+use super::budget::TokenBudget;
 use super::reminders::{ReminderService, default_reminders};
 use crate::entities::{
     CalendarEvent, CalendarImport, DocumentChunk, EventExtraction, EventProposal, ExtractionEnd,
@@ -126,6 +127,7 @@ pub enum ExtractionOutcome {
 pub struct EventExtractionService {
     ports: ExtractionPorts,
     reminders: Option<Arc<ReminderService>>,
+    budget: Option<TokenBudget>,
 }
 
 impl EventExtractionService {
@@ -135,7 +137,17 @@ impl EventExtractionService {
         Self {
             ports,
             reminders: None,
+            budget: None,
         }
+    }
+
+    /// The same service, its model's tokens counted against each student's daily `budget`
+    /// (shared with generation and chat): an extraction is refused when the day's tokens are
+    /// spent.
+    #[must_use]
+    pub fn with_budget(mut self, budget: TokenBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The same service, scheduling the reminders of the events it makes.
@@ -150,8 +162,9 @@ impl EventExtractionService {
     /// # Errors
     ///
     /// `NotFound` when the document or note is not the student's; `Conflict` on
-    /// `documentId` when the document is not processed yet (`READY`); `Unavailable` when the
-    /// job cannot be queued (the record is then removed).
+    /// `documentId` when the document is not processed yet (`READY`); `RateLimited` when the
+    /// student's model tokens of the day are spent; `Unavailable` when the job cannot be
+    /// queued (the record is then removed).
     pub async fn start(
         &self,
         user: UserId,
@@ -175,6 +188,9 @@ impl EventExtractionService {
             ExtractionSource::Note(id) => {
                 self.ports.notes.get(user, id).await?;
             }
+        }
+        if let Some(budget) = &self.budget {
+            budget.check(user).await?;
         }
         let student = self.ports.users.get(user).await?;
         let time_zone = options
@@ -282,6 +298,22 @@ impl EventExtractionService {
         {
             return Ok(ExtractionOutcome::Skipped);
         }
+        // Checked again here: several extractions may have been started before the first
+        // spent anything.
+        if let Some(budget) = &self.budget
+            && let Err(DomainError::RateLimited { .. }) = budget.check(user).await
+        {
+            return self
+                .finish(
+                    user,
+                    id,
+                    ExtractionEnd::Failed(
+                        "the model tokens of today are spent; try again after midnight (UTC)"
+                            .to_owned(),
+                    ),
+                )
+                .await;
+        }
         let found = self
             .ports
             .extractor
@@ -291,6 +323,10 @@ impl EventExtractionService {
                 reference_date: text.written.with_timezone(&zone).date_naive(),
             })
             .await?;
+        if let Some(budget) = &self.budget {
+            budget.record(user, found.usage).await;
+        }
+        let found = found.events;
         if calendar
             .advance_extraction(user, id, Progress::saturating(stage::FOUND))
             .await?

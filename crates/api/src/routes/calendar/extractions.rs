@@ -128,6 +128,8 @@ async fn start(
         (status = 415, description = "A body that is not JSON", body = Problem),
         (status = 422, description = "A bad id, time zone or locale, or an unknown field",
             body = Problem),
+        (status = 429, description = "The student's model tokens of the day are spent \
+            (with a model configured); `Retry-After` says until when", body = Problem),
         (status = 501, description = "A server built without extraction (never `sophie \
             serve`)", body = Problem),
         (status = 503, description = "The extraction could not be queued; nothing was \
@@ -165,6 +167,8 @@ pub(crate) async fn from_document(
         (status = 415, description = "A body that is not JSON", body = Problem),
         (status = 422, description = "A bad id, time zone or locale, or an unknown field",
             body = Problem),
+        (status = 429, description = "The student's model tokens of the day are spent \
+            (with a model configured); `Retry-After` says until when", body = Problem),
         (status = 501, description = "A server built without extraction (never `sophie \
             serve`)", body = Problem),
         (status = 503, description = "The extraction could not be queued; nothing was \
