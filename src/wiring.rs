@@ -11,10 +11,10 @@ use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::accounts::CredentialJanitor;
+use sophie_domain::services::budget::TokenBudget;
 use sophie_domain::services::calendar_import::{
     CalendarImportLimits, CalendarImportPorts, CalendarImportService,
 };
-use sophie_domain::services::budget::TokenBudget;
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionPorts};
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};

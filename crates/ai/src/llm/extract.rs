@@ -2,6 +2,8 @@
 //! or think aloud before it.
 
 use serde_json::Value;
+use sophie_domain::error::{DomainError, DomainResult};
+use sophie_domain::ports::GenerationResponse;
 
 /// What a model's answer holds.
 #[derive(Debug, PartialEq)]
@@ -42,6 +44,21 @@ pub(crate) fn json_in(answer: &str) -> Extracted {
     match serde_json::from_str::<Value>(candidate) {
         Ok(value) => Extracted::Json(value, candidate.to_owned()),
         Err(error) => Extracted::Invalid(error.to_string()),
+    }
+}
+
+/// The JSON of a structured answer: as the model's client parsed it, else as it stands in the
+/// text (for a model that does not parse its answers itself); `Internal` without any, naming
+/// `request` (`the flashcards request`).
+pub(crate) fn answer_json(response: &GenerationResponse, request: &str) -> DomainResult<Value> {
+    if let Some(json) = &response.json {
+        return Ok(json.clone());
+    }
+    match json_in(&response.text) {
+        Extracted::Json(json, _) => Ok(json),
+        Extracted::Invalid(_) | Extracted::Absent => Err(DomainError::internal(format!(
+            "the language model answered the {request} without JSON"
+        ))),
     }
 }
 

@@ -12,4 +12,4 @@ pub mod openai;
 mod schema;
 mod sse;
 
-pub(crate) use extract::{Extracted, json_in};
+pub(crate) use extract::answer_json;

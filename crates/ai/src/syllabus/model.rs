@@ -34,7 +34,7 @@ use super::dates::{self, DayOrder, OrderEvidence};
 use super::{MAX_EVENTS, cut};
 use crate::generate::model::neutralised;
 use crate::generate::model::schemas::{array_of, nullable_string, object, string};
-use crate::llm::{Extracted, json_in};
+use crate::llm::answer_json;
 
 /// The characters of page text sent in one request, at most.
 const MAX_BATCH_CHARS: usize = 12_000;
@@ -123,16 +123,7 @@ impl ModelExtractor {
         usage.completion_tokens = usage
             .completion_tokens
             .saturating_add(response.usage.completion_tokens);
-        match response.json {
-            Some(json) => Ok(json),
-            // A model that does not parse its answers itself.
-            None => match json_in(&response.text) {
-                Extracted::Json(json, _) => Ok(json),
-                Extracted::Invalid(_) | Extracted::Absent => Err(DomainError::internal(
-                    "the language model answered the event extraction request without JSON",
-                )),
-            },
-        }
+        answer_json(&response, "event extraction request")
     }
 }
 

@@ -27,7 +27,7 @@ use self::drafts::Sorted;
 use self::prompt::Operation;
 pub(crate) use self::prompt::neutralised;
 use self::streamed::FieldText;
-use crate::llm::{Extracted, json_in};
+use crate::llm::answer_json;
 
 /// A [`StudyGenerator`] that asks a language model.
 ///
@@ -148,19 +148,7 @@ impl ModelGenerator {
             Some(sink) => self.model.generate_streaming(request, sink).await?,
             None => self.model.generate(request).await?,
         };
-        let json = match response.json {
-            Some(json) => json,
-            // A model that does not parse its answers itself.
-            None => match json_in(&response.text) {
-                Extracted::Json(json, _) => json,
-                Extracted::Invalid(_) | Extracted::Absent => {
-                    return Err(DomainError::internal(format!(
-                        "the language model answered the {} request without JSON",
-                        operation.name()
-                    )));
-                }
-            },
-        };
+        let json = answer_json(&response, &format!("{} request", operation.name()))?;
         let model = if response.model.trim().is_empty() {
             self.name.clone()
         } else {
