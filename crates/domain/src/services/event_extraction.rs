@@ -9,18 +9,18 @@
 //!
 //! - its quote stands in the text (white space aside) and is stored as the text has it, with
 //!   the page it is on;
-//! - it has a title (cut to a title's length) sharing a word with its line or the three lines
-//!   above it (or the bare name of a kind, `Exam`), a start in years 1 to 9999 that the
-//!   calendar can hold, and an end after its start (an end that is not is dropped, the item
-//!   kept); a place is kept only when it stands in those lines;
-//! - it is not the same item as one kept before it (same line and start, or same title words
-//!   and start).
+//! - it has a title (cut to a title's length) standing in its line or the three lines around
+//!   it, or sharing a word with them (or the bare name of a kind, `Exam`), a start in years 1
+//!   to 9999 that the calendar can hold, and an end after its start (an end that is not is
+//!   dropped, the item kept); a place is kept only when it stands in those lines;
+//! - it is not the same item as one kept before it (same line, start and type under a title
+//!   holding the other's words; or same title words and start).
 //!
 //! At most [`MAX_TEXT_CHARS`] of the text are read. Times are read in the extraction's zone (a
 //! wall time in a daylight-saving gap moves past it). Each item is known by a UID made of its
-//! source, the words of its line, its start and its type: an item the student accepted
-//! before, from this extraction or an earlier one, is proposed with the event it became, and
-//! accepting it again makes nothing new.
+//! source, the words of its line, its start, its type and how many items before it share
+//! those: an item the student accepted before, from this extraction or an earlier one, is
+//! proposed with the event it became, and accepting it again makes nothing new.
 //!
 //! [`EventExtractionService::accept`] makes the chosen proposals events (linked to the
 //! document, in its course, with the student's default reminders) in one transaction through
@@ -67,7 +67,7 @@ mod stage {
 /// a hundred pages); what goes beyond is left out, which also bounds what a model is sent.
 pub const MAX_TEXT_CHARS: usize = 300_000;
 
-/// The lines above an item's own that may give its title or place.
+/// The lines above and below an item's own that may give its title or place.
 const CONTEXT_LINES: usize = 3;
 
 /// The longest quote kept, in characters.
@@ -300,9 +300,17 @@ impl EventExtractionService {
         }
         // Checked again here: several extractions may have been started before the first
         // spent anything.
-        if let Some(budget) = &self.budget
-            && let Err(DomainError::RateLimited { .. }) = budget.check(user).await
-        {
+        let spent = match &self.budget {
+            Some(budget) => match budget.check(user).await {
+                Err(DomainError::RateLimited { .. }) => true,
+                other => {
+                    other?;
+                    false
+                }
+            },
+            None => false,
+        };
+        if spent {
             return self
                 .finish(
                     user,
@@ -338,9 +346,10 @@ impl EventExtractionService {
         let mut proposals = checked(found, &text.pages, source, zone);
         let dropped = count - proposals.len();
         // Items the student accepted before are proposed with the event they became.
-        let known = self.known_events(user, source, &proposals).await?;
-        for proposal in &mut proposals {
-            proposal.event_id = known.get(&uid(source, proposal)).copied();
+        let keys = uids(source, &proposals);
+        let known = self.known_events(user, keys.clone()).await?;
+        for (proposal, key) in proposals.iter_mut().zip(&keys) {
+            proposal.event_id = known.get(key).copied();
         }
         let kept = proposals.len();
         let end = ExtractionEnd::Completed {
@@ -421,37 +430,38 @@ impl EventExtractionService {
             return Err(DomainError::not_found("event extraction"));
         };
         let wanted: HashSet<ProposalId> = proposal_ids.iter().copied().collect();
-        let chosen: Vec<&EventProposal> = extraction
+        let keys = uids(source, &extraction.proposals);
+        let chosen: Vec<(&EventProposal, &String)> = extraction
             .proposals
             .iter()
-            .filter(|p| wanted.contains(&p.id))
+            .zip(&keys)
+            .filter(|(p, _)| wanted.contains(&p.id))
             .collect();
+        let chosen_keys = || chosen.iter().map(|(_, key)| (*key).clone()).collect();
         let course = self.course_of(user, source).await?;
         let student = self.ports.users.get(user).await?;
         // What the chosen proposals became before, by UID.
-        let mut made: HashMap<String, CalendarEvent> = self
-            .ports
-            .calendar
-            .events_by_uid(user, chosen.iter().map(|p| uid(source, p)).collect())
-            .await?
-            .into_iter()
-            .filter_map(|event| event.ical_uid.clone().map(|key| (key, event)))
-            .collect();
-        let mut new = Vec::new();
-        let mut queued = HashSet::new();
-        for proposal in &chosen {
-            let key = uid(source, proposal);
-            if !made.contains_key(&key) && queued.insert(key.clone()) {
-                new.push(imported(
-                    &key,
-                    proposal,
-                    source,
-                    student.default_reminders.as_deref(),
-                )?);
+        let mut made = self.events_by_uid(user, chosen_keys()).await?;
+        // Twice at most: an accept of the same proposals at the same moment may make some of
+        // them first (their UIDs are then taken and nothing of this batch is written); what it
+        // made is read back, and the rest written again.
+        for attempt in 0..2 {
+            let mut new = Vec::new();
+            let mut queued = HashSet::new();
+            for (proposal, key) in &chosen {
+                if !made.contains_key(*key) && queued.insert(*key) {
+                    new.push(imported(
+                        key,
+                        proposal,
+                        source,
+                        student.default_reminders.as_deref(),
+                    )?);
+                }
             }
-        }
-        if !new.is_empty() {
-            let imported = self
+            if new.is_empty() {
+                break;
+            }
+            let written = self
                 .ports
                 .calendar
                 .import_events(
@@ -462,30 +472,28 @@ impl EventExtractionService {
                         events: new,
                     },
                 )
-                .await?;
-            for event in imported.events {
-                if let Some(key) = event.ical_uid.clone() {
-                    made.insert(key, event);
-                }
-            }
-            // An accept of the same proposals at the same moment may have made some of them.
-            let missing: Vec<String> = chosen
-                .iter()
-                .map(|p| uid(source, p))
-                .filter(|key| !made.contains_key(key))
-                .collect();
-            if !missing.is_empty() {
-                for event in self.ports.calendar.events_by_uid(user, missing).await? {
-                    if let Some(key) = event.ical_uid.clone() {
-                        made.insert(key, event);
+                .await;
+            match written {
+                Ok(imported) => {
+                    for event in imported.events {
+                        if let Some(key) = event.ical_uid.clone() {
+                            made.insert(key, event);
+                        }
                     }
                 }
+                Err(DomainError::Conflict { .. }) if attempt == 0 => {}
+                Err(error) => return Err(error),
+            }
+            // What a concurrent accept made (and the memory store left unchanged) is read
+            // back.
+            if chosen.iter().any(|(_, key)| !made.contains_key(*key)) {
+                made.extend(self.events_by_uid(user, chosen_keys()).await?);
             }
         }
         let mut accepted = Vec::with_capacity(chosen.len());
         let mut events = Vec::with_capacity(chosen.len());
-        for proposal in chosen {
-            if let Some(event) = made.get(&uid(source, proposal)) {
+        for (proposal, key) in chosen {
+            if let Some(event) = made.get(key) {
                 accepted.push((proposal.id, event.id));
                 events.push(event.clone());
             }
@@ -504,21 +512,35 @@ impl EventExtractionService {
         Ok(events)
     }
 
-    /// The student's events already made of `proposals`, by UID.
+    /// The student's events known by `uids`, by UID.
     async fn known_events(
         &self,
         user: UserId,
-        source: ExtractionSource,
-        proposals: &[EventProposal],
+        uids: Vec<String>,
     ) -> DomainResult<HashMap<String, CalendarEventId>> {
-        if proposals.is_empty() {
+        if uids.is_empty() {
             return Ok(HashMap::new());
         }
-        let uids = proposals.iter().map(|p| uid(source, p)).collect();
         let events = self.ports.calendar.events_by_uid(user, uids).await?;
         Ok(events
             .into_iter()
             .filter_map(|event| event.ical_uid.map(|key| (key, event.id)))
+            .collect())
+    }
+
+    /// The student's events known by `uids`, by UID.
+    async fn events_by_uid(
+        &self,
+        user: UserId,
+        uids: Vec<String>,
+    ) -> DomainResult<HashMap<String, CalendarEvent>> {
+        Ok(self
+            .ports
+            .calendar
+            .events_by_uid(user, uids)
+            .await?
+            .into_iter()
+            .filter_map(|event| event.ical_uid.clone().map(|key| (key, event)))
             .collect())
     }
 
@@ -594,23 +616,38 @@ struct SourceText {
     pages: Vec<PageText>,
 }
 
-/// The UID an accepted proposal's event is known by: its source, the words of the line it
-/// was found in, its start, whether it takes whole days, and its type. Not its title, which a
+/// What an item is known by across extractions: its source, the words of the line it was
+/// found in, its start, whether it takes whole days, and its type. Not its title, which a
 /// model may word differently from one extraction to the next.
-fn uid(source: ExtractionSource, proposal: &EventProposal) -> String {
+fn item_key(source: ExtractionSource, proposal: &EventProposal) -> String {
     let source = match source {
         ExtractionSource::Document(id) => format!("document:{id}"),
         ExtractionSource::Note(id) => format!("note:{id}"),
     };
-    let key = format!(
+    format!(
         "{source}\n{}\n{}\n{}\n{}",
         same_item_key(&proposal.source.quote),
         proposal.start.timestamp(),
         proposal.all_day,
         proposal.event_type
-    );
-    let digest = super::sha256_hex(key.as_bytes());
-    format!("extracted-{}@sophie", &digest[..32])
+    )
+}
+
+/// The UIDs the events of `proposals` are known by, in their order: each item's key with
+/// how many items before it share that key (two homeworks due the same day on one line are
+/// two events).
+fn uids(source: ExtractionSource, proposals: &[EventProposal]) -> Vec<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    proposals
+        .iter()
+        .map(|proposal| {
+            let key = item_key(source, proposal);
+            let count = counts.entry(key.clone()).or_default();
+            let digest = super::sha256_hex(format!("{key}\n{count}").as_bytes());
+            *count += 1;
+            format!("extracted-{}@sophie", &digest[..32])
+        })
+        .collect()
 }
 
 /// The items that pass the checks, as proposals: located in the text, titled, dated, each
@@ -621,7 +658,9 @@ fn checked(
     source: ExtractionSource,
     zone: Tz,
 ) -> Vec<EventProposal> {
-    let mut seen = HashSet::new();
+    // The title words kept under each item key, and the kept (title words, start, kind of
+    // day).
+    let mut keyed: HashMap<String, Vec<String>> = HashMap::new();
     let mut titled = HashSet::new();
     let mut proposals = Vec::with_capacity(found.len());
     for item in found {
@@ -633,7 +672,15 @@ fn checked(
             proposal.start,
             proposal.all_day,
         );
-        if seen.insert(uid(source, &proposal)) && titled.insert(same_title) {
+        let titles = keyed.entry(item_key(source, &proposal)).or_default();
+        // The same line, start and type under a title holding the other's words is the same
+        // item (`HW 1` and `HW 1 due`; not `HW 1 due` and `Essay 1 due`).
+        let words = same_item_key(&proposal.title);
+        let repeated = titles
+            .iter()
+            .any(|title| title.contains(words.as_str()) || words.contains(title.as_str()));
+        if !repeated && titled.insert(same_title) {
+            titles.push(words);
             proposals.push(proposal);
         }
     }
@@ -694,17 +741,24 @@ fn located(item: &FoundEvent, pages: &[PageText]) -> Option<Found> {
         .filter(|page| item.page_number.is_none() || page.page_number != item.page_number);
     own.chain(others).find_map(|page| {
         let quote = locate(&page.text, &item.quote)?;
-        // The quote is a slice of the page: where it starts, to take the lines above it.
+        // The quote is a slice of the page: where it starts and ends, to take the lines
+        // around it.
         let at = (quote.as_ptr() as usize).saturating_sub(page.text.as_ptr() as usize);
+        let end = at + quote.len();
         let above = page.text.get(..at).unwrap_or_default();
+        let below = page.text.get(end..).unwrap_or_default();
         let from = above
             .rmatch_indices('\n')
             .nth(CONTEXT_LINES)
             .map_or(0, |(index, _)| index + 1);
+        let to = below
+            .match_indices('\n')
+            .nth(CONTEXT_LINES)
+            .map_or(below.len(), |(index, _)| index);
         Some(Found {
             page_number: page.page_number,
             quote: clip(quote, MAX_QUOTE_CHARS),
-            context: format!("{}{quote}", &above[from..]),
+            context: format!("{}{quote}{}", &above[from..], &below[..to]),
         })
     })
 }
@@ -714,12 +768,14 @@ struct Found {
     page_number: Option<u32>,
     /// Its line, as the text has it.
     quote: String,
-    /// Its line with the few lines above it (a heading over a dated line).
+    /// Its line with the few lines around it (a heading above a dated line, a `Location:`
+    /// line below it).
     context: String,
 }
 
-/// Whether `title` rests on the text around its item: a word of it stands there, or it is the
-/// bare name of a kind (`Exam`), which an item without other words is called.
+/// Whether `title` rests on the text around its item: it stands there whole (`HW 1`), a word
+/// of it does, or it is the bare name of a kind (`Exam`), which an item without other words
+/// is called.
 fn grounded_title(title: &str, context: &str) -> bool {
     const KIND_NAMES: [&str; 9] = [
         "assignment",
@@ -732,7 +788,9 @@ fn grounded_title(title: &str, context: &str) -> bool {
         "deadline",
         "event",
     ];
-    supports(context, title) || KIND_NAMES.contains(&same_item_key(title).as_str())
+    locate(context, title).is_some()
+        || supports(context, title)
+        || KIND_NAMES.contains(&same_item_key(title).as_str())
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -807,10 +865,13 @@ fn within(pages: Vec<PageText>, max: usize) -> Vec<PageText> {
     for mut page in pages {
         let chars = page.text.chars().count();
         if chars > left {
+            // Whole lines only: a line cut short could read as another date (`May 1`).
+            let at_line_end = page.text.chars().nth(left) == Some('\n');
             let cut: String = page.text.chars().take(left).collect();
             page.text = match cut.rfind('\n') {
+                _ if at_line_end => cut,
                 Some(end) => cut[..end].to_owned(),
-                None => cut,
+                None => String::new(),
             };
             left = 0;
         } else {
@@ -844,8 +905,10 @@ fn pages_of(mut chunks: Vec<DocumentChunk>) -> Vec<PageText> {
                     // is taken for a line's end.
                     let gap = &rest[..rest.len() - fresh.len()];
                     let overlapped = rest.len() < chunk.content.len();
-                    let within_line = overlapped && !gap.contains('\n');
-                    page.text.push(if within_line { ' ' } else { '\n' });
+                    if !(overlapped && gap.is_empty()) {
+                        let within_line = overlapped && !gap.contains('\n');
+                        page.text.push(if within_line { ' ' } else { '\n' });
+                    }
                     page.text.push_str(fresh);
                 }
             }
@@ -940,6 +1003,12 @@ mod tests {
             16,
         );
         assert_eq!(kept, vec![page(1, "abcd\nefgh"), page(2, "ijkl")]);
+        // The limit at a line's end keeps that line; a line cut short is left out.
+        assert_eq!(
+            within(vec![page(1, "abcd\nefgh\nijkl")], 9),
+            vec![page(1, "abcd\nefgh")]
+        );
+        assert_eq!(within(vec![page(1, "May 12 exam")], 5), vec![]);
     }
 
     #[test]
@@ -992,6 +1061,58 @@ mod tests {
             "the quote as the text has it"
         );
         assert_eq!(kept[0].start.to_rfc3339(), "2027-03-03T09:00:00+00:00");
+    }
+
+    #[test]
+    fn two_items_of_one_line_stay_two_and_a_place_below_counts() {
+        let pages = vec![PageText {
+            page_number: Some(1),
+            text: "01/20/2027 | HW 1 due; Essay 1 due\nMidterm: March 3\nLocation: Room 204"
+                .to_owned(),
+        }];
+        let day = NaiveDate::from_ymd_opt(2027, 1, 20)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let row = "01/20/2027 | HW 1 due; Essay 1 due";
+        let mut homework = found("HW 1 due", row, day);
+        homework.event_type = EventType::Assignment;
+        let essay = FoundEvent {
+            title: "Essay 1 due".to_owned(),
+            ..homework.clone()
+        };
+        let repeat = FoundEvent {
+            title: "HW 1".to_owned(),
+            ..homework.clone()
+        };
+        let midterm = FoundEvent {
+            location: Some("Room 204".to_owned()),
+            ..found(
+                "Midterm",
+                "Midterm: March 3",
+                NaiveDate::from_ymd_opt(2027, 3, 3)
+                    .unwrap()
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap(),
+            )
+        };
+        let source = ExtractionSource::Document(DocumentId::new());
+        let kept = checked(
+            vec![homework, essay, repeat, midterm],
+            &pages,
+            source,
+            Tz::UTC,
+        );
+        let titles: Vec<&str> = kept.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["HW 1 due", "Essay 1 due", "Midterm"],
+            "HW 1 is HW 1 due"
+        );
+        let keys = uids(source, &kept);
+        assert_ne!(keys[0], keys[1], "two events of one line");
+        assert_eq!(keys, uids(source, &kept), "the same again");
+        assert_eq!(kept[2].location.as_deref(), Some("Room 204"));
     }
 
     #[test]

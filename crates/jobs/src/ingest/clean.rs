@@ -200,7 +200,8 @@ fn join_hyphenated(lines: &mut Vec<String>, rows: &mut Vec<bool>) {
         let continues = lines[i + 1].chars().next().is_some_and(char::is_lowercase);
         if ends_split && continues {
             let next = lines.remove(i + 1);
-            rows.remove(i + 1);
+            let row = rows.remove(i + 1);
+            rows[i] |= row;
             lines[i].pop();
             lines[i].push_str(&next);
         } else {
