@@ -134,7 +134,7 @@ async fn start(
             serve`)", body = Problem),
         (status = 503, description = "The extraction could not be queued; nothing was \
             recorded", body = Problem)))]
-pub(crate) async fn from_document(
+pub(crate) async fn extract_from_document(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<DocumentId>,
@@ -173,7 +173,7 @@ pub(crate) async fn from_document(
             serve`)", body = Problem),
         (status = 503, description = "The extraction could not be queued; nothing was \
             recorded", body = Problem)))]
-pub(crate) async fn from_note(
+pub(crate) async fn extract_from_note(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<NoteId>,
@@ -198,7 +198,7 @@ pub(crate) async fn from_note(
         (status = 422, description = "A bad id", body = Problem),
         (status = 501, description = "A server built without extraction (never `sophie \
             serve`)", body = Problem)))]
-pub(crate) async fn get(
+pub(crate) async fn get_extraction(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<EventExtractionId>,
@@ -228,7 +228,7 @@ pub(crate) async fn get(
             the extraction's", body = Problem),
         (status = 501, description = "A server built without extraction (never `sophie \
             serve`)", body = Problem)))]
-pub(crate) async fn accept(
+pub(crate) async fn accept_proposals(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<EventExtractionId>,

@@ -42,10 +42,10 @@ use body::{
         import::subscriptions,
         import::unsubscribe,
         import::refresh,
-        extractions::from_document,
-        extractions::from_note,
-        extractions::get,
-        extractions::accept
+        extractions::extract_from_document,
+        extractions::extract_from_note,
+        extractions::get_extraction,
+        extractions::accept_proposals
     ),
     components(schemas(
         CreateCalendarEvent,
@@ -110,8 +110,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/event-extractions")
-            .service(web::resource("/{id}").route(web::get().to(extractions::get)))
-            .service(web::resource("/{id}/accept").route(web::post().to(extractions::accept))),
+            .service(web::resource("/{id}").route(web::get().to(extractions::get_extraction)))
+            .service(
+                web::resource("/{id}/accept").route(web::post().to(extractions::accept_proposals)),
+            ),
     );
 }
 

@@ -43,7 +43,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/{id}/summary").route(web::post().to(summarize)))
             .service(
                 web::resource("/{id}/extract-events")
-                    .route(web::post().to(super::calendar::extractions::from_note)),
+                    .route(web::post().to(super::calendar::extractions::extract_from_note)),
             ),
     );
 }
