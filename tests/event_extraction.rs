@@ -340,7 +340,8 @@ async fn a_syllabus_becomes_events(server: &Server) {
         )
         .await;
     let note_path = format!("/api/v1/notes/{}", note["id"].as_str().unwrap());
-    let from_note = start(server, &ada, &note_path, None).await;
+    // A JSON `null` body is no options, as no body is.
+    let from_note = start(server, &ada, &note_path, Some(Value::Null)).await;
     let read = finished(server, &ada, &from_note).await;
     assert_eq!(read["locale"], "en-GB");
     let essay = &read["proposals"][0];

@@ -68,14 +68,15 @@ fn service(state: &AppState) -> ApiResult<&EventExtractionService> {
         })?)
 }
 
-/// The body, which may be left out: empty, or a JSON object.
+/// The body, which may be left out: empty, JSON `null`, or a JSON object.
 async fn options(
     state: &AppState,
     request: &HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<ExtractionOptions> {
     let bytes = json::read_body(payload, state.config.json_limit).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let body = bytes.trim_ascii();
+    if body.is_empty() {
         return Ok(ExtractionOptions::default());
     }
     if !json::is_json(request.headers()) {
@@ -83,7 +84,11 @@ async fn options(
             "send the options as application/json, or no body".to_owned(),
         ));
     }
-    json::parse_json::<ExtractEvents>(&bytes)?.into_options()
+    // `null` is no options, as the document states the body (optional, nullable).
+    if body == b"null" {
+        return Ok(ExtractionOptions::default());
+    }
+    json::parse_json::<ExtractEvents>(body)?.into_options()
 }
 
 async fn start(
