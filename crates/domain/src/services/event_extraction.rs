@@ -40,7 +40,7 @@ use crate::entities::{
 };
 use crate::enums::{DocumentStatus, EventType, JobStatus, Priority};
 use crate::error::{DomainError, DomainResult};
-use crate::id::{CalendarEventId, CourseId, EventExtractionId, ProposalId, UserId};
+use crate::id::{CourseId, EventExtractionId, ProposalId, UserId};
 use crate::jobs::{ExtractEvents, Job};
 use crate::ports::{
     CalendarRepository, DocumentRepository, EventExtractor, ExtractionInput, FoundEvent, JobQueue,
@@ -281,13 +281,13 @@ impl EventExtractionService {
         };
         if text.pages.iter().all(|page| page.text.trim().is_empty()) {
             return self
-                .finish(
+                .fail(
                     user,
                     id,
-                    ExtractionEnd::Failed(format!(
+                    format!(
                         "\u{201c}{}\u{201d} has no text to read dates from",
                         text.title
-                    )),
+                    ),
                 )
                 .await;
         }
@@ -312,13 +312,11 @@ impl EventExtractionService {
         };
         if spent {
             return self
-                .finish(
+                .fail(
                     user,
                     id,
-                    ExtractionEnd::Failed(
-                        "the model tokens of today are spent; try again after midnight (UTC)"
-                            .to_owned(),
-                    ),
+                    "the model tokens of today are spent; try again after midnight (UTC)"
+                        .to_owned(),
                 )
                 .await;
         }
@@ -347,9 +345,9 @@ impl EventExtractionService {
         let dropped = count - proposals.len();
         // Items the student accepted before are proposed with the event they became.
         let keys = uids(source, &proposals);
-        let known = self.known_events(user, keys.clone()).await?;
+        let known = self.events_by_uid(user, keys.clone()).await?;
         for (proposal, key) in proposals.iter_mut().zip(&keys) {
-            proposal.event_id = known.get(key).copied();
+            proposal.event_id = known.get(key).map(|event| event.id);
         }
         let kept = proposals.len();
         let end = ExtractionEnd::Completed {
@@ -513,27 +511,14 @@ impl EventExtractionService {
     }
 
     /// The student's events known by `uids`, by UID.
-    async fn known_events(
-        &self,
-        user: UserId,
-        uids: Vec<String>,
-    ) -> DomainResult<HashMap<String, CalendarEventId>> {
-        if uids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let events = self.ports.calendar.events_by_uid(user, uids).await?;
-        Ok(events
-            .into_iter()
-            .filter_map(|event| event.ical_uid.map(|key| (key, event.id)))
-            .collect())
-    }
-
-    /// The student's events known by `uids`, by UID.
     async fn events_by_uid(
         &self,
         user: UserId,
         uids: Vec<String>,
     ) -> DomainResult<HashMap<String, CalendarEvent>> {
+        if uids.is_empty() {
+            return Ok(HashMap::new());
+        }
         Ok(self
             .ports
             .calendar
@@ -582,27 +567,18 @@ impl EventExtractionService {
         }
     }
 
-    async fn finish(
+    /// Fails the extraction for `reason`; `Skipped` when it is gone or already finished.
+    async fn fail(
         &self,
         user: UserId,
         id: EventExtractionId,
-        end: ExtractionEnd,
+        reason: String,
     ) -> DomainResult<ExtractionOutcome> {
-        let reason = match &end {
-            ExtractionEnd::Failed(reason) => Some(reason.clone()),
-            ExtractionEnd::Completed { .. } => None,
-        };
+        let end = ExtractionEnd::Failed(reason.clone());
         Ok(
-            match (
-                self.ports.calendar.finish_extraction(user, id, end).await?,
-                reason,
-            ) {
-                (None, _) => ExtractionOutcome::Skipped,
-                (Some(_), Some(reason)) => ExtractionOutcome::Failed(reason),
-                (Some(extraction), None) => ExtractionOutcome::Completed {
-                    proposals: extraction.proposals.len(),
-                    dropped: 0,
-                },
+            match self.ports.calendar.finish_extraction(user, id, end).await? {
+                Some(_) => ExtractionOutcome::Failed(reason),
+                None => ExtractionOutcome::Skipped,
             },
         )
     }
