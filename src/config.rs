@@ -4,10 +4,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sophie_ai::{OpenAiChatConfig, OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig};
+use sophie_ai::oidc::GOOGLE_ISSUER;
+use sophie_ai::{
+    OidcConfig, OpenAiChatConfig, OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig,
+};
 use sophie_api::ApiConfig;
 use sophie_domain::PackageLimits;
 use sophie_domain::services::documents::DEFAULT_UPLOAD_LIMIT;
+use sophie_domain::services::sealing::TokenKeys;
 use sophie_persistence::{DatabaseConfig, S3Settings};
 
 /// How logs are written.
@@ -71,6 +75,51 @@ pub struct Config {
     /// How much an imported Anki package may unpack to (`ANKI_MAX_ENTRY_BYTES`, 256 MiB;
     /// `ANKI_MAX_TOTAL_BYTES`, 512 MiB; `ANKI_MAX_RATIO`, 200; `ANKI_MAX_NOTES`, 50,000).
     pub packages: PackageLimits,
+    /// Sign-in with an OpenID Connect provider (`OIDC_ISSUER`, Google by default;
+    /// `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_REDIRECT_URL`); `None` without a client
+    /// id: the sign-in endpoints answer 501.
+    pub oidc: Option<OidcConfig>,
+    /// The keys provider tokens are sealed with (`TOKEN_KEY`: comma-separated `id:base64` keys
+    /// of 32 bytes, the first sealing). Required with `OIDC_CLIENT_ID` on PostgreSQL; on the
+    /// in-memory storage a random key lives as long as the process.
+    pub token_keys: Option<TokenKeys>,
+}
+
+/// The OpenID Connect client, if `OIDC_CLIENT_ID` names one.
+fn oidc() -> Result<Option<OidcConfig>, String> {
+    let Some(client_id) = var("OIDC_CLIENT_ID") else {
+        return match ["OIDC_ISSUER", "OIDC_CLIENT_SECRET", "OIDC_REDIRECT_URL"]
+            .iter()
+            .find(|name| var(name).is_some())
+        {
+            Some(name) => Err(format!(
+                "{name} is set but OIDC_CLIENT_ID is not: set OIDC_CLIENT_ID to sophie's client \
+                 id at the provider, or unset the OIDC_* variables"
+            )),
+            None => Ok(None),
+        };
+    };
+    let redirect_url = var("OIDC_REDIRECT_URL").ok_or(
+        "OIDC_CLIENT_ID is set: set OIDC_REDIRECT_URL to sophie's callback \
+         (https://<host>/api/v1/auth/oidc/callback) as registered at the provider",
+    )?;
+    Ok(Some(OidcConfig {
+        issuer: var("OIDC_ISSUER").unwrap_or_else(|| GOOGLE_ISSUER.to_owned()),
+        client_id,
+        client_secret: var("OIDC_CLIENT_SECRET"),
+        redirect_url,
+        jwks_refetch_interval: Duration::from_secs(
+            positive("OIDC_JWKS_REFETCH_SECS")?.unwrap_or(60),
+        ),
+        timeout: Duration::from_secs(10),
+    }))
+}
+
+/// The keys of `TOKEN_KEY`, if set.
+fn token_keys() -> Result<Option<TokenKeys>, String> {
+    var("TOKEN_KEY")
+        .map(|spec| TokenKeys::parse(&spec).map_err(|e| format!("TOKEN_KEY: {}", e.0)))
+        .transpose()
 }
 
 /// The limits of Anki imports, from `ANKI_*`.
@@ -299,7 +348,9 @@ impl Config {
     /// `IMPORT_WEB_FETCH` (`true`), `IMPORT_FETCH_ALLOW` (none), `LLM_URL`/`_MODEL`/`_API_KEY`/
     /// `_TIMEOUT_SECONDS` (60)/`_DAILY_TOKENS` (200,000)/`_MATERIAL_CHARS` (24,000; unset: the
     /// offline generator), `ANKI_MAX_ENTRY_BYTES`/`_TOTAL_BYTES`/`_RATIO`/`_NOTES` (256 MiB,
-    /// 512 MiB, 200, 50,000) and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
+    /// 512 MiB, 200, 50,000), `OIDC_CLIENT_ID` (unset: no provider sign-in) with
+    /// `OIDC_ISSUER` (Google), `OIDC_CLIENT_SECRET`, `OIDC_REDIRECT_URL` and
+    /// `OIDC_JWKS_REFETCH_SECS` (60), `TOKEN_KEY` and `EMBEDDED_WORKER` (`true`); the worker's own settings (`WORKER_*`) are
     /// read by `sophie_jobs::worker::WorkerConfig::from_env`.
     ///
     /// # Errors
@@ -383,6 +434,8 @@ impl Config {
             embedded_worker: flag("EMBEDDED_WORKER", true)?,
             packages: packages()?,
             llm: llm()?,
+            oidc: oidc()?,
+            token_keys: token_keys()?,
             workers,
             host,
             port,

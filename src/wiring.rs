@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use sophie_ai::{
     FsrsOptimizer, HashingEmbedder, ModelExtractor, ModelGenerator, OfflineGenerator, OpenAiChat,
-    OpenAiEmbedder, OpenAiTranscriber, RuleExtractor, SafeFetcher, SafeFetcherConfig,
-    YouTubeCaptions,
+    OpenAiEmbedder, OpenAiTranscriber, OpenIdProvider, RuleExtractor, SafeFetcher,
+    SafeFetcherConfig, YouTubeCaptions,
 };
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
@@ -24,6 +24,7 @@ use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::notes::NoteIndexService;
 use sophie_domain::services::reminders::{ReminderPorts, ReminderService};
 use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
+use sophie_domain::services::sealing::TokenKeys;
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, EventExtractor, FetchedResource,
     JobQueue, Repositories, StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
@@ -432,7 +433,7 @@ impl Wiring {
     /// When the password hasher cannot start.
     pub fn app_state(&self, config: &Config) -> Result<AppState, String> {
         let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
-        Ok(AppState::new(
+        let state = AppState::new(
             self.repositories.clone(),
             Arc::new(passwords),
             self.clock.clone(),
@@ -448,7 +449,30 @@ impl Wiring {
         .with_calendar_imports(self.calendar_imports())
         .with_extractions(self.extractions())
         .with_answers(self.generator.clone(), self.generation_limits)
-        .with_embedder(self.embedder.clone()))
+        .with_embedder(self.embedder.clone());
+        self.with_federation(state, config)
+    }
+
+    /// Sign-in with the configured OpenID Connect provider, if any. Its tokens are sealed
+    /// with `TOKEN_KEY`; on memory, without one, with a key that dies with the process.
+    fn with_federation(&self, state: AppState, config: &Config) -> Result<AppState, String> {
+        let Some(oidc) = &config.oidc else {
+            return Ok(state);
+        };
+        let keys = match (&config.token_keys, self.in_memory) {
+            (Some(keys), _) => keys.clone(),
+            (None, true) => TokenKeys::ephemeral().map_err(|e| e.to_string())?,
+            (None, false) => {
+                return Err(
+                    "OIDC_CLIENT_ID is set: set TOKEN_KEY too (id:base64 of 32 random \
+                            bytes, for example `k1:$(openssl rand -base64 32)`), which seals the \
+                            provider's tokens in the database"
+                        .to_owned(),
+                );
+            }
+        };
+        let provider = OpenIdProvider::new(oidc.clone()).map_err(|e| e.to_string())?;
+        Ok(state.with_federation(Arc::new(provider), Arc::new(keys)))
     }
 }
 

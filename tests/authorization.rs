@@ -31,6 +31,8 @@ struct Owned {
     extraction: String,
     import: String,
     notification: String,
+    /// Her password account (a way to sign in).
+    account: String,
 }
 
 async fn seed(server: &Server, user_id: &str, token: &str) -> Owned {
@@ -154,7 +156,12 @@ async fn seed(server: &Server, user_id: &str, token: &str) -> Owned {
          n AS (INSERT INTO notifications (id, type, title, message, user_id) VALUES ('{notification}', 'SYSTEM', 'Hi', 'Welcome', '{user_id}') RETURNING 1) \
          SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM i) + (SELECT count(*) FROM n) AS n"
     )).await;
+    let accounts = server
+        .expect(200, Method::GET, "/api/v1/me/accounts", t, None)
+        .await;
+    let account = id(&accounts[0]);
     Owned {
+        account,
         course,
         note,
         document,
@@ -407,6 +414,11 @@ fn id_routes(o: &Owned) -> Vec<(Method, String, Option<Value>)> {
             format!("/api/v1/notifications/{}", o.notification),
             None,
         ),
+        (
+            Method::DELETE,
+            format!("/api/v1/me/accounts/{}", o.account),
+            None,
+        ),
     ]
 }
 
@@ -474,6 +486,7 @@ async fn snapshot(server: &Server, token: &str, o: &Owned) -> Vec<Value> {
         "/api/v1/calendar-events?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z".to_owned(),
         format!("/api/v1/import-jobs/{}", o.import),
         "/api/v1/notifications".to_owned(),
+        "/api/v1/me/accounts".to_owned(),
     ] {
         seen.push(server.expect(200, Method::GET, &path, t, None).await);
     }
@@ -566,6 +579,7 @@ fn owned_id_in(path: &str, o: &Owned) -> String {
         &o.extraction,
         &o.import,
         &o.notification,
+        &o.account,
     ]
     .into_iter()
     .find(|id| path.contains(id.as_str()))
@@ -585,6 +599,8 @@ async fn every_route_needs_a_session() {
         (Method::PATCH, "/api/v1/me"),
         (Method::DELETE, "/api/v1/me"),
         (Method::POST, "/api/v1/me/password"),
+        (Method::GET, "/api/v1/me/accounts"),
+        (Method::POST, "/api/v1/me/accounts/oidc/link"),
         (Method::POST, "/api/v1/auth/sign-out"),
         (Method::POST, "/api/v1/auth/sign-out-all"),
         (Method::GET, "/api/v1/courses"),

@@ -12,6 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
+pub mod oidc;
+
 /// A request as the fake received it.
 #[derive(Clone, Debug)]
 pub struct Request {

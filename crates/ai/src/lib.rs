@@ -8,6 +8,12 @@
 //!   (OpenAI, Ollama, llama.cpp server, vLLM, text-embeddings-inference), configured with
 //!   [`OpenAiEmbedderConfig`]: batching, timeouts, retries with backoff.
 //!
+//! Sign-in ([`IdentityProvider`](sophie_domain::ports::IdentityProvider)):
+//!
+//! - [`OpenIdProvider`], configured with [`OidcConfig`]: any OpenID Connect provider (Google by
+//!   default) through the `openidconnect` crate, with PKCE, RS256 and ES256 only, a JWKS fetched
+//!   again (rate-limited) for an unknown key id, and no redirects followed.
+//!
 //! Imports from the web ([`WebFetcher`](sophie_domain::ports::WebFetcher)):
 //!
 //! - [`SafeFetcher`], configured with [`SafeFetcherConfig`]: fetches `http` and `https` URLs
@@ -71,6 +77,7 @@ pub mod fetch;
 pub mod generate;
 mod http;
 pub mod llm;
+pub mod oidc;
 pub mod scheduling;
 pub mod syllabus;
 pub mod transcribe;
@@ -82,6 +89,7 @@ pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal
 pub use generate::model::ModelGenerator;
 pub use generate::offline::OfflineGenerator;
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
+pub use oidc::{OidcConfig, OpenIdProvider};
 pub use scheduling::FsrsOptimizer;
 pub use syllabus::{ModelExtractor, RuleExtractor};
 pub use transcribe::audio::{AudioCodec, RecordingInfo, probe_recording};

@@ -104,6 +104,11 @@ impl ApiError {
                 DomainError::Unauthorized => {
                     (StatusCode::UNAUTHORIZED, "unauthorized", "Not signed in")
                 }
+                DomainError::SignInRefused(_) => (
+                    StatusCode::UNAUTHORIZED,
+                    "sign-in-refused",
+                    "Sign-in refused",
+                ),
                 DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
                 DomainError::RateLimited { .. } => (
                     StatusCode::TOO_MANY_REQUESTS,

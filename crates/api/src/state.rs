@@ -11,17 +11,19 @@ use sophie_domain::services::calendar_import::CalendarImportService;
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
 use sophie_domain::services::event_extraction::EventExtractionService;
+use sophie_domain::services::federation::{FederatedSignIn, FederationPorts};
 use sophie_domain::services::generation::{GenerationLimits, GenerationService};
 use sophie_domain::services::imports::ImportService;
 use sophie_domain::services::interchange::InterchangeService;
 use sophie_domain::services::quizzes::QuizService;
 use sophie_domain::services::reminders::ReminderService;
 use sophie_domain::services::reviews::ParameterFitting;
+use sophie_domain::services::sealing::TokenKeys;
 use sophie_domain::services::search::SearchService;
 use sophie_domain::services::summaries::{SummaryPorts, SummaryService};
 use sophie_domain::{
-    Clock, DeckPackages, DomainError, DomainResult, Embedder, PackageLimits, PasswordHasher,
-    Repositories, StudyGenerator,
+    Clock, DeckPackages, DomainError, DomainResult, Embedder, IdentityProvider, PackageLimits,
+    PasswordHasher, Repositories, StudyGenerator,
 };
 
 use crate::auth::rate_limit::RateLimiter;
@@ -143,6 +145,8 @@ pub struct AppState {
     pub calendar_imports: Option<Arc<CalendarImportService>>,
     /// Events extracted from syllabi, once the program wires in an extractor and a queue.
     pub extractions: Option<Arc<EventExtractionService>>,
+    /// Sign-in with an OpenID Connect provider, once one is configured.
+    pub federation: Option<Arc<FederatedSignIn>>,
 }
 
 impl AppState {
@@ -193,6 +197,7 @@ impl AppState {
             reminders: None,
             calendar_imports: None,
             extractions: None,
+            federation: None,
         }
     }
 
@@ -222,6 +227,8 @@ impl AppState {
         state.reminders = self.reminders.clone();
         state.calendar_imports = self.calendar_imports.clone();
         state.extractions = self.extractions.clone();
+        // Sign-ins through a provider are rare: they share the common pool.
+        state.federation = self.federation.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -238,6 +245,25 @@ impl AppState {
             search: Arc::new(search),
             ..self
         }
+    }
+
+    /// The same state, signing in through `provider`, its tokens sealed with `keys`.
+    #[must_use]
+    pub fn with_federation(
+        mut self,
+        provider: Arc<dyn IdentityProvider>,
+        keys: Arc<TokenKeys>,
+    ) -> Self {
+        let ports = FederationPorts {
+            users: self.repositories.users.clone(),
+            accounts: self.repositories.accounts.clone(),
+            verifications: self.repositories.verifications.clone(),
+            provider,
+            clock: self.clock.clone(),
+        };
+        let sessions = AccountService::clone(&self.accounts);
+        self.federation = Some(Arc::new(FederatedSignIn::new(ports, sessions, keys)));
+        self
     }
 
     /// The same state, storing documents' files through `documents`.

@@ -54,6 +54,10 @@ pub enum DomainError {
     /// No valid credentials or session.
     #[error("not signed in, or the credentials are wrong")]
     Unauthorized,
+    /// A sign-in through a provider was refused: a bad `state`, a code the provider would not
+    /// exchange, or an ID token that failed a check. The reason is safe to show.
+    #[error("sign-in refused: {0}")]
+    SignInRefused(String),
     /// Signed in, but not allowed to do this.
     #[error("not allowed: {0}")]
     Forbidden(String),

@@ -73,6 +73,16 @@ impl RateLimiter {
         ])
     }
 
+    /// Counts one attempt from `ip` that names no account (starting a sign-in at a provider),
+    /// against the per-address limit only.
+    ///
+    /// # Errors
+    ///
+    /// `RateLimited` with the seconds to wait, when the address's limit is reached.
+    pub fn attempt_from(&self, ip: &str) -> Result<(), DomainError> {
+        self.count(&[(format!("ip:{ip}"), Limit::Refuse(self.per_ip))])
+    }
+
     /// Counts one attempt by a signed-in user at proving their password (changing it).
     ///
     /// # Errors

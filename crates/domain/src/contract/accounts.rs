@@ -4,10 +4,10 @@ use chrono::TimeDelta;
 
 use super::Fixture;
 use super::expect;
-use super::seed::{World, new_oauth, now, wait_past};
-use crate::entities::NewAccount;
-use crate::id::AccountId;
-use crate::values::PasswordHash;
+use super::seed::{World, new_oauth, new_user, now, wait_past};
+use crate::entities::{AccountTokens, NewAccount};
+use crate::id::{AccountId, UserId};
+use crate::values::{Email, PasswordHash};
 
 pub async fn accounts_link_and_find_by_provider(fixture: &impl Fixture) {
     let w = World::of(fixture);
@@ -131,7 +131,7 @@ pub async fn accounts_set_password_replaces_the_hash(fixture: &impl Fixture) {
     let (ada, _) =
         w.r.users
             .create_with_password(
-                super::seed::new_user("Ada", "ada@example.com"),
+                new_user("Ada", "ada@example.com"),
                 PasswordHash::new("$old"),
             )
             .await
@@ -218,4 +218,168 @@ pub async fn accounts_delete_unlinks_only_the_users_own(fixture: &impl Fixture) 
         "account",
         "unlinking twice",
     );
+    let github = w.r.accounts.list_for_user(ada).await.unwrap();
+    expect::conflict(
+        w.r.accounts.delete(ada, github[0].id).await,
+        "id",
+        "unlinking Ada's last way to sign in",
+    );
+    assert_eq!(
+        w.r.accounts.list_for_user(ada).await.unwrap(),
+        github,
+        "the refused unlink removed the account"
+    );
+}
+
+pub async fn accounts_two_unlinks_at_once_leave_one(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    for round in 0..5 {
+        let ada = w.user(&format!("ada{round}")).await;
+        let google =
+            w.r.accounts
+                .create(new_oauth(ada, "google", &format!("ada{round}")))
+                .await
+                .unwrap();
+        let github =
+            w.r.accounts
+                .create(new_oauth(ada, "github", &format!("ada{round}")))
+                .await
+                .unwrap();
+        let (first, second) = both(
+            w.r.accounts.delete(ada, google.id),
+            w.r.accounts.delete(ada, github.id),
+        )
+        .await;
+        let passed = usize::from(first.is_ok()) + usize::from(second.is_ok());
+        assert_eq!(passed, 1, "{first:?} {second:?}");
+        assert_eq!(
+            w.r.accounts.list_for_user(ada).await.unwrap().len(),
+            1,
+            "two unlinks at once left Ada without a way to sign in"
+        );
+    }
+}
+
+pub async fn accounts_tokens_are_replaced_for_their_owner_only(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let linked =
+        w.r.accounts
+            .create(new_oauth(ada, "google", "g-1"))
+            .await
+            .unwrap();
+    let expiry = now() + TimeDelta::hours(1);
+    let tokens = AccountTokens {
+        access_token: Some("v1:k:access".to_owned()),
+        refresh_token: Some("v1:k:refresh".to_owned()),
+        id_token: None,
+        access_token_expires_at: Some(expiry),
+        refresh_token_expires_at: None,
+        scope: Some("openid email".to_owned()),
+    };
+    expect::not_found(
+        w.r.accounts
+            .set_tokens(bob, linked.id, tokens.clone())
+            .await,
+        "account",
+        "Bob set the tokens of Ada's account",
+    );
+    wait_past(linked.updated_at);
+    let updated =
+        w.r.accounts
+            .set_tokens(ada, linked.id, tokens)
+            .await
+            .unwrap();
+    assert_eq!(updated.access_token.as_deref(), Some("v1:k:access"));
+    assert_eq!(updated.refresh_token.as_deref(), Some("v1:k:refresh"));
+    assert_eq!(updated.access_token_expires_at, Some(expiry));
+    assert_eq!(updated.scope.as_deref(), Some("openid email"));
+    assert!(updated.updated_at > linked.updated_at);
+    assert_eq!(
+        w.r.accounts
+            .find_by_provider("google", "g-1")
+            .await
+            .unwrap(),
+        Some(updated)
+    );
+}
+
+pub async fn users_created_with_a_provider_account_both_or_neither(fixture: &impl Fixture) {
+    let w = World::of(fixture);
+    let (user, account) =
+        w.r.users
+            .create_with_account(
+                new_user("Grace", "grace@example.com"),
+                new_oauth(UserId::new(), "google", "sub-1"),
+            )
+            .await
+            .unwrap();
+    assert!(user.email_verified, "the provider vouched for the email");
+    assert_eq!(account.user_id, user.id);
+    assert_eq!(
+        w.r.accounts.list_for_user(user.id).await.unwrap(),
+        [account]
+    );
+
+    // A taken email: no account is linked.
+    expect::conflict(
+        w.r.users
+            .create_with_account(
+                new_user("Grace", "grace@example.com"),
+                new_oauth(UserId::new(), "google", "sub-2"),
+            )
+            .await,
+        "email",
+        "a second user with Grace's email",
+    );
+    assert_eq!(
+        w.r.accounts
+            .find_by_provider("google", "sub-2")
+            .await
+            .unwrap(),
+        None
+    );
+    // A taken provider account: no user is left behind.
+    expect::conflict(
+        w.r.users
+            .create_with_account(
+                new_user("Other", "other@example.com"),
+                new_oauth(UserId::new(), "google", "sub-1"),
+            )
+            .await,
+        "accountId",
+        "linking Grace's provider account to a new user",
+    );
+    let email = Email::parse("other@example.com").unwrap();
+    assert_eq!(w.r.users.find_by_email(&email).await.unwrap(), None);
+}
+
+/// Runs two futures at once on this task (the contract suite is runtime-agnostic).
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut first, mut second) = (None, None);
+    std::future::poll_fn(|cx| {
+        if first.is_none()
+            && let std::task::Poll::Ready(out) = a.as_mut().poll(cx)
+        {
+            first = Some(out);
+        }
+        if second.is_none()
+            && let std::task::Poll::Ready(out) = b.as_mut().poll(cx)
+        {
+            second = Some(out);
+        }
+        if first.is_some() && second.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (
+        first.expect("polled to the end"),
+        second.expect("polled to the end"),
+    )
 }

@@ -77,6 +77,10 @@ pub struct Account {
 impl Account {
     /// The provider id of email-and-password accounts.
     pub const CREDENTIAL_PROVIDER: &'static str = "credential";
+
+    /// Why a user's last account is not unlinked.
+    pub const LAST_ACCOUNT: &'static str =
+        "this is your only way to sign in: link another provider first";
 }
 
 /// Creates an [`Account`]. `(provider_id, account_id)` is unique.
@@ -119,6 +123,51 @@ impl NewAccount {
             access_token_expires_at: None,
             refresh_token_expires_at: None,
             scope: None,
+        }
+    }
+}
+
+/// The provider tokens of an account, sealed (see `services::sealing`): what the storage
+/// keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountTokens {
+    /// The access token, sealed.
+    pub access_token: Option<String>,
+    /// The refresh token, sealed.
+    pub refresh_token: Option<String>,
+    /// The ID token, sealed.
+    pub id_token: Option<String>,
+    /// When the access token expires.
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token expires.
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    /// The scopes granted.
+    pub scope: Option<String>,
+}
+
+/// One way a user signs in, as they see it: no secret of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedAccount {
+    /// The account's id (for `DELETE /me/accounts/{id}`).
+    pub id: AccountId,
+    /// `credential` for the email and password, else the provider (`google`).
+    pub provider_id: String,
+    /// The scopes granted to sophie at the provider, if any.
+    pub scope: Option<String>,
+    /// When it was linked.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Account> for LinkedAccount {
+    fn from(account: &Account) -> Self {
+        Self {
+            id: account.id,
+            provider_id: account.provider_id.clone(),
+            scope: account.scope.clone(),
+            created_at: account.created_at,
         }
     }
 }

@@ -24,7 +24,10 @@ mod search;
 mod study_guide;
 mod user;
 
-pub use auth::{Account, NewAccount, NewSession, NewVerification, Session, Verification};
+pub use auth::{
+    Account, AccountTokens, LinkedAccount, NewAccount, NewSession, NewVerification, Session,
+    Verification,
+};
 pub use background_job::{BackgroundJob, NewBackgroundJob};
 pub use calendar::{
     Agenda, AgendaItem, CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarImport,

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use super::paging::sorted;
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
 use crate::entities::{
-    Account, NewAccount, NewSession, NewUser, NewVerification, Session, User, UserUpdate,
-    Verification,
+    Account, AccountTokens, NewAccount, NewSession, NewUser, NewVerification, Session, User,
+    UserUpdate, Verification,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::id::{AccountId, SessionId, UserId, VerificationId};
@@ -16,7 +16,12 @@ use crate::ports::{AccountRepository, SessionRepository, UserRepository, Verific
 use crate::values::{Email, PasswordHash, WebUrl};
 
 impl Tables {
-    fn insert_user(&mut self, new: NewUser, now: DateTime<Utc>) -> DomainResult<User> {
+    fn insert_user(
+        &mut self,
+        new: NewUser,
+        email_verified: bool,
+        now: DateTime<Utc>,
+    ) -> DomainResult<User> {
         let email = new.email.into_inner();
         if self.users.values().any(|u| u.email == email) {
             return Err(DomainError::conflict(
@@ -28,7 +33,7 @@ impl Tables {
             id: UserId::new(),
             name: new.name.into_inner(),
             email,
-            email_verified: false,
+            email_verified,
             image: new.image.map(WebUrl::into_inner),
             default_reminders: None,
             locale: None,
@@ -85,7 +90,7 @@ impl Tables {
 #[async_trait]
 impl UserRepository for MemoryStore {
     async fn create(&self, new: NewUser) -> DomainResult<User> {
-        self.write(|tables, now| tables.insert_user(new, now))
+        self.write(|tables, now| tables.insert_user(new, false, now))
     }
 
     async fn create_with_password(
@@ -94,11 +99,32 @@ impl UserRepository for MemoryStore {
         password: PasswordHash,
     ) -> DomainResult<(User, Account)> {
         self.write(|tables, now| {
-            let user = tables.insert_user(new, now)?;
+            let user = tables.insert_user(new, false, now)?;
             match tables.insert_account(NewAccount::credential(user.id, password), now) {
                 Ok(account) => Ok((user, account)),
                 Err(error) => {
                     // Both or neither: undo the user, as a rolled-back transaction would.
+                    tables.users.remove(&user.id);
+                    Err(error)
+                }
+            }
+        })
+    }
+
+    async fn create_with_account(
+        &self,
+        new: NewUser,
+        account: NewAccount,
+    ) -> DomainResult<(User, Account)> {
+        self.write(|tables, now| {
+            let user = tables.insert_user(new, true, now)?;
+            let account = NewAccount {
+                user_id: user.id,
+                ..account
+            };
+            match tables.insert_account(account, now) {
+                Ok(account) => Ok((user, account)),
+                Err(error) => {
                     tables.users.remove(&user.id);
                     Err(error)
                 }
@@ -302,9 +328,37 @@ impl AccountRepository for MemoryStore {
         })
     }
 
+    async fn set_tokens(
+        &self,
+        user: UserId,
+        id: AccountId,
+        tokens: AccountTokens,
+    ) -> DomainResult<Account> {
+        self.write(|tables, now| {
+            let account = owned_mut(&mut tables.accounts, user, &id, "account")?;
+            account.access_token = tokens.access_token;
+            account.refresh_token = tokens.refresh_token;
+            account.id_token = tokens.id_token;
+            account.access_token_expires_at = tokens.access_token_expires_at.map(micros);
+            account.refresh_token_expires_at = tokens.refresh_token_expires_at.map(micros);
+            account.scope = tokens.scope;
+            account.updated_at = now;
+            Ok(account.clone())
+        })
+    }
+
     async fn delete(&self, user: UserId, id: AccountId) -> DomainResult<()> {
         self.with_tables(|tables| {
             owned(&tables.accounts, user, &id, "account")?;
+            if tables
+                .accounts
+                .values()
+                .filter(|a| a.user_id == user)
+                .count()
+                <= 1
+            {
+                return Err(DomainError::conflict("id", Account::LAST_ACCOUNT));
+            }
             tables.accounts.remove(&id);
             Ok(())
         })

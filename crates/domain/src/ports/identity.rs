@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::entities::{
-    Account, NewAccount, NewSession, NewUser, NewVerification, Session, User, UserUpdate,
-    Verification,
+    Account, AccountTokens, NewAccount, NewSession, NewUser, NewVerification, Session, User,
+    UserUpdate, Verification,
 };
 use crate::error::DomainResult;
 use crate::id::{AccountId, SessionId, UserId, VerificationId};
@@ -21,6 +21,20 @@ pub trait UserRepository: Send + Sync {
     ///
     /// `Conflict` on `email` when the address is taken.
     async fn create(&self, new: NewUser) -> DomainResult<User>;
+
+    /// Creates a user whose email a provider has vouched for (`emailVerified` is true) and
+    /// links `account` to them, atomically: both or neither. `account.user_id` is replaced by
+    /// the new user's id.
+    ///
+    /// # Errors
+    ///
+    /// `Conflict` on `email` when the address is taken, on `accountId` when the provider's
+    /// account is linked already.
+    async fn create_with_account(
+        &self,
+        new: NewUser,
+        account: NewAccount,
+    ) -> DomainResult<(User, Account)>;
 
     /// Creates a user and their credential account holding `password`, atomically: both or
     /// neither.
@@ -132,11 +146,25 @@ pub trait AccountRepository: Send + Sync {
     /// `NotFound` when the user has no credential account.
     async fn set_password(&self, user: UserId, password: PasswordHash) -> DomainResult<()>;
 
-    /// Unlinks one of the user's accounts.
+    /// Replaces the provider tokens of one of the user's accounts (as sealed by the caller).
     ///
     /// # Errors
     ///
     /// `NotFound` when it is not the user's or does not exist.
+    async fn set_tokens(
+        &self,
+        user: UserId,
+        id: AccountId,
+        tokens: AccountTokens,
+    ) -> DomainResult<Account>;
+
+    /// Unlinks one of the user's accounts, unless it is their last: a user always keeps a
+    /// way to sign in. Two unlinks at once cannot both pass that check.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it is not the user's or does not exist; `Conflict` on `id` when it is
+    /// the user's only account.
     async fn delete(&self, user: UserId, id: AccountId) -> DomainResult<()>;
 }
 
@@ -163,4 +191,101 @@ pub trait VerificationRepository: Send + Sync {
 
     /// Deletes those expired before `now`; returns how many.
     async fn delete_expired(&self, now: DateTime<Utc>) -> DomainResult<u64>;
+}
+
+/// Where an [`IdentityProvider`] sends the browser, and the secrets the callback needs back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthorizationStart {
+    /// The provider's authorization URL, with `state`, `nonce` and the PKCE challenge.
+    pub url: String,
+    /// The `state` parameter: the callback must bring it back.
+    pub state: String,
+    /// The `nonce` the ID token must carry.
+    pub nonce: String,
+    /// The PKCE verifier the code exchange proves the challenge with.
+    pub pkce_verifier: String,
+}
+
+impl std::fmt::Debug for AuthorizationStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationStart")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tokens a provider hands over at the end of a sign-in, in clear: the service seals them
+/// before they are stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProviderTokens {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token, when the provider gave one.
+    pub refresh_token: Option<String>,
+    /// The ID token as received.
+    pub id_token: Option<String>,
+    /// When the access token expires.
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    /// The scopes granted, space-separated.
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderTokens")
+            .field("access_token_expires_at", &self.access_token_expires_at)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who signed in at the provider, from an ID token whose signature, issuer, audience,
+/// authorized party, expiry, issue time and nonce were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderIdentity {
+    /// The `sub` claim: the provider's stable id of the person.
+    pub subject: String,
+    /// The `email` claim.
+    pub email: Option<String>,
+    /// Whether the provider says it verified that email.
+    pub email_verified: bool,
+    /// The `name` claim.
+    pub name: Option<String>,
+    /// The `picture` claim.
+    pub picture: Option<String>,
+    /// The tokens of the exchange.
+    pub tokens: ProviderTokens,
+}
+
+/// An OpenID Connect provider (Google by default): the authorization code flow with PKCE.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait IdentityProvider: Send + Sync {
+    /// The provider id its accounts are stored under (`google`).
+    fn provider_id(&self) -> &str;
+
+    /// A new authorization request asking for `scopes` beyond `openid email profile`, with
+    /// `extra` query parameters (`access_type=offline`), fresh `state`, `nonce` and PKCE.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the provider's discovery document cannot be read.
+    async fn start<'a>(
+        &self,
+        scopes: &[&'a str],
+        extra: &[(&'a str, &'a str)],
+    ) -> DomainResult<AuthorizationStart>;
+
+    /// Exchanges `code` (proving `pkce_verifier`) and verifies the ID token against `nonce`.
+    ///
+    /// # Errors
+    ///
+    /// `SignInRefused` naming the reason when the provider refuses the code or the ID token
+    /// fails a check; `Unavailable` when the provider cannot be reached.
+    async fn finish(
+        &self,
+        code: &str,
+        pkce_verifier: &str,
+        nonce: &str,
+    ) -> DomainResult<ProviderIdentity>;
 }

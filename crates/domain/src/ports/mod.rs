@@ -42,7 +42,10 @@ pub use generation::{
     AnswerDraft, CardDraft, Citation, Generated, GenerationOptions, GuideDraft, GuideSectionDraft,
     KeyTermDraft, Passage, PassageOrigin, QuestionDraft, StudyGenerator,
 };
-pub use identity::{AccountRepository, SessionRepository, UserRepository, VerificationRepository};
+pub use identity::{
+    AccountRepository, AuthorizationStart, IdentityProvider, ProviderIdentity, ProviderTokens,
+    SessionRepository, UserRepository, VerificationRepository,
+};
 pub use ingest::{
     Chunker, DocumentFormat, ExtractedPage, ExtractedText, ExtractionFailure, TextChunk,
     TextExtractor,
@@ -74,7 +77,8 @@ pub use extraction::MockEventExtractor;
 pub use generation::MockStudyGenerator;
 #[cfg(feature = "mock")]
 pub use identity::{
-    MockAccountRepository, MockSessionRepository, MockUserRepository, MockVerificationRepository,
+    MockAccountRepository, MockIdentityProvider, MockSessionRepository, MockUserRepository,
+    MockVerificationRepository,
 };
 #[cfg(feature = "mock")]
 pub use ingest::{MockChunker, MockTextExtractor};

@@ -230,7 +230,11 @@ impl AccountService {
         })
     }
 
-    async fn start_session(&self, user: User, client: ClientInfo) -> DomainResult<SignedIn> {
+    pub(crate) async fn start_session(
+        &self,
+        user: User,
+        client: ClientInfo,
+    ) -> DomainResult<SignedIn> {
         let expires_at = self
             .ports
             .clock

@@ -9,6 +9,7 @@ pub mod calendar_import;
 pub mod chat;
 pub mod documents;
 pub mod event_extraction;
+pub mod federation;
 pub mod generation;
 pub mod imports;
 pub mod ingestion;
@@ -17,6 +18,7 @@ pub mod notes;
 pub mod quizzes;
 pub mod reminders;
 pub mod reviews;
+pub mod sealing;
 pub mod search;
 pub mod summaries;
 

@@ -3,16 +3,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use sophie_domain::values::PasswordHash;
 use sophie_domain::{
-    Account, AccountId, AccountRepository, DomainError, DomainResult, NewAccount, UserId,
+    Account, AccountId, AccountRepository, AccountTokens, DomainError, DomainResult, NewAccount,
+    UserId,
 };
 use uuid::Uuid;
 
 use crate::confirmed::ConfirmedDsl as _;
-use crate::error::from_diesel;
-use crate::schema::accounts;
+use crate::error::{StoreError, from_diesel};
+use crate::schema::{accounts, users};
 use crate::store::PostgresStore;
 
 const ENTITY: &str = "account";
@@ -197,19 +198,70 @@ impl AccountRepository for PostgresStore {
         Ok(())
     }
 
-    async fn delete(&self, user: UserId, id: AccountId) -> DomainResult<()> {
+    async fn set_tokens(
+        &self,
+        user: UserId,
+        id: AccountId,
+        tokens: AccountTokens,
+    ) -> DomainResult<Account> {
         let mut conn = self.db.conn().await?;
-        let deleted = diesel::delete(
+        diesel::update(
             accounts::table
                 .filter(accounts::id.eq(id.as_uuid()))
                 .filter(accounts::user_id.eq(user.as_uuid())),
         )
-        .execute(&mut conn)
+        .set((
+            accounts::access_token.eq(tokens.access_token),
+            accounts::refresh_token.eq(tokens.refresh_token),
+            accounts::id_token.eq(tokens.id_token),
+            accounts::access_token_expires_at.eq(tokens.access_token_expires_at),
+            accounts::refresh_token_expires_at.eq(tokens.refresh_token_expires_at),
+            accounts::scope.eq(tokens.scope),
+            accounts::updated_at.eq(self.clock.now()),
+        ))
+        .returning(AccountRow::as_returning())
+        .one(&mut conn)
         .await
-        .map_err(|e| from_diesel(ENTITY, e))?;
-        if deleted == 0 {
-            return Err(DomainError::not_found(ENTITY));
-        }
-        Ok(())
+        .optional()
+        .map_err(|e| from_diesel(ENTITY, e))?
+        .map(Account::from)
+        .ok_or(DomainError::not_found(ENTITY))
+    }
+
+    async fn delete(&self, user: UserId, id: AccountId) -> DomainResult<()> {
+        let mut conn = self.db.conn().await?;
+        // The user's row is locked first, so of two unlinks at once the second counts after
+        // the first has deleted: the last account always stays.
+        conn.transaction::<_, StoreError, _>(async |conn| {
+            let locked = users::table
+                .filter(users::id.eq(user.as_uuid()))
+                .select(users::id)
+                .for_update()
+                .load::<Uuid>(conn)
+                .await?;
+            if locked.is_empty() {
+                return Err(StoreError::Domain(DomainError::not_found(ENTITY)));
+            }
+            let owned: Vec<Uuid> = accounts::table
+                .filter(accounts::user_id.eq(user.as_uuid()))
+                .select(accounts::id)
+                .load(conn)
+                .await?;
+            if !owned.contains(&id.as_uuid()) {
+                return Err(StoreError::Domain(DomainError::not_found(ENTITY)));
+            }
+            if owned.len() <= 1 {
+                return Err(StoreError::Domain(DomainError::conflict(
+                    "id",
+                    Account::LAST_ACCOUNT,
+                )));
+            }
+            diesel::delete(accounts::table.filter(accounts::id.eq(id.as_uuid())))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.into_domain(ENTITY))
     }
 }

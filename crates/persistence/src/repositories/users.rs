@@ -141,6 +141,44 @@ impl UserRepository for PostgresStore {
         Ok((User::from(user), Account::from(account)))
     }
 
+    async fn create_with_account(
+        &self,
+        new: NewUser,
+        account: NewAccount,
+    ) -> DomainResult<(User, Account)> {
+        let now = self.clock.now();
+        let user_row = NewUserRow {
+            // The provider vouched for the address.
+            email_verified: true,
+            ..NewUserRow::new(new, now)
+        };
+        let account_row = NewAccountRow::new(
+            NewAccount {
+                user_id: user_row.id.into(),
+                ..account
+            },
+            now,
+        );
+        let mut conn = self.db.conn().await?;
+        let (user, account) = conn
+            .transaction::<_, StoreError, _>(async |conn| {
+                let user = diesel::insert_into(users::table)
+                    .values(user_row)
+                    .returning(UserRow::as_returning())
+                    .one(conn)
+                    .await?;
+                let account = diesel::insert_into(accounts::table)
+                    .values(account_row)
+                    .returning(AccountRow::as_returning())
+                    .one(conn)
+                    .await?;
+                Ok((user, account))
+            })
+            .await
+            .map_err(|e| e.into_domain(ENTITY))?;
+        Ok((User::from(user), Account::from(account)))
+    }
+
     async fn get(&self, id: UserId) -> DomainResult<User> {
         self.db
             .read(ENTITY, async |conn| {

@@ -24,6 +24,7 @@ use crate::state::AppState;
 use crate::validate::Fields;
 
 mod body;
+mod oidc;
 #[cfg(test)]
 mod tests;
 
@@ -34,8 +35,11 @@ const USER_AGENT_MAX_CHARS: usize = 512;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(sign_up, sign_in, sign_out, sign_out_all, me, update_me, change_password, delete_me),
-    components(schemas(SignUp, SignIn, UpdateMe, ChangePassword, AuthResponse, User)),
+    paths(sign_up, sign_in, sign_out, sign_out_all, me, update_me, change_password, delete_me,
+        oidc::oidc_start, oidc::oidc_callback, oidc::link_provider, oidc::list_accounts,
+        oidc::unlink_account),
+    components(schemas(SignUp, SignIn, UpdateMe, ChangePassword, AuthResponse, User,
+        sophie_domain::LinkedAccount, oidc::LinkStarted)),
     tags(
         (name = "auth", description = "Signing up, in and out"),
         (name = "me", description = "The signed-in user's account")
@@ -54,7 +58,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(update_me))
                 .route(web::delete().to(delete_me)),
         )
-        .route("/me/password", web::post().to(change_password));
+        .route("/me/password", web::post().to(change_password))
+        .route("/auth/oidc/start", web::get().to(oidc::oidc_start))
+        .route("/auth/oidc/callback", web::get().to(oidc::oidc_callback))
+        .route("/me/accounts", web::get().to(oidc::list_accounts))
+        .route(
+            "/me/accounts/oidc/link",
+            web::post().to(oidc::link_provider),
+        )
+        .route("/me/accounts/{id}", web::delete().to(oidc::unlink_account));
 }
 
 /// The client's IP address, for rate limits and the session record.

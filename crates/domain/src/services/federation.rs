@@ -1,0 +1,482 @@
+//! Signing in with an OpenID Connect provider (Google by default), and linking one to an
+//! existing account.
+//!
+//! A flow starts with a browser secret (a cookie the HTTP layer sets) and a pending record,
+//! sealed, that holds its `nonce`, its PKCE verifier, the hash of that browser secret, and the
+//! user who asked to link, if any. The callback must bring the same `state` back from the same
+//! browser; the record is used once. Then:
+//!
+//! - a provider account linked already signs its user in;
+//! - a new one whose verified email no user has creates a user;
+//! - a new one whose email belongs to a user is refused: it is linked only when that user,
+//!   signed in, asks for it. Whoever registers a victim's address at the provider gets no
+//!   way into the victim's account.
+//!
+//! Provider tokens are sealed ([`TokenKeys`]) before they are stored.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::{AccountService, ClientInfo, SignedIn};
+use super::sealing::{SealedIn, TokenKeys};
+use crate::entities::{
+    Account, AccountTokens, LinkedAccount, NewAccount, NewUser, NewVerification,
+};
+use crate::error::{DomainError, DomainResult};
+use crate::id::UserId;
+use crate::ports::{
+    AccountRepository, Clock, IdentityProvider, ProviderIdentity, ProviderTokens, UserRepository,
+    VerificationRepository,
+};
+use crate::values::{Email, Name, ShortText, WebUrl};
+
+/// How long a started sign-in may take before its callback is refused.
+pub const FLOW_TTL: TimeDelta = TimeDelta::minutes(10);
+
+/// The scopes asked beyond `openid`.
+const SIGN_IN_SCOPES: &[&str] = &["email", "profile"];
+
+/// Why a flow was started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowPurpose {
+    /// To sign in (or sign up).
+    SignIn,
+    /// To link the provider to this signed-in user.
+    Link(UserId),
+}
+
+/// A started flow: where to send the browser, and the secret it must keep (as a cookie) until
+/// the callback.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StartedFlow {
+    /// The provider's authorization URL.
+    pub url: String,
+    /// The secret that binds the flow to this browser.
+    pub browser_secret: String,
+    /// When the flow stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for StartedFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartedFlow")
+            .field("url", &self.url)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a callback ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FinishedFlow {
+    /// A user signed in (`created`: their account was made by this sign-in).
+    SignedIn {
+        /// The new session.
+        signed_in: SignedIn,
+        /// Whether the user was created now.
+        created: bool,
+    },
+    /// The provider was linked to the user who asked.
+    Linked(LinkedAccount),
+}
+
+/// What a pending flow keeps until its callback (sealed, in a verification record).
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    browser: String,
+    nonce: String,
+    verifier: String,
+    link: Option<UserId>,
+}
+
+/// The ports [`FederatedSignIn`] works through.
+#[derive(Clone)]
+pub struct FederationPorts {
+    /// Users.
+    pub users: Arc<dyn UserRepository>,
+    /// Accounts (provider links).
+    pub accounts: Arc<dyn AccountRepository>,
+    /// Pending flows.
+    pub verifications: Arc<dyn VerificationRepository>,
+    /// The provider.
+    pub provider: Arc<dyn IdentityProvider>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Sign-in and linking through an OpenID Connect provider.
+#[derive(Clone)]
+pub struct FederatedSignIn {
+    ports: FederationPorts,
+    sessions: AccountService,
+    keys: Arc<TokenKeys>,
+}
+
+impl std::fmt::Debug for FederatedSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FederatedSignIn")
+            .field("provider", &self.ports.provider.provider_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FederatedSignIn {
+    /// A service over `ports`, starting sessions through `sessions`, sealing tokens with
+    /// `keys`.
+    #[must_use]
+    pub fn new(ports: FederationPorts, sessions: AccountService, keys: Arc<TokenKeys>) -> Self {
+        Self {
+            ports,
+            sessions,
+            keys,
+        }
+    }
+
+    /// The provider id its accounts are stored under.
+    #[must_use]
+    pub fn provider_id(&self) -> &str {
+        self.ports.provider.provider_id()
+    }
+
+    /// Starts a flow for `purpose`.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the provider cannot be reached.
+    pub async fn start(&self, purpose: FlowPurpose) -> DomainResult<StartedFlow> {
+        let start = self.ports.provider.start(SIGN_IN_SCOPES, &[]).await?;
+        let browser_secret = super::random_token()?;
+        let pending = Pending {
+            browser: super::sha256_hex(browser_secret.as_bytes()),
+            nonce: start.nonce,
+            verifier: start.pkce_verifier,
+            link: match purpose {
+                FlowPurpose::SignIn => None,
+                FlowPurpose::Link(user) => Some(user),
+            },
+        };
+        let json = serde_json::to_string(&pending)
+            .map_err(|e| DomainError::internal_from("a pending sign-in", e))?;
+        let expires_at = self.ports.clock.now() + FLOW_TTL;
+        let identifier = flow_identifier(&start.state)?;
+        self.ports
+            .verifications
+            .create(NewVerification {
+                identifier,
+                value: self.keys.seal(&json, flow_place())?,
+                expires_at,
+            })
+            .await?;
+        Ok(StartedFlow {
+            url: start.url,
+            browser_secret,
+            expires_at,
+        })
+    }
+
+    /// Finishes the flow `state` names, in the browser holding `browser_secret`.
+    ///
+    /// # Errors
+    ///
+    /// `SignInRefused` for an unknown, used or expired `state`, another browser, a code the
+    /// provider refuses or an ID token that fails a check, and for a new provider account
+    /// without a verified email; `Conflict` on `email` when the email belongs to a user (who
+    /// must sign in and link), on `accountId` when linking a provider account that signs in
+    /// another user.
+    pub async fn finish(
+        &self,
+        state: &str,
+        code: &str,
+        browser_secret: Option<&str>,
+        client: ClientInfo,
+    ) -> DomainResult<FinishedFlow> {
+        let pending = self.take_pending(state, browser_secret).await?;
+        let identity = self
+            .ports
+            .provider
+            .finish(code, &pending.verifier, &pending.nonce)
+            .await?;
+        let provider = self.provider_id().to_owned();
+        let existing = self
+            .ports
+            .accounts
+            .find_by_provider(&provider, &identity.subject)
+            .await?;
+        match pending.link {
+            Some(user) => self.link(user, existing, identity).await,
+            None => self.sign_in(existing, identity, client).await,
+        }
+    }
+
+    /// Every way `user` signs in, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// When the storage fails.
+    pub async fn linked(&self, user: UserId) -> DomainResult<Vec<LinkedAccount>> {
+        let accounts = self.ports.accounts.list_for_user(user).await?;
+        Ok(accounts.iter().map(LinkedAccount::from).collect())
+    }
+
+    /// The tokens of `account` in clear, for calls to the provider on the user's behalf.
+    ///
+    /// # Errors
+    ///
+    /// `Internal` when a stored token does not open (a key removed from `TOKEN_KEY`).
+    pub fn open_tokens(&self, account: &Account) -> DomainResult<Option<ProviderTokens>> {
+        let open = |value: &Option<String>, column: &str| {
+            value
+                .as_deref()
+                .map(|sealed| {
+                    self.keys.open(
+                        sealed,
+                        SealedIn {
+                            user: account.user_id,
+                            provider: &account.provider_id,
+                            column,
+                        },
+                    )
+                })
+                .transpose()
+        };
+        let Some(access_token) = open(&account.access_token, "access_token")? else {
+            return Ok(None);
+        };
+        Ok(Some(ProviderTokens {
+            access_token,
+            refresh_token: open(&account.refresh_token, "refresh_token")?,
+            id_token: open(&account.id_token, "id_token")?,
+            access_token_expires_at: account.access_token_expires_at,
+            scope: account.scope.clone(),
+        }))
+    }
+
+    async fn take_pending(
+        &self,
+        state: &str,
+        browser_secret: Option<&str>,
+    ) -> DomainResult<Pending> {
+        let refused = |why: &str| DomainError::SignInRefused(why.to_owned());
+        let identifier = flow_identifier(state)
+            .map_err(|_| refused("the state does not belong to a sign-in of this server"))?;
+        let now = self.ports.clock.now();
+        let record = self
+            .ports
+            .verifications
+            .find_valid(identifier.as_str(), now)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                refused("the state is unknown, used already or expired: start the sign-in again")
+            })?;
+        let json = self.keys.open(&record.value, flow_place())?;
+        let pending: Pending = serde_json::from_str(&json)
+            .map_err(|e| DomainError::internal_from("a pending sign-in", e))?;
+        let same_browser = browser_secret.is_some_and(|secret| {
+            constant_time_eq(&super::sha256_hex(secret.as_bytes()), &pending.browser)
+        });
+        if !same_browser {
+            // Kept: the browser that started it may still finish it.
+            return Err(refused(
+                "this sign-in was started in another browser (its cookie is missing)",
+            ));
+        }
+        // Used once: of two callbacks racing with one state, one deletes it.
+        match self.ports.verifications.delete(record.id).await {
+            Ok(()) => Ok(pending),
+            Err(DomainError::NotFound { .. }) => Err(refused("the state was used already")),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn sign_in(
+        &self,
+        existing: Option<Account>,
+        identity: ProviderIdentity,
+        client: ClientInfo,
+    ) -> DomainResult<FinishedFlow> {
+        if let Some(account) = existing {
+            self.store_tokens(&account, &identity.tokens).await?;
+            let user = self.ports.users.get(account.user_id).await?;
+            let signed_in = self.sessions.start_session(user, client).await?;
+            return Ok(FinishedFlow::SignedIn {
+                signed_in,
+                created: false,
+            });
+        }
+        let (email, name, image) = new_user_details(&identity)?;
+        if self.ports.users.find_by_email(&email).await?.is_some() {
+            return Err(DomainError::conflict(
+                "email",
+                "an account with this email address exists: sign in with its password, then link \
+                 the provider from your account (POST /api/v1/me/accounts/oidc/link)",
+            ));
+        }
+        let (user, account) = self
+            .ports
+            .users
+            .create_with_account(
+                NewUser { name, email, image },
+                NewAccount {
+                    user_id: UserId::new(),
+                    provider_id: self.provider_id().to_owned(),
+                    account_id: identity.subject.clone(),
+                    password: None,
+                    access_token: None,
+                    refresh_token: None,
+                    id_token: None,
+                    access_token_expires_at: None,
+                    refresh_token_expires_at: None,
+                    scope: None,
+                },
+            )
+            .await?;
+        // The tokens are sealed for the user, who exists only now.
+        self.store_tokens(&account, &identity.tokens).await?;
+        let signed_in = self.sessions.start_session(user, client).await?;
+        Ok(FinishedFlow::SignedIn {
+            signed_in,
+            created: true,
+        })
+    }
+
+    async fn link(
+        &self,
+        user: UserId,
+        existing: Option<Account>,
+        identity: ProviderIdentity,
+    ) -> DomainResult<FinishedFlow> {
+        let account = match existing {
+            Some(account) if account.user_id == user => account,
+            Some(_) => {
+                return Err(DomainError::conflict(
+                    "accountId",
+                    "this provider account signs in another sophie account: unlink it there first",
+                ));
+            }
+            None => {
+                self.ports
+                    .accounts
+                    .create(NewAccount {
+                        user_id: user,
+                        provider_id: self.provider_id().to_owned(),
+                        account_id: identity.subject.clone(),
+                        password: None,
+                        access_token: None,
+                        refresh_token: None,
+                        id_token: None,
+                        access_token_expires_at: None,
+                        refresh_token_expires_at: None,
+                        scope: None,
+                    })
+                    .await?
+            }
+        };
+        let account = self.store_tokens(&account, &identity.tokens).await?;
+        Ok(FinishedFlow::Linked(LinkedAccount::from(&account)))
+    }
+
+    async fn store_tokens(
+        &self,
+        account: &Account,
+        tokens: &ProviderTokens,
+    ) -> DomainResult<Account> {
+        let seal = |value: &str, column: &str| {
+            self.keys.seal(
+                value,
+                SealedIn {
+                    user: account.user_id,
+                    provider: &account.provider_id,
+                    column,
+                },
+            )
+        };
+        let refresh_token = match &tokens.refresh_token {
+            Some(token) => Some(seal(token, "refresh_token")?),
+            // A provider sends a refresh token at the first consent only: keep the one held.
+            None => account.refresh_token.clone(),
+        };
+        let sealed = AccountTokens {
+            access_token: Some(seal(&tokens.access_token, "access_token")?),
+            refresh_token,
+            id_token: tokens
+                .id_token
+                .as_deref()
+                .map(|token| seal(token, "id_token"))
+                .transpose()?,
+            access_token_expires_at: tokens.access_token_expires_at,
+            refresh_token_expires_at: account.refresh_token_expires_at,
+            scope: tokens.scope.clone().or_else(|| account.scope.clone()),
+        };
+        self.ports
+            .accounts
+            .set_tokens(account.user_id, account.id, sealed)
+            .await
+    }
+}
+
+/// The verification record's identifier for a flow: the hash of its state, so the state
+/// itself is not stored.
+fn flow_identifier(state: &str) -> DomainResult<ShortText> {
+    if state.is_empty() || state.len() > 512 {
+        return Err(DomainError::validation(
+            "state",
+            "not a state of this server",
+        ));
+    }
+    ShortText::parse(format!("oidc-flow:{}", super::sha256_hex(state.as_bytes())))
+        .map_err(|e| DomainError::validation("state", e.0))
+}
+
+/// Pending flows are sealed as the server's own record (no user yet).
+fn flow_place() -> SealedIn<'static> {
+    SealedIn {
+        user: UserId::from_uuid(uuid::Uuid::nil()),
+        provider: "sophie",
+        column: "pending_sign_in",
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The new user's email, name and avatar from the provider's claims.
+fn new_user_details(identity: &ProviderIdentity) -> DomainResult<(Email, Name, Option<WebUrl>)> {
+    let refused = |why: &str| DomainError::SignInRefused(why.to_owned());
+    let email = identity
+        .email
+        .as_deref()
+        .ok_or_else(|| refused("the provider gave no email address"))?;
+    if !identity.email_verified {
+        return Err(refused(
+            "the provider has not verified this email address: verify it there, or sign up with a password",
+        ));
+    }
+    let email =
+        Email::parse(email).map_err(|_| refused("the provider's email address is not valid"))?;
+    let local_part = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or("student")
+        .to_owned();
+    let name = identity
+        .name
+        .as_deref()
+        .and_then(|name| Name::parse(name.to_owned()).ok())
+        .or_else(|| Name::parse(local_part).ok())
+        .ok_or_else(|| refused("the provider gave no usable name"))?;
+    let image = identity
+        .picture
+        .as_deref()
+        .and_then(|url| WebUrl::parse(url).ok());
+    Ok((email, name, image))
+}
