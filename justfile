@@ -33,6 +33,11 @@ lint:
 contract *storages="memory postgres": db-up
     CONTRACT_STORAGES="{{storages}}" bash scripts/contract/run.sh
 
+# Sign-in against an independent OpenID Connect provider (oauth2-mock-server from npm, on
+# 127.0.0.1), once with RS256 keys and once with ES256 (`scripts/oidc/interop.sh`).
+oidc-interop:
+    bash scripts/oidc/interop.sh
+
 # Format the code.
 # The round trip through Anki itself (`scripts/anki/check.sh`): a set exported by sophie,
 # imported and exported again by Anki's own code, imported back into sophie unchanged.
