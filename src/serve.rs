@@ -13,11 +13,14 @@ use crate::demo;
 use crate::wiring::{self, Wiring};
 
 /// The request spans of the default builder, but a calendar feed's path (which holds its
-/// token, as good as a password for the feed) is logged as its route.
+/// token, as good as a password for the feed) is logged as its route, and the sign-in
+/// callback without its query (the provider's code and the flow's state).
 struct KeepSecretsOut;
 
 /// Where the calendar feeds are served; the rest of their path is the token.
 const FEED_PATH: &str = "/api/v1/calendar/feed/";
+/// Where the provider sends the browser back with a code.
+const CALLBACK_PATH: &str = "/api/v1/auth/oidc/callback";
 
 impl RootSpanBuilder for KeepSecretsOut {
     fn on_request_start(request: &ServiceRequest) -> Span {
@@ -27,6 +30,16 @@ impl RootSpanBuilder for KeepSecretsOut {
                 http.method = %request.method(),
                 http.route = "/api/v1/calendar/feed/{token}.ics",
                 http.target = "/api/v1/calendar/feed/{token}.ics",
+                http.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                exception.message = tracing::field::Empty,
+            )
+        } else if request.path() == CALLBACK_PATH {
+            tracing::info_span!(
+                "HTTP request",
+                http.method = %request.method(),
+                http.route = CALLBACK_PATH,
+                http.target = CALLBACK_PATH,
                 http.status_code = tracing::field::Empty,
                 otel.status_code = tracing::field::Empty,
                 exception.message = tracing::field::Empty,

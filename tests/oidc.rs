@@ -29,6 +29,8 @@ async fn start(provider: &Provider, db: Option<TestDatabase>) -> Server {
             ("TOKEN_KEY", KEY),
             // The browser below speaks plain HTTP to 127.0.0.1.
             ("SECURE_COOKIES", "false"),
+            // Every sign-in of the tests comes from 127.0.0.1.
+            ("SIGN_IN_ATTEMPTS_PER_IP", "1000"),
         ],
     )
     .await
@@ -179,7 +181,7 @@ async fn a_new_person_signs_up_through_the_provider_then_in_again_on_postgres() 
     let clear = server
         .count(
             "SELECT count(*) AS n FROM accounts WHERE concat(access_token, refresh_token, \
-             id_token) ~ '(access-|refresh-|a1b2c3|f6e5d4|eyJ)'",
+             id_token) ~ '(access-1-a1b2c3d4e5f6|refresh-1-f6e5d4c3b2a1|sub-grace)'",
         )
         .await;
     assert_eq!(clear, 0, "a provider token is stored in clear");
@@ -313,15 +315,21 @@ async fn bad_callbacks_are_refused_with_their_reason_and_create_nothing() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("state"), "{body}");
 
-    // Another browser (no flow cookie).
-    let (status, body) = finish(&self::browser(), &callback).await;
+    // Another browser, holding a flow cookie of its own: refused, and the flow is spent, so
+    // its code cannot be finished later by whoever learns the URL.
+    let other = self::browser();
+    let _ = to_callback(&server, &other).await;
+    let (status, body) = finish(&other, &callback).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert!(
         body["detail"].as_str().unwrap().contains("browser"),
         "{body}"
     );
+    let (status, body) = finish(&browser, &callback).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 
     // The right browser passes; the same callback again is refused (used state) ...
+    let callback = to_callback(&server, &browser).await;
     let (status, body) = finish(&browser, &callback).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = finish(&browser, &callback).await;
@@ -353,6 +361,7 @@ async fn bad_callbacks_are_refused_with_their_reason_and_create_nothing() {
     provider.sign_in_as(Person::new("sub-eve", "eve@example.com"));
     for (spoil, reason) in [
         (Spoil::AlgNone, "ID token"),
+        (Spoil::Hs256, "ID token"),
         (Spoil::BadSignature, "ID token"),
         (Spoil::OtherAudience, "ID token"),
         (Spoil::Expired, "ID token"),
@@ -456,4 +465,40 @@ async fn without_a_provider_the_sign_in_endpoints_say_so() {
         .expect(200, Method::GET, "/api/v1/me/accounts", Some(&token), None)
         .await;
     assert_eq!(accounts[0]["providerId"], "credential");
+}
+
+#[tokio::test]
+async fn the_provider_client_refreshes_tokens_until_the_refresh_token_is_revoked() {
+    use sophie_ai::{OidcConfig, OpenIdProvider};
+    use sophie_domain::{DomainError, IdentityProvider as _};
+
+    let provider = Provider::start().await;
+    // A sign-in through sophie has the provider issue refresh token 1.
+    let server = start(&provider, None).await;
+    let (status, _) = sign_in(&server).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let client = OpenIdProvider::new(OidcConfig {
+        issuer: provider.issuer().to_owned(),
+        client_id: CLIENT_ID.to_owned(),
+        client_secret: Some(CLIENT_SECRET.to_owned()),
+        redirect_url: REGISTERED_CALLBACK.to_owned(),
+        jwks_refetch_interval: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .unwrap();
+    let fresh = client.refresh("refresh-1-f6e5d4c3b2a1").await.unwrap();
+    assert_eq!(fresh.access_token, "access-2-refreshed");
+    assert_eq!(
+        fresh.refresh_token, None,
+        "the provider kept the refresh token"
+    );
+    assert!(fresh.access_token_expires_at.is_some());
+
+    provider.revoke_refresh_tokens();
+    let revoked = client.refresh("refresh-1-f6e5d4c3b2a1").await;
+    assert!(
+        matches!(&revoked, Err(DomainError::SignInRefused(why)) if why.contains("invalid_grant")),
+        "{revoked:?}"
+    );
 }

@@ -52,6 +52,8 @@ pub enum Spoil {
     OtherNonce,
     /// Signed with a key id the JWKS does not hold (its bytes are `Rsa1`'s).
     UnknownKid,
+    /// HS256 keyed with the client secret, which the discovery document offers.
+    Hs256,
 }
 
 /// The person who signs in at the provider.
@@ -90,6 +92,8 @@ struct State {
     spoil: Spoil,
     grants: HashMap<String, Grant>,
     issued: usize,
+    /// Refresh tokens issued and not revoked.
+    refreshable: Vec<String>,
 }
 
 /// The provider.
@@ -108,6 +112,7 @@ impl Provider {
             spoil: Spoil::Nothing,
             grants: HashMap::new(),
             issued: 0,
+            refreshable: Vec::new(),
         }));
         let shared = state.clone();
         let fake = Fake::start(move |request, _| answer(&shared, request)).await;
@@ -148,6 +153,11 @@ impl Provider {
             .count()
     }
 
+    /// Revokes every refresh token issued so far.
+    pub fn revoke_refresh_tokens(&self) {
+        self.state.lock().unwrap().refreshable.clear();
+    }
+
     /// The access tokens it issued (`access-<n>`), to look for in the database.
     pub fn issued(&self) -> usize {
         self.state.lock().unwrap().issued
@@ -166,7 +176,8 @@ fn answer(state: &Arc<Mutex<State>>, request: &Request) -> Response {
                 "jwks_uri": format!("{}/jwks", state.issuer),
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+                // HS256 too: sophie must refuse it all the same.
+                "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
                 "code_challenge_methods_supported": ["S256"],
             }),
         ),
@@ -231,6 +242,20 @@ fn token(state: &mut State, request: &Request) -> Response {
     if !authenticated {
         return Response::json(401, &json!({ "error": "invalid_client" }));
     }
+    if field("grant_type") == "refresh_token" {
+        if !state.refreshable.contains(&field("refresh_token")) {
+            return refused("invalid_grant");
+        }
+        state.issued += 1;
+        return Response::json(
+            200,
+            &json!({
+                "access_token": format!("access-{}-refreshed", state.issued),
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            }),
+        );
+    }
     if field("grant_type") != "authorization_code" {
         return refused("unsupported_grant_type");
     }
@@ -245,6 +270,9 @@ fn token(state: &mut State, request: &Request) -> Response {
     let (person, nonce) = (grant.person.clone(), grant.nonce.clone());
     state.issued += 1;
     let issued = state.issued;
+    state
+        .refreshable
+        .push(format!("refresh-{issued}-f6e5d4c3b2a1"));
     let id_token = id_token(state, &person, &nonce);
     Response::json(
         200,
@@ -277,6 +305,7 @@ fn id_token(state: &State, person: &Person, nonce: &str) -> String {
     let (alg, kid) = match (spoil, key) {
         (Spoil::AlgNone, _) => ("none", None),
         (Spoil::UnknownKid, _) => ("RS256", Some("rsa-unknown")),
+        (Spoil::Hs256, _) => ("HS256", None),
         (_, Key::Ec) => ("ES256", Some(key.kid())),
         (_, _) => ("RS256", Some(key.kid())),
     };
@@ -292,6 +321,13 @@ fn id_token(state: &State, person: &Person, nonce: &str) -> String {
     let mut signature = match (spoil, key) {
         (Spoil::AlgNone, _) => Vec::new(),
         (Spoil::UnknownKid, _) => rsa_sign(Key::Rsa1, &input),
+        (Spoil::Hs256, _) => {
+            use hmac::Mac as _;
+            let mut mac =
+                hmac::Hmac::<sha2::Sha256>::new_from_slice(CLIENT_SECRET.as_bytes()).unwrap();
+            mac.update(input.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
         (_, Key::Ec) => {
             let signature: p256::ecdsa::Signature = ec_key().sign(input.as_bytes());
             signature.to_bytes().to_vec()

@@ -24,7 +24,8 @@ use openidconnect::core::{
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl,
     JsonWebKeySet, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, TokenResponse as _,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, SignatureVerificationError,
+    TokenResponse as _,
 };
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::{
@@ -116,7 +117,9 @@ impl OpenIdProvider {
     /// `Validation` when the issuer or the redirect URL is not a URL; `Internal` when the HTTP
     /// client cannot be built.
     pub fn new(config: OidcConfig) -> DomainResult<Self> {
-        let issuer = IssuerUrl::new(config.issuer.trim_end_matches('/').to_owned())
+        // As given: the discovery document's `issuer` and the tokens' `iss` must equal it
+        // to the character, a trailing slash included.
+        let issuer = IssuerUrl::new(config.issuer.clone())
             .map_err(|e| DomainError::validation("OIDC_ISSUER", e.to_string()))?;
         let redirect = RedirectUrl::new(config.redirect_url.clone())
             .map_err(|e| DomainError::validation("OIDC_REDIRECT_URL", e.to_string()))?;
@@ -221,6 +224,15 @@ impl OpenIdProvider {
                 }
             });
         let claims = id_token.claims(&verifier, nonce)?;
+        // The crate leaves `azp` unchecked: when present it must be this client.
+        if let Some(party) = claims.authorized_party()
+            && party.as_str() != self.config.client_id
+        {
+            return Err(ClaimsVerificationError::InvalidAudience(format!(
+                "the token was issued to `{}`, not this client",
+                party.as_str()
+            )));
+        }
         Ok(Claims {
             subject: claims.subject().as_str().to_owned(),
             email: claims.email().map(|email| email.as_str().to_owned()),
@@ -303,18 +315,7 @@ impl IdentityProvider for OpenIdProvider {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
             .request_async(&self.http)
             .await
-            .map_err(|error| match error {
-                RequestTokenError::ServerResponse(answer) => refused(format!(
-                    "the provider refused the code ({})",
-                    answer.error()
-                )),
-                RequestTokenError::Request(e) => {
-                    unavailable(format!("its token endpoint could not be reached: {e}"))
-                }
-                RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => {
-                    refused("the provider's token answer could not be read")
-                }
-            })?;
+            .map_err(|error| token_error("the code", error))?;
         let id_token = response
             .id_token()
             .ok_or_else(|| refused("the provider sent no ID token"))?;
@@ -333,10 +334,7 @@ impl IdentityProvider for OpenIdProvider {
         }
         .map_err(|e| refused(format!("the ID token failed a check: {e}")))?;
 
-        let expires_at = response
-            .expires_in()
-            .and_then(|seconds| chrono::TimeDelta::from_std(seconds).ok())
-            .map(|lifetime| Utc::now() + lifetime);
+        let expires_at = expiry(&response);
         Ok(ProviderIdentity {
             subject: claims.subject,
             email: claims.email,
@@ -348,14 +346,65 @@ impl IdentityProvider for OpenIdProvider {
                 refresh_token: response.refresh_token().map(|t| t.secret().clone()),
                 id_token: Some(id_token.to_string()),
                 access_token_expires_at: expires_at,
-                scope: response.scopes().map(|scopes| {
-                    scopes
-                        .iter()
-                        .map(|scope| scope.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                }),
+                scope: scopes(&response),
             },
         })
     }
+
+    async fn refresh(&self, refresh_token: &str) -> DomainResult<ProviderTokens> {
+        let client = self.client(self.metadata().await?);
+        let token = RefreshToken::new(refresh_token.to_owned());
+        let response = client
+            .exchange_refresh_token(&token)
+            .map_err(|e| unavailable(format!("it names no token endpoint: {e}")))?
+            .request_async(&self.http)
+            .await
+            .map_err(|error| token_error("the refresh token", error))?;
+        Ok(ProviderTokens {
+            access_token: response.access_token().secret().clone(),
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+            id_token: None,
+            access_token_expires_at: expiry(&response),
+            scope: scopes(&response),
+        })
+    }
+}
+
+/// A failed token request as the domain tells it: a refusal by the provider (a bad or used
+/// code, a revoked refresh token) or a provider that cannot be reached.
+fn token_error<RE: std::error::Error + 'static>(
+    what: &str,
+    error: RequestTokenError<
+        RE,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
+) -> DomainError {
+    match error {
+        RequestTokenError::ServerResponse(answer) => {
+            refused(format!("the provider refused {what} ({})", answer.error()))
+        }
+        RequestTokenError::Request(e) => {
+            unavailable(format!("its token endpoint could not be reached: {e}"))
+        }
+        RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => {
+            refused("the provider's token answer could not be read")
+        }
+    }
+}
+
+fn expiry(response: &openidconnect::core::CoreTokenResponse) -> Option<chrono::DateTime<Utc>> {
+    response
+        .expires_in()
+        .and_then(|seconds| chrono::TimeDelta::from_std(seconds).ok())
+        .and_then(|lifetime| Utc::now().checked_add_signed(lifetime))
+}
+
+fn scopes(response: &openidconnect::core::CoreTokenResponse) -> Option<String> {
+    response.scopes().map(|scopes| {
+        scopes
+            .iter()
+            .map(|scope| scope.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }

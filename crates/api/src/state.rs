@@ -259,6 +259,7 @@ impl AppState {
             accounts: self.repositories.accounts.clone(),
             verifications: self.repositories.verifications.clone(),
             provider,
+            notifications: self.repositories.notifications.clone(),
             clock: self.clock.clone(),
         };
         let sessions = AccountService::clone(&self.accounts);

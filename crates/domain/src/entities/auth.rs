@@ -156,6 +156,9 @@ pub struct LinkedAccount {
     pub provider_id: String,
     /// The scopes granted to sophie at the provider, if any.
     pub scope: Option<String>,
+    /// Whether the provider revoked sophie's access (its tokens are gone): signing in with it
+    /// still works, but calls on the user's behalf wait until they link it again.
+    pub needs_reconnection: bool,
     /// When it was linked.
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -167,6 +170,8 @@ impl From<&Account> for LinkedAccount {
             id: account.id,
             provider_id: account.provider_id.clone(),
             scope: account.scope.clone(),
+            needs_reconnection: account.provider_id != Account::CREDENTIAL_PROVIDER
+                && account.access_token.is_none(),
             created_at: account.created_at,
         }
     }

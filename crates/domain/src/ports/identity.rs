@@ -288,4 +288,13 @@ pub trait IdentityProvider: Send + Sync {
         pkce_verifier: &str,
         nonce: &str,
     ) -> DomainResult<ProviderIdentity>;
+
+    /// New tokens for `refresh_token` (whose `refresh_token` is `None` when the provider keeps
+    /// the old one, and whose `id_token` is `None`).
+    ///
+    /// # Errors
+    ///
+    /// `SignInRefused` when the provider refuses the refresh token (revoked or expired: the
+    /// user must connect again); `Unavailable` when it cannot be reached.
+    async fn refresh(&self, refresh_token: &str) -> DomainResult<ProviderTokens>;
 }

@@ -61,8 +61,8 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-/// A new session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A new session. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedIn {
     /// Who signed in.
     pub user: User,
@@ -70,6 +70,15 @@ pub struct SignedIn {
     pub token: String,
     /// When the session ends unless renewed.
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user", &self.user.id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A session recognised from its token.

@@ -22,18 +22,22 @@ use serde::{Deserialize, Serialize};
 use super::accounts::{AccountService, ClientInfo, SignedIn};
 use super::sealing::{SealedIn, TokenKeys};
 use crate::entities::{
-    Account, AccountTokens, LinkedAccount, NewAccount, NewUser, NewVerification,
+    Account, AccountTokens, LinkedAccount, NewAccount, NewNotification, NewUser, NewVerification,
 };
+use crate::enums::NotificationType;
 use crate::error::{DomainError, DomainResult};
-use crate::id::UserId;
+use crate::id::{AccountId, UserId};
 use crate::ports::{
-    AccountRepository, Clock, IdentityProvider, ProviderIdentity, ProviderTokens, UserRepository,
-    VerificationRepository,
+    AccountRepository, Clock, IdentityProvider, NotificationRepository, ProviderIdentity,
+    ProviderTokens, UserRepository, VerificationRepository,
 };
-use crate::values::{Email, Name, ShortText, WebUrl};
+use crate::values::{Email, MessageText, Name, ShortText, Title, WebUrl};
 
 /// How long a started sign-in may take before its callback is refused.
 pub const FLOW_TTL: TimeDelta = TimeDelta::minutes(10);
+
+/// How long before its expiry an access token is refreshed.
+pub const REFRESH_AHEAD: TimeDelta = TimeDelta::minutes(5);
 
 /// The scopes asked beyond `openid`.
 const SIGN_IN_SCOPES: &[&str] = &["email", "profile"];
@@ -102,6 +106,8 @@ pub struct FederationPorts {
     pub verifications: Arc<dyn VerificationRepository>,
     /// The provider.
     pub provider: Arc<dyn IdentityProvider>,
+    /// Tells the user when the provider revokes sophie's access.
+    pub notifications: Arc<dyn NotificationRepository>,
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
@@ -161,11 +167,12 @@ impl FederatedSignIn {
             .map_err(|e| DomainError::internal_from("a pending sign-in", e))?;
         let expires_at = self.ports.clock.now() + FLOW_TTL;
         let identifier = flow_identifier(&start.state)?;
+        let value = self.keys.seal(&json, flow_place(identifier.as_str()))?;
         self.ports
             .verifications
             .create(NewVerification {
                 identifier,
-                value: self.keys.seal(&json, flow_place())?,
+                value,
                 expires_at,
             })
             .await?;
@@ -226,19 +233,11 @@ impl FederatedSignIn {
     ///
     /// `Internal` when a stored token does not open (a key removed from `TOKEN_KEY`).
     pub fn open_tokens(&self, account: &Account) -> DomainResult<Option<ProviderTokens>> {
+        let row = account.id.to_string();
         let open = |value: &Option<String>, column: &str| {
             value
                 .as_deref()
-                .map(|sealed| {
-                    self.keys.open(
-                        sealed,
-                        SealedIn {
-                            user: account.user_id,
-                            provider: &account.provider_id,
-                            column,
-                        },
-                    )
-                })
+                .map(|sealed| self.keys.open(sealed, token_place(account, &row, column)))
                 .transpose()
         };
         let Some(access_token) = open(&account.access_token, "access_token")? else {
@@ -251,6 +250,100 @@ impl FederatedSignIn {
             access_token_expires_at: account.access_token_expires_at,
             scope: account.scope.clone(),
         }))
+    }
+
+    /// A usable access token of the user's `account`, refreshed first when it expires
+    /// within [`REFRESH_AHEAD`]. A refresh token the provider refuses (revoked, expired)
+    /// clears the account's tokens, so it shows `needsReconnection`, and tells the user once.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the account is not the user's; `Forbidden` when the account holds no
+    /// usable token (never granted, or revoked): the user must link it again; `Unavailable`
+    /// when the provider cannot be reached.
+    pub async fn access_token(&self, user: UserId, account: AccountId) -> DomainResult<String> {
+        let account = self
+            .ports
+            .accounts
+            .list_for_user(user)
+            .await?
+            .into_iter()
+            .find(|a| a.id == account)
+            .ok_or(DomainError::not_found("account"))?;
+        let reconnect = || {
+            DomainError::Forbidden(
+                "sophie has no access to this provider account any more: link it again \
+                 (POST /api/v1/me/accounts/oidc/link)"
+                    .to_owned(),
+            )
+        };
+        let tokens = self.open_tokens(&account)?.ok_or_else(reconnect)?;
+        let now = self.ports.clock.now();
+        if tokens
+            .access_token_expires_at
+            .is_none_or(|at| at > now + REFRESH_AHEAD)
+        {
+            return Ok(tokens.access_token);
+        }
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
+            return Err(reconnect());
+        };
+        match self.ports.provider.refresh(&refresh_token).await {
+            Ok(fresh) => {
+                self.store_tokens(&account, &fresh).await?;
+                Ok(fresh.access_token)
+            }
+            Err(DomainError::SignInRefused(why)) => {
+                self.revoked(&account, &why).await?;
+                Err(reconnect())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Forgets the tokens of an account whose refresh token the provider refused, and tells
+    /// its user (once per revocation).
+    async fn revoked(&self, account: &Account, why: &str) -> DomainResult<()> {
+        let key = format!(
+            "provider-revoked:{}:{}",
+            account.id,
+            account.updated_at.timestamp_micros()
+        );
+        self.ports
+            .accounts
+            .set_tokens(
+                account.user_id,
+                account.id,
+                AccountTokens {
+                    scope: account.scope.clone(),
+                    ..AccountTokens::default()
+                },
+            )
+            .await?;
+        let provider = if account.provider_id == "google" {
+            "Google"
+        } else {
+            "your sign-in provider"
+        };
+        let message = format!(
+            "{provider} no longer lets sophie act for you ({why}). Link it again from your \
+             account settings to keep your calendar in sync."
+        );
+        self.ports
+            .notifications
+            .create_once(
+                account.user_id,
+                key,
+                NewNotification {
+                    notification_type: NotificationType::CalendarSync,
+                    title: Title::parse(format!("Reconnect {provider}"))
+                        .map_err(|e| DomainError::internal(e.0))?,
+                    message: MessageText::parse(message).map_err(|e| DomainError::internal(e.0))?,
+                    link: None,
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     async fn take_pending(
@@ -272,24 +365,28 @@ impl FederatedSignIn {
             .ok_or_else(|| {
                 refused("the state is unknown, used already or expired: start the sign-in again")
             })?;
-        let json = self.keys.open(&record.value, flow_place())?;
+        // Used once, whatever comes next: of two callbacks racing with one state, one deletes
+        // it; and a callback from the wrong browser spends the flow too, so its code cannot be
+        // finished later by whoever else learns the URL.
+        match self.ports.verifications.delete(record.id).await {
+            Ok(()) => {}
+            Err(DomainError::NotFound { .. }) => return Err(refused("the state was used already")),
+            Err(other) => return Err(other),
+        }
+        let json = self
+            .keys
+            .open(&record.value, flow_place(identifier.as_str()))?;
         let pending: Pending = serde_json::from_str(&json)
             .map_err(|e| DomainError::internal_from("a pending sign-in", e))?;
         let same_browser = browser_secret.is_some_and(|secret| {
             constant_time_eq(&super::sha256_hex(secret.as_bytes()), &pending.browser)
         });
         if !same_browser {
-            // Kept: the browser that started it may still finish it.
             return Err(refused(
-                "this sign-in was started in another browser (its cookie is missing)",
+                "this sign-in was started in another browser: start it again here",
             ));
         }
-        // Used once: of two callbacks racing with one state, one deletes it.
-        match self.ports.verifications.delete(record.id).await {
-            Ok(()) => Ok(pending),
-            Err(DomainError::NotFound { .. }) => Err(refused("the state was used already")),
-            Err(other) => Err(other),
-        }
+        Ok(pending)
     }
 
     async fn sign_in(
@@ -384,29 +481,29 @@ impl FederatedSignIn {
         account: &Account,
         tokens: &ProviderTokens,
     ) -> DomainResult<Account> {
-        let seal = |value: &str, column: &str| {
-            self.keys.seal(
-                value,
-                SealedIn {
-                    user: account.user_id,
-                    provider: &account.provider_id,
-                    column,
-                },
-            )
-        };
-        let refresh_token = match &tokens.refresh_token {
-            Some(token) => Some(seal(token, "refresh_token")?),
-            // A provider sends a refresh token at the first consent only: keep the one held.
-            None => account.refresh_token.clone(),
-        };
+        let row = account.id.to_string();
+        let seal =
+            |value: &str, column: &str| self.keys.seal(value, token_place(account, &row, column));
+        // A provider sends a refresh token at the first consent only, and a refresh brings no
+        // ID token: the ones held are kept, sealed again under the current key, so that a
+        // retired key holds nothing once every account has been used.
+        let kept = self.open_tokens(account).unwrap_or_default();
+        let refresh_token = tokens
+            .refresh_token
+            .as_deref()
+            .or(kept.as_ref().and_then(|k| k.refresh_token.as_deref()))
+            .map(|token| seal(token, "refresh_token"))
+            .transpose()?;
+        let id_token = tokens
+            .id_token
+            .as_deref()
+            .or(kept.as_ref().and_then(|k| k.id_token.as_deref()))
+            .map(|token| seal(token, "id_token"))
+            .transpose()?;
         let sealed = AccountTokens {
             access_token: Some(seal(&tokens.access_token, "access_token")?),
             refresh_token,
-            id_token: tokens
-                .id_token
-                .as_deref()
-                .map(|token| seal(token, "id_token"))
-                .transpose()?,
+            id_token,
             access_token_expires_at: tokens.access_token_expires_at,
             refresh_token_expires_at: account.refresh_token_expires_at,
             scope: tokens.scope.clone().or_else(|| account.scope.clone()),
@@ -431,12 +528,24 @@ fn flow_identifier(state: &str) -> DomainResult<ShortText> {
         .map_err(|e| DomainError::validation("state", e.0))
 }
 
-/// Pending flows are sealed as the server's own record (no user yet).
-fn flow_place() -> SealedIn<'static> {
+/// Pending flows are sealed as the server's own record (no user yet), bound to their
+/// identifier: a record copied under another state does not open.
+fn flow_place(identifier: &str) -> SealedIn<'_> {
     SealedIn {
         user: UserId::from_uuid(uuid::Uuid::nil()),
         provider: "sophie",
+        row: identifier,
         column: "pending_sign_in",
+    }
+}
+
+/// Where a provider token of `account` is sealed (`row` is the account's id).
+fn token_place<'a>(account: &'a Account, row: &'a str, column: &'a str) -> SealedIn<'a> {
+    SealedIn {
+        user: account.user_id,
+        provider: &account.provider_id,
+        row,
+        column,
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! A sealed value reads `v1:<key id>:<base64url(nonce ‖ ciphertext)>`. The nonce is 24 random
 //! bytes, so random nonces never repeat in practice however many tokens are sealed. The user,
-//! the provider and the column are the associated data: a ciphertext copied into another row
-//! or column does not open. The first key seals, every key opens, and the key id travels with
+//! the provider, the row and the column are the associated data: a ciphertext copied into
+//! another row or column does not open. The first key seals, every key opens, and the key id travels with
 //! each value, so keys rotate without a migration: add a new key in front, and drop the old
 //! one once nothing sealed under it is left.
 
@@ -30,22 +30,20 @@ pub struct SealedIn<'a> {
     pub user: UserId,
     /// The provider (`google`).
     pub provider: &'a str,
+    /// The row: the account's id (two accounts of one user at one provider do not swap).
+    pub row: &'a str,
     /// The column (`access_token`, `refresh_token`, `id_token`).
     pub column: &'a str,
 }
 
 impl SealedIn<'_> {
     fn associated_data(&self) -> Vec<u8> {
-        // Lengths first, so no two different triples give the same bytes.
-        format!(
-            "sophie-token/{}/{}:{}/{}:{}",
-            self.user,
-            self.provider.len(),
-            self.provider,
-            self.column.len(),
-            self.column
-        )
-        .into_bytes()
+        // Lengths first, so no two different places give the same bytes.
+        let mut aad = format!("sophie-token/{}", self.user);
+        for part in [self.provider, self.row, self.column] {
+            aad.push_str(&format!("/{}:{part}", part.len()));
+        }
+        aad.into_bytes()
     }
 }
 
@@ -224,6 +222,7 @@ mod tests {
         SealedIn {
             user,
             provider: "google",
+            row: "account-1",
             column,
         }
     }
@@ -252,6 +251,11 @@ mod tests {
             ..place(user, "access_token")
         };
         assert!(keys.open(&sealed, other_provider).is_err());
+        let other_row = SealedIn {
+            row: "account-2",
+            ..place(user, "access_token")
+        };
+        assert!(keys.open(&sealed, other_row).is_err());
         // Two seals of one token differ (fresh nonces).
         assert_ne!(
             sealed,

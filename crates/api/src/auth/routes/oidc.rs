@@ -25,8 +25,6 @@ use crate::state::AppState;
 
 /// The cookie binding a flow to the browser that started it.
 const FLOW_COOKIE: &str = "sophie_oidc";
-/// Where the browser brings it back.
-const CALLBACK_PATH: &str = "/api/v1/auth/oidc/callback";
 
 /// Where to send the browser to link a provider.
 #[derive(Serialize, ToSchema)]
@@ -67,9 +65,10 @@ fn flow_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cook
     Cookie::build(FLOW_COOKIE, value)
         .http_only(true)
         .secure(state.config.secure_cookies)
-        // Lax: sent on the provider's top-level redirect back to the callback.
+        // Lax: sent on the provider's top-level redirect back to the callback. The whole site
+        // as its path: behind a proxy the callback's public path may carry a prefix.
         .same_site(SameSite::Lax)
-        .path(CALLBACK_PATH)
+        .path("/")
         .max_age(max_age)
         .finish()
 }
@@ -122,6 +121,8 @@ pub(crate) async fn oidc_start(
             used or expired state, another browser, a declined consent, a code the provider \
             refused, an ID token that fails a check (signature, issuer, audience, expiry, \
             nonce), or an email the provider has not verified"),
+        (status = 404, body = Problem, description = "The user who asked to link was deleted \
+            meanwhile"),
         (status = 409, body = Problem, description = "The email belongs to an account that \
             must link the provider itself, or the provider account signs in another user"),
         (status = 501, body = Problem, description = "No provider is configured"),
@@ -176,6 +177,8 @@ pub(crate) async fn oidc_callback(
         (status = 200, body = LinkStarted, headers(("Set-Cookie" = String,
             description = "The flow's cookie: HttpOnly, SameSite=Lax, for the callback"))),
         (status = 401, body = Problem),
+        (status = 429, body = Problem, headers(("Retry-After" = u64,
+            description = "Seconds until another attempt is allowed"))),
         (status = 501, body = Problem, description = "No provider is configured"),
         (status = 503, body = Problem, description = "The provider cannot be reached")))]
 pub(crate) async fn link_provider(
@@ -183,6 +186,7 @@ pub(crate) async fn link_provider(
     user: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     let federation = federation(&state)?;
+    state.limiter.attempt_as(user.user_id)?;
     let flow = federation.start(FlowPurpose::Link(user.user_id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
