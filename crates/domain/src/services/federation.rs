@@ -309,17 +309,6 @@ impl FederatedSignIn {
             account.id,
             account.updated_at.timestamp_micros()
         );
-        self.ports
-            .accounts
-            .set_tokens(
-                account.user_id,
-                account.id,
-                AccountTokens {
-                    scope: account.scope.clone(),
-                    ..AccountTokens::default()
-                },
-            )
-            .await?;
         let provider = if account.provider_id == "google" {
             "Google"
         } else {
@@ -340,6 +329,19 @@ impl FederatedSignIn {
                         .map_err(|e| DomainError::internal(e.0))?,
                     message: MessageText::parse(message).map_err(|e| DomainError::internal(e.0))?,
                     link: None,
+                },
+            )
+            .await?;
+        // Told first, then forgotten: a failure between the two leaves the tokens, and the
+        // next attempt, which does not tell the student twice (the key is the same), forgets them.
+        self.ports
+            .accounts
+            .set_tokens(
+                account.user_id,
+                account.id,
+                AccountTokens {
+                    scope: account.scope.clone(),
+                    ..AccountTokens::default()
                 },
             )
             .await?;
