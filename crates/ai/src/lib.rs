@@ -14,6 +14,13 @@
 //!   default) through the `openidconnect` crate, with PKCE, RS256 and ES256 only, a JWKS fetched
 //!   again (rate-limited) for an unknown key id, and no redirects followed.
 //!
+//! Calendars kept by a provider ([`CalendarProvider`](sophie_domain::ports::CalendarProvider)):
+//!
+//! - [`GoogleCalendar`], configured with [`GoogleCalendarConfig`]: Google Calendar API v3 over
+//!   reqwest (calendars, events inserted under ids of sophie's choosing, patched, deleted, and
+//!   listed in pages, incrementally with sync tokens); rate limits and expired sync tokens told
+//!   apart for the caller. Nothing calls it yet: the sync that will is not built.
+//!
 //! Imports from the web ([`WebFetcher`](sophie_domain::ports::WebFetcher)):
 //!
 //! - [`SafeFetcher`], configured with [`SafeFetcherConfig`]: fetches `http` and `https` URLs
@@ -75,6 +82,7 @@
 pub mod embed;
 pub mod fetch;
 pub mod generate;
+pub mod google_calendar;
 mod http;
 pub mod llm;
 pub mod oidc;
@@ -88,6 +96,7 @@ pub use embed::openai::{OpenAiEmbedder, OpenAiEmbedderConfig};
 pub use fetch::{Resolve, SafeFetcher, SafeFetcherConfig, SystemResolver, refusal};
 pub use generate::model::ModelGenerator;
 pub use generate::offline::OfflineGenerator;
+pub use google_calendar::{GoogleCalendar, GoogleCalendarConfig};
 pub use llm::openai::{OpenAiChat, OpenAiChatConfig, StructuredOutput};
 pub use oidc::{OidcConfig, OpenIdProvider};
 pub use scheduling::FsrsOptimizer;

@@ -24,6 +24,7 @@ mod packages;
 mod password;
 mod queue;
 mod registry;
+mod remote_calendar;
 mod reviews;
 mod search;
 mod storage;
@@ -58,6 +59,9 @@ pub use packages::{
 pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
+pub use remote_calendar::{
+    CalendarProvider, RemoteCalendar, RemoteEvent, RemoteEventPage, RemoteStatus, RemoteTime,
+};
 pub use reviews::{CardHistory, ParameterOptimizer, ReviewRepository};
 pub use search::SearchIndex;
 pub use storage::{BlobStore, StoredBlob};
@@ -90,6 +94,8 @@ pub use packages::MockDeckPackages;
 pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]
 pub use queue::MockJobQueue;
+#[cfg(feature = "mock")]
+pub use remote_calendar::MockCalendarProvider;
 #[cfg(feature = "mock")]
 pub use reviews::{MockParameterOptimizer, MockReviewRepository};
 #[cfg(feature = "mock")]

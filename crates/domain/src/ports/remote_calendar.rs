@@ -1,0 +1,148 @@
+//! A calendar kept by a provider on the student's behalf (Google Calendar): the calls a
+//! two-way sync makes, in the provider's own terms.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::DomainResult;
+
+/// A calendar of the student's at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteCalendar {
+    /// Its id (`primary`, or an address-like id).
+    pub id: String,
+    /// Its name.
+    pub summary: String,
+    /// Whether it is the student's main calendar.
+    pub primary: bool,
+    /// What sophie may do in it: `owner`, `writer`, `reader`, `freeBusyReader`.
+    pub access_role: String,
+}
+
+/// When an event starts or ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RemoteTime {
+    /// A whole day (all-day events; the end is the day after the last).
+    Date(NaiveDate),
+    /// An instant, with the zone its wall time is kept in (required for repeating events).
+    At {
+        /// The instant (the provider answers in the event's offset; compared as instants).
+        at: DateTime<Utc>,
+        /// The IANA zone.
+        time_zone: Option<String>,
+    },
+}
+
+/// Whether an event is still there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteStatus {
+    /// Confirmed.
+    Confirmed,
+    /// Tentative.
+    Tentative,
+    /// Deleted: an incremental list returns deleted events so, with little more than the id.
+    Cancelled,
+}
+
+/// An event as the provider holds it: the fields sophie maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteEvent {
+    /// Its id: chosen by sophie when it inserts (base32hex, so a retried insert is a conflict,
+    /// not a duplicate), or the provider's.
+    pub id: String,
+    /// Confirmed, tentative or cancelled.
+    pub status: RemoteStatus,
+    /// The title.
+    pub summary: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The location.
+    pub location: Option<String>,
+    /// The start; `None` only for a cancelled event.
+    pub start: Option<RemoteTime>,
+    /// The end; `None` only for a cancelled event (the provider requires one otherwise).
+    pub end: Option<RemoteTime>,
+    /// `RRULE`, `EXDATE`, `RDATE` lines.
+    pub recurrence: Vec<String>,
+    /// Popup reminders in minutes before; `None` for the calendar's defaults.
+    pub reminders: Option<Vec<u32>>,
+    /// The provider's colour id (`"1"` to `"11"`).
+    pub color_id: Option<String>,
+    /// Private extended properties (sophie's own event id).
+    pub private: BTreeMap<String, String>,
+    /// When it last changed at the provider (not for an edit of reminders only).
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteEventPage {
+    /// The events of this page (deleted ones as [`RemoteStatus::Cancelled`]).
+    pub events: Vec<RemoteEvent>,
+    /// The token of the next page, if any.
+    pub next_page_token: Option<String>,
+    /// On the last page: the token of the next incremental listing.
+    pub next_sync_token: Option<String>,
+}
+
+/// Google Calendar (API v3), or a server that speaks it.
+///
+/// Errors, the same for every call: `Unauthorized` for an access token the provider refuses
+/// (refresh it), `Forbidden` for a missing permission (`insufficientPermissions`: not worth
+/// retrying), `RateLimited` for `429` and `403 rateLimitExceeded` (back off), `Unavailable`
+/// for a provider that keeps failing (`5xx`) or cannot be reached, `NotFound` for a calendar
+/// or event that is not there.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CalendarProvider: Send + Sync {
+    /// The student's calendars.
+    async fn calendars(&self, access_token: &str) -> DomainResult<Vec<RemoteCalendar>>;
+
+    /// Creates a calendar of sophie's own.
+    async fn create_calendar(
+        &self,
+        access_token: &str,
+        summary: &str,
+        time_zone: &str,
+    ) -> DomainResult<RemoteCalendar>;
+
+    /// Inserts `event` under its own id.
+    ///
+    /// # Errors
+    ///
+    /// `Conflict` on `id` when an event with that id exists (a retried insert).
+    async fn insert(
+        &self,
+        access_token: &str,
+        calendar: &str,
+        event: &RemoteEvent,
+    ) -> DomainResult<RemoteEvent>;
+
+    /// Replaces the mapped fields of the event with `event.id`.
+    async fn patch(
+        &self,
+        access_token: &str,
+        calendar: &str,
+        event: &RemoteEvent,
+    ) -> DomainResult<RemoteEvent>;
+
+    /// Deletes an event; one already gone counts as deleted.
+    async fn delete(&self, access_token: &str, calendar: &str, id: &str) -> DomainResult<()>;
+
+    /// One page of the calendar's events: all of them (`sync_token` `None`), or those changed
+    /// since the listing that gave `sync_token`.
+    ///
+    /// # Errors
+    ///
+    /// `Conflict` on `syncToken` when the provider no longer accepts it (`410 Gone`): list
+    /// everything again.
+    async fn list<'a>(
+        &self,
+        access_token: &str,
+        calendar: &str,
+        sync_token: Option<&'a str>,
+        page_token: Option<&'a str>,
+    ) -> DomainResult<RemoteEventPage>;
+}
