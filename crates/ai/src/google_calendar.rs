@@ -31,6 +31,8 @@ use crate::http::{Attempt, Failure, RetryPolicy, retry_after, with_retries};
 pub const GOOGLE_CALENDAR_BASE_URL: &str = "https://www.googleapis.com/calendar/v3";
 
 const SERVICE: &str = "Google Calendar";
+/// What a listing of events is called in errors (and how a 410 is told apart).
+const LISTING: &str = "event list";
 /// Events per page of a listing.
 const PAGE_SIZE: &str = "250";
 
@@ -185,10 +187,12 @@ fn classify<T>(status: StatusCode, body: &str, wait: Option<Duration>, what: &st
         )),
         StatusCode::NOT_FOUND => DomainError::not_found("Google Calendar item"),
         StatusCode::CONFLICT => DomainError::conflict("id", "an event with this id exists"),
-        StatusCode::GONE => DomainError::conflict(
+        StatusCode::GONE if what == LISTING => DomainError::conflict(
             "syncToken",
             "Google Calendar no longer accepts the sync token: list everything again",
         ),
+        // An event deleted before.
+        StatusCode::GONE => DomainError::not_found("Google Calendar item"),
         other => DomainError::Unavailable {
             service: SERVICE,
             message: format!("{other} for the {what}: {message}"),
@@ -201,7 +205,8 @@ impl CalendarProvider for GoogleCalendar {
     async fn calendars(&self, access_token: &str) -> DomainResult<Vec<RemoteCalendar>> {
         let mut calendars = Vec::new();
         let mut page: Option<String> = None;
-        loop {
+        // At most 100 pages: a server that repeats its page token does not keep sophie busy.
+        for _ in 0..100 {
             let mut url = self.url(&["users", "me", "calendarList"]);
             if let Some(token) = &page {
                 url.query_pairs_mut().append_pair("pageToken", token);
@@ -212,10 +217,11 @@ impl CalendarProvider for GoogleCalendar {
                 .unwrap_or_default();
             calendars.extend(list.items.into_iter().map(RemoteCalendar::from));
             match list.next_page_token {
-                Some(token) => page = Some(token),
-                None => return Ok(calendars),
+                Some(token) if page.as_ref() != Some(&token) => page = Some(token),
+                _ => return Ok(calendars),
             }
         }
+        Ok(calendars)
     }
 
     async fn create_calendar(
@@ -277,9 +283,6 @@ impl CalendarProvider for GoogleCalendar {
         {
             // Gone already (410 for an event deleted before): what was asked holds.
             Ok(_) | Err(DomainError::NotFound { .. }) => Ok(()),
-            Err(DomainError::Conflict { field, .. }) if field.as_deref() == Some("syncToken") => {
-                Ok(())
-            }
             Err(other) => Err(other),
         }
     }
@@ -303,10 +306,14 @@ impl CalendarProvider for GoogleCalendar {
                 query.append_pair("pageToken", token);
             }
         }
+        // An empty answer would lose the caller's sync token: it is an error.
         let list: WireEventList = self
-            .call(Method::GET, url, access_token, None::<&()>, "event list")
+            .call(Method::GET, url, access_token, None::<&()>, LISTING)
             .await?
-            .unwrap_or_default();
+            .ok_or_else(|| DomainError::Unavailable {
+                service: SERVICE,
+                message: "an empty answer to an event listing".to_owned(),
+            })?;
         Ok(RemoteEventPage {
             events: list
                 .items
@@ -384,16 +391,19 @@ struct WireEvent {
     extended_properties: Option<WireExtended>,
     #[serde(skip_serializing)]
     updated: Option<DateTime<FixedOffset>>,
+    #[serde(skip_serializing)]
+    recurring_event_id: Option<String>,
+    #[serde(skip_serializing)]
+    original_start_time: Option<WireTime>,
 }
 
+/// A start or end. Every field is sent, `null` when unused: a patch merges objects, so a
+/// field left out would survive a switch between timed and all-day.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireTime {
-    #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     date_time: Option<DateTime<FixedOffset>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     time_zone: Option<String>,
 }
 
@@ -474,11 +484,14 @@ impl From<&RemoteEvent> for WireEvent {
     fn from(event: &RemoteEvent) -> Self {
         Self {
             id: Some(event.id.clone()),
-            status: match event.status {
-                RemoteStatus::Confirmed => None,
-                RemoteStatus::Tentative => Some("tentative".to_owned()),
-                RemoteStatus::Cancelled => Some("cancelled".to_owned()),
-            },
+            status: Some(
+                match event.status {
+                    RemoteStatus::Confirmed => "confirmed",
+                    RemoteStatus::Tentative => "tentative",
+                    RemoteStatus::Cancelled => "cancelled",
+                }
+                .to_owned(),
+            ),
             summary: event.summary.clone(),
             description: event.description.clone(),
             location: event.location.clone(),
@@ -506,6 +519,8 @@ impl From<&RemoteEvent> for WireEvent {
                 private: event.private.clone(),
             }),
             updated: None,
+            recurring_event_id: None,
+            original_start_time: None,
         }
     }
 }
@@ -532,7 +547,13 @@ impl WireEvent {
             recurrence: self.recurrence,
             reminders: self.reminders.and_then(|r| {
                 (!r.use_default).then(|| {
-                    let mut minutes: Vec<u32> = r.overrides.iter().map(|o| o.minutes).collect();
+                    // The popups: sophie's reminders are notifications.
+                    let mut minutes: Vec<u32> = r
+                        .overrides
+                        .iter()
+                        .filter(|o| o.method == "popup")
+                        .map(|o| o.minutes)
+                        .collect();
                     minutes.sort_unstable();
                     minutes
                 })
@@ -543,6 +564,11 @@ impl WireEvent {
                 .map(|e| e.private)
                 .unwrap_or_default(),
             updated: self.updated.map(|at| at.with_timezone(&Utc)),
+            recurring_event_id: self.recurring_event_id,
+            original_start: self
+                .original_start_time
+                .map(WireTime::into_remote)
+                .transpose()?,
         })
     }
 }

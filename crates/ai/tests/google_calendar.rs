@@ -47,6 +47,8 @@ fn event(n: u32, summary: &str) -> RemoteEvent {
         color_id: Some("11".to_owned()),
         private: BTreeMap::from([("sophieEventId".to_owned(), format!("event-{n}"))]),
         updated: None,
+        recurring_event_id: None,
+        original_start: None,
     }
 }
 
@@ -178,15 +180,48 @@ async fn listings_page_then_give_only_the_changes_since_their_sync_token() {
     assert_eq!(by_id(3).status, RemoteStatus::Cancelled);
     assert_eq!(by_id(3).start, None);
 
-    // The incremental request carried the sync token and nothing the API refuses beside it.
-    let listed = double
-        .server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains("syncToken="))
-        .collect::<Vec<_>>();
-    assert!(!listed.is_empty());
-    assert!(listed.iter().all(|r| !r.path.contains("timeMin")));
+    // A patch of the event deleted meanwhile: not found.
+    assert!(matches!(
+        google.patch(TOKEN, "primary", &event(3, "Back")).await,
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_patch_switches_between_timed_and_all_day_and_back_to_confirmed() {
+    let double = Double::start().await;
+    let google = client(&double);
+    let tentative = RemoteEvent {
+        status: RemoteStatus::Tentative,
+        ..event(1, "Reading week")
+    };
+    google.insert(TOKEN, "primary", &tentative).await.unwrap();
+    let all_day = RemoteEvent {
+        start: Some(RemoteTime::Date(
+            NaiveDate::from_ymd_opt(2027, 3, 15).unwrap(),
+        )),
+        end: Some(RemoteTime::Date(
+            NaiveDate::from_ymd_opt(2027, 3, 20).unwrap(),
+        )),
+        description: None,
+        color_id: None,
+        reminders: None,
+        ..event(1, "Reading week")
+    };
+    let patched = google.patch(TOKEN, "primary", &all_day).await.unwrap();
+    assert_eq!(patched.start, all_day.start);
+    assert_eq!(patched.end, all_day.end);
+    assert_eq!(patched.status, RemoteStatus::Confirmed);
+    assert_eq!(
+        (patched.description, patched.color_id, patched.reminders),
+        (None, None, None)
+    );
+    // And back to a timed event.
+    let timed = google
+        .patch(TOKEN, "primary", &event(1, "Reading week"))
+        .await
+        .unwrap();
+    assert_eq!(timed.start, event(1, "").start);
 }
 
 #[tokio::test]
@@ -283,7 +318,6 @@ async fn calendars_are_listed_and_sophies_own_is_made() {
         .create_calendar(TOKEN, "sophie", "Europe/Berlin")
         .await
         .unwrap();
-    assert!(made.id.contains('@'));
     let calendars = google.calendars(TOKEN).await.unwrap();
     assert_eq!(calendars.len(), 2);
     assert!(calendars.iter().any(|c| c.primary));

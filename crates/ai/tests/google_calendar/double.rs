@@ -256,18 +256,38 @@ fn patch(state: &mut State, calendar: &str, id: &str, body: &Value) -> Reply {
     let Some(stored) = state.events.get_mut(calendar).and_then(|e| e.get_mut(id)) else {
         return error(404, "notFound", "Not Found");
     };
-    for (key, value) in body.as_object().unwrap() {
-        if value.is_null() {
-            stored.event.as_object_mut().unwrap().remove(key);
-        } else {
-            stored.event[key] = value.clone();
-        }
+    if stored.event["status"] == "cancelled" {
+        return error(410, "deleted", "Resource has been deleted");
+    }
+    // Patch semantics: objects are merged key by key, `null` removes a key.
+    merge(&mut stored.event, body);
+    if stored.event["start"]["date"].is_string() && stored.event["start"]["dateTime"].is_string() {
+        return error(
+            400,
+            "invalid",
+            "Start and end times must either both be date or both be dateTime.",
+        );
     }
     stored.event["start"] = in_offset(&stored.event["start"]);
     stored.event["end"] = in_offset(&stored.event["end"]);
     stored.event["updated"] = json!(now());
     stored.changed = changed;
     Reply::json(200, &stored.event)
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(target), Some(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge(target.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
 }
 
 fn list(state: &State, calendar: &str, query: &HashMap<String, String>) -> Reply {

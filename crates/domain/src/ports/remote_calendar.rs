@@ -66,14 +66,21 @@ pub struct RemoteEvent {
     pub end: Option<RemoteTime>,
     /// `RRULE`, `EXDATE`, `RDATE` lines.
     pub recurrence: Vec<String>,
-    /// Popup reminders in minutes before; `None` for the calendar's defaults.
+    /// Popup reminders in minutes before (other methods are not read); `None` for the
+    /// calendar's defaults.
     pub reminders: Option<Vec<u32>>,
     /// The provider's colour id (`"1"` to `"11"`).
     pub color_id: Option<String>,
-    /// Private extended properties (sophie's own event id).
+    /// Private extended properties (sophie's own event id). A patch adds or changes keys; it
+    /// does not remove the ones left out.
     pub private: BTreeMap<String, String>,
     /// When it last changed at the provider (not for an edit of reminders only).
     pub updated: Option<DateTime<Utc>>,
+    /// For one occurrence of a repeating event changed or cancelled on its own (the
+    /// provider lists it as an event of its own): the repeating event's id. Read only.
+    pub recurring_event_id: Option<String>,
+    /// For such an occurrence: the start it had in the series. Read only.
+    pub original_start: Option<RemoteTime>,
 }
 
 /// One page of a listing.
@@ -121,6 +128,10 @@ pub trait CalendarProvider: Send + Sync {
     ) -> DomainResult<RemoteEvent>;
 
     /// Replaces the mapped fields of the event with `event.id`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it is not there, or was deleted at the provider.
     async fn patch(
         &self,
         access_token: &str,
@@ -128,7 +139,7 @@ pub trait CalendarProvider: Send + Sync {
         event: &RemoteEvent,
     ) -> DomainResult<RemoteEvent>;
 
-    /// Deletes an event; one already gone counts as deleted.
+    /// Deletes an event; one already gone (deleted before, or never there) counts as deleted.
     async fn delete(&self, access_token: &str, calendar: &str, id: &str) -> DomainResult<()>;
 
     /// One page of the calendar's events: all of them (`sync_token` `None`), or those changed
