@@ -38,9 +38,11 @@ sophie="$PWD/target/release/sophie"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 pid=""
+provider_pid=""
 db=""
 cleanup() {
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    if [ -n "$provider_pid" ]; then kill "$provider_pid" 2>/dev/null || true; fi
     if [ -n "$db" ]; then psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true; fi
 }
 trap cleanup EXIT
@@ -56,11 +58,24 @@ start() {
     else
         unset DATABASE_URL
     fi
+    # Sign-in with a provider goes to a stand-in provider on 127.0.0.1 that refuses every code
+    # (oidc_provider.py): the endpoints answer as with a real one.
+    provider_port="$(free_port)"
+    python3 "$here/oidc_provider.py" "$provider_port" &
+    provider_pid=$!
+    for _ in $(seq 50); do
+        curl -fs "http://127.0.0.1:$provider_port/.well-known/openid-configuration" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
     # The run signs up a student for every case of an operation that ends sessions, all from
     # this one address: the per-address sign-in limit would answer 429 to the run itself.
     # Imports reach nothing outside: no page is fetched, and YouTube is a closed local port.
     SIGN_IN_ATTEMPTS_PER_IP=1000000 HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warn \
         IMPORT_WEB_FETCH=false YOUTUBE_BASE_URL=http://127.0.0.1:9 \
+        OIDC_ISSUER="http://127.0.0.1:$provider_port" OIDC_CLIENT_ID=sophie-contract \
+        OIDC_CLIENT_SECRET=contract-secret \
+        OIDC_REDIRECT_URL="$SOPHIE_URL/api/v1/auth/oidc/callback" \
+        TOKEN_KEY="contract:$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')" \
         "$sophie" serve >"target/contract-$storage.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do
@@ -73,6 +88,7 @@ start() {
 
 stop() {
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+    kill "$provider_pid" 2>/dev/null || true; wait "$provider_pid" 2>/dev/null || true; provider_pid=""
     if [ -n "$db" ]; then psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; db=""; fi
 }
 

@@ -13,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sophie_domain::services::federation::{FLOW_TTL, FederatedSignIn, FinishedFlow, FlowPurpose};
+use sophie_domain::values::BoundedText;
 use sophie_domain::{AccountId, DomainError, LinkedAccount};
 use utoipa::ToSchema;
 
@@ -43,12 +44,16 @@ pub(crate) struct LinkStarted {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Callback {
     /// The authorization code.
+    #[param(value_type = Option<BoundedText<2000>>, inline)]
     code: Option<String>,
     /// The `state` of the flow.
+    #[param(value_type = Option<BoundedText<2000>>, inline)]
     state: Option<String>,
     /// The provider's error code, when the user declined or the request was refused.
+    #[param(value_type = Option<BoundedText<200>>, inline)]
     error: Option<String>,
     /// The provider's explanation of `error`.
+    #[param(value_type = Option<BoundedText<2000>>, inline)]
     error_description: Option<String>,
 }
 
