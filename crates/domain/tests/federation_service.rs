@@ -17,9 +17,9 @@ use sophie_domain::services::federation::{
 use sophie_domain::services::sealing::{SealedIn, TokenKeys};
 use sophie_domain::values::{Password, PasswordHash};
 use sophie_domain::{
-    AuthorizationStart, DomainError, DomainResult, MockIdentityProvider, NotificationFilter,
-    NotificationType, PageRequest, PasswordHasher, ProviderIdentity, ProviderTokens, Repositories,
-    UserId,
+    AuthorizationStart, DomainError, DomainResult, LinkedAccount, MockIdentityProvider,
+    NotificationFilter, NotificationType, PageRequest, PasswordHasher, ProviderIdentity,
+    ProviderTokens, Repositories, UserId,
 };
 
 struct PlainHasher;
@@ -314,9 +314,8 @@ async fn a_revoked_refresh_token_asks_the_student_to_reconnect_once() {
             "{refused:?}"
         );
     }
-    let linked = w.service.linked(user).await.unwrap();
-    assert!(linked[0].needs_reconnection);
     let account = w.r.accounts.list_for_user(user).await.unwrap().remove(0);
+    assert!(LinkedAccount::from(&account).needs_reconnection);
     assert_eq!(
         (account.access_token, account.refresh_token),
         (None, None),

@@ -326,18 +326,7 @@ pub fn new_session(user: UserId, token_hash: &str, expires_at: DateTime<Utc>) ->
 /// An OAuth account with no tokens.
 #[must_use]
 pub fn new_oauth(user: UserId, provider: &str, account: &str) -> NewAccount {
-    NewAccount {
-        user_id: user,
-        provider_id: provider.to_owned(),
-        account_id: account.to_owned(),
-        password: None,
-        access_token: None,
-        refresh_token: None,
-        id_token: None,
-        access_token_expires_at: None,
-        refresh_token_expires_at: None,
-        scope: None,
-    }
+    NewAccount::linked(user, provider, account)
 }
 
 /// A storage key no other test row uses.

@@ -113,10 +113,19 @@ impl NewAccount {
     #[must_use]
     pub fn credential(user_id: UserId, password: PasswordHash) -> Self {
         Self {
-            user_id,
-            provider_id: Account::CREDENTIAL_PROVIDER.to_owned(),
-            account_id: user_id.to_string(),
             password: Some(password),
+            ..Self::linked(user_id, Account::CREDENTIAL_PROVIDER, &user_id.to_string())
+        }
+    }
+
+    /// The account `account_id` at `provider_id` of `user_id`, with no tokens yet.
+    #[must_use]
+    pub fn linked(user_id: UserId, provider_id: &str, account_id: &str) -> Self {
+        Self {
+            user_id,
+            provider_id: provider_id.to_owned(),
+            account_id: account_id.to_owned(),
+            password: None,
             access_token: None,
             refresh_token: None,
             id_token: None,

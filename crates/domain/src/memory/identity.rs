@@ -78,6 +78,25 @@ impl Tables {
         Ok(account)
     }
 
+    /// A user and their first account, both or neither (as a rolled-back transaction would
+    /// leave them).
+    fn insert_user_with_account(
+        &mut self,
+        new: NewUser,
+        email_verified: bool,
+        now: DateTime<Utc>,
+        account: impl FnOnce(UserId) -> NewAccount,
+    ) -> DomainResult<(User, Account)> {
+        let user = self.insert_user(new, email_verified, now)?;
+        match self.insert_account(account(user.id), now) {
+            Ok(account) => Ok((user, account)),
+            Err(error) => {
+                self.users.remove(&user.id);
+                Err(error)
+            }
+        }
+    }
+
     fn credential_of(&mut self, user: UserId) -> Option<&mut Account> {
         // At most one in practice (the account id is the user's id); the oldest wins if not.
         self.accounts
@@ -99,15 +118,9 @@ impl UserRepository for MemoryStore {
         password: PasswordHash,
     ) -> DomainResult<(User, Account)> {
         self.write(|tables, now| {
-            let user = tables.insert_user(new, false, now)?;
-            match tables.insert_account(NewAccount::credential(user.id, password), now) {
-                Ok(account) => Ok((user, account)),
-                Err(error) => {
-                    // Both or neither: undo the user, as a rolled-back transaction would.
-                    tables.users.remove(&user.id);
-                    Err(error)
-                }
-            }
+            tables.insert_user_with_account(new, false, now, |user| {
+                NewAccount::credential(user, password)
+            })
         })
     }
 
@@ -117,18 +130,10 @@ impl UserRepository for MemoryStore {
         account: NewAccount,
     ) -> DomainResult<(User, Account)> {
         self.write(|tables, now| {
-            let user = tables.insert_user(new, true, now)?;
-            let account = NewAccount {
-                user_id: user.id,
+            tables.insert_user_with_account(new, true, now, |user_id| NewAccount {
+                user_id,
                 ..account
-            };
-            match tables.insert_account(account, now) {
-                Ok(account) => Ok((user, account)),
-                Err(error) => {
-                    tables.users.remove(&user.id);
-                    Err(error)
-                }
-            }
+            })
         })
     }
 

@@ -217,16 +217,6 @@ impl FederatedSignIn {
         }
     }
 
-    /// Every way `user` signs in, oldest first.
-    ///
-    /// # Errors
-    ///
-    /// When the storage fails.
-    pub async fn linked(&self, user: UserId) -> DomainResult<Vec<LinkedAccount>> {
-        let accounts = self.ports.accounts.list_for_user(user).await?;
-        Ok(accounts.iter().map(LinkedAccount::from).collect())
-    }
-
     /// The tokens of `account` in clear, for calls to the provider on the user's behalf.
     ///
     /// # Errors
@@ -419,18 +409,7 @@ impl FederatedSignIn {
             .users
             .create_with_account(
                 NewUser { name, email, image },
-                NewAccount {
-                    user_id: UserId::new(),
-                    provider_id: self.provider_id().to_owned(),
-                    account_id: identity.subject.clone(),
-                    password: None,
-                    access_token: None,
-                    refresh_token: None,
-                    id_token: None,
-                    access_token_expires_at: None,
-                    refresh_token_expires_at: None,
-                    scope: None,
-                },
+                NewAccount::linked(UserId::new(), self.provider_id(), &identity.subject),
             )
             .await?;
         // The tokens are sealed for the user, who exists only now.
@@ -459,18 +438,11 @@ impl FederatedSignIn {
             None => {
                 self.ports
                     .accounts
-                    .create(NewAccount {
-                        user_id: user,
-                        provider_id: self.provider_id().to_owned(),
-                        account_id: identity.subject.clone(),
-                        password: None,
-                        access_token: None,
-                        refresh_token: None,
-                        id_token: None,
-                        access_token_expires_at: None,
-                        refresh_token_expires_at: None,
-                        scope: None,
-                    })
+                    .create(NewAccount::linked(
+                        user,
+                        self.provider_id(),
+                        &identity.subject,
+                    ))
                     .await?
             }
         };

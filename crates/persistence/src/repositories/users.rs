@@ -96,6 +96,35 @@ struct UserChanges {
     updated_at: DateTime<Utc>,
 }
 
+impl PostgresStore {
+    /// Inserts a user and their first account in one transaction: a taken email rolls back
+    /// before the account exists, and a failed account insert takes the user with it.
+    async fn insert_with_account(
+        &self,
+        user_row: NewUserRow,
+        account_row: NewAccountRow,
+    ) -> DomainResult<(User, Account)> {
+        let mut conn = self.db.conn().await?;
+        let (user, account) = conn
+            .transaction::<_, StoreError, _>(async |conn| {
+                let user = diesel::insert_into(users::table)
+                    .values(user_row)
+                    .returning(UserRow::as_returning())
+                    .one(conn)
+                    .await?;
+                let account = diesel::insert_into(accounts::table)
+                    .values(account_row)
+                    .returning(AccountRow::as_returning())
+                    .one(conn)
+                    .await?;
+                Ok((user, account))
+            })
+            .await
+            .map_err(|e| e.into_domain(ENTITY))?;
+        Ok((User::from(user), Account::from(account)))
+    }
+}
+
 #[async_trait]
 impl UserRepository for PostgresStore {
     async fn create(&self, new: NewUser) -> DomainResult<User> {
@@ -119,26 +148,7 @@ impl UserRepository for PostgresStore {
         let user_row = NewUserRow::new(new, now);
         let account_row =
             NewAccountRow::new(NewAccount::credential(user_row.id.into(), password), now);
-        let mut conn = self.db.conn().await?;
-        // One transaction: a taken email rolls back before the account exists, and a failed
-        // account insert takes the user with it.
-        let (user, account) = conn
-            .transaction::<_, StoreError, _>(async |conn| {
-                let user = diesel::insert_into(users::table)
-                    .values(user_row)
-                    .returning(UserRow::as_returning())
-                    .one(conn)
-                    .await?;
-                let account = diesel::insert_into(accounts::table)
-                    .values(account_row)
-                    .returning(AccountRow::as_returning())
-                    .one(conn)
-                    .await?;
-                Ok((user, account))
-            })
-            .await
-            .map_err(|e| e.into_domain(ENTITY))?;
-        Ok((User::from(user), Account::from(account)))
+        self.insert_with_account(user_row, account_row).await
     }
 
     async fn create_with_account(
@@ -159,24 +169,7 @@ impl UserRepository for PostgresStore {
             },
             now,
         );
-        let mut conn = self.db.conn().await?;
-        let (user, account) = conn
-            .transaction::<_, StoreError, _>(async |conn| {
-                let user = diesel::insert_into(users::table)
-                    .values(user_row)
-                    .returning(UserRow::as_returning())
-                    .one(conn)
-                    .await?;
-                let account = diesel::insert_into(accounts::table)
-                    .values(account_row)
-                    .returning(AccountRow::as_returning())
-                    .one(conn)
-                    .await?;
-                Ok((user, account))
-            })
-            .await
-            .map_err(|e| e.into_domain(ENTITY))?;
-        Ok((User::from(user), Account::from(account)))
+        self.insert_with_account(user_row, account_row).await
     }
 
     async fn get(&self, id: UserId) -> DomainResult<User> {

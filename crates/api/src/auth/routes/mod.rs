@@ -118,7 +118,18 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
 
 /// The session cookie holding `token`, living `max_age`.
 fn session_cookie(state: &AppState, token: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE_NAME, token)
+    site_cookie(state, COOKIE_NAME, token, max_age)
+}
+
+/// An `HttpOnly`, `SameSite=Lax` cookie for the whole site (`Secure` unless turned off).
+/// Lax: it comes with top-level navigations, such as a provider's redirect back to sophie.
+fn site_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
         .http_only(true)
         .secure(state.config.secure_cookies)
         .same_site(SameSite::Lax)

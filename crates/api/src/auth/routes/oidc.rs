@@ -6,8 +6,8 @@
 //! the user with the same session as a password sign-in. A signed-in user links a provider
 //! with `POST /me/accounts/oidc/link`, which answers the URL to send the browser to.
 
+use actix_web::cookie::Cookie;
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -66,16 +66,10 @@ fn federation(state: &AppState) -> Result<&FederatedSignIn, DomainError> {
         })
 }
 
+/// The flow's cookie, for the whole site: behind a proxy the callback's public path may carry
+/// a prefix.
 fn flow_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(FLOW_COOKIE, value)
-        .http_only(true)
-        .secure(state.config.secure_cookies)
-        // Lax: sent on the provider's top-level redirect back to the callback. The whole site
-        // as its path: behind a proxy the callback's public path may carry a prefix.
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(max_age)
-        .finish()
+    super::site_cookie(state, FLOW_COOKIE, value, max_age)
 }
 
 fn flow_lifetime() -> CookieDuration {
