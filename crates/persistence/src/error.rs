@@ -101,6 +101,7 @@ fn linked_entity(constraint: &str) -> Option<&'static str> {
         ("_flashcard_set_id_fkey", "flashcard set"),
         ("_quiz_id_fkey", "quiz"),
         ("_chat_session_id_fkey", "chat session"),
+        ("_account_id_fkey", "account"),
     ]
     .into_iter()
     .find_map(|(suffix, entity)| constraint.ends_with(suffix).then_some(entity))

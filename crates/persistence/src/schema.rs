@@ -144,6 +144,7 @@ diesel::table! {
         sequence -> Int4,
         ical_uid -> Nullable<Text>,
         subscription_id -> Nullable<Uuid>,
+        google_synced_sequence -> Nullable<Int4>,
     }
 }
 
@@ -174,6 +175,30 @@ diesel::table! {
         event_count -> Int4,
         refreshed_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_sync_deletions (user_id, calendar_id, remote_id) {
+        user_id -> Uuid,
+        calendar_id -> Text,
+        remote_id -> Text,
+        deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_syncs (user_id) {
+        user_id -> Uuid,
+        account_id -> Uuid,
+        calendar_id -> Nullable<Text>,
+        sync_token -> Nullable<Text>,
+        state -> Text,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_synced_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -607,6 +632,9 @@ diesel::joinable!(calendar_feed_versions -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(calendar_subscriptions -> courses (course_id));
 diesel::joinable!(calendar_subscriptions -> users (user_id));
+diesel::joinable!(calendar_sync_deletions -> users (user_id));
+diesel::joinable!(calendar_syncs -> accounts (account_id));
+diesel::joinable!(calendar_syncs -> users (user_id));
 diesel::joinable!(chat_messages -> chat_sessions (chat_session_id));
 diesel::joinable!(chat_sessions -> courses (course_id));
 diesel::joinable!(chat_sessions -> users (user_id));
@@ -664,6 +692,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feed_versions,
     calendar_feeds,
     calendar_subscriptions,
+    calendar_sync_deletions,
+    calendar_syncs,
     chat_messages,
     chat_sessions,
     courses,

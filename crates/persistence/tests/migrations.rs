@@ -463,7 +463,7 @@ const TABLES: [&str; 23] = [
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
 /// a student's settings, tokens per day) or an append-only log without `updated_at`. Those
 /// with an `updated_at` have its trigger too.
-const TABLES_KEYED_OTHERWISE: [(&str, &str); 7] = [
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 9] = [
     (
         "calendar_event_exceptions",
         "PRIMARY KEY (event_id, original_start)",
@@ -474,6 +474,11 @@ const TABLES_KEYED_OTHERWISE: [(&str, &str); 7] = [
     ("review_settings", "PRIMARY KEY (user_id)"),
     ("calendar_feeds", "PRIMARY KEY (user_id)"),
     ("calendar_feed_versions", "PRIMARY KEY (user_id, scope)"),
+    ("calendar_syncs", "PRIMARY KEY (user_id)"),
+    (
+        "calendar_sync_deletions",
+        "PRIMARY KEY (user_id, calendar_id, remote_id)",
+    ),
 ];
 
 const ENUMS: [(&str, &[&str]); 13] = [
@@ -540,7 +545,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 58] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 61] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -619,6 +624,9 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 58] = [
     ("event_extractions", "user_id", "users", CASCADE),
     ("event_extractions", "document_id", "documents", CASCADE),
     ("event_extractions", "note_id", "notes", CASCADE),
+    ("calendar_syncs", "user_id", "users", CASCADE),
+    ("calendar_syncs", "account_id", "accounts", CASCADE),
+    ("calendar_sync_deletions", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -638,7 +646,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 12] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 35] = [
+const CHECK_CONSTRAINTS: [&str; 36] = [
     "calendar_event_exceptions_end_date_check",
     "calendar_events_sequence_check",
     "users_email_check",
@@ -674,10 +682,11 @@ const CHECK_CONSTRAINTS: [&str; 35] = [
     "users_default_reminders_check",
     "event_extractions_progress_check",
     "event_extractions_one_source_check",
+    "calendar_syncs_state_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".
-const INDEXES: [&str; 34] = [
+const INDEXES: [&str; 36] = [
     "CREATE INDEX calendar_subscriptions_refreshed_at_idx ON public.calendar_subscriptions USING btree (refreshed_at NULLS FIRST, id)",
     "CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)",
     "CREATE INDEX verifications_identifier_idx ON public.verifications USING btree (identifier)",
@@ -712,6 +721,8 @@ const INDEXES: [&str; 34] = [
     "CREATE INDEX flashcard_reviews_flashcard_id_reviewed_at_idx ON public.flashcard_reviews USING btree (flashcard_id, reviewed_at, created_at)",
     "CREATE INDEX flashcard_reviews_user_id_reviewed_at_idx ON public.flashcard_reviews USING btree (user_id, reviewed_at)",
     "CREATE INDEX generation_jobs_unfinished_idx ON public.generation_jobs USING btree (updated_at, id) WHERE (status = ANY (ARRAY['PENDING'::job_status, 'PROCESSING'::job_status]))",
+    "CREATE INDEX calendar_syncs_account_id_idx ON public.calendar_syncs USING btree (account_id)",
+    "CREATE INDEX calendar_events_google_event_idx ON public.calendar_events USING btree (user_id, google_calendar_id, google_event_id) WHERE (google_event_id IS NOT NULL)",
 ];
 
 /// Tables listed per user, newest first: each needs an index on (user_id, created_at, id),
@@ -733,7 +744,7 @@ const USER_LISTED_TABLES: [&str; 12] = [
 
 /// Columns with a special type, nullability or default: (table, column, expected shape as
 /// rendered by `column_shape`).
-const COLUMNS: [(&str, &str, &str); 42] = [
+const COLUMNS: [(&str, &str, &str); 48] = [
     ("users", "email_verified", "boolean NOT NULL DEFAULT false"),
     ("courses", "color", "text NOT NULL DEFAULT 'blue'::text"),
     ("notes", "content", "text NOT NULL DEFAULT ''::text"),
@@ -848,6 +859,28 @@ const COLUMNS: [(&str, &str, &str); 42] = [
         "completion_tokens",
         "bigint NOT NULL DEFAULT 0",
     ),
+    ("calendar_syncs", "calendar_id", "text NULL"),
+    (
+        "calendar_syncs",
+        "state",
+        "text NOT NULL DEFAULT 'IDLE'::text",
+    ),
+    (
+        "calendar_syncs",
+        "created_at",
+        "timestamp with time zone NOT NULL DEFAULT now()",
+    ),
+    (
+        "calendar_syncs",
+        "updated_at",
+        "timestamp with time zone NOT NULL DEFAULT now()",
+    ),
+    (
+        "calendar_sync_deletions",
+        "deleted_at",
+        "timestamp with time zone NOT NULL DEFAULT now()",
+    ),
+    ("calendar_events", "google_synced_sequence", "integer NULL"),
 ];
 
 /// `type NULL|NOT NULL [DEFAULT expr | GENERATED expr]` of one column, `None` if absent.

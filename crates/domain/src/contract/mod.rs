@@ -36,6 +36,7 @@ pub mod seed;
 
 pub mod accounts;
 pub mod calendar;
+pub mod calendar_sync;
 pub mod cascades;
 pub mod chats;
 pub mod courses;
@@ -169,6 +170,16 @@ macro_rules! contract_suite {
             calendar::calendar_extractions_end_once_and_keep_their_proposals,
             calendar::calendar_extractions_are_their_owners_and_go_with_their_source,
             calendar::calendar_events_are_found_by_their_uids,
+            calendar_sync::calendar_sync_connect_needs_the_users_own_account_and_keeps_the_calendar,
+            calendar_sync::calendar_sync_record_changes_only_the_fields_given,
+            calendar_sync::calendar_sync_choosing_another_calendar_starts_over,
+            calendar_sync::calendar_sync_backlog_holds_new_and_changed_events_and_deletions,
+            calendar_sync::calendar_sync_a_stale_mark_leaves_the_event_out_of_step,
+            calendar_sync::calendar_sync_deleting_a_synced_event_records_it_but_a_pulled_deletion_does_not,
+            calendar_sync::calendar_sync_linked_finds_by_remote_id_and_by_own_id_never_anothers,
+            calendar_sync::calendar_sync_due_waits_longest_first_and_skips_syncs_not_ready,
+            calendar_sync::calendar_sync_disconnect_clears_the_events_and_removes_the_sync,
+            calendar_sync::calendar_sync_goes_with_its_user_and_with_its_account,
             import_jobs::import_jobs_create_pending,
             import_jobs::import_jobs_update_records_progress,
             import_jobs::import_jobs_a_package_import_keeps_its_result,

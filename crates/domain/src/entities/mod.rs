@@ -7,6 +7,7 @@
 mod auth;
 mod background_job;
 mod calendar;
+mod calendar_sync;
 mod chat;
 mod course;
 mod deck_import;
@@ -34,6 +35,7 @@ pub use calendar::{
     CalendarImported, CalendarSubscription, EventException, EventOccurrence, EventWithExceptions,
     ImportedCalendarEvent, NewCalendarEvent, NewEventException, QuizToTake, StudyFor,
 };
+pub use calendar_sync::{CalendarSync, SyncBacklog, SyncProgress, SyncState};
 pub use chat::{
     ChatMessage, ChatReference, ChatSession, ChatSessionFilter, ChatSessionUpdate, NewChatMessage,
     NewChatSession,

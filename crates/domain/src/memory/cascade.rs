@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use super::store::Tables;
 use crate::entities::Document;
 use crate::id::{
-    ChatSessionId, CourseId, DocumentId, FlashcardSetId, NoteId, QuizId, StudyGuideId, UserId,
+    AccountId, ChatSessionId, CourseId, DocumentId, FlashcardSetId, NoteId, QuizId, StudyGuideId,
+    UserId,
 };
 
 /// Sets `$field` to NULL (and bumps `updated_at`) on every row of `$table` pointing at `$id`.
@@ -63,6 +64,9 @@ impl Tables {
         let events = &self.calendar_events;
         self.event_exceptions
             .retain(|(event, _), _| events.contains_key(event));
+        self.drop_orphaned_synced_sequences();
+        self.calendar_syncs.remove(&id);
+        self.sync_deletions.retain(|(user, _, _), _| *user != id);
         self.feed_tokens.remove(&id);
         self.feed_versions.retain(|(user, _), _| *user != id);
         self.calendar_subscriptions.retain(|_, s| s.user_id != id);
@@ -72,6 +76,13 @@ impl Tables {
         self.token_usage.retain(|(user, _), _| *user != id);
         self.notifications.retain(|_, n| n.user_id != id);
         self.review_settings.remove(&id);
+    }
+
+    /// Unlinks an account: the calendar sync acting through it goes with it (the user's
+    /// recorded deletions and synced events stay, as the schema keeps them).
+    pub(super) fn delete_account(&mut self, id: AccountId) {
+        self.accounts.remove(&id);
+        self.calendar_syncs.retain(|_, s| s.account_id != id);
     }
 
     /// Deletes a course; what was filed under it stays, unfiled.

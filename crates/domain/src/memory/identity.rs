@@ -364,7 +364,7 @@ impl AccountRepository for MemoryStore {
             {
                 return Err(DomainError::conflict("id", Account::LAST_ACCOUNT));
             }
-            tables.accounts.remove(&id);
+            tables.delete_account(id);
             Ok(())
         })
     }

@@ -35,6 +35,7 @@
 //! ```
 
 mod blobs;
+mod calendar_sync;
 mod cascade;
 mod clock;
 mod generation;

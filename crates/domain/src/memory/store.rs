@@ -51,6 +51,14 @@ pub(super) struct Tables {
     pub(super) chat_sessions: BTreeMap<ChatSessionId, ChatSession>,
     pub(super) chat_messages: BTreeMap<ChatMessageId, ChatMessage>,
     pub(super) calendar_events: BTreeMap<CalendarEventId, CalendarEvent>,
+    /// Each event's `google_synced_sequence`: its `sequence` when it was last in step with
+    /// the remote calendar (absent: never, or started over).
+    pub(super) synced_sequences: BTreeMap<CalendarEventId, u32>,
+    /// Each user's calendar sync with Google.
+    pub(super) calendar_syncs: BTreeMap<UserId, crate::entities::CalendarSync>,
+    /// Synced events the user deleted, by user, remote calendar and remote id: when each was
+    /// deleted.
+    pub(super) sync_deletions: BTreeMap<(UserId, String, String), DateTime<Utc>>,
     /// Changed or cancelled occurrences, by event and original start.
     pub(super) event_exceptions:
         BTreeMap<(CalendarEventId, DateTime<Utc>), crate::entities::EventException>,
@@ -103,6 +111,7 @@ owned!(
     StudyGuide,
     ChatSession,
     CalendarEvent,
+    crate::entities::CalendarSync,
     crate::entities::CalendarSubscription,
     crate::entities::EventExtraction,
     ImportJob,

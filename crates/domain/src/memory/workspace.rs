@@ -380,10 +380,13 @@ impl CalendarRepository for MemoryStore {
     }
 
     async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
-        self.with_tables(|tables| {
+        self.write(|tables, now| {
             owned(&tables.calendar_events, user, &id, "calendar event")?;
-            tables.calendar_events.remove(&id);
+            if let Some(event) = tables.calendar_events.remove(&id) {
+                tables.record_sync_deletion(&event, now);
+            }
             tables.event_exceptions.retain(|(event, _), _| *event != id);
+            tables.synced_sequences.remove(&id);
             Ok(())
         })
     }
@@ -597,6 +600,7 @@ impl CalendarRepository for MemoryStore {
                 for id in gone {
                     tables.calendar_events.remove(&id);
                     tables.event_exceptions.retain(|(event, _), _| *event != id);
+                    tables.synced_sequences.remove(&id);
                 }
             }
             Ok(imported)
@@ -723,6 +727,7 @@ impl CalendarRepository for MemoryStore {
             tables
                 .event_exceptions
                 .retain(|(event, _), _| events.contains_key(event));
+            tables.drop_orphaned_synced_sequences();
             Ok(())
         })
     }

@@ -60,7 +60,8 @@ pub use password::PasswordHasher;
 pub use queue::{JobQueue, Rescued};
 pub use registry::Repositories;
 pub use remote_calendar::{
-    CalendarProvider, RemoteCalendar, RemoteEvent, RemoteEventPage, RemoteStatus, RemoteTime,
+    CalendarProvider, CalendarSyncRepository, RemoteCalendar, RemoteEvent, RemoteEventPage,
+    RemoteStatus, RemoteTime,
 };
 pub use reviews::{CardHistory, ParameterOptimizer, ReviewRepository};
 pub use search::SearchIndex;
@@ -95,7 +96,7 @@ pub use password::MockPasswordHasher;
 #[cfg(feature = "mock")]
 pub use queue::MockJobQueue;
 #[cfg(feature = "mock")]
-pub use remote_calendar::MockCalendarProvider;
+pub use remote_calendar::{MockCalendarProvider, MockCalendarSyncRepository};
 #[cfg(feature = "mock")]
 pub use reviews::{MockParameterOptimizer, MockReviewRepository};
 #[cfg(feature = "mock")]

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::{
-    AccountRepository, CalendarRepository, ChatRepository, CourseRepository, DocumentRepository,
-    FlashcardRepository, GenerationRepository, ImportJobRepository, NoteRepository,
-    NotificationRepository, QuizRepository, ReviewRepository, SearchIndex, SessionRepository,
-    StudyGuideRepository, UserRepository, VerificationRepository,
+    AccountRepository, CalendarRepository, CalendarSyncRepository, ChatRepository,
+    CourseRepository, DocumentRepository, FlashcardRepository, GenerationRepository,
+    ImportJobRepository, NoteRepository, NotificationRepository, QuizRepository, ReviewRepository,
+    SearchIndex, SessionRepository, StudyGuideRepository, UserRepository, VerificationRepository,
 };
 
 /// One adapter for each repository port: the in-memory store or PostgreSQL. Cheap to clone.
@@ -40,6 +40,8 @@ pub struct Repositories {
     pub chats: Arc<dyn ChatRepository>,
     /// Calendar events.
     pub calendar: Arc<dyn CalendarRepository>,
+    /// Calendar syncs with Google.
+    pub calendar_syncs: Arc<dyn CalendarSyncRepository>,
     /// Import jobs.
     pub import_jobs: Arc<dyn ImportJobRepository>,
     /// Notifications.
@@ -66,6 +68,7 @@ impl Repositories {
             + GenerationRepository
             + ChatRepository
             + CalendarRepository
+            + CalendarSyncRepository
             + ImportJobRepository
             + NotificationRepository
             + SearchIndex
@@ -86,6 +89,7 @@ impl Repositories {
             generations: adapter.clone(),
             chats: adapter.clone(),
             calendar: adapter.clone(),
+            calendar_syncs: adapter.clone(),
             import_jobs: adapter.clone(),
             notifications: adapter.clone(),
             search: adapter,

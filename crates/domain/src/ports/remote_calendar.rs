@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::entities::{CalendarEvent, CalendarSync, SyncBacklog, SyncProgress};
 use crate::error::DomainResult;
+use crate::id::{AccountId, CalendarEventId, UserId};
 
 /// A calendar of the student's at the provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,4 +158,108 @@ pub trait CalendarProvider: Send + Sync {
         sync_token: Option<&'a str>,
         page_token: Option<&'a str>,
     ) -> DomainResult<RemoteEventPage>;
+}
+
+/// Stores each student's [`CalendarSync`], which of their events are out of step with the
+/// remote calendar, and the remote ids of the synced events they deleted.
+///
+/// [`CalendarRepository::delete`](crate::ports::CalendarRepository::delete) of an event
+/// synced to the student's sync calendar (its `googleCalendarId` is that calendar and it has
+/// a `googleEventId`) records the deletion in the same transaction, for the next push.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CalendarSyncRepository: Send + Sync {
+    /// Connects the user's sync through `account`, or moves their sync to it: a new sync has
+    /// no calendar yet and state `IDLE`; an existing one keeps its calendar.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the account is not the user's.
+    async fn connect(&self, user: UserId, account: AccountId) -> DomainResult<CalendarSync>;
+
+    /// The user's sync, if connected.
+    async fn get(&self, user: UserId) -> DomainResult<Option<CalendarSync>>;
+
+    /// Keeps the remote calendar `calendar_id` in step. Choosing another calendar than the
+    /// current one starts over, in one transaction: the sync token and recorded deletions are
+    /// dropped, and every event's `googleEventId`, `googleCalendarId` and synced revision are
+    /// cleared, so each is pushed to the new calendar.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user has no sync.
+    async fn choose_calendar(
+        &self,
+        user: UserId,
+        calendar_id: String,
+    ) -> DomainResult<CalendarSync>;
+
+    /// Disconnects the sync: removes it and its recorded deletions, and clears every event's
+    /// `googleEventId`, `googleCalendarId` and synced revision (the events stay), in one
+    /// transaction.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user has no sync.
+    async fn disconnect(&self, user: UserId) -> DomainResult<()>;
+
+    /// Records how a run goes.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the user has no sync (disconnected meanwhile).
+    async fn record(&self, user: UserId, progress: SyncProgress) -> DomainResult<CalendarSync>;
+
+    /// Users whose sync has a calendar, does not need reconnecting, and last started a run
+    /// before `before` (or never): the longest waiting first, at most `limit`.
+    async fn due(&self, before: DateTime<Utc>, limit: u32) -> DomainResult<Vec<UserId>>;
+
+    /// What the user's sync must push to `calendar_id`: at most `limit` events out of step
+    /// and every recorded deletion in that calendar.
+    async fn backlog(
+        &self,
+        user: UserId,
+        calendar_id: String,
+        limit: u32,
+    ) -> DomainResult<SyncBacklog>;
+
+    /// Records that the user's event `id` is in step as `remote_id` in `calendar_id` at
+    /// revision `sequence`. When the event changed meanwhile (its sequence is another), the
+    /// ids are recorded but it stays out of step. Its sequence does not change.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the event is not the user's (deleted meanwhile).
+    async fn mark_synced(
+        &self,
+        user: UserId,
+        id: CalendarEventId,
+        calendar_id: String,
+        remote_id: String,
+        sequence: u32,
+    ) -> DomainResult<()>;
+
+    /// Forgets recorded deletions once the remote calendar has them.
+    async fn forget_deleted(
+        &self,
+        user: UserId,
+        calendar_id: String,
+        remote_ids: Vec<String>,
+    ) -> DomainResult<()>;
+
+    /// The user's events synced to `calendar_id` under one of `remote_ids`, or whose own id
+    /// is one of `ids` (an insert that reached the provider before its id was recorded), in
+    /// one read.
+    async fn linked(
+        &self,
+        user: UserId,
+        calendar_id: String,
+        remote_ids: Vec<String>,
+        ids: Vec<CalendarEventId>,
+    ) -> DomainResult<Vec<CalendarEvent>>;
+
+    /// Deletes the user's events `ids` because they were deleted in the remote calendar:
+    /// no deletion is recorded for a push. Ids that are not the user's are passed over.
+    /// Answers how many were deleted.
+    async fn delete_pulled(&self, user: UserId, ids: Vec<CalendarEventId>) -> DomainResult<u64>;
 }

@@ -30,11 +30,13 @@ use crate::schema::{
 };
 use crate::store::PostgresStore;
 
-const ENTITY: &str = "calendar event";
+/// The resource a missing event is reported as.
+pub(super) const ENTITY: &str = "calendar event";
 
+/// A calendar event as read (every column the entity has).
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = calendar_events, check_for_backend(Pg))]
-struct EventRow {
+pub(super) struct EventRow {
     id: Uuid,
     title: String,
     description: Option<String>,
@@ -238,7 +240,7 @@ fn stored_lines(lines: &[String]) -> Vec<Option<String>> {
 
 /// An instant at PostgreSQL's precision, truncated as the in-memory adapter does (diesel
 /// would round instants before 2000 the other way).
-fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
 }
 
@@ -291,6 +293,13 @@ async fn is_users_event(
     ))
     .one(conn)
     .await?)
+}
+
+/// How many rows a statement deleted.
+#[derive(QueryableByName)]
+struct Deleted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// The time a feed version was recorded.
@@ -478,15 +487,29 @@ impl CalendarRepository for PostgresStore {
 
     async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
         let mut conn = self.db.conn().await?;
-        let deleted = diesel::delete(
-            calendar_events::table
-                .filter(calendar_events::id.eq(id.as_uuid()))
-                .filter(calendar_events::user_id.eq(user.as_uuid())),
+        // One statement: the event goes, and when it is synced to the sync's calendar its
+        // remote id is recorded for the next push (see `CalendarSyncRepository`).
+        let deleted: Deleted = diesel::sql_query(
+            "WITH gone AS ( \
+                 DELETE FROM calendar_events WHERE id = $1 AND user_id = $2 \
+                 RETURNING user_id, google_calendar_id, google_event_id \
+             ), recorded AS ( \
+                 INSERT INTO calendar_sync_deletions (user_id, calendar_id, remote_id, deleted_at) \
+                 SELECT gone.user_id, gone.google_calendar_id, gone.google_event_id, $3 \
+                 FROM gone JOIN calendar_syncs s \
+                     ON s.user_id = gone.user_id AND s.calendar_id = gone.google_calendar_id \
+                 WHERE gone.google_event_id IS NOT NULL \
+                 ON CONFLICT DO NOTHING \
+             ) \
+             SELECT count(*) AS n FROM gone",
         )
-        .execute(&mut conn)
+        .bind::<diesel::sql_types::Uuid, _>(id.as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+        .bind::<Timestamptz, _>(micros(self.clock.now()))
+        .one(&mut conn)
         .await
         .map_err(|e| from_diesel(ENTITY, e))?;
-        if deleted == 0 {
+        if deleted.n == 0 {
             return Err(DomainError::not_found(ENTITY));
         }
         Ok(())

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod calendar;
+mod calendar_sync;
 mod chats;
 mod courses;
 mod deck_import;
