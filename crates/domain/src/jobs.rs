@@ -417,3 +417,55 @@ impl Job for OptimizeReviewParameters {
         Some(format!("reviews.optimize:{}", self.user_id))
     }
 }
+
+/// Brings a student's calendar in step with their Google calendar: pulls the changes made
+/// there, then pushes sophie's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncCalendar {
+    /// The student.
+    pub user_id: UserId,
+}
+
+impl SyncCalendar {
+    /// The key that coalesces runs: while one is waiting or running, changes add no other.
+    #[must_use]
+    pub fn key(user: UserId) -> String {
+        format!("{}:{user}", Self::KIND)
+    }
+}
+
+impl Job for SyncCalendar {
+    const KIND: &'static str = "calendar.sync";
+    const MAX_ATTEMPTS: i32 = 8;
+    /// Below a student's own imports and documents.
+    const PRIORITY: i32 = -1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(Self::key(self.user_id))
+    }
+
+    /// Also when Google asks to slow down (`429`, `403 rateLimitExceeded`): the worker's
+    /// backoff grows with each attempt. A missing permission or a calendar gone is not.
+    fn is_retryable(error: &DomainError) -> bool {
+        matches!(
+            error,
+            DomainError::Unavailable { .. }
+                | DomainError::Internal { .. }
+                | DomainError::RateLimited { .. }
+        )
+    }
+}
+
+/// Sends the calendar syncs due for their periodic run, one [`SyncCalendar`] each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncDueCalendars {}
+
+impl Job for SyncDueCalendars {
+    const KIND: &'static str = "calendar.sync_due";
+    const MAX_ATTEMPTS: i32 = 1;
+
+    fn unique_key(&self) -> Option<String> {
+        Some(Self::KIND.to_owned())
+    }
+}

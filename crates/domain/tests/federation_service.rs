@@ -112,6 +112,7 @@ fn world(provider: impl FnOnce(chrono::DateTime<Utc>) -> MockIdentityProvider) -
             verifications: r.verifications.clone(),
             provider: Arc::new(provider(now)),
             notifications: r.notifications.clone(),
+            calendar_syncs: r.calendar_syncs.clone(),
             clock: clock.clone(),
         },
         sessions,

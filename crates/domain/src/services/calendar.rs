@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
+use super::calendar_sync::SyncTrigger;
 use super::reminders::ReminderService;
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, EventException, EventOccurrence,
@@ -76,6 +77,7 @@ pub struct CalendarService {
     courses: Arc<dyn CourseRepository>,
     limits: CalendarLimits,
     reminders: Option<Arc<ReminderService>>,
+    sync: Option<SyncTrigger>,
 }
 
 impl std::fmt::Debug for CalendarService {
@@ -100,6 +102,21 @@ impl CalendarService {
             courses,
             limits,
             reminders: None,
+            sync: None,
+        }
+    }
+
+    /// The same service, sending a run of the student's Google calendar sync after each
+    /// change of an event.
+    #[must_use]
+    pub fn with_sync(mut self, trigger: SyncTrigger) -> Self {
+        self.sync = Some(trigger);
+        self
+    }
+
+    async fn changed(&self, user: UserId) {
+        if let Some(sync) = &self.sync {
+            sync.changed(user).await;
         }
     }
 
@@ -120,7 +137,19 @@ impl CalendarService {
         if let Some(reminders) = &self.reminders {
             reminders.schedule_new(&event).await?;
         }
+        self.changed(user).await;
         Ok(event)
+    }
+
+    /// Deletes the user's event (a synced one is deleted from Google by the next run).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when it does not exist or is not the user's.
+    pub async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
+        self.calendar.delete(user, id).await?;
+        self.changed(user).await;
+        Ok(())
     }
 
     /// Changes the user's event, and schedules its reminders anew.
@@ -137,6 +166,7 @@ impl CalendarService {
     ) -> DomainResult<CalendarEvent> {
         let event = self.calendar.update(user, id, update).await?;
         self.reschedule(user, id).await?;
+        self.changed(user).await;
         Ok(event)
     }
 

@@ -23,13 +23,14 @@ use super::accounts::{AccountService, ClientInfo, SignedIn};
 use super::sealing::{SealedIn, TokenKeys};
 use crate::entities::{
     Account, AccountTokens, LinkedAccount, NewAccount, NewNotification, NewUser, NewVerification,
+    SyncProgress, SyncState,
 };
 use crate::enums::NotificationType;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{AccountId, UserId};
 use crate::ports::{
-    AccountRepository, Clock, IdentityProvider, NotificationRepository, ProviderIdentity,
-    ProviderTokens, UserRepository, VerificationRepository,
+    AccountRepository, CalendarSyncRepository, Clock, IdentityProvider, NotificationRepository,
+    ProviderIdentity, ProviderTokens, UserRepository, VerificationRepository,
 };
 use crate::values::{Email, MessageText, Name, ShortText, Title, WebUrl};
 
@@ -49,7 +50,47 @@ pub enum FlowPurpose {
     SignIn,
     /// To link the provider to this signed-in user.
     Link(UserId),
+    /// To link the provider to this signed-in user with access to their calendars, and
+    /// connect their calendar sync through it.
+    ConnectCalendar(UserId, CalendarAccess),
 }
+
+/// Which access to Google Calendar a student grants: the narrowest that covers the calls the
+/// sync makes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum CalendarAccess {
+    /// A calendar sophie creates and keeps (`calendar.app.created`: sophie sees no other).
+    #[default]
+    Own,
+    /// An existing calendar the student chooses (`calendar.events` and
+    /// `calendar.calendarlist.readonly`).
+    Existing,
+}
+
+impl CalendarAccess {
+    /// The OAuth scopes asked for.
+    #[must_use]
+    pub const fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Self::Own => &["https://www.googleapis.com/auth/calendar.app.created"],
+            Self::Existing => &[
+                "https://www.googleapis.com/auth/calendar.events",
+                "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+            ],
+        }
+    }
+}
+
+/// What a calendar connection asks of the provider besides its scopes: a refresh token
+/// (`access_type=offline`, and `prompt=consent` so it comes again on a second connection),
+/// keeping the access granted before (`include_granted_scopes`).
+const CALENDAR_EXTRA: &[(&str, &str)] = &[
+    ("access_type", "offline"),
+    ("include_granted_scopes", "true"),
+    ("prompt", "consent"),
+];
 
 /// A started flow: where to send the browser, and the secret it must keep (as a cookie) until
 /// the callback.
@@ -93,6 +134,9 @@ struct Pending {
     nonce: String,
     verifier: String,
     link: Option<UserId>,
+    /// Whether the link connects the calendar sync.
+    #[serde(default)]
+    calendar: bool,
 }
 
 /// The ports [`FederatedSignIn`] works through.
@@ -108,6 +152,8 @@ pub struct FederationPorts {
     pub provider: Arc<dyn IdentityProvider>,
     /// Tells the user when the provider revokes sophie's access.
     pub notifications: Arc<dyn NotificationRepository>,
+    /// Calendar syncs, connected by a [`FlowPurpose::ConnectCalendar`] flow.
+    pub calendar_syncs: Arc<dyn CalendarSyncRepository>,
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
@@ -152,16 +198,31 @@ impl FederatedSignIn {
     ///
     /// `Unavailable` when the provider cannot be reached.
     pub async fn start(&self, purpose: FlowPurpose) -> DomainResult<StartedFlow> {
-        let start = self.ports.provider.start(SIGN_IN_SCOPES, &[]).await?;
+        let start = match purpose {
+            FlowPurpose::ConnectCalendar(_, access) => {
+                let scopes: Vec<&str> = SIGN_IN_SCOPES
+                    .iter()
+                    .chain(access.scopes())
+                    .copied()
+                    .collect();
+                self.ports.provider.start(&scopes, CALENDAR_EXTRA).await?
+            }
+            FlowPurpose::SignIn | FlowPurpose::Link(_) => {
+                self.ports.provider.start(SIGN_IN_SCOPES, &[]).await?
+            }
+        };
         let browser_secret = super::random_token()?;
+        let (link, calendar) = match purpose {
+            FlowPurpose::SignIn => (None, false),
+            FlowPurpose::Link(user) => (Some(user), false),
+            FlowPurpose::ConnectCalendar(user, _) => (Some(user), true),
+        };
         let pending = Pending {
             browser: super::sha256_hex(browser_secret.as_bytes()),
             nonce: start.nonce,
             verifier: start.pkce_verifier,
-            link: match purpose {
-                FlowPurpose::SignIn => None,
-                FlowPurpose::Link(user) => Some(user),
-            },
+            link,
+            calendar,
         };
         let json = serde_json::to_string(&pending)
             .map_err(|e| DomainError::internal_from("a pending sign-in", e))?;
@@ -212,7 +273,25 @@ impl FederatedSignIn {
             .find_by_provider(&provider, &identity.subject)
             .await?;
         match pending.link {
-            Some(user) => self.link(user, existing, identity).await,
+            Some(user) => {
+                let linked = self.link(user, existing, identity).await?;
+                if pending.calendar {
+                    let syncs = &self.ports.calendar_syncs;
+                    syncs.connect(user, linked.id).await?;
+                    // Connected again after Google revoked sophie: runs go on.
+                    syncs
+                        .record(
+                            user,
+                            SyncProgress {
+                                state: Some(SyncState::Idle),
+                                last_error: Some(None),
+                                ..SyncProgress::default()
+                            },
+                        )
+                        .await?;
+                }
+                Ok(FinishedFlow::Linked(linked))
+            }
             None => self.sign_in(existing, identity, client).await,
         }
     }
@@ -252,6 +331,24 @@ impl FederatedSignIn {
     /// usable token (never granted, or revoked): the user must link it again; `Unavailable`
     /// when the provider cannot be reached.
     pub async fn access_token(&self, user: UserId, account: AccountId) -> DomainResult<String> {
+        self.token(user, account, false).await
+    }
+
+    /// A new access token of the user's `account`, refreshed now whatever its expiry: for a
+    /// token the provider refused before its time.
+    ///
+    /// # Errors
+    ///
+    /// As [`FederatedSignIn::access_token`].
+    pub async fn renewed_access_token(
+        &self,
+        user: UserId,
+        account: AccountId,
+    ) -> DomainResult<String> {
+        self.token(user, account, true).await
+    }
+
+    async fn token(&self, user: UserId, account: AccountId, renew: bool) -> DomainResult<String> {
         let account = self
             .ports
             .accounts
@@ -269,9 +366,10 @@ impl FederatedSignIn {
         };
         let tokens = self.open_tokens(&account)?.ok_or_else(reconnect)?;
         let now = self.ports.clock.now();
-        if tokens
-            .access_token_expires_at
-            .is_none_or(|at| at > now + REFRESH_AHEAD)
+        if !renew
+            && tokens
+                .access_token_expires_at
+                .is_none_or(|at| at > now + REFRESH_AHEAD)
         {
             return Ok(tokens.access_token);
         }
@@ -426,7 +524,7 @@ impl FederatedSignIn {
         user: UserId,
         existing: Option<Account>,
         identity: ProviderIdentity,
-    ) -> DomainResult<FinishedFlow> {
+    ) -> DomainResult<LinkedAccount> {
         let account = match existing {
             Some(account) if account.user_id == user => account,
             Some(_) => {
@@ -447,7 +545,7 @@ impl FederatedSignIn {
             }
         };
         let account = self.store_tokens(&account, &identity.tokens).await?;
-        Ok(FinishedFlow::Linked(LinkedAccount::from(&account)))
+        Ok(LinkedAccount::from(&account))
     }
 
     async fn store_tokens(

@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod budget;
 pub mod calendar;
 pub mod calendar_import;
+pub mod calendar_sync;
 pub mod chat;
 pub mod documents;
 pub mod event_extraction;
