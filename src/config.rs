@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use sophie_ai::oidc::GOOGLE_ISSUER;
 use sophie_ai::{
-    OidcConfig, OpenAiChatConfig, OpenAiEmbedderConfig, OpenAiTranscriberConfig, YouTubeConfig,
+    GoogleCalendarConfig, OidcConfig, OpenAiChatConfig, OpenAiEmbedderConfig,
+    OpenAiTranscriberConfig, YouTubeConfig,
 };
 use sophie_api::ApiConfig;
 use sophie_domain::PackageLimits;
@@ -83,6 +84,12 @@ pub struct Config {
     /// of 32 bytes, the first sealing). Required with `OIDC_CLIENT_ID` on PostgreSQL; on the
     /// in-memory storage a random key lives as long as the process.
     pub token_keys: Option<TokenKeys>,
+    /// Google Calendar API v3 for the calendar sync (`GOOGLE_CALENDAR_BASE_URL`, Google's
+    /// own by default), used when an OpenID Connect provider is configured.
+    pub google_calendar: GoogleCalendarConfig,
+    /// The longest time between two runs of a student's calendar sync
+    /// (`CALENDAR_SYNC_INTERVAL_SECS`, 900).
+    pub calendar_sync_interval: Duration,
 }
 
 /// The OpenID Connect client, if `OIDC_CLIENT_ID` names one.
@@ -112,6 +119,7 @@ fn oidc() -> Result<Option<OidcConfig>, String> {
             positive("OIDC_JWKS_REFETCH_SECS")?.unwrap_or(60),
         ),
         timeout: Duration::from_secs(10),
+        token_url: var("GOOGLE_TOKEN_URL"),
     }))
 }
 
@@ -436,6 +444,14 @@ impl Config {
             llm: llm()?,
             oidc: oidc()?,
             token_keys: token_keys()?,
+            google_calendar: GoogleCalendarConfig {
+                base_url: var("GOOGLE_CALENDAR_BASE_URL")
+                    .unwrap_or_else(|| GoogleCalendarConfig::default().base_url),
+                ..GoogleCalendarConfig::default()
+            },
+            calendar_sync_interval: Duration::from_secs(
+                positive("CALENDAR_SYNC_INTERVAL_SECS")?.unwrap_or(900),
+            ),
             workers,
             host,
             port,

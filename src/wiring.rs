@@ -3,20 +3,23 @@
 use std::sync::Arc;
 
 use sophie_ai::{
-    FsrsOptimizer, HashingEmbedder, ModelExtractor, ModelGenerator, OfflineGenerator, OpenAiChat,
-    OpenAiEmbedder, OpenAiTranscriber, OpenIdProvider, RuleExtractor, SafeFetcher,
-    SafeFetcherConfig, YouTubeCaptions,
+    FsrsOptimizer, GoogleCalendar, HashingEmbedder, ModelExtractor, ModelGenerator,
+    OfflineGenerator, OpenAiChat, OpenAiEmbedder, OpenAiTranscriber, OpenIdProvider, RuleExtractor,
+    SafeFetcher, SafeFetcherConfig, YouTubeCaptions,
 };
 use sophie_api::auth::Argon2Hasher;
 use sophie_api::{AlwaysReady, AppState, Readiness};
 use sophie_domain::memory::{MemoryBlobStore, MemoryJobQueue, MemoryStore};
-use sophie_domain::services::accounts::CredentialJanitor;
+use sophie_domain::services::accounts::{AccountPorts, AccountService, CredentialJanitor};
 use sophie_domain::services::budget::TokenBudget;
+use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::calendar_import::{
     CalendarImportLimits, CalendarImportPorts, CalendarImportService,
 };
+use sophie_domain::services::calendar_sync::{CalendarSyncPorts, CalendarSyncService};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionPorts};
+use sophie_domain::services::federation::{FederatedSignIn, FederationPorts};
 use sophie_domain::services::generation::{GenerationLimits, GenerationPorts, GenerationService};
 use sophie_domain::services::imports::{ImportPorts, ImportService};
 use sophie_domain::services::ingestion::{IngestionPorts, IngestionService};
@@ -27,7 +30,8 @@ use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::services::sealing::TokenKeys;
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, EventExtractor, FetchedResource,
-    JobQueue, Repositories, StudyGenerator, SystemClock, Transcriber, VideoTranscripts, WebFetcher,
+    IdentityProvider, JobQueue, PasswordHasher, Repositories, StudyGenerator, SystemClock,
+    Transcriber, VideoTranscripts, WebFetcher,
 };
 use sophie_jobs::anki::AnkiPackages;
 use sophie_jobs::handlers::{self, JobServices};
@@ -72,6 +76,9 @@ impl WebFetcher for NoWebFetch {
     }
 }
 
+/// An OpenID Connect provider and the keys its tokens are sealed with.
+pub type Identity = (Arc<dyn IdentityProvider>, Arc<TokenKeys>);
+
 /// Every port, with the adapter the configuration picks.
 #[derive(Clone)]
 pub struct Wiring {
@@ -101,6 +108,9 @@ pub struct Wiring {
     pub clock: Arc<dyn Clock>,
     /// True on the in-memory storage, which no other process can reach.
     pub in_memory: bool,
+    /// The OpenID Connect provider and the keys its tokens are sealed with, when configured:
+    /// one pair for the HTTP layer and the worker (on memory, the key of the process).
+    pub identity: Option<Identity>,
 }
 
 impl Wiring {
@@ -113,6 +123,12 @@ impl Wiring {
     /// When the database cannot be migrated, the blob directory or bucket cannot be used, or
     /// the embeddings settings are invalid.
     pub async fn from_config(config: &Config) -> Result<Self, String> {
+        let mut wiring = Self::adapters(config).await?;
+        wiring.identity = wiring.identity(config)?;
+        Ok(wiring)
+    }
+
+    async fn adapters(config: &Config) -> Result<Self, String> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let embedder: Arc<dyn Embedder> = match &config.embeddings {
             None => Arc::new(HashingEmbedder::new()),
@@ -206,6 +222,7 @@ impl Wiring {
                     extractor: outside.extractor,
                     clock,
                     in_memory: true,
+                    identity: None,
                 })
             }
             Some(database) => {
@@ -240,6 +257,7 @@ impl Wiring {
                     extractor: outside.extractor,
                     clock,
                     in_memory: false,
+                    identity: None,
                 })
             }
         }
@@ -416,6 +434,11 @@ impl Wiring {
             reminders: Arc::new(self.reminders()),
             calendar_imports: Arc::new(self.calendar_imports()),
             extractions: Arc::new(self.extractions()),
+            calendar_sync: self
+                .federation(config)
+                .map(|federation| self.calendar_sync(config, federation))
+                .transpose()?
+                .map(Arc::new),
         };
         let worker_config = WorkerConfig::from_env()?;
         Ok(Worker::new(
@@ -453,11 +476,14 @@ impl Wiring {
         self.with_federation(state, config)
     }
 
-    /// Sign-in with the configured OpenID Connect provider, if any. Its tokens are sealed
-    /// with `TOKEN_KEY`; on memory, without one, with a key that dies with the process.
-    fn with_federation(&self, state: AppState, config: &Config) -> Result<AppState, String> {
+    /// The configured OpenID Connect provider, if any, and the keys its tokens are sealed
+    /// with: `TOKEN_KEY`, or on memory without one a key that dies with the process.
+    fn identity(
+        &self,
+        config: &Config,
+    ) -> Result<Option<Identity>, String> {
         let Some(oidc) = &config.oidc else {
-            return Ok(state);
+            return Ok(None);
         };
         let keys = match (&config.token_keys, self.in_memory) {
             (Some(keys), _) => keys.clone(),
@@ -472,7 +498,80 @@ impl Wiring {
             }
         };
         let provider = OpenIdProvider::new(oidc.clone()).map_err(|e| e.to_string())?;
-        Ok(state.with_federation(Arc::new(provider), Arc::new(keys)))
+        Ok(Some((Arc::new(provider), Arc::new(keys))))
+    }
+
+    /// Sign-in with the configured provider, if any.
+    fn with_federation(&self, state: AppState, config: &Config) -> Result<AppState, String> {
+        let Some((provider, keys)) = &self.identity else {
+            return Ok(state);
+        };
+        let state = state.with_federation(provider.clone(), keys.clone());
+        let Some(federation) = state.federation.clone() else {
+            return Ok(state);
+        };
+        let sync = self.calendar_sync(config, federation)?;
+        Ok(state.with_calendar_sync(sync))
+    }
+
+    /// The provider's sign-in service for the worker, which reaches Google on students'
+    /// behalf with the tokens it keeps.
+    fn federation(&self, config: &Config) -> Option<Arc<FederatedSignIn>> {
+        let (provider, keys) = self.identity.clone()?;
+        let passwords: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::owasp().ok()?);
+        let sessions = AccountService::new(
+            AccountPorts {
+                users: self.repositories.users.clone(),
+                accounts: self.repositories.accounts.clone(),
+                sessions: self.repositories.sessions.clone(),
+                passwords,
+                clock: self.clock.clone(),
+            },
+            config.api.session_policy(),
+        );
+        Some(Arc::new(FederatedSignIn::new(
+            FederationPorts {
+                users: self.repositories.users.clone(),
+                accounts: self.repositories.accounts.clone(),
+                verifications: self.repositories.verifications.clone(),
+                provider,
+                notifications: self.repositories.notifications.clone(),
+                calendar_syncs: self.repositories.calendar_syncs.clone(),
+                clock: self.clock.clone(),
+            },
+            sessions,
+            keys,
+        )))
+    }
+
+    /// The sync of students' calendars with Google Calendar (`GOOGLE_CALENDAR_BASE_URL`),
+    /// run at least every `CALENDAR_SYNC_INTERVAL_SECS`; the events it pulls get their
+    /// reminders.
+    fn calendar_sync(
+        &self,
+        config: &Config,
+        federation: Arc<FederatedSignIn>,
+    ) -> Result<CalendarSyncService, String> {
+        let google = GoogleCalendar::new(&config.google_calendar)
+            .map_err(|e| format!("GOOGLE_CALENDAR_BASE_URL: {e}"))?;
+        let events = CalendarService::new(
+            self.repositories.calendar.clone(),
+            self.repositories.courses.clone(),
+            CalendarLimits::default(),
+        )
+        .with_reminders(Arc::new(self.reminders()));
+        Ok(CalendarSyncService::new(
+            CalendarSyncPorts {
+                syncs: self.repositories.calendar_syncs.clone(),
+                calendar: self.repositories.calendar.clone(),
+                provider: Arc::new(google),
+                queue: self.queue.clone(),
+                clock: self.clock.clone(),
+            },
+            federation,
+            events,
+            config.calendar_sync_interval,
+        ))
     }
 }
 

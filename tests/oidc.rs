@@ -485,6 +485,7 @@ async fn the_provider_client_refreshes_tokens_until_the_refresh_token_is_revoked
         redirect_url: REGISTERED_CALLBACK.to_owned(),
         jwks_refetch_interval: std::time::Duration::from_secs(60),
         timeout: std::time::Duration::from_secs(10),
+        token_url: None,
     })
     .unwrap();
     let fresh = client.refresh("refresh-1-f6e5d4c3b2a1").await.unwrap();

@@ -25,7 +25,7 @@ use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl,
     JsonWebKeySet, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier,
     RedirectUrl, RefreshToken, RequestTokenError, Scope, SignatureVerificationError,
-    TokenResponse as _,
+    TokenResponse as _, TokenUrl,
 };
 use sophie_domain::error::{DomainError, DomainResult};
 use sophie_domain::ports::{
@@ -59,6 +59,9 @@ pub struct OidcConfig {
     pub jwks_refetch_interval: Duration,
     /// The timeout of each request to the provider.
     pub timeout: Duration,
+    /// The token endpoint, instead of the one the discovery document names
+    /// (`GOOGLE_TOKEN_URL`).
+    pub token_url: Option<String>,
 }
 
 impl std::fmt::Debug for OidcConfig {
@@ -97,6 +100,7 @@ pub struct OpenIdProvider {
     provider_id: String,
     issuer: IssuerUrl,
     redirect: RedirectUrl,
+    token_url: Option<TokenUrl>,
     http: reqwest::Client,
     discovered: Mutex<Option<Discovered>>,
 }
@@ -123,6 +127,12 @@ impl OpenIdProvider {
             .map_err(|e| DomainError::validation("OIDC_ISSUER", e.to_string()))?;
         let redirect = RedirectUrl::new(config.redirect_url.clone())
             .map_err(|e| DomainError::validation("OIDC_REDIRECT_URL", e.to_string()))?;
+        let token_url = config
+            .token_url
+            .clone()
+            .map(TokenUrl::new)
+            .transpose()
+            .map_err(|e| DomainError::validation("GOOGLE_TOKEN_URL", e.to_string()))?;
         let http = reqwest::Client::builder()
             // The token endpoint's answer is taken from the token endpoint only.
             .redirect(reqwest::redirect::Policy::none())
@@ -134,6 +144,7 @@ impl OpenIdProvider {
             config,
             issuer,
             redirect,
+            token_url,
             http,
             discovered: Mutex::new(None),
         })
@@ -191,6 +202,10 @@ impl OpenIdProvider {
         openidconnect::EndpointMaybeSet,
         openidconnect::EndpointMaybeSet,
     > {
+        let metadata = match &self.token_url {
+            Some(url) => metadata.set_token_endpoint(Some(url.clone())),
+            None => metadata,
+        };
         CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),

@@ -8,6 +8,7 @@ use sophie_domain::services::accounts::{AccountPorts, AccountService, SessionPol
 use sophie_domain::services::agenda::AgendaService;
 use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::calendar_import::CalendarImportService;
+use sophie_domain::services::calendar_sync::CalendarSyncService;
 use sophie_domain::services::chat::{ChatPorts, ChatService};
 use sophie_domain::services::documents::{DEFAULT_UPLOAD_LIMIT, DocumentService};
 use sophie_domain::services::event_extraction::EventExtractionService;
@@ -147,6 +148,8 @@ pub struct AppState {
     pub extractions: Option<Arc<EventExtractionService>>,
     /// Sign-in with an OpenID Connect provider, once one is configured.
     pub federation: Option<Arc<FederatedSignIn>>,
+    /// The sync of students' calendars with Google Calendar, once a provider is configured.
+    pub calendar_sync: Option<Arc<CalendarSyncService>>,
 }
 
 impl AppState {
@@ -198,6 +201,7 @@ impl AppState {
             calendar_imports: None,
             extractions: None,
             federation: None,
+            calendar_sync: None,
         }
     }
 
@@ -229,6 +233,7 @@ impl AppState {
         state.extractions = self.extractions.clone();
         // Sign-ins through a provider are rare: they share the common pool.
         state.federation = self.federation.clone();
+        state.calendar_sync = self.calendar_sync.clone();
         state.search = Arc::new(SearchService {
             index: Arc::clone(&state.repositories.search),
             embedder: self.search.embedder.clone(),
@@ -260,10 +265,18 @@ impl AppState {
             verifications: self.repositories.verifications.clone(),
             provider,
             notifications: self.repositories.notifications.clone(),
+            calendar_syncs: self.repositories.calendar_syncs.clone(),
             clock: self.clock.clone(),
         };
         let sessions = AccountService::clone(&self.accounts);
         self.federation = Some(Arc::new(FederatedSignIn::new(ports, sessions, keys)));
+        self
+    }
+
+    /// The same state, syncing students' calendars with Google through `sync`.
+    #[must_use]
+    pub fn with_calendar_sync(mut self, sync: CalendarSyncService) -> Self {
+        self.calendar_sync = Some(Arc::new(sync));
         self
     }
 
@@ -389,8 +402,12 @@ impl AppState {
             self.repositories.courses.clone(),
             CalendarLimits::default(),
         );
-        match &self.reminders {
+        let service = match &self.reminders {
             Some(reminders) => service.with_reminders(reminders.clone()),
+            None => service,
+        };
+        match &self.calendar_sync {
+            Some(sync) => service.with_sync(sync.trigger()),
             None => service,
         }
     }

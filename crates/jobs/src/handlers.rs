@@ -9,10 +9,12 @@ use sophie_domain::DomainResult;
 use sophie_domain::jobs::{
     ExtractEvents, OptimizeReviewParameters, ProcessDocument, PurgeExpiredCredentials,
     ReembedDocument, ReembedStale, RefreshCalendar, RefreshDueCalendars, ReindexNote, RemindEvent,
-    RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport,
+    RequeueStrandedDocuments, RequeueStrandedGenerations, RunGeneration, RunImport, SyncCalendar,
+    SyncDueCalendars,
 };
 use sophie_domain::services::accounts::CredentialJanitor;
 use sophie_domain::services::calendar_import::CalendarImportService;
+use sophie_domain::services::calendar_sync::{CalendarSyncService, Kept};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionOutcome};
 use sophie_domain::services::generation::{GenerationOutcome, GenerationService};
@@ -37,6 +39,10 @@ pub const PURGE_EXPIRED_EVERY: Duration = Duration::from_secs(60 * 60);
 /// fetched when its own interval, six hours by default, has passed).
 pub const REFRESH_CALENDARS_EVERY: Duration = Duration::from_secs(15 * 60);
 
+/// How often the worker looks for calendar syncs due for their periodic run (each runs when
+/// its own interval, `CALENDAR_SYNC_INTERVAL_SECS`, has passed).
+pub const SYNC_CALENDARS_EVERY: Duration = Duration::from_secs(60);
+
 /// The services the handlers call.
 #[derive(Clone)]
 pub struct JobServices {
@@ -60,6 +66,8 @@ pub struct JobServices {
     pub calendar_imports: Arc<CalendarImportService>,
     /// Events extracted from syllabi.
     pub extractions: Arc<EventExtractionService>,
+    /// The sync of students' calendars with Google, when a provider is configured.
+    pub calendar_sync: Option<Arc<CalendarSyncService>>,
 }
 
 /// A registry with every kind of job sophie runs, and its periodic jobs.
@@ -203,7 +211,67 @@ pub fn registry(services: &JobServices) -> Registry {
     registry.every(REEMBED_STALE_EVERY, ReembedStale {});
     registry.every(PURGE_EXPIRED_EVERY, PurgeExpiredCredentials {});
     registry.every(REFRESH_CALENDARS_EVERY, RefreshDueCalendars {});
+    if let Some(sync) = &services.calendar_sync {
+        register_calendar_sync(&mut registry, sync);
+    }
     registry
+}
+
+fn register_calendar_sync(registry: &mut Registry, sync: &Arc<CalendarSyncService>) {
+    let service = sync.clone();
+    registry.register_fn::<SyncCalendar, _, _>(move |job, _| {
+        let service = service.clone();
+        async move {
+            let report = service.run(job.user_id).await?;
+            for conflict in &report.conflicts {
+                let kept = match conflict.kept {
+                    Kept::Sophie => "sophie",
+                    Kept::Google => "google",
+                };
+                tracing::info!(
+                    user = %job.user_id,
+                    event = %conflict.event_id,
+                    remote = %conflict.remote_id,
+                    sophie_updated = %conflict.sophie_updated,
+                    google_updated = ?conflict.google_updated,
+                    kept,
+                    "calendar sync: an event changed on both sides; the later change kept"
+                );
+            }
+            for (remote, why) in &report.skipped {
+                tracing::debug!(user = %job.user_id, %remote, %why, "calendar sync: a Google event passed over");
+            }
+            for (event, why) in &report.refused {
+                tracing::warn!(user = %job.user_id, %event, %why, "calendar sync: Google refused an event");
+            }
+            tracing::info!(
+                user = %job.user_id,
+                pulled_new = report.pulled_new,
+                pulled_changed = report.pulled_changed,
+                pulled_deleted = report.pulled_deleted,
+                pushed_new = report.pushed_new,
+                pushed_changed = report.pushed_changed,
+                pushed_deleted = report.pushed_deleted,
+                full_resync = report.full_resync,
+                conflicts = report.conflicts.len(),
+                skipped = report.skipped.len(),
+                "calendar synced"
+            );
+            Ok(())
+        }
+    });
+    let service = sync.clone();
+    registry.register_fn::<SyncDueCalendars, _, _>(move |_, _| {
+        let service = service.clone();
+        async move {
+            let sent = service.send_due().await?;
+            if sent > 0 {
+                tracing::info!(sent, "calendar syncs sent for their periodic run");
+            }
+            Ok(())
+        }
+    });
+    registry.every(SYNC_CALENDARS_EVERY, SyncDueCalendars {});
 }
 
 /// Runs `document.process`: extraction, chunks, embeddings, index, notification.

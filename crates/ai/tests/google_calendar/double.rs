@@ -33,6 +33,14 @@ struct State {
     /// Sync tokens below this change number are refused with 410.
     expired_before: u64,
     failures: Vec<(u16, &'static str, Option<u64>)>,
+    /// Bearer tokens accepted, by prefix.
+    accepted: Vec<String>,
+    /// Tokens refused as expired, whatever their prefix.
+    refused: Vec<String>,
+    /// After this many more inserts, an insert is stored and never answered.
+    silence_after_inserts: Option<usize>,
+    /// Requests answered so far (failures included).
+    requests: usize,
 }
 
 /// The double.
@@ -45,6 +53,7 @@ impl Double {
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(State {
             calendars: vec![("primary".to_owned(), "Grace".to_owned())],
+            accepted: vec![TOKEN.to_owned()],
             ..State::default()
         }));
         let shared = state.clone();
@@ -67,6 +76,87 @@ impl Double {
         // Tokens issued from now on carry a higher number.
         state.changes += 1;
         state.expired_before = state.changes;
+    }
+
+    /// Accepts bearer tokens starting with `prefix` too (a provider's access tokens).
+    pub fn accept(&self, prefix: &str) {
+        self.state.lock().unwrap().accepted.push(prefix.to_owned());
+    }
+
+    /// Refuses `token` from now on (`401`), as Google does an access token revoked early.
+    pub fn refuse(&self, token: &str) {
+        self.state.lock().unwrap().refused.push(token.to_owned());
+    }
+
+    /// The bearer tokens of the requests so far, in order.
+    pub fn tokens_used(&self) -> Vec<String> {
+        self.server
+            .requests()
+            .iter()
+            .filter_map(|r| r.header("authorization"))
+            .filter_map(|h| h.strip_prefix("Bearer "))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// How many requests it has answered or held.
+    pub fn request_count(&self) -> usize {
+        self.state.lock().unwrap().requests
+    }
+
+    /// After `n` more inserts, stores the next one and never answers it (a crash of the
+    /// client after Google did the work).
+    pub fn silence_after_inserts(&self, n: usize) {
+        self.state.lock().unwrap().silence_after_inserts = Some(n);
+    }
+
+    /// The events of `calendar` that are not deleted, by id.
+    pub fn events(&self, calendar: &str) -> Vec<Value> {
+        let state = self.state.lock().unwrap();
+        state
+            .events
+            .get(calendar)
+            .map(|events| {
+                events
+                    .values()
+                    .filter(|s| s.event["status"] != "cancelled")
+                    .map(|s| s.event.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// An event made in Google's own interface under Google's id; answers the id.
+    pub fn create(&self, calendar: &str, mut event: Value) -> String {
+        let mut state = self.state.lock().unwrap();
+        state.changes += 1;
+        let changed = state.changes;
+        let id = format!("g{changed:05}google");
+        event["id"] = json!(id);
+        event["kind"] = json!("calendar#event");
+        event["status"] = json!("confirmed");
+        event["updated"] = json!(now());
+        state
+            .events
+            .entry(calendar.to_owned())
+            .or_default()
+            .insert(id.clone(), Stored { event, changed });
+        id
+    }
+
+    /// An event deleted in Google's own interface.
+    pub fn remove(&self, calendar: &str, id: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.changes += 1;
+        let changed = state.changes;
+        let stored = state
+            .events
+            .get_mut(calendar)
+            .and_then(|events| events.get_mut(id))
+            .unwrap();
+        stored.event["status"] = json!("cancelled");
+        stored.event["updated"] = json!(now());
+        stored.changed = changed;
     }
 
     /// An edit made in Google's own interface.
@@ -99,6 +189,7 @@ fn error(status: u16, reason: &str, message: &str) -> Reply {
 
 fn answer(state: &Arc<Mutex<State>>, request: &Recorded) -> Reply {
     let mut state = state.lock().unwrap();
+    state.requests += 1;
     if !state.failures.is_empty() {
         let (status, reason, wait) = state.failures.remove(0);
         let reply = error(status, reason, "scripted failure");
@@ -111,7 +202,12 @@ fn answer(state: &Arc<Mutex<State>>, request: &Recorded) -> Reply {
             (reply, _) => reply,
         };
     }
-    if request.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+    let token = request
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let accepted = state.accepted.iter().any(|p| token.starts_with(p.as_str()));
+    if token.is_empty() || !accepted || state.refused.iter().any(|r| r == token) {
         return error(401, "authError", "Invalid Credentials");
     }
     let url = reqwest::Url::parse(&format!("http://double{}", request.path)).unwrap();
@@ -147,7 +243,18 @@ fn answer(state: &Arc<Mutex<State>>, request: &Recorded) -> Reply {
             )
         }
         ("POST", ["calendar", "v3", "calendars", calendar, "events"]) => {
-            insert(&mut state, calendar, request.body.clone())
+            let reply = insert(&mut state, calendar, request.body.clone());
+            match state.silence_after_inserts {
+                Some(0) => {
+                    state.silence_after_inserts = None;
+                    Reply::Silence
+                }
+                Some(n) => {
+                    state.silence_after_inserts = Some(n - 1);
+                    reply
+                }
+                None => reply,
+            }
         }
         ("PATCH", ["calendar", "v3", "calendars", calendar, "events", id]) => {
             patch(&mut state, calendar, id, &request.body)

@@ -24,6 +24,7 @@ use crate::state::AppState;
 use crate::validate::Fields;
 
 mod body;
+mod calendar_sync;
 mod oidc;
 #[cfg(test)]
 mod tests;
@@ -37,9 +38,13 @@ const USER_AGENT_MAX_CHARS: usize = 512;
 #[openapi(
     paths(sign_up, sign_in, sign_out, sign_out_all, me, update_me, change_password, delete_me,
         oidc::oidc_start, oidc::oidc_callback, oidc::link_provider, oidc::list_accounts,
-        oidc::unlink_account),
+        oidc::unlink_account, calendar_sync::connect_calendar, calendar_sync::sync_status,
+        calendar_sync::sync_calendars, calendar_sync::choose_calendar, calendar_sync::run_sync,
+        calendar_sync::disconnect_sync),
     components(schemas(SignUp, SignIn, UpdateMe, ChangePassword, AuthResponse, User,
-        sophie_domain::LinkedAccount, oidc::LinkStarted)),
+        sophie_domain::LinkedAccount, oidc::LinkStarted, calendar_sync::SyncStatus,
+        calendar_sync::Connect, calendar_sync::ChooseCalendar, calendar_sync::GoogleCalendar,
+        sophie_domain::SyncState, sophie_domain::services::federation::CalendarAccess)),
     tags(
         (name = "auth", description = "Signing up, in and out"),
         (name = "me", description = "The signed-in user's account")
@@ -66,7 +71,25 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             "/me/accounts/oidc/link",
             web::post().to(oidc::link_provider),
         )
-        .route("/me/accounts/{id}", web::delete().to(oidc::unlink_account));
+        .route("/me/accounts/{id}", web::delete().to(oidc::unlink_account))
+        .service(
+            web::resource("/me/calendar-sync")
+                .route(web::get().to(calendar_sync::sync_status))
+                .route(web::patch().to(calendar_sync::choose_calendar))
+                .route(web::delete().to(calendar_sync::disconnect_sync)),
+        )
+        .route(
+            "/me/calendar-sync/connect",
+            web::post().to(calendar_sync::connect_calendar),
+        )
+        .route(
+            "/me/calendar-sync/calendars",
+            web::get().to(calendar_sync::sync_calendars),
+        )
+        .route(
+            "/me/calendar-sync/run",
+            web::post().to(calendar_sync::run_sync),
+        );
 }
 
 /// The client's IP address, for rate limits and the session record.

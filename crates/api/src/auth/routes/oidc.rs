@@ -38,6 +38,15 @@ pub(crate) struct LinkStarted {
     expires_at: DateTime<Utc>,
 }
 
+impl LinkStarted {
+    pub(super) const fn new(authorization_url: String, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            authorization_url,
+            expires_at,
+        }
+    }
+}
+
 /// What the provider sends back.
 // `utoipa::IntoParams` stays qualified: imported, it makes `#[utoipa::path]` warn.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -68,11 +77,15 @@ fn federation(state: &AppState) -> Result<&FederatedSignIn, DomainError> {
 
 /// The flow's cookie, for the whole site: behind a proxy the callback's public path may carry
 /// a prefix.
-fn flow_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+pub(super) fn flow_cookie(
+    state: &AppState,
+    value: String,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
     super::site_cookie(state, FLOW_COOKIE, value, max_age)
 }
 
-fn flow_lifetime() -> CookieDuration {
+pub(super) fn flow_lifetime() -> CookieDuration {
     CookieDuration::seconds(FLOW_TTL.num_seconds())
 }
 

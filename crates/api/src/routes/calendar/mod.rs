@@ -295,8 +295,7 @@ async fn delete(
     id: web::Path<CalendarEventId>,
 ) -> ApiResult<NoContent> {
     state
-        .repositories
-        .calendar
+        .calendar()
         .delete(user.user_id, id.into_inner())
         .await?;
     Ok(NoContent)
