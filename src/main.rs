@@ -42,6 +42,8 @@ OIDC_CLIENT_ID (unset: no sign-in with a provider), OIDC_ISSUER (https://account
 OIDC_CLIENT_SECRET, OIDC_REDIRECT_URL (https://<host>/api/v1/auth/oidc/callback),
 OIDC_JWKS_REFETCH_SECS (60), TOKEN_KEY (id:base64 keys of 32 bytes, comma-separated, the first
 sealing provider tokens; required with OIDC_CLIENT_ID on PostgreSQL),
+GOOGLE_CALENDAR_BASE_URL (https://www.googleapis.com/calendar/v3), GOOGLE_TOKEN_URL (the
+discovered token endpoint), CALENDAR_SYNC_INTERVAL_SECS (900),
 EMBEDDED_WORKER (true), WORKER_CONCURRENCY (2), WORKER_POLL_INTERVAL_MS, WORKER_LEASE_SECS,
 WORKER_SHUTDOWN_DEADLINE_SECS, WORKER_RESCUE_INTERVAL_SECS, WORKER_UNKNOWN_KIND_GRACE_SECS.";
 

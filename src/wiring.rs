@@ -478,10 +478,7 @@ impl Wiring {
 
     /// The configured OpenID Connect provider, if any, and the keys its tokens are sealed
     /// with: `TOKEN_KEY`, or on memory without one a key that dies with the process.
-    fn identity(
-        &self,
-        config: &Config,
-    ) -> Result<Option<Identity>, String> {
+    fn identity(&self, config: &Config) -> Result<Option<Identity>, String> {
         let Some(oidc) = &config.oidc else {
             return Ok(None);
         };

@@ -69,9 +69,11 @@ start() {
     done
     # The run signs up a student for every case of an operation that ends sessions, all from
     # this one address: the per-address sign-in limit would answer 429 to the run itself.
-    # Imports reach nothing outside: no page is fetched, and YouTube is a closed local port.
+    # Imports reach nothing outside: no page is fetched, and YouTube and Google Calendar are a
+    # closed local port.
     SIGN_IN_ATTEMPTS_PER_IP=1000000 HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warn \
         IMPORT_WEB_FETCH=false YOUTUBE_BASE_URL=http://127.0.0.1:9 \
+        GOOGLE_CALENDAR_BASE_URL=http://127.0.0.1:9/calendar/v3 \
         OIDC_ISSUER="http://127.0.0.1:$provider_port" OIDC_CLIENT_ID=sophie-contract \
         OIDC_CLIENT_SECRET=contract-secret \
         OIDC_REDIRECT_URL="$SOPHIE_URL/api/v1/auth/oidc/callback" \
