@@ -587,7 +587,7 @@ async fn a_refused_access_token_is_renewed_and_a_revoked_grant_asks_to_reconnect
         status["lastError"]
             .as_str()
             .unwrap()
-            .contains("link it again"),
+            .contains("/api/v1/me/calendar-sync/connect"),
         "{status}"
     );
     let accounts = server

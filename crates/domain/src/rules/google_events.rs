@@ -7,12 +7,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::entities::CalendarEvent;
-use crate::id::CalendarEventId;
+use crate::id::{CalendarEventId, UserId};
 use crate::ports::{RemoteEvent, RemoteStatus, RemoteTime};
 use crate::values::{Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title};
 
 /// The private extended property that names the sophie event an event mirrors.
 pub const SOPHIE_EVENT_ID: &str = "sophieEventId";
+
+/// The private extended property that names the student whose sophie event it mirrors: a
+/// calendar two students sync holds the events of both.
+pub const SOPHIE_USER_ID: &str = "sophieUserId";
 
 /// Google's event colours (`colorId` 1 to 11) with their hex codes.
 const GOOGLE_COLORS: [(&str, [u8; 3]); 11] = [
@@ -63,6 +67,13 @@ const PALETTE: &[(&str, Option<&str>)] = &[
 #[must_use]
 pub fn remote_id(id: CalendarEventId) -> String {
     id.as_uuid().simple().to_string()
+}
+
+/// The id sophie inserts an event under again after its copy was deleted at Google (which
+/// keeps the ids of deleted events): its own id and its revision, `r` between them.
+#[must_use]
+pub fn revision_id(id: CalendarEventId, sequence: u32) -> String {
+    format!("{}r{sequence}", remote_id(id))
 }
 
 /// The Google colour nearest to a sophie colour; `None` for the calendar's own.
@@ -143,7 +154,10 @@ pub fn to_remote(event: &CalendarEvent, id: String) -> RemoteEvent {
         recurrence: event.recurrence.clone(),
         reminders: Some(event.reminders.clone()),
         color_id: google_color(&event.color),
-        private: BTreeMap::from([(SOPHIE_EVENT_ID.to_owned(), event.id.to_string())]),
+        private: BTreeMap::from([
+            (SOPHIE_EVENT_ID.to_owned(), event.id.to_string()),
+            (SOPHIE_USER_ID.to_owned(), event.user_id.to_string()),
+        ]),
         updated: None,
         recurring_event_id: None,
         original_start: None,
@@ -154,6 +168,12 @@ pub fn to_remote(event: &CalendarEvent, id: String) -> RemoteEvent {
 #[must_use]
 pub fn sophie_id(remote: &RemoteEvent) -> Option<CalendarEventId> {
     remote.private.get(SOPHIE_EVENT_ID)?.parse().ok()
+}
+
+/// The student whose sophie event a Google event mirrors, if it names one.
+#[must_use]
+pub fn sophie_owner(remote: &RemoteEvent) -> Option<UserId> {
+    remote.private.get(SOPHIE_USER_ID)?.parse().ok()
 }
 
 /// A Google event read as sophie's fields.
@@ -291,7 +311,6 @@ pub fn in_step(local: &CalendarEvent, remote: &RemoteEvent) -> bool {
 mod tests {
     use super::*;
     use crate::enums::EventType;
-    use crate::id::UserId;
     use chrono::TimeZone as _;
 
     fn event() -> CalendarEvent {
@@ -329,6 +348,7 @@ mod tests {
         let remote = to_remote(&local, remote_id(local.id));
         assert!(in_step(&local, &remote));
         assert_eq!(sophie_id(&remote), Some(local.id));
+        assert_eq!(sophie_owner(&remote), Some(local.user_id));
         assert_eq!(remote.color_id.as_deref(), Some("11"));
         let pulled = from_remote(&remote, TimeZone::UTC).unwrap();
         assert_eq!(pulled.schedule.start(), local.start_date);

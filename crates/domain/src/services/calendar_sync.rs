@@ -44,8 +44,8 @@ use crate::ports::{
 use crate::rules::google_events::{self, PulledEvent};
 use crate::values::{Color, TimeZone};
 
-/// How many out-of-step events one push round sends.
-const PUSH_BATCH: u32 = 200;
+/// The most events out of step a run considers (a student's whole calendar, in practice).
+const OUT_OF_STEP_LIMIT: u32 = 100_000;
 
 /// How many push rounds a run makes at most (events changed while a run pushes are pushed
 /// by the next round).
@@ -120,6 +120,14 @@ pub struct SyncReport {
     pub skipped: Vec<(String, String)>,
     /// sophie events Google refused, with why.
     pub refused: Vec<(CalendarEventId, String)>,
+}
+
+impl SyncReport {
+    /// How many changes were sent to Google.
+    #[must_use]
+    pub const fn pushed(&self) -> u32 {
+        self.pushed_new + self.pushed_changed + self.pushed_deleted
+    }
 }
 
 /// What the student chooses to keep in step.
@@ -202,6 +210,10 @@ impl std::fmt::Debug for CalendarSyncService {
     }
 }
 
+/// What a student whose grant Google revoked reads.
+const RECONNECT: &str = "Google no longer lets sophie act for you: connect your calendar again \
+                         (POST /api/v1/me/calendar-sync/connect)";
+
 /// Why a run cannot go on until the student connects again.
 fn needs_reconnection(error: &DomainError) -> bool {
     matches!(error, DomainError::Forbidden(message) if message.contains("link it again"))
@@ -276,12 +288,37 @@ impl CalendarSyncService {
     /// answers.
     pub async fn calendars(&self, user: UserId) -> DomainResult<Vec<RemoteCalendar>> {
         let sync = self.connected(user).await?;
-        let token = self.federation.access_token(user, sync.account_id).await?;
-        let calendars = self.ports.provider.calendars(&token).await?;
+        let calendars = self.remote_calendars(&sync).await?;
         Ok(calendars
             .into_iter()
             .filter(|c| c.access_role == "owner" || c.access_role == "writer")
             .collect())
+    }
+
+    /// The user's calendars at Google, the access token renewed once if Google refuses it.
+    /// A refusal is told as Google's (`Forbidden`), never as the student's own sign-in.
+    async fn remote_calendars(&self, sync: &CalendarSync) -> DomainResult<Vec<RemoteCalendar>> {
+        let (user, account) = (sync.user_id, sync.account_id);
+        let token = self
+            .federation
+            .access_token(user, account)
+            .await
+            .map_err(google_refused)?;
+        match self.ports.provider.calendars(&token).await {
+            Err(error) if worth_renewing(&error) => {
+                let token = self
+                    .federation
+                    .renewed_access_token(user, account)
+                    .await
+                    .map_err(google_refused)?;
+                self.ports
+                    .provider
+                    .calendars(&token)
+                    .await
+                    .map_err(google_refused)
+            }
+            other => other,
+        }
     }
 
     /// Keeps `choice` in step, and sends a run now. Choosing another calendar than the
@@ -289,20 +326,17 @@ impl CalendarSyncService {
     ///
     /// # Errors
     ///
-    /// `Conflict` when no calendar is connected; `Validation` on `calendarId` for a calendar
-    /// that is not the user's or that sophie may not write to; what Google answers.
+    /// `Conflict` when no calendar is connected, or when one is kept in step already and
+    /// sophie is asked to create another; `Validation` on `calendarId` for a calendar that is
+    /// not the user's or that sophie may not write to; what Google answers.
     pub async fn choose(&self, user: UserId, choice: CalendarChoice) -> DomainResult<CalendarSync> {
         let sync = self.connected(user).await?;
-        let token = self.federation.access_token(user, sync.account_id).await?;
         let calendar = match choice {
             CalendarChoice::Existing(id) => {
-                let writable = self
-                    .ports
-                    .provider
-                    .calendars(&token)
-                    .await?
-                    .into_iter()
-                    .any(|c| c.id == id && (c.access_role == "owner" || c.access_role == "writer"));
+                let writable =
+                    self.remote_calendars(&sync).await?.into_iter().any(|c| {
+                        c.id == id && (c.access_role == "owner" || c.access_role == "writer")
+                    });
                 if !writable {
                     return Err(DomainError::validation(
                         "calendarId",
@@ -312,12 +346,39 @@ impl CalendarSyncService {
                 }
                 id
             }
+            CalendarChoice::Create { .. } if sync.calendar_id.is_some() => {
+                // A retried request would make a second calendar and copy everything there.
+                return Err(DomainError::conflict(
+                    "calendarId",
+                    "a calendar is kept in step already: name one with calendarId to move, \
+                     or disconnect first to have sophie create another",
+                ));
+            }
             CalendarChoice::Create { name, time_zone } => {
-                self.ports
-                    .provider
+                let token = self
+                    .federation
+                    .access_token(user, sync.account_id)
+                    .await
+                    .map_err(google_refused)?;
+                let provider = &self.ports.provider;
+                match provider
                     .create_calendar(&token, &name, time_zone.name())
-                    .await?
-                    .id
+                    .await
+                {
+                    Err(error) if worth_renewing(&error) => {
+                        let token = self
+                            .federation
+                            .renewed_access_token(user, sync.account_id)
+                            .await
+                            .map_err(google_refused)?;
+                        provider
+                            .create_calendar(&token, &name, time_zone.name())
+                            .await
+                            .map_err(google_refused)?
+                    }
+                    other => other?,
+                }
+                .id
             }
         };
         let sync = self.ports.syncs.choose_calendar(user, calendar).await?;
@@ -394,8 +455,11 @@ impl CalendarSyncService {
             )
             .await?;
         let mut outcome = self.sync(&sync, &calendar, false).await;
-        if matches!(outcome, Err(DomainError::Unauthorized)) {
-            // Google refused the access token before its time: renew it once.
+        if let Err(error) = &outcome
+            && worth_renewing(error)
+        {
+            // Google refused the access token before its time, or it is one of a sign-in
+            // without the calendar scopes: renew it once with the refresh token.
             outcome = self.sync(&sync, &calendar, true).await;
         }
         let (progress, answer) = match outcome {
@@ -419,7 +483,7 @@ impl CalendarSyncService {
             Err(error) if needs_reconnection(&error) => (
                 SyncProgress {
                     state: Some(SyncState::NeedsReconnection),
-                    last_error: Some(Some(error.to_string())),
+                    last_error: Some(Some(RECONNECT.to_owned())),
                     ..SyncProgress::default()
                 },
                 Ok(SyncReport::default()),
@@ -455,33 +519,77 @@ impl CalendarSyncService {
             self.federation.access_token(user, sync.account_id).await?
         };
         let mut report = SyncReport::default();
+        let run = self.run_context(user, &token, calendar).await?;
+        let next_token = run.pull(sync.sync_token.clone(), &mut report).await?;
+        // Kept at once: a push that fails next does not make the next run pull again.
+        self.keep_token(user, next_token.clone()).await?;
+        let before = report.pushed();
+        run.push(&mut report).await?;
+        if report.pushed() > before {
+            // Google lists what sophie just pushed as changes of its own: taken in now, they
+            // are found in step and pass, instead of reading next time as changes made at
+            // Google (and, against a later edit in sophie, as conflicts).
+            let echoes = self.run_context(user, &token, calendar).await?;
+            let next_token = echoes.pull(Some(next_token), &mut report).await?;
+            self.keep_token(user, next_token).await?;
+        }
+        Ok(report)
+    }
+
+    /// A run's context: every event out of step now, not one batch (one left out would be
+    /// taken as unchanged and overwritten, or deleted, by Google's version).
+    async fn run_context<'a>(
+        &'a self,
+        user: UserId,
+        token: &'a str,
+        calendar: &'a str,
+    ) -> DomainResult<Run<'a>> {
         let backlog = self
             .ports
             .syncs
-            .backlog(user, calendar.to_owned(), PUSH_BATCH)
+            .backlog(user, calendar.to_owned(), OUT_OF_STEP_LIMIT)
             .await?;
-        let run = Run {
+        Ok(Run {
             service: self,
             user,
-            token: &token,
+            token,
             calendar,
             dirty: backlog.events.iter().map(|e| e.id).collect(),
             deleted: backlog.deleted.into_iter().collect(),
-        };
-        let next_token = run.pull(sync.sync_token.clone(), &mut report).await?;
-        // Kept at once: a push that fails next does not make the next run pull again.
+        })
+    }
+
+    async fn keep_token(&self, user: UserId, token: String) -> DomainResult<()> {
         self.ports
             .syncs
             .record(
                 user,
                 SyncProgress {
-                    sync_token: Some(Some(next_token)),
+                    sync_token: Some(Some(token)),
                     ..SyncProgress::default()
                 },
             )
-            .await?;
-        run.push(&mut report).await?;
-        Ok(report)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Google's refusal of sophie's access, told as such: never as the student's own `401`.
+fn google_refused(error: DomainError) -> DomainError {
+    match error {
+        DomainError::Unauthorized => DomainError::Forbidden(RECONNECT.to_owned()),
+        other if needs_reconnection(&other) => DomainError::Forbidden(RECONNECT.to_owned()),
+        other => other,
+    }
+}
+
+/// Whether a refusal may be the access token's (expired early, or of a sign-in that asked for
+/// fewer scopes), so a renewed one may do.
+fn worth_renewing(error: &DomainError) -> bool {
+    match error {
+        DomainError::Unauthorized => true,
+        DomainError::Forbidden(_) => !needs_reconnection(error),
+        _ => false,
     }
 }
 
@@ -501,7 +609,8 @@ fn describe(error: &DomainError) -> String {
         DomainError::Unavailable { .. } => {
             "Google Calendar could not be reached; the sync is tried again shortly".to_owned()
         }
-        other => other.to_string(),
+        DomainError::Validation { .. } | DomainError::Conflict { .. } => error.to_string(),
+        _ => "the sync failed unexpectedly; it is tried again shortly".to_owned(),
     }
 }
 
@@ -609,11 +718,17 @@ impl Run<'_> {
                     gone.push(local.id);
                 }
                 (_, Some(local)) => self.pull_change(local, &remote, report).await?,
-                (_, None) => {
-                    if !self.deleted.contains(&remote.id) {
-                        self.pull_new(&remote, report).await?;
-                    }
+                (_, None) if self.deleted.contains(&remote.id) => {}
+                (_, None) if google_events::sophie_owner(&remote) == Some(self.user) => {
+                    // A copy of one of the student's events that is gone from sophie (deleted
+                    // after its insert reached Google, before sophie heard back): it goes too.
+                    self.ports()
+                        .provider
+                        .delete(self.token, self.calendar, &remote.id)
+                        .await?;
+                    report.pushed_deleted += 1;
                 }
+                (_, None) => self.pull_new(&remote, report).await?,
             }
         }
         if !gone.is_empty() {
@@ -777,7 +892,7 @@ impl Run<'_> {
             let backlog = self
                 .ports()
                 .syncs
-                .backlog(self.user, self.calendar.to_owned(), PUSH_BATCH)
+                .backlog(self.user, self.calendar.to_owned(), OUT_OF_STEP_LIMIT)
                 .await?;
             for remote_id in &backlog.deleted {
                 self.ports()
@@ -803,7 +918,11 @@ impl Run<'_> {
             for event in pending {
                 match self.push_one(event, report).await {
                     Ok(()) => {}
-                    Err(DomainError::Validation { message, .. }) => {
+                    // Google refuses this event (a rule of its own, or an event the student
+                    // may not change there, such as one they were invited to): the others go.
+                    Err(
+                        DomainError::Validation { message, .. } | DomainError::Forbidden(message),
+                    ) => {
                         refused.insert(event.id);
                         report.refused.push((event.id, message));
                     }
@@ -856,28 +975,49 @@ impl Run<'_> {
             }
         };
         match self.mark(event, &pushed.id, event.sequence).await {
-            // Deleted in sophie meanwhile: its deletion is recorded only if the link was; the
-            // next run's full picture settles it.
-            Ok(()) | Err(DomainError::NotFound { .. }) => Ok(()),
+            Ok(()) => Ok(()),
+            // Deleted in sophie while it was pushed: no deletion was recorded for a link that
+            // did not exist yet, so the copy goes now (or the next pull would bring it back).
+            Err(DomainError::NotFound { .. }) => {
+                provider.delete(self.token, self.calendar, &pushed.id).await
+            }
             Err(other) => Err(other),
         }
     }
 
-    /// Inserts `event` under a new random id (its own is taken by a deleted event).
+    /// Inserts `event` again, its former copy deleted at Google (which keeps the ids of
+    /// deleted events): under its own id and revision, so that a retry after a crash is
+    /// refused as a duplicate and patched, not doubled.
     async fn insert_fresh(
         &self,
         event: &CalendarEvent,
         report: &mut SyncReport,
     ) -> DomainResult<RemoteEvent> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let provider = &self.ports().provider;
+        let id = google_events::revision_id(event.id, event.sequence);
         let remote = google_events::to_remote(event, id);
-        let pushed = self
-            .ports()
-            .provider
-            .insert(self.token, self.calendar, &remote)
-            .await?;
-        report.pushed_new += 1;
-        Ok(pushed)
+        match provider.insert(self.token, self.calendar, &remote).await {
+            Ok(pushed) => {
+                report.pushed_new += 1;
+                Ok(pushed)
+            }
+            Err(DomainError::Conflict { .. }) => {
+                match provider.patch(self.token, self.calendar, &remote).await {
+                    Ok(pushed) => {
+                        report.pushed_changed += 1;
+                        Ok(pushed)
+                    }
+                    // Deleted at Google again, at this very revision: the next change tries
+                    // again.
+                    Err(DomainError::NotFound { .. }) => Err(DomainError::validation(
+                        "id",
+                        "deleted at Google while it was copied there again",
+                    )),
+                    Err(other) => Err(other),
+                }
+            }
+            Err(other) => Err(other),
+        }
     }
 
     async fn mark(
@@ -917,7 +1057,9 @@ fn find_local<'a>(
             linked.iter().find(|e| {
                 e.id == own
                     && (e.google_event_id.is_none()
-                        || e.google_calendar_id.as_deref() != Some(calendar))
+                        || e.google_calendar_id.as_deref() != Some(calendar)
+                        // A copy made again under a revision of the event's own id.
+                        || remote.id.starts_with(&google_events::remote_id(e.id)))
             })
         })
 }

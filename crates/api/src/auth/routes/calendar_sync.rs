@@ -165,6 +165,7 @@ pub(crate) async fn sync_status(
     responses((status = 200, body = Vec<GoogleCalendar>), (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Google no longer lets sophie act for \
             the student, or the access granted does not cover listing calendars"),
+        (status = 404, body = Problem, description = "Disconnected meanwhile"),
         (status = 409, body = Problem, description = "No Google calendar is connected"),
         (status = 429, body = Problem, description = "Google asks to slow down"),
         (status = 501, body = Problem, description = "No provider is configured"),
@@ -212,7 +213,9 @@ impl From<RemoteCalendar> for GoogleCalendar {
         (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Google no longer lets sophie act for \
             the student, or the access granted does not cover this calendar"),
-        (status = 409, body = Problem, description = "No Google calendar is connected"),
+        (status = 404, body = Problem, description = "Disconnected meanwhile"),
+        (status = 409, body = Problem, description = "No Google calendar is connected, or \
+            one is kept in step already and no `calendarId` names where to move"),
         (status = 413, body = Problem, description = "A body over the JSON limit"),
         (status = 415, body = Problem, description = "A body that is not JSON"),
         (status = 422, body = Problem, description = "Not one of the student's calendars \
