@@ -522,7 +522,7 @@ impl CalendarSyncService {
         let run = self.run_context(user, &token, calendar).await?;
         let next_token = run.pull(sync.sync_token.clone(), &mut report).await?;
         // Kept at once: a push that fails next does not make the next run pull again.
-        self.keep_token(user, next_token.clone()).await?;
+        self.keep_token(user, calendar, next_token.clone()).await?;
         let before = report.pushed();
         run.push(&mut report).await?;
         if report.pushed() > before {
@@ -531,7 +531,7 @@ impl CalendarSyncService {
             // Google (and, against a later edit in sophie, as conflicts).
             let echoes = self.run_context(user, &token, calendar).await?;
             let next_token = echoes.pull(Some(next_token), &mut report).await?;
-            self.keep_token(user, next_token).await?;
+            self.keep_token(user, calendar, next_token).await?;
         }
         Ok(report)
     }
@@ -559,7 +559,13 @@ impl CalendarSyncService {
         })
     }
 
-    async fn keep_token(&self, user: UserId, token: String) -> DomainResult<()> {
+    /// Keeps the token of `calendar`'s next listing, unless the student chose another
+    /// calendar during the run (whose listing starts from nothing).
+    async fn keep_token(&self, user: UserId, calendar: &str, token: String) -> DomainResult<()> {
+        let current = self.ports.syncs.get(user).await?;
+        if current.and_then(|sync| sync.calendar_id).as_deref() != Some(calendar) {
+            return Ok(());
+        }
         self.ports
             .syncs
             .record(

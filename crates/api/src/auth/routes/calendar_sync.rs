@@ -130,8 +130,9 @@ pub(crate) async fn connect_calendar(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let service = sync_service(&state)?;
-    // The body may be left out altogether.
-    let connect: Connect = if body.iter().all(u8::is_ascii_whitespace) {
+    // The body may be left out altogether, or be `null`.
+    let text = body.trim_ascii();
+    let connect: Connect = if text.is_empty() || text == b"null" {
         Connect::default()
     } else {
         parse_json(&body)?
