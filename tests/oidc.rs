@@ -496,6 +496,24 @@ async fn the_provider_client_refreshes_tokens_until_the_refresh_token_is_revoked
     );
     assert!(fresh.access_token_expires_at.is_some());
 
+    // `GOOGLE_TOKEN_URL` replaces the discovered token endpoint: here a closed port, which
+    // the refresh then reaches instead of the provider's.
+    let elsewhere = OpenIdProvider::new(OidcConfig {
+        issuer: provider.issuer().to_owned(),
+        client_id: CLIENT_ID.to_owned(),
+        client_secret: Some(CLIENT_SECRET.to_owned()),
+        redirect_url: REGISTERED_CALLBACK.to_owned(),
+        jwks_refetch_interval: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(10),
+        token_url: Some("http://127.0.0.1:9/token".to_owned()),
+    })
+    .unwrap();
+    let unreachable = elsewhere.refresh("refresh-1-f6e5d4c3b2a1").await;
+    assert!(
+        matches!(&unreachable, Err(DomainError::Unavailable { .. })),
+        "{unreachable:?}"
+    );
+
     provider.revoke_refresh_tokens();
     let revoked = client.refresh("refresh-1-f6e5d4c3b2a1").await;
     assert!(
