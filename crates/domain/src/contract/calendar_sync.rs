@@ -537,11 +537,18 @@ pub async fn calendar_sync_backlog_holds_new_and_changed_events_and_deletions(
     tick();
     w.r.calendar.delete(ada, carried.id).await.unwrap();
     w.r.calendar.delete(ada, elsewhere.id).await.unwrap();
+    tick();
+    // Not linked yet: recorded under the id sophie inserts it with.
     w.r.calendar.delete(ada, fresh.id).await.unwrap();
     assert_eq!(
         backlog_deleted(&w, ada, "cal").await,
-        ["rsynced", "rcarried"],
-        "the deletions to push are not those of events in the sync calendar, oldest first"
+        [
+            "rsynced".to_owned(),
+            "rcarried".to_owned(),
+            crate::rules::google_events::remote_id(fresh.id)
+        ],
+        "the deletions to push are not those of events in the sync calendar (or not linked \
+         yet), oldest first"
     );
     assert_eq!(
         backlog_deleted(&w, ada, "other").await,
@@ -568,9 +575,14 @@ pub async fn calendar_sync_backlog_holds_new_and_changed_events_and_deletions(
         .forget_deleted(bob, "cal".to_owned(), vec!["rsynced".to_owned()])
         .await
         .unwrap();
+    let fresh_copy = crate::rules::google_events::remote_id(fresh.id);
     assert_eq!(
         backlog_deleted(&w, ada, "cal").await,
-        ["rsynced", "rcarried"],
+        [
+            "rsynced".to_owned(),
+            "rcarried".to_owned(),
+            fresh_copy.clone()
+        ],
         "a deletion was forgotten for another calendar or another user"
     );
     w.r.calendar_syncs
@@ -581,7 +593,10 @@ pub async fn calendar_sync_backlog_holds_new_and_changed_events_and_deletions(
         )
         .await
         .unwrap();
-    assert_eq!(backlog_deleted(&w, ada, "cal").await, ["rcarried"]);
+    assert_eq!(
+        backlog_deleted(&w, ada, "cal").await,
+        ["rcarried".to_owned(), fresh_copy]
+    );
 }
 
 pub async fn calendar_sync_a_stale_mark_leaves_the_event_out_of_step(fixture: &impl Fixture) {
@@ -718,11 +733,17 @@ pub async fn calendar_sync_deleting_a_synced_event_records_it_but_a_pulled_delet
 
     w.r.calendar.delete(ada, pushed.id).await.unwrap();
     w.r.calendar.delete(ada, unnamed.id).await.unwrap();
+    let mut recorded = backlog_deleted(&w, ada, "cal").await;
+    recorded.sort();
+    let mut expected = vec![
+        "rpushed".to_owned(),
+        crate::rules::google_events::remote_id(unnamed.id),
+    ];
+    expected.sort();
     assert_eq!(
-        backlog_deleted(&w, ada, "cal").await,
-        ["rpushed"],
-        "deleting a synced event did not record its deletion for the next push \
-         (or an event with no remote id was recorded)"
+        recorded, expected,
+        "deleting a synced event did not record its deletion for the next push (or an \
+         event not linked yet was not recorded under the id sophie inserts it with)"
     );
 
     let gone =
@@ -741,9 +762,10 @@ pub async fn calendar_sync_deleting_a_synced_event_records_it_but_a_pulled_delet
         bobs,
         "Ada's pulled deletion deleted Bob's event"
     );
+    let mut after_pull = backlog_deleted(&w, ada, "cal").await;
+    after_pull.sort();
     assert_eq!(
-        backlog_deleted(&w, ada, "cal").await,
-        ["rpushed"],
+        after_pull, expected,
         "a deletion pulled from Google was recorded to be pushed back"
     );
     assert_eq!(

@@ -56,20 +56,26 @@ impl Tables {
     /// Records the deletion of `event` for the next push when it is synced to its owner's
     /// sync calendar (in the same call that removes it).
     pub(super) fn record_sync_deletion(&mut self, event: &CalendarEvent, now: DateTime<Utc>) {
-        let (Some(remote_id), Some(calendar_id)) =
-            (&event.google_event_id, &event.google_calendar_id)
+        let Some(calendar_id) = self
+            .calendar_syncs
+            .get(&event.user_id)
+            .and_then(|sync| sync.calendar_id.clone())
         else {
             return;
         };
-        let in_sync_calendar = self
-            .calendar_syncs
-            .get(&event.user_id)
-            .is_some_and(|sync| sync.calendar_id.as_ref() == Some(calendar_id));
-        if in_sync_calendar {
-            self.sync_deletions
-                .entry((event.user_id, calendar_id.clone(), remote_id.clone()))
-                .or_insert(now);
-        }
+        let remote_id = match &event.google_event_id {
+            Some(remote_id) if event.google_calendar_id.as_ref() == Some(&calendar_id) => {
+                remote_id.clone()
+            }
+            // Not linked yet: its insert may have reached Google unheard.
+            None if event.subscription_id.is_none() => {
+                crate::rules::google_events::remote_id(event.id)
+            }
+            _ => return,
+        };
+        self.sync_deletions
+            .entry((event.user_id, calendar_id, remote_id))
+            .or_insert(now);
     }
 
     /// Drops the synced revisions of events that are gone (the column goes with its row).

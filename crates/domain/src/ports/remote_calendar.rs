@@ -163,9 +163,12 @@ pub trait CalendarProvider: Send + Sync {
 /// Stores each student's [`CalendarSync`], which of their events are out of step with the
 /// remote calendar, and the remote ids of the synced events they deleted.
 ///
-/// [`CalendarRepository::delete`](crate::ports::CalendarRepository::delete) of an event
-/// synced to the student's sync calendar (its `googleCalendarId` is that calendar and it has
-/// a `googleEventId`) records the deletion in the same transaction, for the next push.
+/// [`CalendarRepository::delete`](crate::ports::CalendarRepository::delete) of an event of a
+/// student whose sync has a calendar records, in the same transaction, the deletion of its
+/// copy there for the next push: under its `googleEventId` when it is linked to that calendar,
+/// or, when it is not linked at all (and not a subscription's), under the id sophie inserts it
+/// with ([`crate::rules::google_events::remote_id`]): its insert may have reached Google
+/// unheard.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait CalendarSyncRepository: Send + Sync {

@@ -480,6 +480,19 @@ impl CalendarSyncService {
                     Ok(report),
                 )
             }
+            // The student chose another calendar (or disconnected) meanwhile; the run they
+            // asked for was folded into this one by the queue, so this one runs again, on
+            // what is chosen now.
+            Err(error) if is_superseded(&error) => (
+                SyncProgress {
+                    state: Some(SyncState::Idle),
+                    ..SyncProgress::default()
+                },
+                Err(DomainError::Unavailable {
+                    service: "calendar sync",
+                    message: SUPERSEDED.to_owned(),
+                }),
+            ),
             Err(error) if needs_reconnection(&error) => (
                 SyncProgress {
                     state: Some(SyncState::NeedsReconnection),
@@ -580,6 +593,17 @@ impl CalendarSyncService {
     }
 }
 
+/// Why a run stopped: its calendar is no longer the one chosen.
+fn superseded() -> DomainError {
+    DomainError::conflict("calendarId", SUPERSEDED)
+}
+
+const SUPERSEDED: &str = "the calendar kept in step changed during the run";
+
+fn is_superseded(error: &DomainError) -> bool {
+    matches!(error, DomainError::Conflict { message, .. } if message == SUPERSEDED)
+}
+
 /// Google's refusal of sophie's access, told as such: never as the student's own `401`.
 fn google_refused(error: DomainError) -> DomainError {
     match error {
@@ -637,6 +661,17 @@ impl Run<'_> {
         &self.service.ports
     }
 
+    /// Stops the run when the student chose another calendar or disconnected since it
+    /// started: what it would push or link belongs to a calendar no longer kept in step.
+    async fn check_current(&self) -> DomainResult<()> {
+        let sync = self.ports().syncs.get(self.user).await?;
+        if sync.and_then(|s| s.calendar_id).as_deref() == Some(self.calendar) {
+            Ok(())
+        } else {
+            Err(superseded())
+        }
+    }
+
     /// Pulls every page; answers the token of the next incremental listing.
     async fn pull(
         &self,
@@ -645,7 +680,9 @@ impl Run<'_> {
     ) -> DomainResult<String> {
         let mut page_token: Option<String> = None;
         let mut seen: Option<BTreeSet<String>> = sync_token.is_none().then(BTreeSet::new);
+        let mut untagged = Vec::new();
         loop {
+            self.check_current().await?;
             let listed = self
                 .ports()
                 .provider
@@ -677,13 +714,14 @@ impl Run<'_> {
                         .map(|e| e.id.clone()),
                 );
             }
-            self.apply(page.events, report).await?;
+            self.apply(page.events, report, &mut untagged).await?;
             match (page.next_page_token, page.next_sync_token) {
                 (Some(next), _) => page_token = Some(next),
                 (None, Some(next_sync)) => {
                     if let Some(seen) = seen {
                         self.sweep(&seen, report).await?;
                     }
+                    self.tag(untagged).await?;
                     return Ok(next_sync);
                 }
                 (None, None) => {
@@ -697,7 +735,12 @@ impl Run<'_> {
     }
 
     /// Applies one page of Google's changes.
-    async fn apply(&self, events: Vec<RemoteEvent>, report: &mut SyncReport) -> DomainResult<()> {
+    async fn apply(
+        &self,
+        events: Vec<RemoteEvent>,
+        report: &mut SyncReport,
+        untagged: &mut Vec<RemoteEvent>,
+    ) -> DomainResult<()> {
         let remote_ids = events.iter().map(|e| e.id.clone()).collect();
         let own_ids = events.iter().filter_map(google_events::sophie_id).collect();
         let linked = self
@@ -723,18 +766,11 @@ impl Run<'_> {
                     }
                     gone.push(local.id);
                 }
-                (_, Some(local)) => self.pull_change(local, &remote, report).await?,
-                (_, None) if self.deleted.contains(&remote.id) => {}
-                (_, None) if google_events::sophie_owner(&remote) == Some(self.user) => {
-                    // A copy of one of the student's events that is gone from sophie (deleted
-                    // after its insert reached Google, before sophie heard back): it goes too.
-                    self.ports()
-                        .provider
-                        .delete(self.token, self.calendar, &remote.id)
-                        .await?;
-                    report.pushed_deleted += 1;
+                (_, Some(local)) => {
+                    passed_if_gone(self.pull_change(local, &remote, report).await)?;
                 }
-                (_, None) => self.pull_new(&remote, report).await?,
+                (_, None) if self.deleted.contains(&remote.id) => {}
+                (_, None) => passed_if_gone(self.pull_new(&remote, report, untagged).await)?,
             }
         }
         if !gone.is_empty() {
@@ -828,7 +864,12 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn pull_new(&self, remote: &RemoteEvent, report: &mut SyncReport) -> DomainResult<()> {
+    async fn pull_new(
+        &self,
+        remote: &RemoteEvent,
+        report: &mut SyncReport,
+        untagged: &mut Vec<RemoteEvent>,
+    ) -> DomainResult<()> {
         let pulled: PulledEvent = match google_events::from_remote(remote, TimeZone::UTC) {
             Ok(pulled) => pulled,
             Err(why) => {
@@ -854,6 +895,35 @@ impl Run<'_> {
         let made = self.service.events.create(self.user, new).await?;
         self.mark(&made, &remote.id, made.sequence).await?;
         report.pulled_new += 1;
+        // Google's copy is to be given sophie's ids, once the listing is read.
+        let mut tagged = remote.clone();
+        tagged
+            .private
+            .extend(google_events::to_remote(&made, remote.id.clone()).private);
+        untagged.push(tagged);
+        Ok(())
+    }
+
+    /// Gives Google's copies of the events pulled new sophie's ids, as they are, so that each
+    /// is found again after a reconnection (which clears the links) instead of being pulled
+    /// twice. An event the student may not change at Google (an invitation) stays as it is.
+    async fn tag(&self, untagged: Vec<RemoteEvent>) -> DomainResult<()> {
+        for tagged in untagged {
+            match self
+                .ports()
+                .provider
+                .patch(self.token, self.calendar, &tagged)
+                .await
+            {
+                Ok(_)
+                | Err(
+                    DomainError::NotFound { .. }
+                    | DomainError::Validation { .. }
+                    | DomainError::Forbidden(_),
+                ) => {}
+                Err(other) => return Err(other),
+            }
+        }
         Ok(())
     }
 
@@ -900,12 +970,27 @@ impl Run<'_> {
                 .syncs
                 .backlog(self.user, self.calendar.to_owned(), OUT_OF_STEP_LIMIT)
                 .await?;
+            self.check_current().await?;
             for remote_id in &backlog.deleted {
-                self.ports()
+                match self
+                    .ports()
                     .provider
                     .delete(self.token, self.calendar, remote_id)
-                    .await?;
-                report.pushed_deleted += 1;
+                    .await
+                {
+                    Ok(()) => report.pushed_deleted += 1,
+                    // Not the student's to delete at Google (an invitation): forgotten, or
+                    // it would stop every run.
+                    Err(
+                        DomainError::Validation { message, .. } | DomainError::Forbidden(message),
+                    ) => {
+                        report.skipped.push((
+                            remote_id.clone(),
+                            format!("Google refused its deletion: {message}"),
+                        ));
+                    }
+                    Err(other) => return Err(other),
+                }
             }
             if !backlog.deleted.is_empty() {
                 self.ports()
@@ -1042,6 +1127,15 @@ impl Run<'_> {
                 sequence,
             )
             .await
+    }
+}
+
+/// A pulled change whose event was deleted in sophie during the run is passed over: its
+/// deletion, recorded, is pushed by the next run.
+fn passed_if_gone(result: DomainResult<()>) -> DomainResult<()> {
+    match result {
+        Err(DomainError::NotFound { .. }) => Ok(()),
+        other => other,
     }
 }
 

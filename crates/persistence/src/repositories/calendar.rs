@@ -487,18 +487,23 @@ impl CalendarRepository for PostgresStore {
 
     async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
         let mut conn = self.db.conn().await?;
-        // One statement: the event goes, and when it is synced to the sync's calendar its
-        // remote id is recorded for the next push (see `CalendarSyncRepository`).
+        // One statement: the event goes and, when its student syncs a calendar, its copy there
+        // is recorded for the next push to delete (see `CalendarSyncRepository`): under its
+        // remote id when it is linked to that calendar, or under the id sophie inserts it with
+        // when it is not linked yet (its insert may have reached Google unheard).
         let deleted: Deleted = diesel::sql_query(
             "WITH gone AS ( \
                  DELETE FROM calendar_events WHERE id = $1 AND user_id = $2 \
-                 RETURNING user_id, google_calendar_id, google_event_id \
+                 RETURNING id, user_id, google_calendar_id, google_event_id, subscription_id \
              ), recorded AS ( \
                  INSERT INTO calendar_sync_deletions (user_id, calendar_id, remote_id, deleted_at) \
-                 SELECT gone.user_id, gone.google_calendar_id, gone.google_event_id, $3 \
+                 SELECT gone.user_id, s.calendar_id, \
+                     COALESCE(gone.google_event_id, replace(gone.id::text, '-', '')), $3 \
                  FROM gone JOIN calendar_syncs s \
-                     ON s.user_id = gone.user_id AND s.calendar_id = gone.google_calendar_id \
-                 WHERE gone.google_event_id IS NOT NULL \
+                     ON s.user_id = gone.user_id AND s.calendar_id IS NOT NULL \
+                 WHERE (gone.google_event_id IS NOT NULL \
+                         AND gone.google_calendar_id = s.calendar_id) \
+                    OR (gone.google_event_id IS NULL AND gone.subscription_id IS NULL) \
                  ON CONFLICT DO NOTHING \
              ) \
              SELECT count(*) AS n FROM gone",
