@@ -509,6 +509,31 @@ async fn both_ways(google: Google, server: Server) {
         )
         .await;
     assert_eq!(status["connected"], false);
+
+    // Connected again to the same calendar: every event is linked again (the one that came
+    // from Google too, which sophie gave its ids), none is doubled on either side.
+    consent(&server, &ada).await;
+    server
+        .expect(
+            200,
+            Method::PATCH,
+            "/api/v1/me/calendar-sync",
+            Some(&ada),
+            Some(json!({ "calendarId": "primary" })),
+        )
+        .await;
+    let status = synced(&server, &ada, &Value::Null).await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let mine = events(&server, &ada).await;
+    assert_eq!(titles(&mine), ["Algebra (sophie, later)", "Exam"]);
+    assert!(
+        mine.iter().all(|e| !e["googleEventId"].is_null()),
+        "{mine:?}"
+    );
+    assert_eq!(
+        summaries(&google.calendar.events("primary")),
+        ["Algebra (sophie, later)", "Exam"]
+    );
 }
 
 #[tokio::test]
