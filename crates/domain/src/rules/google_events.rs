@@ -7,16 +7,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::entities::CalendarEvent;
-use crate::id::{CalendarEventId, UserId};
+use crate::id::CalendarEventId;
 use crate::ports::{RemoteEvent, RemoteStatus, RemoteTime};
 use crate::values::{Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title};
 
 /// The private extended property that names the sophie event an event mirrors.
 pub const SOPHIE_EVENT_ID: &str = "sophieEventId";
-
-/// The private extended property that names the student whose sophie event it mirrors: a
-/// calendar two students sync holds the events of both.
-pub const SOPHIE_USER_ID: &str = "sophieUserId";
 
 /// Google's event colours (`colorId` 1 to 11) with their hex codes.
 const GOOGLE_COLORS: [(&str, [u8; 3]); 11] = [
@@ -154,10 +150,7 @@ pub fn to_remote(event: &CalendarEvent, id: String) -> RemoteEvent {
         recurrence: event.recurrence.clone(),
         reminders: Some(event.reminders.clone()),
         color_id: google_color(&event.color),
-        private: BTreeMap::from([
-            (SOPHIE_EVENT_ID.to_owned(), event.id.to_string()),
-            (SOPHIE_USER_ID.to_owned(), event.user_id.to_string()),
-        ]),
+        private: BTreeMap::from([(SOPHIE_EVENT_ID.to_owned(), event.id.to_string())]),
         updated: None,
         recurring_event_id: None,
         original_start: None,
@@ -168,12 +161,6 @@ pub fn to_remote(event: &CalendarEvent, id: String) -> RemoteEvent {
 #[must_use]
 pub fn sophie_id(remote: &RemoteEvent) -> Option<CalendarEventId> {
     remote.private.get(SOPHIE_EVENT_ID)?.parse().ok()
-}
-
-/// The student whose sophie event a Google event mirrors, if it names one.
-#[must_use]
-pub fn sophie_owner(remote: &RemoteEvent) -> Option<UserId> {
-    remote.private.get(SOPHIE_USER_ID)?.parse().ok()
 }
 
 /// A Google event read as sophie's fields.
@@ -311,6 +298,7 @@ pub fn in_step(local: &CalendarEvent, remote: &RemoteEvent) -> bool {
 mod tests {
     use super::*;
     use crate::enums::EventType;
+    use crate::id::UserId;
     use chrono::TimeZone as _;
 
     fn event() -> CalendarEvent {
@@ -348,7 +336,6 @@ mod tests {
         let remote = to_remote(&local, remote_id(local.id));
         assert!(in_step(&local, &remote));
         assert_eq!(sophie_id(&remote), Some(local.id));
-        assert_eq!(sophie_owner(&remote), Some(local.user_id));
         assert_eq!(remote.color_id.as_deref(), Some("11"));
         let pulled = from_remote(&remote, TimeZone::UTC).unwrap();
         assert_eq!(pulled.schedule.start(), local.start_date);

@@ -681,6 +681,7 @@ impl Run<'_> {
         let mut page_token: Option<String> = None;
         let mut seen: Option<BTreeSet<String>> = sync_token.is_none().then(BTreeSet::new);
         let mut untagged = Vec::new();
+        let mut page_tokens = BTreeSet::new();
         loop {
             self.check_current().await?;
             let listed = self
@@ -701,6 +702,7 @@ impl Run<'_> {
                     report.full_resync = true;
                     sync_token = None;
                     page_token = None;
+                    page_tokens.clear();
                     seen = Some(BTreeSet::new());
                     continue;
                 }
@@ -716,7 +718,16 @@ impl Run<'_> {
             }
             self.apply(page.events, report, &mut untagged).await?;
             match (page.next_page_token, page.next_sync_token) {
-                (Some(next), _) => page_token = Some(next),
+                (Some(next), _) => {
+                    // A listing that hands out a page token twice would never end.
+                    if !page_tokens.insert(next.clone()) {
+                        return Err(DomainError::Unavailable {
+                            service: "Google Calendar",
+                            message: "a listing gave the same page token twice".to_owned(),
+                        });
+                    }
+                    page_token = Some(next);
+                }
                 (None, Some(next_sync)) => {
                     if let Some(seen) = seen {
                         self.sweep(&seen, report).await?;
