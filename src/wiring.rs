@@ -30,8 +30,8 @@ use sophie_domain::services::reviews::{FittingPorts, ParameterFitting};
 use sophie_domain::services::sealing::TokenKeys;
 use sophie_domain::{
     BlobStore, Clock, DomainError, DomainResult, Embedder, EventExtractor, FetchedResource,
-    IdentityProvider, JobQueue, PasswordHasher, Repositories, StudyGenerator, SystemClock,
-    Transcriber, VideoTranscripts, WebFetcher,
+    IdentityProvider, JobQueue, Repositories, StudyGenerator, SystemClock, Transcriber,
+    VideoTranscripts, WebFetcher,
 };
 use sophie_jobs::anki::AnkiPackages;
 use sophie_jobs::handlers::{self, JobServices};
@@ -435,7 +435,7 @@ impl Wiring {
             calendar_imports: Arc::new(self.calendar_imports()),
             extractions: Arc::new(self.extractions()),
             calendar_sync: self
-                .federation(config)
+                .federation(config)?
                 .map(|federation| self.calendar_sync(config, federation))
                 .transpose()?
                 .map(Arc::new),
@@ -513,32 +513,23 @@ impl Wiring {
 
     /// The provider's sign-in service for the worker, which reaches Google on students'
     /// behalf with the tokens it keeps.
-    fn federation(&self, config: &Config) -> Option<Arc<FederatedSignIn>> {
-        let (provider, keys) = self.identity.clone()?;
-        let passwords: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::owasp().ok()?);
+    fn federation(&self, config: &Config) -> Result<Option<Arc<FederatedSignIn>>, String> {
+        let Some((provider, keys)) = self.identity.clone() else {
+            return Ok(None);
+        };
+        let passwords = Argon2Hasher::owasp().map_err(|e| e.to_string())?;
         let sessions = AccountService::new(
             AccountPorts {
                 users: self.repositories.users.clone(),
                 accounts: self.repositories.accounts.clone(),
                 sessions: self.repositories.sessions.clone(),
-                passwords,
+                passwords: Arc::new(passwords),
                 clock: self.clock.clone(),
             },
             config.api.session_policy(),
         );
-        Some(Arc::new(FederatedSignIn::new(
-            FederationPorts {
-                users: self.repositories.users.clone(),
-                accounts: self.repositories.accounts.clone(),
-                verifications: self.repositories.verifications.clone(),
-                provider,
-                notifications: self.repositories.notifications.clone(),
-                calendar_syncs: self.repositories.calendar_syncs.clone(),
-                clock: self.clock.clone(),
-            },
-            sessions,
-            keys,
-        )))
+        let ports = FederationPorts::over(&self.repositories, provider, self.clock.clone());
+        Ok(Some(Arc::new(FederatedSignIn::new(ports, sessions, keys))))
     }
 
     /// The sync of students' calendars with Google Calendar (`GOOGLE_CALENDAR_BASE_URL`),

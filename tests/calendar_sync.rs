@@ -108,27 +108,11 @@ async fn consent(server: &Server, token: &str) {
 
 /// Connects Ada's Google calendar through the provider's consent, and chooses `primary`.
 async fn connect(server: &Server, token: &str) {
-    let status = server
-        .expect(
-            200,
-            Method::GET,
-            "/api/v1/me/calendar-sync",
-            Some(token),
-            None,
-        )
-        .await;
+    let status = sync_state(server, token).await;
     assert_eq!(status["connected"], false, "{status}");
     consent(server, token).await;
 
-    let status = server
-        .expect(
-            200,
-            Method::GET,
-            "/api/v1/me/calendar-sync",
-            Some(token),
-            None,
-        )
-        .await;
+    let status = sync_state(server, token).await;
     assert_eq!(status["connected"], true, "{status}");
     assert_eq!(status["calendarId"], Value::Null);
     let calendars = server
@@ -163,19 +147,24 @@ async fn connect(server: &Server, token: &str) {
     assert_eq!(chosen["calendarId"], "primary");
 }
 
+/// Where the student's sync stands.
+async fn sync_state(server: &Server, token: &str) -> Value {
+    server
+        .expect(
+            200,
+            Method::GET,
+            "/api/v1/me/calendar-sync",
+            Some(token),
+            None,
+        )
+        .await
+}
+
 /// Waits until a run that ended after `since` has ended well; answers the status.
 async fn synced(server: &Server, token: &str, since: &Value) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let status = server
-            .expect(
-                200,
-                Method::GET,
-                "/api/v1/me/calendar-sync",
-                Some(token),
-                None,
-            )
-            .await;
+        let status = sync_state(server, token).await;
         if status["state"] == "IDLE" && !status["lastSyncedAt"].is_null() {
             let later = match (status["lastSyncedAt"].as_str(), since.as_str()) {
                 (Some(now), Some(before)) => now > before,
@@ -462,15 +451,7 @@ async fn both_ways(google: Google, server: Server) {
             "end": { "dateTime": "2027-06-01T10:00:00Z" }
         }),
     );
-    let before = server
-        .expect(
-            200,
-            Method::GET,
-            "/api/v1/me/calendar-sync",
-            Some(&ada),
-            None,
-        )
-        .await;
+    let before = sync_state(&server, &ada).await;
     let status = run(&server, &ada, &before["lastSyncedAt"]).await;
     assert_eq!(status["lastError"], Value::Null, "{status}");
     assert_eq!(
@@ -499,15 +480,7 @@ async fn both_ways(google: Google, server: Server) {
         "{mine:?}"
     );
     assert_eq!(google.calendar.events("primary").len(), 2);
-    let status = server
-        .expect(
-            200,
-            Method::GET,
-            "/api/v1/me/calendar-sync",
-            Some(&ada),
-            None,
-        )
-        .await;
+    let status = sync_state(&server, &ada).await;
     assert_eq!(status["connected"], false);
 
     // Connected again to the same calendar: every event is linked again (the one that came
@@ -593,15 +566,7 @@ async fn a_refused_access_token_is_renewed_and_a_revoked_grant_asks_to_reconnect
         .await;
     let deadline = tokio::time::Instant::now() + WAIT;
     let status = loop {
-        let status = server
-            .expect(
-                200,
-                Method::GET,
-                "/api/v1/me/calendar-sync",
-                Some(&ada),
-                None,
-            )
-            .await;
+        let status = sync_state(&server, &ada).await;
         if status["state"] == "NEEDS_RECONNECTION" {
             break status;
         }
@@ -634,15 +599,7 @@ async fn a_refused_access_token_is_renewed_and_a_revoked_grant_asks_to_reconnect
 
     // Connected again, the sync goes on.
     consent(&server, &ada).await;
-    let status = server
-        .expect(
-            200,
-            Method::GET,
-            "/api/v1/me/calendar-sync",
-            Some(&ada),
-            None,
-        )
-        .await;
+    let status = sync_state(&server, &ada).await;
     assert_eq!(status["state"], "IDLE", "{status}");
     create(&server, &ada, lecture()).await;
     let status = run(&server, &ada, &status["lastSyncedAt"]).await;
@@ -676,15 +633,7 @@ async fn a_rate_limit_is_waited_out_and_recorded_meanwhile() {
     // The failure is visible while the worker backs off.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let now = server
-            .expect(
-                200,
-                Method::GET,
-                "/api/v1/me/calendar-sync",
-                Some(&ada),
-                None,
-            )
-            .await;
+        let now = sync_state(&server, &ada).await;
         if now["state"] == "FAILED" {
             assert!(
                 now["lastError"].as_str().unwrap().contains("slow down"),

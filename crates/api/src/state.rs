@@ -259,15 +259,7 @@ impl AppState {
         provider: Arc<dyn IdentityProvider>,
         keys: Arc<TokenKeys>,
     ) -> Self {
-        let ports = FederationPorts {
-            users: self.repositories.users.clone(),
-            accounts: self.repositories.accounts.clone(),
-            verifications: self.repositories.verifications.clone(),
-            provider,
-            notifications: self.repositories.notifications.clone(),
-            calendar_syncs: self.repositories.calendar_syncs.clone(),
-            clock: self.clock.clone(),
-        };
+        let ports = FederationPorts::over(&self.repositories, provider, self.clock.clone());
         let sessions = AccountService::clone(&self.accounts);
         self.federation = Some(Arc::new(FederatedSignIn::new(ports, sessions, keys)));
         self

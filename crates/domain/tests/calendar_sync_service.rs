@@ -588,15 +588,7 @@ async fn world() -> World {
     let keys =
         Arc::new(TokenKeys::parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap());
     let federation = Arc::new(FederatedSignIn::new(
-        FederationPorts {
-            users: r.users.clone(),
-            accounts: r.accounts.clone(),
-            verifications: r.verifications.clone(),
-            provider: Arc::new(identity_provider()),
-            notifications: r.notifications.clone(),
-            calendar_syncs: r.calendar_syncs.clone(),
-            clock: clock.clone(),
-        },
+        FederationPorts::over(&r, Arc::new(identity_provider()), clock.clone()),
         sessions,
         keys,
     ));

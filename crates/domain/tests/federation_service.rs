@@ -106,15 +106,7 @@ fn world(provider: impl FnOnce(chrono::DateTime<Utc>) -> MockIdentityProvider) -
     let keys =
         Arc::new(TokenKeys::parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap());
     let service = FederatedSignIn::new(
-        FederationPorts {
-            users: r.users.clone(),
-            accounts: r.accounts.clone(),
-            verifications: r.verifications.clone(),
-            provider: Arc::new(provider(now)),
-            notifications: r.notifications.clone(),
-            calendar_syncs: r.calendar_syncs.clone(),
-            clock: clock.clone(),
-        },
+        FederationPorts::over(&r, Arc::new(provider(now)), clock.clone()),
         sessions,
         keys.clone(),
     );

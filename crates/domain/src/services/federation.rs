@@ -30,7 +30,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::id::{AccountId, UserId};
 use crate::ports::{
     AccountRepository, CalendarSyncRepository, Clock, IdentityProvider, NotificationRepository,
-    ProviderIdentity, ProviderTokens, UserRepository, VerificationRepository,
+    ProviderIdentity, ProviderTokens, Repositories, UserRepository, VerificationRepository,
 };
 use crate::values::{Email, MessageText, Name, ShortText, Title, WebUrl};
 
@@ -156,6 +156,26 @@ pub struct FederationPorts {
     pub calendar_syncs: Arc<dyn CalendarSyncRepository>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+}
+
+impl FederationPorts {
+    /// The ports over `repositories`, reaching `provider`.
+    #[must_use]
+    pub fn over(
+        repositories: &Repositories,
+        provider: Arc<dyn IdentityProvider>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            users: repositories.users.clone(),
+            accounts: repositories.accounts.clone(),
+            verifications: repositories.verifications.clone(),
+            provider,
+            notifications: repositories.notifications.clone(),
+            calendar_syncs: repositories.calendar_syncs.clone(),
+            clock,
+        }
+    }
 }
 
 /// Sign-in and linking through an OpenID Connect provider.
