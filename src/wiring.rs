@@ -16,7 +16,7 @@ use sophie_domain::services::calendar::{CalendarLimits, CalendarService};
 use sophie_domain::services::calendar_import::{
     CalendarImportLimits, CalendarImportPorts, CalendarImportService,
 };
-use sophie_domain::services::calendar_sync::{CalendarSyncPorts, CalendarSyncService};
+use sophie_domain::services::calendar_sync::{CalendarSyncPorts, CalendarSyncService, SyncTrigger};
 use sophie_domain::services::documents::DocumentService;
 use sophie_domain::services::event_extraction::{EventExtractionService, ExtractionPorts};
 use sophie_domain::services::federation::{FederatedSignIn, FederationPorts};
@@ -410,6 +410,11 @@ impl Wiring {
             self.repositories.generations.clone(),
             self.clock.clone(),
             self.generation_limits.daily_tokens,
+        ))
+        .with_sync(SyncTrigger::new(
+            self.repositories.calendar_syncs.clone(),
+            self.queue.clone(),
+            self.clock.clone(),
         ))
     }
 

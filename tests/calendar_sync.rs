@@ -166,7 +166,13 @@ async fn synced(server: &Server, token: &str, since: &Value) -> Value {
     loop {
         let status = sync_state(server, token).await;
         if status["state"] == "IDLE" && !status["lastSyncedAt"].is_null() {
-            let later = match (status["lastSyncedAt"].as_str(), since.as_str()) {
+            // As instants: the text of a time has 0 to 9 digits of fraction.
+            let instant = |value: &Value| {
+                value
+                    .as_str()
+                    .map(|text| chrono::DateTime::parse_from_rfc3339(text).unwrap())
+            };
+            let later = match (instant(&status["lastSyncedAt"]), instant(since)) {
                 (Some(now), Some(before)) => now > before,
                 (Some(_), None) => true,
                 _ => false,

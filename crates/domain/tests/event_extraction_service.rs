@@ -9,9 +9,10 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone as _, Utc};
-use sophie_domain::jobs::{ExtractEvents, decode};
+use sophie_domain::jobs::{ExtractEvents, Job, SyncCalendar, decode};
 use sophie_domain::memory::{FixedClock, MemoryJobQueue, MemoryStore};
 use sophie_domain::services::budget::TokenBudget;
+use sophie_domain::services::calendar_sync::{COALESCE, SyncTrigger};
 use sophie_domain::services::event_extraction::{
     EventExtractionService, ExtractionOptions, ExtractionOutcome, ExtractionPorts,
 };
@@ -22,8 +23,8 @@ use sophie_domain::values::{
 use sophie_domain::{
     CalendarFilter, Clock, CourseId, DocumentStatus, DocumentUpdate, DomainError, EventType,
     ExtractionInput, ExtractionSource, FoundEvent, FoundEvents, JobQueue, JobStatus,
-    MockEventExtractor, NewCourse, NewDocument, NewDocumentChunk, NewNote, NewUser, PageRequest,
-    Priority, Repositories, TokenUsage, UserId, UserUpdate,
+    MockEventExtractor, NewAccount, NewCourse, NewDocument, NewDocumentChunk, NewNote, NewUser,
+    PageRequest, Priority, Repositories, TokenUsage, UserId, UserUpdate,
 };
 
 const PAGE_ONE: &str = "CS 101: Algorithms, Spring 2027\nMidterm exam: March 3, 2027 at 10:00 in Hall B\nHomework 1 due Feb 5";
@@ -427,6 +428,66 @@ async fn accepted_proposals_become_events_once_across_extractions() {
             .unwrap()
             .items;
     assert_eq!(calendar.len(), 3, "nothing duplicated");
+}
+
+#[tokio::test]
+async fn accepted_events_send_a_run_of_the_students_calendar_sync() {
+    let w = World::new().await;
+    let account =
+        w.r.accounts
+            .create(NewAccount {
+                user_id: w.ada,
+                provider_id: "google".to_owned(),
+                account_id: "ada-at-google".to_owned(),
+                password: None,
+                access_token: None,
+                refresh_token: None,
+                id_token: None,
+                access_token_expires_at: None,
+                refresh_token_expires_at: None,
+                scope: None,
+            })
+            .await
+            .unwrap();
+    w.r.calendar_syncs.connect(w.ada, account.id).await.unwrap();
+    w.r.calendar_syncs
+        .choose_calendar(w.ada, "primary".to_owned())
+        .await
+        .unwrap();
+    let clock: Arc<dyn Clock> = w.clock.clone();
+    let service = w.service(extractor(found())).with_sync(SyncTrigger::new(
+        w.r.calendar_syncs.clone(),
+        w.queue.clone(),
+        clock,
+    ));
+    let source = w.syllabus(DocumentStatus::Ready).await;
+    let job = w.extract(&service, source).await;
+    service.run(&job).await.unwrap();
+    let extraction = service.get(w.ada, job.extraction_id).await.unwrap();
+    service
+        .accept(w.ada, extraction.id, &[extraction.proposals[0].id])
+        .await
+        .unwrap();
+
+    w.clock.advance(COALESCE);
+    let runs: Vec<UserId> = w
+        .queue
+        .claim_batch(
+            "test".to_owned(),
+            vec![SyncCalendar::KIND.to_owned()],
+            std::time::Duration::from_secs(60),
+            100,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| decode::<SyncCalendar>(row).unwrap().user_id)
+        .collect();
+    assert_eq!(
+        runs,
+        vec![w.ada],
+        "the accepted event waits for the periodic run"
+    );
 }
 
 #[tokio::test]

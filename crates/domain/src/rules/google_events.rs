@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
+use super::recurrence;
 use crate::entities::CalendarEvent;
 use crate::id::CalendarEventId;
 use crate::ports::{RemoteEvent, RemoteStatus, RemoteTime};
-use crate::values::{Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title};
+use crate::values::{
+    Color, Description, EventSchedule, Reminders, ShortText, TimeZone, Title, is_blank,
+};
 
 /// The private extended property that names the sophie event an event mirrors.
 pub const SOPHIE_EVENT_ID: &str = "sophieEventId";
@@ -181,7 +184,7 @@ pub struct PulledEvent {
 }
 
 /// Reads a Google event. A date-only (all-day) event is placed at midnight in `zone` (the
-/// sophie event's zone, or the student's); a timed one keeps its own zone.
+/// sophie event's zone; UTC for an event new to sophie); a timed one keeps its own zone.
 ///
 /// # Errors
 ///
@@ -191,15 +194,11 @@ pub fn from_remote(remote: &RemoteEvent, zone: TimeZone) -> Result<PulledEvent, 
     let (Some(start), Some(end)) = (&remote.start, &remote.end) else {
         return Err("it has no start or no end".to_owned());
     };
-    let midnight = |day: NaiveDate, zone: TimeZone| -> Result<DateTime<Utc>, String> {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|local| local.and_local_timezone(zone.tz()).earliest())
-            .map(|at| at.with_timezone(&Utc))
-            .ok_or_else(|| format!("{day} has no midnight in {}", zone.name()))
-    };
+    // A day whose midnight the clock skips starts when the clock goes on.
+    let midnight = |day: NaiveDate| recurrence::local_midnight(zone.tz(), day);
     let (start, end, zone, all_day) = match (start, end) {
         (RemoteTime::Date(first), RemoteTime::Date(after)) => {
-            (midnight(*first, zone)?, midnight(*after, zone)?, zone, true)
+            (midnight(*first), midnight(*after), zone, true)
         }
         (
             RemoteTime::At {
@@ -220,20 +219,15 @@ pub fn from_remote(remote: &RemoteEvent, zone: TimeZone) -> Result<PulledEvent, 
         .map_err(|e| format!("its end: {}", e.0))?
         .repeating(zone, all_day, remote.recurrence.clone())
         .map_err(|(field, e)| format!("{field}: {}", e.0))?;
-    let text = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+    // Text that shows nothing is none.
+    let text = |value: &Option<String>| value.clone().filter(|v| !v.chars().all(is_blank));
     let title = text(&remote.summary).unwrap_or_else(|| "(No title)".to_owned());
-    let title = Title::parse(truncate(&title, 200)).map_err(|e| format!("title: {}", e.0))?;
+    let title = Title::clipped(title).map_err(|e| format!("title: {}", e.0))?;
     let description = text(&remote.description)
-        .map(|d| Description::parse(d).map_err(|e| format!("description: {}", e.0)))
+        .map(|d| Description::clipped(d).map_err(|e| format!("description: {}", e.0)))
         .transpose()?;
     let location = text(&remote.location)
-        .map(|l| ShortText::parse(truncate(&l, 200)).map_err(|e| format!("location: {}", e.0)))
+        .map(|l| ShortText::clipped(l).map_err(|e| format!("location: {}", e.0)))
         .transpose()?;
     let reminders = remote
         .reminders
@@ -250,10 +244,6 @@ pub fn from_remote(remote: &RemoteEvent, zone: TimeZone) -> Result<PulledEvent, 
         reminders,
         color: remote.color_id.as_deref().and_then(sophie_color),
     })
-}
-
-fn truncate(text: &str, chars: usize) -> String {
-    text.chars().take(chars).collect()
 }
 
 /// Whether Google's version of an event says what sophie's says, field by field as Google
@@ -380,6 +370,46 @@ mod tests {
                 at: timed.start_date,
                 time_zone: Some("Europe/Berlin".into())
             })
+        );
+    }
+
+    #[test]
+    fn an_all_day_event_on_a_day_without_midnight_starts_when_the_clock_goes_on() {
+        // Chile's clocks go from 00:00 to 01:00 on 5 September 2027.
+        let mut remote = to_remote(&event(), "x".into());
+        let day = NaiveDate::from_ymd_opt(2027, 9, 5).unwrap();
+        remote.start = Some(RemoteTime::Date(day));
+        remote.end = Some(RemoteTime::Date(day + TimeDelta::days(1)));
+        remote.recurrence.clear();
+        let santiago = TimeZone::parse("America/Santiago").unwrap();
+        let pulled = from_remote(&remote, santiago).unwrap();
+        assert_eq!(
+            pulled.schedule.start(),
+            Utc.with_ymd_and_hms(2027, 9, 5, 4, 0, 0).unwrap(),
+            "01:00 at UTC-3"
+        );
+        assert!(pulled.schedule.all_day());
+    }
+
+    #[test]
+    fn text_longer_than_sophie_keeps_is_cut_and_text_showing_nothing_is_none() {
+        let mut remote = to_remote(&event(), "x".into());
+        remote.summary = Some("\u{200B} \u{FEFF}".into());
+        remote.description = Some("d".repeat(6_000));
+        remote.location = Some("l".repeat(300));
+        let pulled = from_remote(&remote, TimeZone::UTC).unwrap();
+        assert_eq!(pulled.title.as_str(), "(No title)");
+        assert_eq!(pulled.description.unwrap().chars().count(), 5_000);
+        assert_eq!(pulled.location.unwrap().chars().count(), 200);
+    }
+
+    #[test]
+    fn every_palette_name_has_its_google_colour() {
+        let names: Vec<&str> = PALETTE.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            Color::PALETTE,
+            "a name of sophie's palette has no Google colour"
         );
     }
 

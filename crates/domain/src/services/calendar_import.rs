@@ -350,24 +350,23 @@ fn stored(event: &ImportedEvent) -> Result<ImportedCalendarEvent, String> {
         )
     };
     let uid = ShortText::parse(event.uid.clone()).map_err(|e| named("the UID", e))?;
-    let title = Title::parse(clip(
+    let title = Title::clipped(
         event
             .title
             .clone()
             .unwrap_or_else(|| "(no title)".to_owned()),
-        Title::MAX_CHARS,
-    ))
+    )
     .map_err(|e| named("the SUMMARY", e))?;
     let description = event
         .description
         .clone()
-        .map(|d| Description::parse(clip(d, Description::MAX_CHARS)))
+        .map(Description::clipped)
         .transpose()
         .map_err(|e| named("the DESCRIPTION", e))?;
     let location = event
         .location
         .clone()
-        .map(|l| ShortText::parse(clip(l, ShortText::MAX_CHARS)))
+        .map(ShortText::clipped)
         .transpose()
         .map_err(|e| named("the LOCATION", e))?;
     let zone = TimeZone::parse(event.zone.name()).map_err(|e| named("the time zone", e))?;
@@ -389,13 +388,13 @@ fn stored(event: &ImportedEvent) -> Result<ImportedCalendarEvent, String> {
                 title: o
                     .title
                     .clone()
-                    .map(|t| Title::parse(clip(t, Title::MAX_CHARS)))
+                    .map(Title::clipped)
                     .transpose()
                     .map_err(|e| named("the SUMMARY of a changed occurrence", e))?,
                 location: o
                     .location
                     .clone()
-                    .map(|l| ShortText::parse(clip(l, ShortText::MAX_CHARS)))
+                    .map(ShortText::clipped)
                     .transpose()
                     .map_err(|e| named("the LOCATION of a changed occurrence", e))?,
             })
@@ -422,14 +421,6 @@ fn stored(event: &ImportedEvent) -> Result<ImportedCalendarEvent, String> {
 }
 
 /// `text` cut to `max` characters: a long title or description is kept, shortened.
-fn clip(text: String, max: usize) -> String {
-    if text.chars().count() <= max {
-        text
-    } else {
-        text.chars().take(max).collect()
-    }
-}
-
 /// A refusal of the guard or the fetch, as an error on the `url` field.
 fn renamed_to_url(error: DomainError) -> DomainError {
     match error {

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use super::budget::TokenBudget;
+use super::calendar_sync::SyncTrigger;
 use super::reminders::{ReminderService, default_reminders};
 use crate::entities::{
     CalendarEvent, CalendarImport, DocumentChunk, EventExtraction, EventProposal, ExtractionEnd,
@@ -128,6 +129,7 @@ pub struct EventExtractionService {
     ports: ExtractionPorts,
     reminders: Option<Arc<ReminderService>>,
     budget: Option<TokenBudget>,
+    sync: Option<SyncTrigger>,
 }
 
 impl EventExtractionService {
@@ -138,7 +140,16 @@ impl EventExtractionService {
             ports,
             reminders: None,
             budget: None,
+            sync: None,
         }
+    }
+
+    /// The same service, sending a run of the student's Google calendar sync after events
+    /// are accepted.
+    #[must_use]
+    pub fn with_sync(mut self, trigger: SyncTrigger) -> Self {
+        self.sync = Some(trigger);
+        self
     }
 
     /// The same service, its model's tokens counted against each student's daily `budget`
@@ -507,6 +518,9 @@ impl EventExtractionService {
                 reminders.schedule_new(event).await?;
             }
         }
+        if let Some(sync) = &self.sync {
+            sync.changed(user).await;
+        }
         Ok(events)
     }
 
@@ -670,7 +684,7 @@ fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventPr
         quote,
         context,
     } = located(&item, pages)?;
-    let title = Title::parse(clip(item.title.trim(), Title::MAX_CHARS)).ok()?;
+    let title = Title::clipped(item.title.trim()).ok()?;
     if !grounded_title(title.as_str(), &context) {
         return None;
     }
@@ -690,7 +704,7 @@ fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventPr
     let location = item
         .location
         .filter(|place| locate(&context, place).is_some())
-        .and_then(|l| ShortText::parse(clip(l.trim(), ShortText::MAX_CHARS)).ok())
+        .and_then(|l| ShortText::clipped(l.trim()).ok())
         .map(ShortText::into_inner);
     Some(EventProposal {
         id: ProposalId::new(),
@@ -803,7 +817,7 @@ fn imported(
         event: NewCalendarEvent {
             title: Title::parse(proposal.title.clone())
                 .map_err(|error| DomainError::validation("proposalIds", error.to_string()))?,
-            description: Description::parse(clip(&description, Description::MAX_CHARS)).ok(),
+            description: Description::clipped(description).ok(),
             schedule,
             reminders,
             event_type: proposal.event_type,

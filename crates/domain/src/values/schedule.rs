@@ -52,9 +52,10 @@ impl EventSchedule {
         all_day: bool,
         recurrence: Vec<String>,
     ) -> Result<Self, (&'static str, InvalidValue)> {
+        // The start of its day there: midnight, or on a day whose midnight the clock skips,
+        // the moment it goes on.
         let midnight = |at: DateTime<Utc>| {
-            let local = at.with_timezone(&zone.0);
-            local.hour() == 0 && local.minute() == 0 && local.second() == 0 && at.nanosecond() == 0
+            at == recurrence::local_midnight(zone.0, at.with_timezone(&zone.0).date_naive())
         };
         if !recurrence.is_empty() && self.start.nanosecond() != 0 {
             return Err((

@@ -78,6 +78,20 @@ impl<const MAX: usize> BoundedText<MAX> {
         }))
     }
 
+    /// [`Self::parse`] of the first `MAX` characters of `value`: text from elsewhere (a
+    /// calendar, a model) is cut, not refused, when it is longer.
+    ///
+    /// # Errors
+    ///
+    /// When the text holds a NUL or shows nothing.
+    pub fn clipped(value: impl Into<String>) -> Result<Self, InvalidValue> {
+        let mut value: String = value.into();
+        if let Some((end, _)) = value.char_indices().nth(MAX) {
+            value.truncate(end);
+        }
+        Self::parse(value)
+    }
+
     /// The text.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -3,7 +3,6 @@
 //! chooses a calendar of theirs or has sophie create one; runs follow each change in sophie,
 //! and come at least every `CALENDAR_SYNC_INTERVAL_SECS`.
 
-use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,10 +13,10 @@ use sophie_domain::values::{BoundedText, TimeZone, Title};
 use sophie_domain::{AccountId, CalendarSync, DomainError, SyncState};
 use utoipa::ToSchema;
 
-use super::oidc::{LinkStarted, flow_cookie, flow_lifetime};
+use super::oidc::{LinkStarted, flow_started};
 use crate::auth::session::CurrentUser;
 use crate::error::{ApiResult, Problem};
-use crate::json::{ApiJson, parse_json};
+use crate::json::{ApiJson, parse_json, read_body};
 use crate::state::AppState;
 use crate::validate::Fields;
 
@@ -127,23 +126,21 @@ pub(crate) struct ChooseCalendar {
 pub(crate) async fn connect_calendar(
     state: web::Data<AppState>,
     user: CurrentUser,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let service = sync_service(&state)?;
+    let body = read_body(payload, state.config.json_limit).await?;
     // The body may be left out altogether, or be `null`.
     let text = body.trim_ascii();
     let connect: Connect = if text.is_empty() || text == b"null" {
         Connect::default()
     } else {
-        parse_json(&body)?
+        parse_json(text)?
     };
     state.limiter.attempt_as(user.user_id)?;
     let access = connect.access;
     let flow = service.connect(user.user_id, access).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .cookie(flow_cookie(&state, flow.browser_secret, flow_lifetime()))
-        .json(LinkStarted::new(flow.url, flow.expires_at)))
+    Ok(flow_started(&state, flow))
 }
 
 /// Where the student's calendar sync stands: connected or not, the calendar kept in step, the
@@ -248,10 +245,14 @@ pub(crate) async fn choose_calendar(
                 "name",
                 Title::parse(body.name.unwrap_or_else(|| "sophie".to_owned())),
             );
-            let zone = match body.time_zone {
-                Some(zone) => fields.check("timeZone", TimeZone::parse(&zone)),
-                None => Some(
-                    state
+            let zone = fields.check_opt("timeZone", body.time_zone, |zone| TimeZone::parse(&zone));
+            fields.finish()?;
+            CalendarChoice::Create {
+                name: name.map(|n| n.to_string()).unwrap_or_default(),
+                // The student's zone, unless given.
+                time_zone: match zone.flatten() {
+                    Some(zone) => zone,
+                    None => state
                         .repositories
                         .users
                         .get(user.user_id)
@@ -259,12 +260,7 @@ pub(crate) async fn choose_calendar(
                         .time_zone
                         .and_then(|z| TimeZone::parse(&z).ok())
                         .unwrap_or(TimeZone::UTC),
-                ),
-            };
-            fields.finish()?;
-            CalendarChoice::Create {
-                name: name.map(|n| n.to_string()).unwrap_or_default(),
-                time_zone: zone.unwrap_or(TimeZone::UTC),
+                },
             }
         }
     };

@@ -12,7 +12,9 @@ use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sophie_domain::services::federation::{FLOW_TTL, FederatedSignIn, FinishedFlow, FlowPurpose};
+use sophie_domain::services::federation::{
+    FLOW_TTL, FederatedSignIn, FinishedFlow, FlowPurpose, StartedFlow,
+};
 use sophie_domain::values::BoundedText;
 use sophie_domain::{AccountId, DomainError, LinkedAccount};
 use utoipa::ToSchema;
@@ -36,15 +38,6 @@ pub(crate) struct LinkStarted {
     /// When the flow stops being accepted.
     #[serde(serialize_with = "sophie_domain::timestamp::serialize")]
     expires_at: DateTime<Utc>,
-}
-
-impl LinkStarted {
-    pub(super) const fn new(authorization_url: String, expires_at: DateTime<Utc>) -> Self {
-        Self {
-            authorization_url,
-            expires_at,
-        }
-    }
 }
 
 /// What the provider sends back.
@@ -85,8 +78,20 @@ pub(super) fn flow_cookie(
     super::site_cookie(state, FLOW_COOKIE, value, max_age)
 }
 
-pub(super) fn flow_lifetime() -> CookieDuration {
+fn flow_lifetime() -> CookieDuration {
     CookieDuration::seconds(FLOW_TTL.num_seconds())
+}
+
+/// The answer to a flow the signed-in user started: where to send the browser, and the
+/// flow's cookie.
+pub(super) fn flow_started(state: &AppState, flow: StartedFlow) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .cookie(flow_cookie(state, flow.browser_secret, flow_lifetime()))
+        .json(LinkStarted {
+            authorization_url: flow.url,
+            expires_at: flow.expires_at,
+        })
 }
 
 /// Starts signing in with the provider: redirects to it, with PKCE, `state` and `nonce`, and
@@ -200,13 +205,7 @@ pub(crate) async fn link_provider(
     let federation = federation(&state)?;
     state.limiter.attempt_as(user.user_id)?;
     let flow = federation.start(FlowPurpose::Link(user.user_id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .cookie(flow_cookie(&state, flow.browser_secret, flow_lifetime()))
-        .json(LinkStarted {
-            authorization_url: flow.url,
-            expires_at: flow.expires_at,
-        }))
+    Ok(flow_started(&state, flow))
 }
 
 /// Every way the signed-in user signs in (`credential` for the password), oldest first. No
