@@ -281,6 +281,20 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a student's calendar sync stands.
+    SyncState {
+        /// Connected; waiting for a calendar to be chosen, or for the next run.
+        Idle => "IDLE",
+        /// A run has started and not ended.
+        Syncing => "SYNCING",
+        /// The last run failed (see `lastError`); it is tried again.
+        Failed => "FAILED",
+        /// Google no longer lets sophie act for the student: connect again.
+        NeedsReconnection => "NEEDS_RECONNECTION",
+    }
+);
+
+string_enum!(
     /// How well a flashcard was recalled at a review.
     ReviewRating {
         /// Not recalled.

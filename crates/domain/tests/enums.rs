@@ -10,7 +10,7 @@ use sophie_domain::{
     CardState, Difficulty, DocumentStatus, EventType, Flashcard, FlashcardId, FlashcardSet,
     FlashcardSetId, FlashcardSetWithCards, GenerationKind, ImportSource, JobStatus, MessageType,
     NoteId, NoteSource, Notification, NotificationId, NotificationType, Priority, Question,
-    QuestionId, QuestionType, Quiz, QuizId, QuizWithQuestions, ReviewRating, UserId,
+    QuestionId, QuestionType, Quiz, QuizId, QuizWithQuestions, ReviewRating, SyncState, UserId,
 };
 use uuid::Uuid;
 
@@ -54,6 +54,14 @@ macro_rules! check_enum {
             );
         }
     }};
+}
+
+#[test]
+fn sync_state() {
+    check_enum!(
+        SyncState,
+        ["IDLE", "SYNCING", "FAILED", "NEEDS_RECONNECTION"]
+    );
 }
 
 #[test]

@@ -39,8 +39,6 @@ struct State {
     refused: Vec<String>,
     /// After this many more inserts, an insert is stored and never answered.
     silence_after_inserts: Option<usize>,
-    /// Requests answered so far (failures included).
-    requests: usize,
 }
 
 /// The double.
@@ -99,11 +97,6 @@ impl Double {
             .collect()
     }
 
-    /// How many requests it has answered or held.
-    pub fn request_count(&self) -> usize {
-        self.state.lock().unwrap().requests
-    }
-
     /// After `n` more inserts, stores the next one and never answers it (a crash of the
     /// client after Google did the work).
     pub fn silence_after_inserts(&self, n: usize) {
@@ -146,21 +139,16 @@ impl Double {
 
     /// An event deleted in Google's own interface.
     pub fn remove(&self, calendar: &str, id: &str) {
-        let mut state = self.state.lock().unwrap();
-        state.changes += 1;
-        let changed = state.changes;
-        let stored = state
-            .events
-            .get_mut(calendar)
-            .and_then(|events| events.get_mut(id))
-            .unwrap();
-        stored.event["status"] = json!("cancelled");
-        stored.event["updated"] = json!(now());
-        stored.changed = changed;
+        self.change(calendar, id, |event| event["status"] = json!("cancelled"));
     }
 
     /// An edit made in Google's own interface.
     pub fn edit(&self, calendar: &str, id: &str, summary: &str) {
+        self.change(calendar, id, |event| event["summary"] = json!(summary));
+    }
+
+    /// A change made in Google's own interface to the event `id` of `calendar`.
+    fn change(&self, calendar: &str, id: &str, change: impl FnOnce(&mut Value)) {
         let mut state = self.state.lock().unwrap();
         state.changes += 1;
         let changed = state.changes;
@@ -169,7 +157,7 @@ impl Double {
             .get_mut(calendar)
             .and_then(|events| events.get_mut(id))
             .unwrap();
-        stored.event["summary"] = json!(summary);
+        change(&mut stored.event);
         stored.event["updated"] = json!(now());
         stored.changed = changed;
     }
@@ -189,7 +177,6 @@ fn error(status: u16, reason: &str, message: &str) -> Reply {
 
 fn answer(state: &Arc<Mutex<State>>, request: &Recorded) -> Reply {
     let mut state = state.lock().unwrap();
-    state.requests += 1;
     if !state.failures.is_empty() {
         let (status, reason, wait) = state.failures.remove(0);
         let reply = error(status, reason, "scripted failure");

@@ -8,8 +8,9 @@ use super::expect;
 use super::seed::{World, day, new_event, new_oauth, now, short, tick, title, wait_past};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarImport, ImportedCalendarEvent, NewCalendarEvent,
-    SyncProgress, SyncState,
+    SyncProgress,
 };
+use crate::enums::SyncState;
 use crate::id::{AccountId, CalendarEventId, UserId};
 
 fn ids(events: &[CalendarEvent]) -> Vec<CalendarEventId> {
@@ -963,6 +964,11 @@ pub async fn calendar_sync_disconnect_clears_the_events_and_removes_the_sync(
         ),
         (None, None, "Kept"),
         "disconnecting did not clear the event's Google ids, or did not keep the event"
+    );
+    assert_eq!(
+        backlog_deleted(&w, ada, "cal").await,
+        Vec::<String>::new(),
+        "disconnecting left a deletion to push"
     );
     expect::not_found(
         w.r.calendar_syncs.disconnect(ada).await,

@@ -1,51 +1,10 @@
 //! The two-way sync of a student's calendar with a calendar of theirs at Google.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::CalendarEvent;
+use crate::enums::SyncState;
 use crate::id::{AccountId, UserId};
-
-/// Where a student's calendar sync stands.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SyncState {
-    /// Connected; waiting for a calendar to be chosen, or for the next run.
-    Idle,
-    /// A run has started and not ended.
-    Syncing,
-    /// The last run failed (see `lastError`); it is tried again.
-    Failed,
-    /// Google no longer lets sophie act for the student: connect again.
-    NeedsReconnection,
-}
-
-impl SyncState {
-    /// The stored name (`IDLE`).
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Idle => "IDLE",
-            Self::Syncing => "SYNCING",
-            Self::Failed => "FAILED",
-            Self::NeedsReconnection => "NEEDS_RECONNECTION",
-        }
-    }
-
-    /// The state stored under `name`.
-    #[must_use]
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Idle,
-            Self::Syncing,
-            Self::Failed,
-            Self::NeedsReconnection,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == name)
-    }
-}
 
 /// A student's calendar sync: which provider account it acts through, which remote calendar
 /// it keeps in step, and how its runs went.

@@ -35,7 +35,7 @@ pub use calendar::{
     CalendarImported, CalendarSubscription, EventException, EventOccurrence, EventWithExceptions,
     ImportedCalendarEvent, NewCalendarEvent, NewEventException, QuizToTake, StudyFor,
 };
-pub use calendar_sync::{CalendarSync, SyncBacklog, SyncProgress, SyncState};
+pub use calendar_sync::{CalendarSync, SyncBacklog, SyncProgress};
 pub use chat::{
     ChatMessage, ChatReference, ChatSession, ChatSessionFilter, ChatSessionUpdate, NewChatMessage,
     NewChatSession,

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::paging::sorted;
 use super::store::{MemoryStore, Tables, count, micros, owned, owned_mut};
-use crate::entities::{CalendarEvent, CalendarSync, SyncBacklog, SyncProgress, SyncState};
+use crate::entities::{CalendarEvent, CalendarSync, SyncBacklog, SyncProgress};
+use crate::enums::SyncState;
 use crate::error::{DomainError, DomainResult};
 use crate::id::{AccountId, CalendarEventId, UserId};
 use crate::pagination::SortOrder;
@@ -76,13 +77,6 @@ impl Tables {
         self.sync_deletions
             .entry((event.user_id, calendar_id, remote_id))
             .or_insert(now);
-    }
-
-    /// Drops the synced revisions of events that are gone (the column goes with its row).
-    pub(super) fn drop_orphaned_synced_sequences(&mut self) {
-        let events = &self.calendar_events;
-        self.synced_sequences
-            .retain(|event, _| events.contains_key(event));
     }
 }
 
@@ -295,18 +289,9 @@ impl CalendarSyncRepository for MemoryStore {
     async fn delete_pulled(&self, user: UserId, ids: Vec<CalendarEventId>) -> DomainResult<u64> {
         let ids: BTreeSet<CalendarEventId> = ids.into_iter().collect();
         self.with_tables(|tables| {
-            let gone: BTreeSet<CalendarEventId> = ids
-                .into_iter()
-                .filter(|id| owned(&tables.calendar_events, user, id, EVENT).is_ok())
-                .collect();
-            tables.calendar_events.retain(|id, _| !gone.contains(id));
-            tables
-                .event_exceptions
-                .retain(|(event, _), _| !gone.contains(event));
-            tables
-                .synced_sequences
-                .retain(|event, _| !gone.contains(event));
-            Ok(count(gone.len()))
+            let deleted =
+                tables.delete_calendar_events(|e| e.user_id == user && ids.contains(&e.id));
+            Ok(count(deleted))
         })
     }
 }

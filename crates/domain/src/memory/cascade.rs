@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::store::Tables;
-use crate::entities::Document;
+use crate::entities::{CalendarEvent, Document};
 use crate::id::{
     AccountId, ChatSessionId, CourseId, DocumentId, FlashcardSetId, NoteId, QuizId, StudyGuideId,
     UserId,
@@ -60,11 +60,7 @@ impl Tables {
         }
         self.quiz_responses.retain(|_, r| r.user_id != id);
         self.study_guides.retain(|_, g| g.user_id != id);
-        self.calendar_events.retain(|_, e| e.user_id != id);
-        let events = &self.calendar_events;
-        self.event_exceptions
-            .retain(|(event, _), _| events.contains_key(event));
-        self.drop_orphaned_synced_sequences();
+        self.delete_calendar_events(|e| e.user_id == id);
         self.calendar_syncs.remove(&id);
         self.sync_deletions.retain(|(user, _, _), _| *user != id);
         self.feed_tokens.remove(&id);
@@ -76,6 +72,22 @@ impl Tables {
         self.token_usage.retain(|(user, _), _| *user != id);
         self.notifications.retain(|_, n| n.user_id != id);
         self.review_settings.remove(&id);
+    }
+
+    /// Deletes the calendar events that `gone` picks, with what hangs off them (their changed
+    /// occurrences and synced revisions, which the schema cascades); answers how many went.
+    pub(super) fn delete_calendar_events(
+        &mut self,
+        gone: impl Fn(&CalendarEvent) -> bool,
+    ) -> usize {
+        let before = self.calendar_events.len();
+        self.calendar_events.retain(|_, e| !gone(e));
+        let events = &self.calendar_events;
+        self.event_exceptions
+            .retain(|(event, _), _| events.contains_key(event));
+        self.synced_sequences
+            .retain(|event, _| events.contains_key(event));
+        before - self.calendar_events.len()
     }
 
     /// Unlinks an account: the calendar sync acting through it goes with it (the user's

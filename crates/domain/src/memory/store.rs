@@ -111,7 +111,6 @@ owned!(
     StudyGuide,
     ChatSession,
     CalendarEvent,
-    crate::entities::CalendarSync,
     crate::entities::CalendarSubscription,
     crate::entities::EventExtraction,
     ImportJob,

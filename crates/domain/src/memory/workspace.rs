@@ -1,5 +1,7 @@
 //! Chats, the calendar, imports and notifications in memory.
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -381,12 +383,9 @@ impl CalendarRepository for MemoryStore {
 
     async fn delete(&self, user: UserId, id: CalendarEventId) -> DomainResult<()> {
         self.write(|tables, now| {
-            owned(&tables.calendar_events, user, &id, "calendar event")?;
-            if let Some(event) = tables.calendar_events.remove(&id) {
-                tables.record_sync_deletion(&event, now);
-            }
-            tables.event_exceptions.retain(|(event, _), _| *event != id);
-            tables.synced_sequences.remove(&id);
+            let event = owned(&tables.calendar_events, user, &id, "calendar event")?.clone();
+            tables.record_sync_deletion(&event, now);
+            tables.delete_calendar_events(|e| e.id == id);
             Ok(())
         })
     }
@@ -587,7 +586,7 @@ impl CalendarRepository for MemoryStore {
                 imported.events.push(event);
             }
             if let Some(subscription) = import.subscription_id {
-                let gone: Vec<CalendarEventId> = tables
+                let gone: BTreeSet<CalendarEventId> = tables
                     .calendar_events
                     .values()
                     .filter(|e| {
@@ -597,11 +596,7 @@ impl CalendarRepository for MemoryStore {
                     .map(|e| e.id)
                     .collect();
                 imported.removed = u32::try_from(gone.len()).unwrap_or(u32::MAX);
-                for id in gone {
-                    tables.calendar_events.remove(&id);
-                    tables.event_exceptions.retain(|(event, _), _| *event != id);
-                    tables.synced_sequences.remove(&id);
-                }
+                tables.delete_calendar_events(|e| gone.contains(&e.id));
             }
             Ok(imported)
         })
@@ -720,14 +715,7 @@ impl CalendarRepository for MemoryStore {
                 "calendar subscription",
             )?;
             tables.calendar_subscriptions.remove(&id);
-            tables
-                .calendar_events
-                .retain(|_, e| e.subscription_id != Some(id));
-            let events = &tables.calendar_events;
-            tables
-                .event_exceptions
-                .retain(|(event, _), _| events.contains_key(event));
-            tables.drop_orphaned_synced_sequences();
+            tables.delete_calendar_events(|e| e.subscription_id == Some(id));
             Ok(())
         })
     }

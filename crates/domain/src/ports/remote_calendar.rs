@@ -23,6 +23,14 @@ pub struct RemoteCalendar {
     pub access_role: String,
 }
 
+impl RemoteCalendar {
+    /// Whether sophie may write to it: the student owns it or may change its events.
+    #[must_use]
+    pub fn writable(&self) -> bool {
+        self.access_role == "owner" || self.access_role == "writer"
+    }
+}
+
 /// When an event starts or ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RemoteTime {

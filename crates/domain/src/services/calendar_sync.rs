@@ -27,12 +27,12 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::calendar::CalendarService;
-use super::federation::{CalendarAccess, FederatedSignIn, FlowPurpose, StartedFlow};
+use super::federation::{CalendarAccess, FederatedSignIn, FlowPurpose, StartedFlow, lost_access};
 use crate::entities::{
     CalendarEvent, CalendarEventUpdate, CalendarFilter, CalendarSync, NewCalendarEvent,
-    SyncProgress, SyncState,
+    SyncProgress,
 };
-use crate::enums::EventType;
+use crate::enums::{EventType, SyncState};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{CalendarEventId, UserId};
 use crate::jobs::{Job, SyncCalendar};
@@ -214,11 +214,6 @@ impl std::fmt::Debug for CalendarSyncService {
 const RECONNECT: &str = "Google no longer lets sophie act for you: connect your calendar again \
                          (POST /api/v1/me/calendar-sync/connect)";
 
-/// Why a run cannot go on until the student connects again.
-fn needs_reconnection(error: &DomainError) -> bool {
-    matches!(error, DomainError::Forbidden(message) if message.contains("link it again"))
-}
-
 impl CalendarSyncService {
     /// A service over `ports`, reaching Google with the tokens `federation` keeps, making and
     /// changing pulled events through `events` (which schedules their reminders), running
@@ -291,31 +286,41 @@ impl CalendarSyncService {
         let calendars = self.remote_calendars(&sync).await?;
         Ok(calendars
             .into_iter()
-            .filter(|c| c.access_role == "owner" || c.access_role == "writer")
+            .filter(RemoteCalendar::writable)
             .collect())
     }
 
-    /// The user's calendars at Google, the access token renewed once if Google refuses it.
-    /// A refusal is told as Google's (`Forbidden`), never as the student's own sign-in.
+    /// The user's calendars at Google.
     async fn remote_calendars(&self, sync: &CalendarSync) -> DomainResult<Vec<RemoteCalendar>> {
+        let provider = &self.ports.provider;
+        self.with_token(
+            sync,
+            |token| async move { provider.calendars(&token).await },
+        )
+        .await
+    }
+
+    /// `call` with an access token of the sync's account, renewed once if Google refuses it.
+    /// A refusal is told as Google's (`Forbidden`), never as the student's own sign-in.
+    async fn with_token<T, F, Fut>(&self, sync: &CalendarSync, call: F) -> DomainResult<T>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = DomainResult<T>>,
+    {
         let (user, account) = (sync.user_id, sync.account_id);
         let token = self
             .federation
             .access_token(user, account)
             .await
             .map_err(google_refused)?;
-        match self.ports.provider.calendars(&token).await {
+        match call(token).await {
             Err(error) if worth_renewing(&error) => {
                 let token = self
                     .federation
                     .renewed_access_token(user, account)
                     .await
                     .map_err(google_refused)?;
-                self.ports
-                    .provider
-                    .calendars(&token)
-                    .await
-                    .map_err(google_refused)
+                call(token).await.map_err(google_refused)
             }
             other => other,
         }
@@ -333,10 +338,11 @@ impl CalendarSyncService {
         let sync = self.connected(user).await?;
         let calendar = match choice {
             CalendarChoice::Existing(id) => {
-                let writable =
-                    self.remote_calendars(&sync).await?.into_iter().any(|c| {
-                        c.id == id && (c.access_role == "owner" || c.access_role == "writer")
-                    });
+                let writable = self
+                    .remote_calendars(&sync)
+                    .await?
+                    .iter()
+                    .any(|c| c.id == id && c.writable());
                 if !writable {
                     return Err(DomainError::validation(
                         "calendarId",
@@ -355,29 +361,12 @@ impl CalendarSyncService {
                 ));
             }
             CalendarChoice::Create { name, time_zone } => {
-                let token = self
-                    .federation
-                    .access_token(user, sync.account_id)
-                    .await
-                    .map_err(google_refused)?;
                 let provider = &self.ports.provider;
-                match provider
-                    .create_calendar(&token, &name, time_zone.name())
-                    .await
-                {
-                    Err(error) if worth_renewing(&error) => {
-                        let token = self
-                            .federation
-                            .renewed_access_token(user, sync.account_id)
-                            .await
-                            .map_err(google_refused)?;
-                        provider
-                            .create_calendar(&token, &name, time_zone.name())
-                            .await
-                            .map_err(google_refused)?
-                    }
-                    other => other?,
-                }
+                let (name, zone) = (name.as_str(), time_zone.name());
+                self.with_token(&sync, |token| async move {
+                    provider.create_calendar(&token, name, zone).await
+                })
+                .await?
                 .id
             }
         };
@@ -493,7 +482,7 @@ impl CalendarSyncService {
                     message: SUPERSEDED.to_owned(),
                 }),
             ),
-            Err(error) if needs_reconnection(&error) => (
+            Err(error) if lost_access(&error) => (
                 SyncProgress {
                     state: Some(SyncState::NeedsReconnection),
                     last_error: Some(Some(RECONNECT.to_owned())),
@@ -608,7 +597,7 @@ fn is_superseded(error: &DomainError) -> bool {
 fn google_refused(error: DomainError) -> DomainError {
     match error {
         DomainError::Unauthorized => DomainError::Forbidden(RECONNECT.to_owned()),
-        other if needs_reconnection(&other) => DomainError::Forbidden(RECONNECT.to_owned()),
+        other if lost_access(&other) => DomainError::Forbidden(RECONNECT.to_owned()),
         other => other,
     }
 }
@@ -618,7 +607,7 @@ fn google_refused(error: DomainError) -> DomainError {
 fn worth_renewing(error: &DomainError) -> bool {
     match error {
         DomainError::Unauthorized => true,
-        DomainError::Forbidden(_) => !needs_reconnection(error),
+        DomainError::Forbidden(_) => !lost_access(error),
         _ => false,
     }
 }
@@ -784,6 +773,15 @@ impl Run<'_> {
                 (_, None) => passed_if_gone(self.pull_new(&remote, report, untagged).await)?,
             }
         }
+        self.delete_pulled(gone, report).await
+    }
+
+    /// Deletes the events `gone` at Google, counting those deleted.
+    async fn delete_pulled(
+        &self,
+        gone: Vec<CalendarEventId>,
+        report: &mut SyncReport,
+    ) -> DomainResult<()> {
         if !gone.is_empty() {
             let deleted = self.ports().syncs.delete_pulled(self.user, gone).await?;
             report.pulled_deleted += u32::try_from(deleted).unwrap_or(u32::MAX);
@@ -965,11 +963,7 @@ impl Run<'_> {
                 None => break,
             }
         }
-        if !gone.is_empty() {
-            let deleted = self.ports().syncs.delete_pulled(self.user, gone).await?;
-            report.pulled_deleted += u32::try_from(deleted).unwrap_or(u32::MAX);
-        }
-        Ok(())
+        self.delete_pulled(gone, report).await
     }
 
     /// Pushes the deletions and the events out of step, in rounds until none is left.

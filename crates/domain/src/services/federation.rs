@@ -23,9 +23,9 @@ use super::accounts::{AccountService, ClientInfo, SignedIn};
 use super::sealing::{SealedIn, TokenKeys};
 use crate::entities::{
     Account, AccountTokens, LinkedAccount, NewAccount, NewNotification, NewUser, NewVerification,
-    SyncProgress, SyncState,
+    SyncProgress,
 };
-use crate::enums::NotificationType;
+use crate::enums::{NotificationType, SyncState};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{AccountId, UserId};
 use crate::ports::{
@@ -39,6 +39,18 @@ pub const FLOW_TTL: TimeDelta = TimeDelta::minutes(10);
 
 /// How long before its expiry an access token is refreshed.
 pub const REFRESH_AHEAD: TimeDelta = TimeDelta::minutes(5);
+
+/// What the user reads when the provider account holds no usable token (never granted, or
+/// revoked).
+const LOST_ACCESS: &str = "sophie has no access to this provider account any more: \
+                           link it again (POST /api/v1/me/accounts/oidc/link)";
+
+/// Whether `error` is [`FederatedSignIn::access_token`]'s answer for an account that holds
+/// no usable token: only linking it again helps.
+#[must_use]
+pub fn lost_access(error: &DomainError) -> bool {
+    matches!(error, DomainError::Forbidden(message) if message == LOST_ACCESS)
+}
 
 /// The scopes asked beyond `openid`.
 const SIGN_IN_SCOPES: &[&str] = &["email", "profile"];
@@ -377,13 +389,7 @@ impl FederatedSignIn {
             .into_iter()
             .find(|a| a.id == account)
             .ok_or(DomainError::not_found("account"))?;
-        let reconnect = || {
-            DomainError::Forbidden(
-                "sophie has no access to this provider account any more: link it again \
-                 (POST /api/v1/me/accounts/oidc/link)"
-                    .to_owned(),
-            )
-        };
+        let reconnect = || DomainError::Forbidden(LOST_ACCESS.to_owned());
         let tokens = self.open_tokens(&account)?.ok_or_else(reconnect)?;
         let now = self.ports.clock.now();
         if !renew

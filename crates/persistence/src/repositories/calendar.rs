@@ -5,7 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::dsl::exists;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Timestamptz;
+use diesel::sql_types::{Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
@@ -498,7 +498,7 @@ impl CalendarRepository for PostgresStore {
              ), recorded AS ( \
                  INSERT INTO calendar_sync_deletions (user_id, calendar_id, remote_id, deleted_at) \
                  SELECT gone.user_id, s.calendar_id, \
-                     COALESCE(gone.google_event_id, replace(gone.id::text, '-', '')), $3 \
+                     COALESCE(gone.google_event_id, $4), $3 \
                  FROM gone JOIN calendar_syncs s \
                      ON s.user_id = gone.user_id AND s.calendar_id IS NOT NULL \
                  WHERE (gone.google_event_id IS NOT NULL \
@@ -511,6 +511,7 @@ impl CalendarRepository for PostgresStore {
         .bind::<diesel::sql_types::Uuid, _>(id.as_uuid())
         .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
         .bind::<Timestamptz, _>(micros(self.clock.now()))
+        .bind::<Text, _>(sophie_domain::rules::google_events::remote_id(id))
         .one(&mut conn)
         .await
         .map_err(|e| from_diesel(ENTITY, e))?;
@@ -695,7 +696,7 @@ impl CalendarRepository for PostgresStore {
         )
         .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
         .bind::<diesel::sql_types::Uuid, _>(scope)
-        .bind::<diesel::sql_types::Text, _>(&etag)
+        .bind::<Text, _>(&etag)
         .bind::<Timestamptz, _>(now)
         .one(&mut conn)
         .await

@@ -46,7 +46,7 @@ impl TryFrom<SyncRow> for CalendarSync {
     type Error = DomainError;
 
     fn try_from(row: SyncRow) -> DomainResult<Self> {
-        let state = SyncState::parse(&row.state).ok_or_else(|| {
+        let state: SyncState = row.state.parse().map_err(|_| {
             DomainError::internal(format!("unknown calendar sync state {:?}", row.state))
         })?;
         Ok(Self {
