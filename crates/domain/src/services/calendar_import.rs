@@ -420,7 +420,6 @@ fn stored(event: &ImportedEvent) -> Result<ImportedCalendarEvent, String> {
     })
 }
 
-/// `text` cut to `max` characters: a long title or description is kept, shortened.
 /// A refusal of the guard or the fetch, as an error on the `url` field.
 fn renamed_to_url(error: DomainError) -> DomainError {
     match error {

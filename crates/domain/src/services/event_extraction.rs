@@ -695,8 +695,7 @@ fn proposal_of(item: FoundEvent, pages: &[PageText], zone: Tz) -> Option<EventPr
         .filter(|end| *end > item.start)
         .map(|end| resolve(zone, end))
         .filter(|end| *end > start && timestamp::check(end).is_ok());
-    // What the calendar would refuse (an all-day item on a day without a midnight) is no
-    // proposal.
+    // What the calendar would refuse is no proposal.
     EventSchedule::new(start, end)
         .ok()?
         .repeating(TimeZone::parse(zone.name()).ok()?, item.all_day, Vec::new())
