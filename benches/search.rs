@@ -1,6 +1,8 @@
 //! The search benchmark: loads one student with 100,000 document passages (and 1,000 notes)
 //! among 100 students' data into a scratch database, then times hybrid search through the
-//! PostgreSQL adapter and measures the recall of its vector part against exact cosine.
+//! PostgreSQL adapter (with the student's sign bits in memory, just after they changed, and
+//! with no memory for them), lexical search and `nearest_chunks`, and measures the recall of
+//! the vector part against exact cosine.
 //!
 //! Run by `just bench-search` (scripts/bench-search.sh), which also times the same searches
 //! over HTTP. Settings: `BENCH_DATABASE_URL` (required, a migrated database),
@@ -382,6 +384,30 @@ fn hamming_candidates(
     scored.into_iter().take(count).map(|(_, id)| id).collect()
 }
 
+/// The ids of the `count` passages whose sign vectors (±1 a component) have the largest dot
+/// product with `query`, ties by id: the ranking of the sign bits kept in memory.
+fn sign_candidates(passages: &[Passage], query: &[f32], count: usize) -> Vec<Uuid> {
+    let mut scored: Vec<(f32, Uuid)> = passages
+        .iter()
+        .map(|p| {
+            let dot = query
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    if p.bits[i / 64] & (1 << (63 - i % 64)) == 0 {
+                        -q
+                    } else {
+                        *q
+                    }
+                })
+                .sum::<f32>();
+            (dot, p.id)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.into_iter().take(count).map(|(_, id)| id).collect()
+}
+
 #[tokio::main]
 async fn main() {
     let url = std::env::var("BENCH_DATABASE_URL").expect("set BENCH_DATABASE_URL");
@@ -458,6 +484,8 @@ async fn main() {
 
     let config = DatabaseConfig::new(url);
     let store = PostgresStore::new(Database::connect_lazy(&config).expect("pool"));
+    // The same adapter with no memory for sign bits: they are ranked in SQL.
+    let scan = store.clone().with_search_memory(0);
     let user = UserId::from(user);
     let model = embedder.model();
     let hybrid = |i: usize| {
@@ -484,6 +512,37 @@ async fn main() {
     println!(
         "  {:.1} hits a query on average",
         hits as f64 / queries as f64
+    );
+
+    // The first search after the student's index changed reads their sign bits again.
+    let mut times = Vec::new();
+    for i in 0..queries.min(10) {
+        client
+            .batch_execute(&format!(
+                "INSERT INTO search_index_versions (user_id, version) VALUES ('{}', 1) \
+                 ON CONFLICT (user_id) DO UPDATE SET version = search_index_versions.version + 1",
+                user.as_uuid()
+            ))
+            .await
+            .expect("raise the version");
+        let start = Instant::now();
+        store.search(user, hybrid(i)).await.expect("search");
+        times.push(start.elapsed());
+    }
+    summary(
+        "adapter, hybrid search just after a change (sign bits read again)",
+        times,
+    );
+
+    let mut times = Vec::with_capacity(queries);
+    for i in 0..queries {
+        let start = Instant::now();
+        scan.search(user, hybrid(i)).await.expect("search");
+        times.push(start.elapsed());
+    }
+    summary(
+        "adapter, hybrid search with SEARCH_MEMORY_MIB=0 (sign bits ranked in SQL)",
+        times,
     );
 
     let mut times = Vec::with_capacity(queries);
@@ -535,6 +594,12 @@ async fn main() {
         "recall@10 of nearest_chunks against exact cosine: {:.3}",
         recall(&|i| found[i].iter().map(|id| id.as_uuid()).collect())
     );
+    for count in [100, 200, 400, 800] {
+        println!(
+            "  recall@10 within the best {count} candidates by sign vectors' dot product: {:.3}",
+            recall(&|i| sign_candidates(&passages, &vectors[i], count))
+        );
+    }
     for tiers in [1, 2, 3, 4] {
         for count in [200, 400, 800] {
             println!(

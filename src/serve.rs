@@ -86,11 +86,12 @@ fn worker_state(shared: &AppState, database: Option<&DatabaseConfig>) -> AppStat
     }
 }
 
-/// How many connections each of `workers` workers may hold: an even share of the configured
-/// maximum, at least one.
+/// How many connections each of `workers` workers may hold, an even share of the configured
+/// maximum, at least one; and its even share of the search memory.
 fn per_worker(database: &DatabaseConfig, workers: usize) -> DatabaseConfig {
     DatabaseConfig {
         max_connections: (database.max_connections / workers.max(1)).max(1),
+        search_memory: database.search_memory / workers.max(1),
         ..database.clone()
     }
 }
@@ -282,6 +283,11 @@ mod tests {
         assert_eq!(share(16, 2), 8);
         assert_eq!(share(16, 3), 5, "never more than the maximum in all");
         assert_eq!(share(3, 4), 1, "every worker can query");
+        let database = DatabaseConfig {
+            search_memory: 100,
+            ..DatabaseConfig::new(DatabaseConfig::DEFAULT_URL)
+        };
+        assert_eq!(per_worker(&database, 3).search_memory, 33);
         assert_eq!(share(16, 1), 16);
     }
 }

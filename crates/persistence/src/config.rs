@@ -14,13 +14,22 @@ pub struct DatabaseConfig {
     pub wait_timeout: Duration,
     /// How long opening one connection may take.
     pub connect_timeout: Duration,
+    /// How many bytes of students' sign bits (a bit a dimension of each chunk's embedding) a
+    /// store keeps in memory, so that vector search ranks them without a scan in SQL. 0 keeps
+    /// none: the same answers, slower for a student with many chunks.
+    pub search_memory: usize,
 }
 
 impl DatabaseConfig {
     /// The local development server, as the tests and the README assume it.
     pub const DEFAULT_URL: &'static str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-    /// Settings for `url` with the defaults: 16 connections, 5 s to get one, 5 s to open one.
+    /// The default [`search_memory`](Self::search_memory): 256 MiB, the sign bits of about
+    /// 2.5 million chunks of 384 dimensions.
+    pub const DEFAULT_SEARCH_MEMORY: usize = 256 << 20;
+
+    /// Settings for `url` with the defaults: 16 connections, 5 s to get one, 5 s to open one,
+    /// [`DEFAULT_SEARCH_MEMORY`](Self::DEFAULT_SEARCH_MEMORY).
     #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
         Self {
@@ -28,12 +37,13 @@ impl DatabaseConfig {
             max_connections: 16,
             wait_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
+            search_memory: Self::DEFAULT_SEARCH_MEMORY,
         }
     }
 
     /// Reads `DATABASE_URL` and the optional `DATABASE_MAX_CONNECTIONS`,
-    /// `DATABASE_WAIT_TIMEOUT_MS` and `DATABASE_CONNECT_TIMEOUT_MS`; `None` when
-    /// `DATABASE_URL` is unset or empty.
+    /// `DATABASE_WAIT_TIMEOUT_MS`, `DATABASE_CONNECT_TIMEOUT_MS` and `SEARCH_MEMORY_MIB`;
+    /// `None` when `DATABASE_URL` is unset or empty.
     ///
     /// # Errors
     ///
@@ -54,6 +64,16 @@ impl DatabaseConfig {
         }
         if let Some(ms) = positive_var("DATABASE_CONNECT_TIMEOUT_MS")? {
             config.connect_timeout = Duration::from_millis(ms);
+        }
+        if let Ok(value) = std::env::var("SEARCH_MEMORY_MIB") {
+            config.search_memory = value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|mib| mib.checked_mul(1 << 20))
+                .ok_or_else(|| {
+                    format!("SEARCH_MEMORY_MIB must be a whole number of MiB, not {value:?}")
+                })?;
         }
         Ok(Some(config))
     }

@@ -36,6 +36,8 @@ pub struct Database {
     url: Arc<str>,
     /// How long opening one connection may take.
     connect_timeout: Duration,
+    /// How many bytes of students' sign bits a store over this pool keeps in memory.
+    search_memory: usize,
 }
 
 impl std::fmt::Debug for Database {
@@ -97,7 +99,14 @@ impl Database {
             checkout_timeout: config.wait_timeout + config.connect_timeout,
             url: Arc::from(config.url.as_str()),
             connect_timeout,
+            search_memory: config.search_memory,
         })
+    }
+
+    /// How many bytes of students' sign bits a store over this pool keeps in memory
+    /// ([`DatabaseConfig::search_memory`]).
+    pub(crate) fn search_memory(&self) -> usize {
+        self.search_memory
     }
 
     /// The URL the pool connects to.

@@ -560,6 +560,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_index_versions (user_id) {
+        user_id -> Uuid,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         expires_at -> Timestamptz,
@@ -677,6 +684,7 @@ diesel::joinable!(quizzes -> documents (document_id));
 diesel::joinable!(quizzes -> notes (note_id));
 diesel::joinable!(quizzes -> users (user_id));
 diesel::joinable!(review_settings -> users (user_id));
+diesel::joinable!(search_index_versions -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(study_guides -> courses (course_id));
 diesel::joinable!(study_guides -> documents (document_id));
@@ -712,6 +720,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     quiz_responses,
     quizzes,
     review_settings,
+    search_index_versions,
     sessions,
     study_guides,
     token_usage,

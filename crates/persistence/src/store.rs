@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sophie_domain::{Clock, Repositories, SystemClock};
 
 use crate::pool::Database;
+use crate::repositories::CodeCache;
 
 /// Implements every repository port of the domain on PostgreSQL.
 ///
@@ -14,6 +15,8 @@ use crate::pool::Database;
 pub struct PostgresStore {
     pub(crate) db: Database,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The sign bits of the students' chunks this process searches for.
+    pub(crate) codes: Arc<CodeCache>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -34,7 +37,22 @@ impl PostgresStore {
     /// A store over `db`, stamping rows with `clock`.
     #[must_use]
     pub fn with_clock(db: Database, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            clock,
+            codes: Arc::new(CodeCache::new(db.search_memory())),
+            db,
+        }
+    }
+
+    /// The same store, keeping at most `bytes` of students' sign bits in memory for vector
+    /// search instead of the pool's [`DatabaseConfig::search_memory`](crate::DatabaseConfig),
+    /// in memory of its own (not shared with the store it came from). With 0 it keeps none.
+    #[must_use]
+    pub fn with_search_memory(self, bytes: usize) -> Self {
+        Self {
+            codes: Arc::new(CodeCache::new(bytes)),
+            ..self
+        }
     }
 
     /// Every repository port, served by this store.

@@ -463,7 +463,7 @@ const TABLES: [&str; 23] = [
 /// Tables outside that pattern, with their primary key: keyed otherwise (a card's schedule,
 /// a student's settings, tokens per day) or an append-only log without `updated_at`. Those
 /// with an `updated_at` have its trigger too.
-const TABLES_KEYED_OTHERWISE: [(&str, &str); 9] = [
+const TABLES_KEYED_OTHERWISE: [(&str, &str); 10] = [
     (
         "calendar_event_exceptions",
         "PRIMARY KEY (event_id, original_start)",
@@ -479,6 +479,7 @@ const TABLES_KEYED_OTHERWISE: [(&str, &str); 9] = [
         "calendar_sync_deletions",
         "PRIMARY KEY (user_id, calendar_id, remote_id)",
     ),
+    ("search_index_versions", "PRIMARY KEY (user_id)"),
 ];
 
 const ENUMS: [(&str, &[&str]); 13] = [
@@ -545,7 +546,7 @@ const CASCADE: &str = "CASCADE";
 const SET_NULL: &str = "SET NULL";
 
 /// Every foreign key: (table, column, referenced table, ON DELETE). All reference `id`.
-const FOREIGN_KEYS: [(&str, &str, &str, &str); 61] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str); 62] = [
     ("sessions", "user_id", "users", CASCADE),
     ("accounts", "user_id", "users", CASCADE),
     ("courses", "user_id", "users", CASCADE),
@@ -627,6 +628,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str); 61] = [
     ("calendar_syncs", "user_id", "users", CASCADE),
     ("calendar_syncs", "account_id", "accounts", CASCADE),
     ("calendar_sync_deletions", "user_id", "users", CASCADE),
+    ("search_index_versions", "user_id", "users", CASCADE),
 ];
 
 /// Every unique constraint: (table, columns in order).
@@ -646,7 +648,7 @@ const UNIQUE_CONSTRAINTS: [(&str, &str); 12] = [
 ];
 
 /// Every CHECK constraint, by name.
-const CHECK_CONSTRAINTS: [&str; 36] = [
+const CHECK_CONSTRAINTS: [&str; 37] = [
     "calendar_event_exceptions_end_date_check",
     "calendar_events_sequence_check",
     "users_email_check",
@@ -683,6 +685,7 @@ const CHECK_CONSTRAINTS: [&str; 36] = [
     "event_extractions_progress_check",
     "event_extractions_one_source_check",
     "calendar_syncs_state_check",
+    "search_index_versions_version_check",
 ];
 
 /// Indexes whose exact definition matters beyond "some index leads with the FK column".

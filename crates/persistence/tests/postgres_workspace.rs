@@ -1155,7 +1155,6 @@ fn pseudo_random(seed: u64, n: usize) -> Vec<f32> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vector_search_reranks_hamming_candidates_by_exact_cosine() {
     with_env(|env| async move {
-        let s = &env.store;
         let ada = env.user("ada").await;
         let d = env.document(ada, "Many").await;
         let dims = 64;
@@ -1186,8 +1185,8 @@ async fn vector_search_reranks_hamming_candidates_by_exact_cosine() {
                 )
             })
             .collect();
-        s.replace_chunks(ada, d, chunks).await.unwrap();
-        let listed = s.list_chunks(ada, d).await.unwrap();
+        env.store.replace_chunks(ada, d, chunks).await.unwrap();
+        let listed = env.store.list_chunks(ada, d).await.unwrap();
 
         let cosine = |v: &[f32]| sophie_domain::cosine_similarity(&query, v).unwrap();
         let mut exact: Vec<(f32, Uuid)> = listed
@@ -1196,38 +1195,130 @@ async fn vector_search_reranks_hamming_candidates_by_exact_cosine() {
             .collect();
         exact.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
 
-        let nearest = s
-            .nearest_chunks(ada, by_model(query.clone()), 12)
-            .await
-            .unwrap();
-        assert_eq!(
-            nearest
-                .iter()
-                .map(|m| (m.similarity, m.chunk.id.as_uuid()))
-                .collect::<Vec<_>>(),
-            exact[..12],
-            "the twelve near passages are not found in exact cosine order"
-        );
-        assert!(nearest.iter().all(|m| m.chunk.chunk_index % 100 == 0));
+        // The student's sign bits ranked in memory; in SQL, with memory for them turned off;
+        // and with too little memory for them (ranked in memory once, as read, then in SQL).
+        for (s, memory) in [
+            (env.store.clone(), "default"),
+            (env.store.clone().with_search_memory(0), "none"),
+            (env.store.clone().with_search_memory(1), "one byte"),
+        ] {
+            let s = &s;
+            let nearest = s
+                .nearest_chunks(ada, by_model(query.clone()), 12)
+                .await
+                .unwrap();
+            assert_eq!(
+                nearest
+                    .iter()
+                    .map(|m| (m.similarity, m.chunk.id.as_uuid()))
+                    .collect::<Vec<_>>(),
+                exact[..12],
+                "memory {memory}: the twelve near passages are not found in exact cosine order"
+            );
+            assert!(nearest.iter().all(|m| m.chunk.chunk_index % 100 == 0));
 
-        let hits = s
-            .search(
+            let hits = s
+                .search(
+                    ada,
+                    SearchQuery::new("xylophone", Some(12))
+                        .unwrap()
+                        .with_embedding(by_model(query.clone())),
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+                exact[..12].iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+                "memory {memory}: hybrid search does not rank passages found by similarity alone in cosine order"
+            );
+            assert_eq!(
+                hits[0].snippet,
+                format!("passage {}", nearest[0].chunk.chunk_index)
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vector_search_sees_every_change_made_through_another_server() {
+    with_env(|env| async move {
+        // Two servers over one database, each keeping sign bits in memory.
+        let here = &env.store;
+        let there = PostgresStore::new(
+            Database::connect_lazy(&DatabaseConfig::new(env.url.clone())).unwrap(),
+        );
+        let ada = env.user("ada").await;
+        let course = env.course(ada).await;
+        let first = env.document(ada, "First").await;
+        let second = env.document(ada, "Second").await;
+        let query = || by_model(vec![1.0, 0.1]);
+        let nearest = || async {
+            here.nearest_chunks(ada, query(), 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.chunk.content)
+                .collect::<Vec<_>>()
+        };
+        // No word matches: only the vector part finds anything.
+        let in_course = || async {
+            here.search(
                 ada,
-                SearchQuery::new("xylophone", Some(12))
+                SearchQuery::new("zzz", None)
                     .unwrap()
-                    .with_embedding(by_model(query.clone())),
+                    .with_course(course)
+                    .with_embedding(query()),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|hit| hit.snippet)
+            .collect::<Vec<_>>()
+        };
+
+        assert!(nearest().await.is_empty());
+        there
+            .replace_chunks(
+                ada,
+                first,
+                vec![
+                    chunk(0, "east", Some(vec![1.0, 0.0])),
+                    chunk(1, "north", Some(vec![0.0, 1.0])),
+                ],
             )
             .await
             .unwrap();
-        assert_eq!(
-            hits.iter().map(|h| h.id).collect::<Vec<_>>(),
-            exact[..12].iter().map(|(_, id)| *id).collect::<Vec<_>>(),
-            "hybrid search does not rank passages found by similarity alone in cosine order"
-        );
-        assert_eq!(
-            hits[0].snippet,
-            format!("passage {}", nearest[0].chunk.chunk_index)
-        );
+        assert_eq!(nearest().await, ["east", "north"], "chunks written");
+        there
+            .replace_chunks(ada, second, vec![chunk(0, "closer", Some(vec![1.0, 0.1]))])
+            .await
+            .unwrap();
+        assert_eq!(nearest().await, ["closer", "east", "north"], "chunks added");
+
+        assert!(in_course().await.is_empty());
+        env.sql(&format!(
+            "UPDATE documents SET course_id = '{}' WHERE id = '{}'",
+            course.as_uuid(),
+            first.as_uuid()
+        ))
+        .await;
+        assert_eq!(in_course().await, ["east", "north"], "a document moved in");
+        env.sql(&format!(
+            "DELETE FROM courses WHERE id = '{}'",
+            course.as_uuid()
+        ))
+        .await;
+        assert!(in_course().await.is_empty(), "its course deleted");
+
+        env.sql(&format!(
+            "DELETE FROM documents WHERE id = '{}'",
+            first.as_uuid()
+        ))
+        .await;
+        assert_eq!(nearest().await, ["closer"], "a document deleted");
+        there.replace_chunks(ada, second, Vec::new()).await.unwrap();
+        assert!(nearest().await.is_empty(), "chunks removed");
     })
     .await;
 }

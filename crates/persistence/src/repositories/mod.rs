@@ -25,3 +25,5 @@ mod sessions;
 mod study_guides;
 mod users;
 mod verifications;
+
+pub(crate) use search::CodeCache;

@@ -10,26 +10,37 @@
 //! around the first match in SQL (only for the best [`SearchQuery::FUSION_DEPTH`] rows).
 //!
 //! Vector search works without pgvector. Each embedding is stored with its sign bits
-//! (`embedding_bits`, bit `i` set when component `i` is positive). The statement takes the
-//! user's chunks of the query's model nearest to the query by a weighted Hamming distance
-//! between sign bits ([`QueryBits`]: a disagreement counts more where the query's component
-//! is larger), read from the covering index on `(user_id, embedding_model, document_id)
-//! INCLUDE (id, note_id, embedding_bits)` without touching the table, and returns only those
-//! candidates ([`candidates`] of them) with their full `real[]` vectors. They are re-ranked
-//! here by exact cosine ([`cosine_similarity`]) and fused with the lexical ranking by
+//! (`embedding_bits`, bit `i` set when component `i` is positive), and a search takes the
+//! user's chunks of the query's model whose bits are nearest to the query, then re-ranks only
+//! those candidates ([`candidate_count`] of them) by exact cosine of their full `real[]`
+//! vectors ([`cosine_similarity`]) and fuses them with the lexical ranking by
 //! [`fuse_rankings`], exactly as the in-memory adapter does. Sign bits split the space by
-//! hyperplanes, so vectors close in angle share most of them and the exact nearest are
-//! mostly among the candidates: with dense vectors (a model's, or the offline embedder's,
-//! which it spreads over every component for this), beyond that count of chunks the
-//! ranking is approximate (recall@10 about 0.91 on the benchmark's 100,000 passages).
+//! hyperplanes, so vectors close in angle share most of them and the exact nearest are mostly
+//! among the candidates: with dense vectors (a model's, or the offline embedder's, which it
+//! spreads over every component for this), beyond that count of chunks the ranking is
+//! approximate (recall@10 about 0.9 on the benchmark's 100,000 passages).
+//!
+//! The candidates are found one of two ways, with the same answers while the student has no
+//! more chunks of the model than candidates are taken (both approximate beyond):
+//! - **In memory** ([`resident`]), the default: the student's bits are kept in memory, checked
+//!   current against the student's version in `search_index_versions` at every search, and
+//!   ranked there by their dot product with the query (a sign that disagrees costs as much as
+//!   the query's component is large); the statement then reads only the candidates, by id.
+//! - **In SQL**, when the store keeps no bits in memory (`SEARCH_MEMORY_MIB=0`) or the
+//!   student's alone are over its budget: by a weighted Hamming distance ([`QueryBits`]: a
+//!   disagreement counts more where the query's component is larger), read from the covering
+//!   index on `(user_id, embedding_model, document_id) INCLUDE (id, note_id,
+//!   embedding_bits)` without touching the table.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::Pg;
+use diesel::pg::PgValue;
 use diesel::prelude::*;
 use diesel::serialize;
 use diesel::serialize::{IsNull, Output, ToSql};
@@ -65,13 +76,18 @@ const MIN_CANDIDATES: u32 = 400;
 /// How many chunks nearest by Hamming distance a vector search re-ranks by exact cosine when
 /// it wants the best `wanted`: `max(CANDIDATE_FACTOR × wanted, MIN_CANDIDATES)`. Tuned with
 /// `scripts/bench-search.sh` (recall of the exact ten nearest among 100,000 chunks).
-fn candidates(wanted: u32) -> i64 {
+fn candidate_count(wanted: u32) -> i64 {
     i64::from(wanted.saturating_mul(CANDIDATE_FACTOR).max(MIN_CANDIDATES))
 }
 
+mod resident;
+
+pub(crate) use resident::CodeCache;
+use resident::{Resident, Scope};
+
 /// The sign bits of an embedding, as PostgreSQL's `bit varying`: bit `i` is 1 when component
 /// `i` is positive.
-#[derive(Debug, Clone, PartialEq, Eq, AsExpression)]
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Varbit)]
 struct SignBits {
     /// How many bits.
@@ -142,6 +158,24 @@ impl ToSql<Varbit, Pg> for SignBits {
         out.write_all(&self.len.to_be_bytes())?;
         out.write_all(&self.bytes)?;
         Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Varbit, Pg> for SignBits {
+    /// Reads the binary form [`ToSql`] writes.
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let raw = value.as_bytes();
+        let (head, bytes) = raw
+            .split_first_chunk::<4>()
+            .ok_or("a bit string shorter than its length")?;
+        let len = i32::from_be_bytes(*head);
+        if usize::try_from(len).map(|bits| bits.div_ceil(8)) != Ok(bytes.len()) {
+            return Err("a bit string whose length does not match its bytes".into());
+        }
+        Ok(Self {
+            len,
+            bytes: bytes.to_vec(),
+        })
     }
 }
 
@@ -343,6 +377,7 @@ enum Bind {
     BigInt(i64),
     Integer(i32),
     Bits(SignBits),
+    Uuids(Vec<Uuid>),
 }
 
 /// A statement's text and the values of its parameters, in order: only placeholders are
@@ -372,6 +407,7 @@ impl Statement {
                 Bind::BigInt(v) => query.bind::<BigInt, _>(*v),
                 Bind::Integer(v) => query.bind::<Integer, _>(*v),
                 Bind::Bits(v) => query.bind::<Varbit, _>(v),
+                Bind::Uuids(v) => query.bind::<Array<diesel::sql_types::Uuid>, _>(v),
             };
         }
         query
@@ -390,6 +426,39 @@ struct Filters {
 struct Sources {
     documents: bool,
     notes: bool,
+}
+
+/// Where the vector part of a statement takes its candidates from.
+enum Candidates {
+    /// The student's bits, scanned and ranked in SQL ([`nearest_ids`]).
+    Scan,
+    /// These chunks, ranked in memory ([`resident::Codes::nearest`]).
+    Ids(Vec<Uuid>),
+}
+
+impl Candidates {
+    /// The sub-select of the candidates' ids, its placeholders added to `st`; `None` when no
+    /// chunk can match the query (see [`vector_params`]).
+    fn ids(
+        self,
+        st: &mut Statement,
+        filters: &Filters,
+        sources: Sources,
+        embedding: &QueryEmbedding,
+        count: i64,
+    ) -> Option<String> {
+        match self {
+            Self::Scan => {
+                let vector = vector_params(st, embedding)?;
+                let count = st.param(Bind::BigInt(count));
+                Some(nearest_ids(filters, sources, &vector, &count))
+            }
+            Self::Ids(ids) => Some(format!(
+                "SELECT unnest({}) AS id",
+                st.param(Bind::Uuids(ids))
+            )),
+        }
+    }
 }
 
 /// The placeholders of a query vector in a search statement.
@@ -451,12 +520,14 @@ fn nearest_ids(filters: &Filters, sources: Sources, vector: &VectorParams, limit
 
 /// The search statement for `query` split into `words`: the best
 /// [`SearchQuery::FUSION_DEPTH`] lexical hits (`source` 0) with their rank and snippet, and,
-/// when the query has an embedding and may return passages, the Hamming candidates (`source`
-/// 1) with their vectors. `None` when nothing can match (every kind filtered out).
+/// when the query has an embedding, may return passages and `candidates` are given, the
+/// vector candidates (`source` 1) with their vectors. `None` when nothing can match (every
+/// kind filtered out).
 fn search_statement(
     user: UserId,
     query: &SearchQuery,
     words: &[&str],
+    candidates: Option<Candidates>,
 ) -> Option<(String, Statement)> {
     let mut st = Statement::default();
     let filters = Filters {
@@ -585,10 +656,16 @@ CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.sto
     if let Some(embedding) = query
         .embedding()
         .filter(|_| sources.documents || sources.notes)
-        && let Some(vector) = vector_params(&mut st, embedding)
+        && let Some(nearest) = candidates.and_then(|candidates| {
+            candidates.ids(
+                &mut st,
+                &filters,
+                sources,
+                embedding,
+                candidate_count(SearchQuery::FUSION_DEPTH),
+            )
+        })
     {
-        let limit = st.param(Bind::BigInt(candidates(SearchQuery::FUSION_DEPTH)));
-        let nearest = nearest_ids(&filters, sources, &vector, &limit);
         // A note's chunk stands for its note: kind 0, the note's id and title.
         let _ = write!(
             sql,
@@ -598,7 +675,7 @@ SELECT 1::int2, CASE WHEN c.note_id IS NULL THEN 2 ELSE 0 END::int2, COALESCE(c.
        d.id, COALESCE(d.title, nt.title), c.page_number, NULL::int8, left(c.content, {}),
        c.embedding
 FROM ({nearest}) n
-JOIN document_search_index c ON c.id = n.id
+JOIN document_search_index c ON c.id = n.id AND c.user_id = {user}
 LEFT JOIN documents d ON d.id = c.document_id
 LEFT JOIN notes nt ON nt.id = c.note_id",
             SNIPPET_CHARS + 1
@@ -610,7 +687,7 @@ LEFT JOIN notes nt ON nt.id = c.note_id",
 /// The placeholders of `embedding`'s model, bits and length; `None` when no chunk can match
 /// it (no values, or more than a bit string holds, or a model PostgreSQL cannot store).
 fn vector_params(st: &mut Statement, embedding: &QueryEmbedding) -> Option<VectorParams> {
-    if embedding.vector.is_empty() || embedding.model.contains('\0') {
+    if !searchable(embedding) {
         return None;
     }
     let QueryBits { signs, tiers } = QueryBits::of(&embedding.vector)?;
@@ -624,6 +701,14 @@ fn vector_params(st: &mut Statement, embedding: &QueryEmbedding) -> Option<Vecto
             .collect(),
         dimensions: st.param(Bind::Integer(dimensions)),
     })
+}
+
+/// Whether any chunk can match `embedding`: it has values, no more than a bit string holds,
+/// and a model PostgreSQL can store.
+fn searchable(embedding: &QueryEmbedding) -> bool {
+    !embedding.vector.is_empty()
+        && i32::try_from(embedding.vector.len()).is_ok()
+        && !embedding.model.contains('\0')
 }
 
 /// Ranks vector candidates by exact cosine to `query` (skipping those of another length or
@@ -643,7 +728,7 @@ fn rank_by_cosine<T>(
 }
 
 /// What a set of chunks belongs to.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Owner {
     Document(DocumentId),
     Note(NoteId),
@@ -899,12 +984,38 @@ impl SearchIndex for PostgresStore {
         if words.is_empty() || words.iter().any(|word| word.contains('\0')) {
             return Ok(Vec::new());
         }
-        let Some((sql, statement)) = search_statement(user, &query, &words) else {
-            return Ok(Vec::new());
+        let scope = Scope {
+            documents: query.includes(SourceKind::Document),
+            notes: query.includes(SourceKind::Note),
+            document: query.document_id().map(|d| d.as_uuid()),
+            course: query.course_id().map(|c| c.as_uuid()),
         };
+        let embedding = query
+            .embedding()
+            .filter(|e| searchable(e) && (scope.documents || scope.notes));
+        let depth = usize::try_from(candidate_count(SearchQuery::FUSION_DEPTH)).unwrap_or(0);
         let rows: Vec<CandidateRow> = self
             .db
             .read("search", async |conn| {
+                let candidates = match embedding {
+                    Some(e) => Some(
+                        match self
+                            .codes
+                            .resident(conn, user.as_uuid(), &e.model, e.vector.len())
+                            .await?
+                        {
+                            Resident::Codes(codes) => {
+                                Candidates::Ids(codes.nearest(&e.vector, &scope, depth))
+                            }
+                            Resident::Scan => Candidates::Scan,
+                        },
+                    ),
+                    None => None,
+                };
+                let Some((sql, statement)) = search_statement(user, &query, &words, candidates)
+                else {
+                    return Ok(Vec::new());
+                };
                 statement.query(&sql).load(conn).await
             })
             .await?;
@@ -947,35 +1058,60 @@ impl SearchIndex for PostgresStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut st = Statement::default();
-        let filters = Filters {
-            user: st.param(Bind::Uuid(user.as_uuid())),
-            course: None,
-            document: None,
-        };
-        let Some(vector) = vector_params(&mut st, &embedding) else {
+        if !searchable(&embedding) {
             return Ok(Vec::new());
+        }
+        let scope = Scope {
+            documents: true,
+            notes: false,
+            document: None,
+            course: None,
         };
-        let count = st.param(Bind::BigInt(candidates(limit)));
-        let sql = format!(
-            "SELECT c.id, c.document_id, c.content, c.page_number, c.chunk_index, c.embedding,
-       c.embedding_model, c.created_at, c.updated_at, d.title AS document_title
-FROM ({}) n
-JOIN document_search_index c ON c.id = n.id
-JOIN documents d ON d.id = c.document_id",
-            nearest_ids(
-                &filters,
-                Sources {
-                    documents: true,
-                    notes: false,
-                },
-                &vector,
-                &count
-            )
-        );
+        let count = candidate_count(limit);
         let rows: Vec<ChunkMatchRow> = self
             .db
-            .read("search", async |conn| st.query(&sql).load(conn).await)
+            .read("search", async |conn| {
+                let candidates = match self
+                    .codes
+                    .resident(
+                        conn,
+                        user.as_uuid(),
+                        &embedding.model,
+                        embedding.vector.len(),
+                    )
+                    .await?
+                {
+                    Resident::Codes(codes) => Candidates::Ids(codes.nearest(
+                        &embedding.vector,
+                        &scope,
+                        usize::try_from(count).unwrap_or(0),
+                    )),
+                    Resident::Scan => Candidates::Scan,
+                };
+                let mut st = Statement::default();
+                let filters = Filters {
+                    user: st.param(Bind::Uuid(user.as_uuid())),
+                    course: None,
+                    document: None,
+                };
+                let sources = Sources {
+                    documents: true,
+                    notes: false,
+                };
+                let Some(nearest) = candidates.ids(&mut st, &filters, sources, &embedding, count)
+                else {
+                    return Ok(Vec::new());
+                };
+                let sql = format!(
+                    "SELECT c.id, c.document_id, c.content, c.page_number, c.chunk_index,
+       c.embedding, c.embedding_model, c.created_at, c.updated_at, d.title AS document_title
+FROM ({nearest}) n
+JOIN document_search_index c ON c.id = n.id AND c.user_id = {}
+JOIN documents d ON d.id = c.document_id",
+                    filters.user
+                );
+                st.query(&sql).load(conn).await
+            })
             .await?;
         let ranked = rank_by_cosine(
             &embedding.vector,
@@ -1042,7 +1178,7 @@ mod tests {
     #[test]
     fn the_statement_numbers_its_parameters() {
         let query = SearchQuery::new("a b", None).unwrap();
-        let (sql, st) = search_statement(UserId::new(), &query, &["a", "b"]).unwrap();
+        let (sql, st) = search_statement(UserId::new(), &query, &["a", "b"], None).unwrap();
         // $1 user, $2 text, then pattern and word per word, then the depth.
         assert!(sql.contains("n.title ILIKE $3 OR n.content ILIKE $3"));
         assert!(sql.contains("c.content ILIKE $5"));
@@ -1058,7 +1194,8 @@ mod tests {
                 model: "m".to_owned(),
                 vector: vec![1.0, -1.0],
             });
-        let (sql, st) = search_statement(UserId::new(), &query, &["a"]).unwrap();
+        let (sql, st) =
+            search_statement(UserId::new(), &query, &["a"], Some(Candidates::Scan)).unwrap();
         assert!(sql.contains("d.course_id = $2") && sql.contains("c.document_id = $3"));
         // $8 the model, $9 the signs, $10 to $12 the tiers, $13 the length, $14 the count.
         assert!(sql.contains("h.embedding_model = $8") && sql.contains("# $9"));
@@ -1078,7 +1215,7 @@ mod tests {
             .unwrap()
             .with_document(DocumentId::new())
             .with_kinds([SourceKind::Note]);
-        assert!(search_statement(UserId::new(), &query, &["a"]).is_none());
+        assert!(search_statement(UserId::new(), &query, &["a"], Some(Candidates::Scan)).is_none());
     }
 
     #[test]
@@ -1091,8 +1228,8 @@ mod tests {
 
     #[test]
     fn candidates_grow_with_what_is_wanted_from_a_floor() {
-        assert_eq!(candidates(1), i64::from(MIN_CANDIDATES));
-        assert_eq!(candidates(1_000), i64::from(1_000 * CANDIDATE_FACTOR));
-        assert!(candidates(u32::MAX) > 0);
+        assert_eq!(candidate_count(1), i64::from(MIN_CANDIDATES));
+        assert_eq!(candidate_count(1_000), i64::from(1_000 * CANDIDATE_FACTOR));
+        assert!(candidate_count(u32::MAX) > 0);
     }
 }
