@@ -24,8 +24,8 @@ const USAGE: &str = "usage: sophie [serve [--demo] | worker | demo | migrate | -
 
 Configuration comes from the environment and an optional .env file: HOST (127.0.0.1),
 PORT (8080), DATABASE_URL (unset: in memory, nothing kept), DATABASE_MAX_CONNECTIONS,
-SEARCH_MEMORY_MIB (256), LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES, SECURE_COOKIES,
-TRUST_PROXY, HTTP_WORKERS, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_PER_EMAIL,
+SEARCH_MEMORY_MIB (256), LOG_LEVEL (info), LOG_FORMAT (text|json), JSON_BODY_LIMIT_BYTES,
+SECURE_COOKIES, TRUST_PROXY, HTTP_WORKERS, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_PER_EMAIL,
 BLOB_DIR (data/blobs), S3_BUCKET (unset: files in BLOB_DIR), S3_ENDPOINT (unset: AWS),
 S3_REGION (us-east-1), S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_SESSION_TOKEN,
 S3_VIRTUAL_HOSTED (false with S3_ENDPOINT, true on AWS), S3_PREFIX,

@@ -7,4 +7,6 @@ DROP TRIGGER document_search_index_version_delete ON document_search_index;
 DROP TRIGGER document_search_index_version_update ON document_search_index;
 DROP TRIGGER document_search_index_version_insert ON document_search_index;
 DROP FUNCTION sophie_raise_search_versions();
+DROP TRIGGER users_search_version ON users;
+DROP FUNCTION sophie_add_search_version();
 DROP TABLE search_index_versions;

@@ -15,8 +15,11 @@ pub struct DatabaseConfig {
     /// How long opening one connection may take.
     pub connect_timeout: Duration,
     /// How many bytes of students' sign bits (a bit a dimension of each chunk's embedding) a
-    /// store keeps in memory, so that vector search ranks them without a scan in SQL. 0 keeps
-    /// none: the same answers, slower for a student with many chunks.
+    /// store over this pool keeps in memory, so that vector search ranks them without a scan
+    /// in SQL; each store holds its own (`sophie serve` gives each HTTP worker an even share).
+    /// A student whose bits alone do not fit (about 2.5 million chunks of 384 dimensions in
+    /// 256 MiB) is searched in SQL. 0 keeps none: vector search always ranks in SQL, slower
+    /// for a student with many chunks.
     pub search_memory: usize,
 }
 
@@ -24,8 +27,7 @@ impl DatabaseConfig {
     /// The local development server, as the tests and the README assume it.
     pub const DEFAULT_URL: &'static str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-    /// The default [`search_memory`](Self::search_memory): 256 MiB, the sign bits of about
-    /// 2.5 million chunks of 384 dimensions.
+    /// The default [`search_memory`](Self::search_memory): 256 MiB.
     pub const DEFAULT_SEARCH_MEMORY: usize = 256 << 20;
 
     /// Settings for `url` with the defaults: 16 connections, 5 s to get one, 5 s to open one,
@@ -47,7 +49,8 @@ impl DatabaseConfig {
     ///
     /// # Errors
     ///
-    /// Names the variable whose value is not a positive whole number.
+    /// Names the variable whose value is not a positive whole number (a whole number for
+    /// `SEARCH_MEMORY_MIB`).
     pub fn from_env() -> Result<Option<Self>, String> {
         let Some(url) = std::env::var("DATABASE_URL")
             .ok()

@@ -1196,11 +1196,11 @@ async fn vector_search_reranks_hamming_candidates_by_exact_cosine() {
         exact.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
 
         // The student's sign bits ranked in memory; in SQL, with memory for them turned off;
-        // and with too little memory for them (ranked in memory once, as read, then in SQL).
+        // and in SQL with too little memory for them (4 KiB: 1,200 chunks do not fit).
         for (s, memory) in [
             (env.store.clone(), "default"),
             (env.store.clone().with_search_memory(0), "none"),
-            (env.store.clone().with_search_memory(1), "one byte"),
+            (env.store.clone().with_search_memory(4_096), "4 KiB"),
         ] {
             let s = &s;
             let nearest = s
@@ -1304,6 +1304,23 @@ async fn vector_search_sees_every_change_made_through_another_server() {
         ))
         .await;
         assert_eq!(in_course().await, ["east", "north"], "a document moved in");
+        let idea = env.note(ada, "Idea", "thoughts").await;
+        there
+            .replace_note_chunks(ada, idea, vec![chunk(0, "idea", Some(vec![1.0, -1.0]))])
+            .await
+            .unwrap();
+        assert_eq!(in_course().await, ["east", "north"], "a note elsewhere");
+        env.sql(&format!(
+            "UPDATE notes SET course_id = '{}' WHERE id = '{}'",
+            course.as_uuid(),
+            idea.as_uuid()
+        ))
+        .await;
+        assert_eq!(
+            in_course().await,
+            ["east", "idea", "north"],
+            "a note moved in"
+        );
         env.sql(&format!(
             "DELETE FROM courses WHERE id = '{}'",
             course.as_uuid()

@@ -1,8 +1,9 @@
 //! The search index on PostgreSQL: chunks of documents and notes (`document_search_index`,
 //! each row with exactly one of `document_id` and `note_id`), lexical search over the
 //! student's notes, flashcards and document chunks, vector search over chunk embeddings (a
-//! note's chunk found is its note), and the two fused — in one statement, one round trip, per
-//! search.
+//! note's chunk found is its note), and the two fused — in one statement per search (after
+//! reading the student's version of the index, and their sign bits when it moved: see
+//! below).
 //!
 //! Lexical search is a `UNION ALL` of the three kinds, each row matching when every word of
 //! the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which the trigram GIN
@@ -68,14 +69,16 @@ const INSERT_BATCH: usize = 4_096;
 /// How many characters of a snippet come before the first match, when there are that many.
 const SNIPPET_LEAD: usize = 60;
 
-/// Hamming candidates per vector hit wanted, and the fewest taken: see [`candidates`].
+/// Candidates per vector hit wanted: see [`candidate_count`].
 const CANDIDATE_FACTOR: u32 = 4;
-/// The fewest Hamming candidates a vector search re-ranks.
+/// The fewest candidates a vector search re-ranks.
 const MIN_CANDIDATES: u32 = 400;
 
-/// How many chunks nearest by Hamming distance a vector search re-ranks by exact cosine when
+/// How many chunks nearest by their sign bits a vector search re-ranks by exact cosine when
 /// it wants the best `wanted`: `max(CANDIDATE_FACTOR × wanted, MIN_CANDIDATES)`. Tuned with
-/// `scripts/bench-search.sh` (recall of the exact ten nearest among 100,000 chunks).
+/// `scripts/bench-search.sh` (recall of the exact ten nearest among 100,000 chunks, by the
+/// weighted Hamming distance of the SQL scan, which needs more candidates than the ranking
+/// in memory).
 fn candidate_count(wanted: u32) -> i64 {
     i64::from(wanted.saturating_mul(CANDIDATE_FACTOR).max(MIN_CANDIDATES))
 }
@@ -680,6 +683,23 @@ LEFT JOIN documents d ON d.id = c.document_id
 LEFT JOIN notes nt ON nt.id = c.note_id",
             SNIPPET_CHARS + 1
         );
+        // Candidates ranked in memory were chosen from the index as it was a moment ago:
+        // the filters hold them to it as it is.
+        let mut filter = Vec::new();
+        match (sources.documents, sources.notes) {
+            (true, false) => filter.push("c.document_id IS NOT NULL".to_owned()),
+            (false, true) => filter.push("c.note_id IS NOT NULL".to_owned()),
+            _ => {}
+        }
+        if let Some(document) = &filters.document {
+            filter.push(format!("c.document_id = {document}"));
+        }
+        if let Some(course) = &filters.course {
+            filter.push(format!("COALESCE(d.course_id, nt.course_id) = {course}"));
+        }
+        if !filter.is_empty() {
+            let _ = write!(sql, "\nWHERE {}", filter.join(" AND "));
+        }
     }
     Some((sql, st))
 }

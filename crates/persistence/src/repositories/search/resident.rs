@@ -99,8 +99,12 @@ impl Codes {
 
     /// About how many bytes of memory the codes take.
     fn bytes(&self) -> usize {
-        self.len()
-            * (size_of::<Uuid>() + size_of::<Owner>() + size_of::<Option<Uuid>>() + self.width)
+        self.len() * Self::bytes_each(self.dimensions)
+    }
+
+    /// About how many bytes of memory one chunk's code of `dimensions` bits takes.
+    fn bytes_each(dimensions: usize) -> usize {
+        size_of::<Uuid>() + size_of::<Owner>() + size_of::<Option<Uuid>>() + dimensions.div_ceil(8)
     }
 
     /// The ids of the `count` chunks in `scope` nearest to `query`, in no order.
@@ -290,32 +294,54 @@ impl CodeCache {
                 }
             }
         }
-        let codes = Arc::new(load(conn, user, model, dimensions).await?);
+        // Read no more than fit: a student over the budget is noted so, never held in part.
+        let room = self.budget.saturating_sub(SLOT_BYTES) / Codes::bytes_each(dimensions);
+        let codes = load(conn, user, model, dimensions, room.saturating_add(1)).await?;
+        if codes.len() > room {
+            self.keep_too_large(key, codes.version);
+            return Ok(Resident::Scan);
+        }
+        let codes = Arc::new(codes);
         self.keep(key, &codes);
         Ok(Resident::Codes(codes))
     }
 
-    /// Keeps `codes`, dropping the least recently used to make room; over the budget alone,
-    /// keeps only that they are. Codes older than those kept (read by a search that a later
-    /// one overtook) are not kept.
+    /// Keeps `codes`, dropping the least recently used to make room (codes over the budget
+    /// alone are noted so instead). Codes older than those kept (read by a search that a
+    /// later one overtook) are not kept.
     fn keep(&self, key: Key, codes: &Arc<Codes>) {
-        let mut entries = self.entries();
-        if let Some(Slot {
-            held: Held::Codes(kept),
-            ..
-        }) = entries.slots.get(&key)
-            && kept.version > codes.version
-        {
+        if codes.bytes() + SLOT_BYTES > self.budget {
+            self.keep_too_large(key, codes.version);
             return;
+        }
+        self.put(
+            key,
+            codes.version,
+            Held::Codes(Arc::clone(codes)),
+            codes.bytes() + SLOT_BYTES,
+        );
+    }
+
+    /// Notes that at `version` the student's codes are over the budget: until their version
+    /// moves, their searches rank in SQL without reading them.
+    fn keep_too_large(&self, key: Key, version: i64) {
+        self.put(key, version, Held::TooLarge(version), SLOT_BYTES);
+    }
+
+    fn put(&self, key: Key, version: i64, held: Held, bytes: usize) {
+        let mut entries = self.entries();
+        if let Some(slot) = entries.slots.get(&key) {
+            let kept = match &slot.held {
+                Held::Codes(codes) => codes.version,
+                Held::TooLarge(at) => *at,
+            };
+            if kept > version {
+                return;
+            }
         }
         entries.remove(&key);
         entries.tick += 1;
         let used = entries.tick;
-        let (held, bytes) = if codes.bytes() + SLOT_BYTES > self.budget {
-            (Held::TooLarge(codes.version), SLOT_BYTES)
-        } else {
-            (Held::Codes(Arc::clone(codes)), codes.bytes() + SLOT_BYTES)
-        };
         while entries.bytes + bytes > self.budget {
             let Some(oldest) = entries
                 .slots
@@ -334,28 +360,32 @@ impl CodeCache {
     }
 }
 
-/// The student's codes of `model` and `dimensions` with their version, in one statement (so
-/// from one snapshot): a row with the version (and no id), and a row a chunk.
+/// The student's codes of `model` and `dimensions` with their version, at most `limit` of
+/// them, in one statement (so from one snapshot): a row with the version (and no id), and a
+/// row a chunk.
 async fn load(
     conn: &mut AsyncPgConnection,
     user: Uuid,
     model: &str,
     dimensions: usize,
+    limit: usize,
 ) -> QueryResult<Codes> {
     let rows: Vec<CodeRow> = diesel::sql_query(format!(
         "{VERSION}, NULL::uuid AS id, NULL::uuid AS document_id, NULL::uuid AS note_id,
        NULL::uuid AS course_id, NULL::varbit AS bits
 UNION ALL
-SELECT 0, h.id, h.document_id, h.note_id, COALESCE(d.course_id, n.course_id),
-       h.embedding_bits
-FROM document_search_index h
-LEFT JOIN documents d ON d.id = h.document_id
-LEFT JOIN notes n ON n.id = h.note_id
-WHERE h.user_id = $1 AND h.embedding_model = $2 AND length(h.embedding_bits) = $3"
+(SELECT 0, h.id, h.document_id, h.note_id, COALESCE(d.course_id, n.course_id),
+        h.embedding_bits
+ FROM document_search_index h
+ LEFT JOIN documents d ON d.id = h.document_id
+ LEFT JOIN notes n ON n.id = h.note_id
+ WHERE h.user_id = $1 AND h.embedding_model = $2 AND length(h.embedding_bits) = $3
+ LIMIT $4)"
     ))
     .bind::<diesel::sql_types::Uuid, _>(user)
     .bind::<Text, _>(model)
     .bind::<Integer, _>(i32::try_from(dimensions).unwrap_or(i32::MAX))
+    .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
     .load(conn)
     .await?;
     let mut codes = Codes::empty(0, dimensions);
