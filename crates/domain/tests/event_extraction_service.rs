@@ -435,18 +435,7 @@ async fn accepted_events_send_a_run_of_the_students_calendar_sync() {
     let w = World::new().await;
     let account =
         w.r.accounts
-            .create(NewAccount {
-                user_id: w.ada,
-                provider_id: "google".to_owned(),
-                account_id: "ada-at-google".to_owned(),
-                password: None,
-                access_token: None,
-                refresh_token: None,
-                id_token: None,
-                access_token_expires_at: None,
-                refresh_token_expires_at: None,
-                scope: None,
-            })
+            .create(NewAccount::linked(w.ada, "google", "ada-at-google"))
             .await
             .unwrap();
     w.r.calendar_syncs.connect(w.ada, account.id).await.unwrap();

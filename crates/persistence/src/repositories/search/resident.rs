@@ -176,6 +176,16 @@ enum Held {
     TooLarge(i64),
 }
 
+impl Held {
+    /// The version of the student's index this holds for.
+    fn version(&self) -> i64 {
+        match self {
+            Self::Codes(codes) => codes.version,
+            Self::TooLarge(version) => *version,
+        }
+    }
+}
+
 struct Slot {
     held: Held,
     /// What it counts against the budget: the codes' bytes and [`SLOT_BYTES`].
@@ -280,18 +290,15 @@ impl CodeCache {
             entries.tick += 1;
             let tick = entries.tick;
             if let Some(slot) = entries.slots.get_mut(&key) {
-                match &slot.held {
-                    Held::Codes(codes) if codes.version == version => {
-                        slot.used = tick;
-                        return Ok(Resident::Codes(Arc::clone(codes)));
-                    }
-                    Held::TooLarge(at) if *at == version => {
-                        slot.used = tick;
-                        return Ok(Resident::Scan);
-                    }
-                    // Stale: read again below.
-                    _ => entries.remove(&key),
+                if slot.held.version() == version {
+                    slot.used = tick;
+                    return Ok(match &slot.held {
+                        Held::Codes(codes) => Resident::Codes(Arc::clone(codes)),
+                        Held::TooLarge(_) => Resident::Scan,
+                    });
                 }
+                // Stale: read again below.
+                entries.remove(&key);
             }
         }
         // Read no more than fit: a student over the budget is noted so, never held in part.
@@ -316,7 +323,6 @@ impl CodeCache {
         }
         self.put(
             key,
-            codes.version,
             Held::Codes(Arc::clone(codes)),
             codes.bytes() + SLOT_BYTES,
         );
@@ -325,19 +331,17 @@ impl CodeCache {
     /// Notes that at `version` the student's codes are over the budget: until their version
     /// moves, their searches rank in SQL without reading them.
     fn keep_too_large(&self, key: Key, version: i64) {
-        self.put(key, version, Held::TooLarge(version), SLOT_BYTES);
+        self.put(key, Held::TooLarge(version), SLOT_BYTES);
     }
 
-    fn put(&self, key: Key, version: i64, held: Held, bytes: usize) {
+    fn put(&self, key: Key, held: Held, bytes: usize) {
         let mut entries = self.entries();
-        if let Some(slot) = entries.slots.get(&key) {
-            let kept = match &slot.held {
-                Held::Codes(codes) => codes.version,
-                Held::TooLarge(at) => *at,
-            };
-            if kept > version {
-                return;
-            }
+        if entries
+            .slots
+            .get(&key)
+            .is_some_and(|slot| slot.held.version() > held.version())
+        {
+            return;
         }
         entries.remove(&key);
         entries.tick += 1;
