@@ -276,6 +276,7 @@ const CATALOG: &[(&str, &str)] = &[
                 || coalesce(CASE WHEN a.attgenerated = 's' THEN ' GENERATED ' ELSE ' DEFAULT ' END \
                             || pg_get_expr(d.adbin, d.adrelid), '') \
                 || CASE WHEN a.attidentity <> '' THEN ' IDENTITY ' || a.attidentity::text ELSE '' END \
+                || CASE WHEN a.attstattarget >= 0 THEN ' STATISTICS ' || a.attstattarget ELSE '' END \
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -805,7 +806,7 @@ const COLUMNS: [(&str, &str, &str); 48] = [
     ("notifications", "type", "notification_type NOT NULL"),
     ("notifications", "read", "boolean NOT NULL DEFAULT false"),
     ("notifications", "dedup_key", "text NULL"),
-    ("document_search_index", "embedding", "real[] NULL"),
+    ("document_search_index", "embedding", "bytea NULL"),
     ("document_search_index", "user_id", "uuid NOT NULL"),
     ("document_search_index", "document_id", "uuid NULL"),
     ("document_search_index", "note_id", "uuid NULL"),
