@@ -254,11 +254,14 @@ async fn load_user(
     let mut kept = Vec::new();
     for d in 0..documents {
         let document = rng.uuid();
-        document_rows.push(format!(
-            "{document}\tBook {d}\tbook-{d}.pdf\tapplication/pdf\t1024\tbench/{document}\t{}\t{user}\n",
-            "ab".repeat(32)
-        ));
         let count = PASSAGES_PER_DOCUMENT.min(chunks - d * PASSAGES_PER_DOCUMENT);
+        // Processed already, so that no worker takes them up.
+        document_rows.push(format!(
+            "{document}\tBook {d}\tbook-{d}.pdf\tapplication/pdf\t1024\tbench/{document}\t{}\t\
+             READY\t{}\t{user}\n",
+            "ab".repeat(32),
+            count / 3 + 1
+        ));
         for index in 0..count {
             let n = d * PASSAGES_PER_DOCUMENT + index;
             // 50 passages a subtopic, in order, so neighbours sit in the same documents.
@@ -268,11 +271,15 @@ async fn load_user(
             let id = rng.uuid();
             let mut row = format!("{id}\t{document}\t{user}\t");
             copy_text(&mut row, &text);
-            let _ = write!(row, "\t{}\t{index}\t{{", index / 3 + 1);
-            for (i, v) in vector.iter().enumerate() {
-                let _ = write!(row, "{}{v}", if i == 0 { "" } else { "," });
+            // The embedding as stored: big-endian float4 values, as bytea's hex form (its
+            // backslash doubled for COPY).
+            let _ = write!(row, "\t{}\t{index}\t\\\\x", index / 3 + 1);
+            for v in &vector {
+                for byte in v.to_be_bytes() {
+                    let _ = write!(row, "{byte:02x}");
+                }
             }
-            let _ = write!(row, "}}\t{model}\t");
+            let _ = write!(row, "\t{model}\t");
             for v in &vector {
                 row.push(if *v > 0.0 { '1' } else { '0' });
             }
@@ -302,7 +309,8 @@ async fn load_user(
     copy(
         client,
         "documents",
-        "id, title, file_name, mime_type, file_size, storage_key, checksum_sha256, user_id",
+        "id, title, file_name, mime_type, file_size, storage_key, checksum_sha256, status, \
+         page_count, user_id",
         &document_rows,
     )
     .await;

@@ -256,7 +256,7 @@ diesel::table! {
         content -> Text,
         page_number -> Nullable<Int4>,
         chunk_index -> Int4,
-        embedding -> Nullable<Array<Nullable<Float4>>>,
+        embedding -> Nullable<Bytea>,
         content_tsv -> Nullable<Tsvector>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

@@ -1,9 +1,9 @@
 //! The search index on PostgreSQL: chunks of documents and notes (`document_search_index`,
 //! each row with exactly one of `document_id` and `note_id`), lexical search over the
 //! student's notes, flashcards and document chunks, vector search over chunk embeddings (a
-//! note's chunk found is its note), and the two fused — in one statement per search (after
-//! reading the student's version of the index, and their sign bits when it moved: see
-//! below).
+//! note's chunk found is its note), and the two fused. A hybrid search runs its lexical and
+//! its vector statement side by side, each on a connection of its own (the vector part reads
+//! the student's version of the index first, and their sign bits when it moved: see below).
 //!
 //! Lexical search is a `UNION ALL` of the three kinds, each row matching when every word of
 //! the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which the trigram GIN
@@ -13,13 +13,14 @@
 //! Vector search works without pgvector. Each embedding is stored with its sign bits
 //! (`embedding_bits`, bit `i` set when component `i` is positive), and a search takes the
 //! user's chunks of the query's model whose bits are nearest to the query, then re-ranks only
-//! those candidates ([`candidate_count`] of them) by exact cosine of their full `real[]`
-//! vectors ([`cosine_similarity`]) and fuses them with the lexical ranking by
-//! [`fuse_rankings`], exactly as the in-memory adapter does. Sign bits split the space by
-//! hyperplanes, so vectors close in angle share most of them and the exact nearest are mostly
-//! among the candidates: with dense vectors (a model's, or the offline embedder's, which it
-//! spreads over every component for this), beyond that count of chunks the ranking is
-//! approximate (recall@10 about 0.9 on the benchmark's 100,000 passages).
+//! those candidates ([`candidate_count`] of them) by exact cosine ([`cosine_similarity`]) of
+//! their full vectors (stored as bytes, [`embedding_bytes`], so they are sent as stored) and
+//! fuses them with the lexical ranking by [`fuse_rankings`], exactly as the in-memory adapter
+//! does. Sign bits split the space by hyperplanes, so vectors close in angle share most of
+//! them and the exact nearest are mostly among the candidates: with dense vectors (a model's,
+//! or the offline embedder's, which it spreads over every component for this), beyond that
+//! count of chunks the ranking is approximate (recall@10 about 0.9 on the benchmark's 100,000
+//! passages).
 //!
 //! The candidates are found one of two ways, with the same answers while the student has no
 //! more chunks of the model than candidates are taken (both approximate beyond):
@@ -45,7 +46,7 @@ use diesel::pg::PgValue;
 use diesel::prelude::*;
 use diesel::serialize;
 use diesel::serialize::{IsNull, Output, ToSql};
-use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, SmallInt, Text};
+use diesel::sql_types::{Array, BigInt, Binary, Integer, Nullable, SmallInt, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use sophie_domain::{
     ChunkMatch, CourseId, DocumentChunk, DocumentChunkId, DocumentId, DomainError, DomainResult,
@@ -190,16 +191,33 @@ struct ChunkRow {
     content: String,
     page_number: Option<i32>,
     chunk_index: i32,
-    embedding: Option<Vec<Option<f32>>>,
+    embedding: Option<Vec<u8>>,
     embedding_model: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-/// An embedding read back: sophie never writes NULL elements; an embedding with one is no
-/// embedding.
-fn read_embedding(values: Option<Vec<Option<f32>>>) -> Option<Vec<f32>> {
-    values.and_then(|values| values.into_iter().collect::<Option<Vec<f32>>>())
+/// An embedding as stored: its values back to back, four bytes each, big-endian.
+fn embedding_bytes(vector: &[f32]) -> Vec<u8> {
+    vector
+        .iter()
+        .flat_map(|value| value.to_be_bytes())
+        .collect()
+}
+
+/// An embedding read back from [`embedding_bytes`]; bytes that are not whole values are no
+/// embedding (the table's check refuses them).
+fn read_embedding(bytes: Option<Vec<u8>>) -> Option<Vec<f32>> {
+    let bytes = bytes?;
+    let (values, []) = bytes.as_chunks::<4>() else {
+        return None;
+    };
+    Some(
+        values
+            .iter()
+            .map(|value| f32::from_be_bytes(*value))
+            .collect(),
+    )
 }
 
 impl ChunkRow {
@@ -230,19 +248,17 @@ struct NewChunkRow {
     content: String,
     page_number: Option<i32>,
     chunk_index: i32,
-    embedding: Option<Vec<Option<f32>>>,
+    embedding: Option<Vec<u8>>,
     embedding_model: Option<String>,
     embedding_bits: Option<SignBits>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-/// A row of the search statement: a lexical hit (`source` 0, with its rank and snippet) or a
-/// vector candidate (`source` 1, with its embedding and the start of its text).
+/// A row of a search statement: a lexical hit (with its rank and snippet) or a vector
+/// candidate (with its embedding and the start of its text).
 #[derive(QueryableByName)]
 struct CandidateRow {
-    #[diesel(sql_type = SmallInt)]
-    source: i16,
     #[diesel(sql_type = SmallInt)]
     kind: i16,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -257,8 +273,8 @@ struct CandidateRow {
     rank: Option<i64>,
     #[diesel(sql_type = Text)]
     snippet: String,
-    #[diesel(sql_type = Nullable<Array<Nullable<Float4>>>)]
-    embedding: Option<Vec<Option<f32>>>,
+    #[diesel(sql_type = Nullable<Binary>)]
+    embedding: Option<Vec<u8>>,
 }
 
 impl CandidateRow {
@@ -521,27 +537,31 @@ fn nearest_ids(filters: &Filters, sources: Sources, vector: &VectorParams, limit
     sql
 }
 
-/// The search statement for `query` split into `words`: the best
-/// [`SearchQuery::FUSION_DEPTH`] lexical hits (`source` 0) with their rank and snippet, and,
-/// when the query has an embedding, may return passages and `candidates` are given, the
-/// vector candidates (`source` 1) with their vectors. `None` when nothing can match (every
-/// kind filtered out).
-fn search_statement(
+impl Filters {
+    /// The user's and `query`'s course and document filters, as the first parameters of `st`.
+    fn of(st: &mut Statement, user: UserId, query: &SearchQuery) -> Self {
+        Self {
+            user: st.param(Bind::Uuid(user.as_uuid())),
+            course: query
+                .course_id()
+                .map(|c: CourseId| st.param(Bind::Uuid(c.as_uuid()))),
+            document: query
+                .document_id()
+                .map(|d: DocumentId| st.param(Bind::Uuid(d.as_uuid()))),
+        }
+    }
+}
+
+/// The lexical statement for `query` split into `words`: its best
+/// [`SearchQuery::FUSION_DEPTH`] hits with their rank and snippet. `None` when
+/// nothing can match (every kind filtered out).
+fn lexical_statement(
     user: UserId,
     query: &SearchQuery,
     words: &[&str],
-    candidates: Option<Candidates>,
 ) -> Option<(String, Statement)> {
     let mut st = Statement::default();
-    let filters = Filters {
-        user: st.param(Bind::Uuid(user.as_uuid())),
-        course: query
-            .course_id()
-            .map(|c: CourseId| st.param(Bind::Uuid(c.as_uuid()))),
-        document: query
-            .document_id()
-            .map(|d: DocumentId| st.param(Bind::Uuid(d.as_uuid()))),
-    };
+    let filters = Filters::of(&mut st, user, query);
     let text = st.param(Bind::Text(query.text().to_owned()));
     let user = filters.user.clone();
 
@@ -624,7 +644,7 @@ fn search_statement(
     }
     let depth = st.param(Bind::BigInt(i64::from(SearchQuery::FUSION_DEPTH)));
     let hits = parts.join("\n    UNION ALL\n    ");
-    let mut sql = format!(
+    let sql = format!(
         r"WITH q AS (SELECT plainto_tsquery('english', {text}) AS tsq),
 hits AS (
     {hits}
@@ -632,12 +652,12 @@ hits AS (
 best AS (
     SELECT * FROM hits ORDER BY score DESC, kind, id LIMIT {depth}
 )
-SELECT 0::int2 AS source, b.kind, b.id, b.parent_id, b.title, b.page_number,
+SELECT b.kind, b.id, b.parent_id, b.title, b.page_number,
        row_number() OVER (ORDER BY b.score DESC, b.kind, b.id) AS rank,
        CASE WHEN w.start > 0 THEN '…' ELSE '' END
        || btrim(regexp_replace(substr(t.text, w.start + 1, w.stop - w.start), '\s+', ' ', 'g'), ' ')
        || CASE WHEN w.stop < t.total THEN '…' ELSE '' END AS snippet,
-       NULL::real[] AS embedding
+       NULL::bytea AS embedding
 FROM best b
 CROSS JOIN LATERAL (
     SELECT CASE WHEN b.head IS NULL THEN b.body ELSE b.head || E'
@@ -652,54 +672,69 @@ CROSS JOIN LATERAL (
 ) e
 CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.stop) w"
     );
+    Some((sql, st))
+}
+
+/// Whose chunks a vector search for `query` looks at; `None` when it looks at none (no
+/// embedding, or only flashcards wanted).
+fn vector_sources(query: &SearchQuery) -> Option<Sources> {
     let sources = Sources {
         documents: query.includes(SourceKind::Document),
         notes: query.includes(SourceKind::Note),
     };
-    if let Some(embedding) = query
+    query
         .embedding()
-        .filter(|_| sources.documents || sources.notes)
-        && let Some(nearest) = candidates.and_then(|candidates| {
-            candidates.ids(
-                &mut st,
-                &filters,
-                sources,
-                embedding,
-                candidate_count(SearchQuery::FUSION_DEPTH),
-            )
-        })
-    {
-        // A note's chunk stands for its note: kind 0, the note's id and title.
-        let _ = write!(
-            sql,
-            "
-UNION ALL
-SELECT 1::int2, CASE WHEN c.note_id IS NULL THEN 2 ELSE 0 END::int2, COALESCE(c.note_id, c.id),
-       d.id, COALESCE(d.title, nt.title), c.page_number, NULL::int8, left(c.content, {}),
-       c.embedding
+        .filter(|e| searchable(e) && (sources.documents || sources.notes))
+        .map(|_| sources)
+}
+
+/// The vector statement for `query`: its `candidates` with their vectors and the
+/// start of their text, held to the query's filters. `None` when no chunk can match (see
+/// [`vector_sources`] and [`vector_params`]).
+fn vector_statement(
+    user: UserId,
+    query: &SearchQuery,
+    candidates: Candidates,
+) -> Option<(String, Statement)> {
+    let sources = vector_sources(query)?;
+    let embedding = query.embedding()?;
+    let mut st = Statement::default();
+    let filters = Filters::of(&mut st, user, query);
+    let nearest = candidates.ids(
+        &mut st,
+        &filters,
+        sources,
+        embedding,
+        candidate_count(SearchQuery::FUSION_DEPTH),
+    )?;
+    // A note's chunk stands for its note: kind 0, the note's id and title.
+    let mut sql = format!(
+        "SELECT CASE WHEN c.note_id IS NULL THEN 2 ELSE 0 END::int2 AS kind,
+       COALESCE(c.note_id, c.id) AS id, d.id AS parent_id, COALESCE(d.title, nt.title) AS title,
+       c.page_number, NULL::int8 AS rank, left(c.content, {}) AS snippet, c.embedding
 FROM ({nearest}) n
-JOIN document_search_index c ON c.id = n.id AND c.user_id = {user}
+JOIN document_search_index c ON c.id = n.id AND c.user_id = {}
 LEFT JOIN documents d ON d.id = c.document_id
 LEFT JOIN notes nt ON nt.id = c.note_id",
-            SNIPPET_CHARS + 1
-        );
-        // Candidates ranked in memory were chosen from the index as it was a moment ago:
-        // the filters hold them to it as it is.
-        let mut filter = Vec::new();
-        match (sources.documents, sources.notes) {
-            (true, false) => filter.push("c.document_id IS NOT NULL".to_owned()),
-            (false, true) => filter.push("c.note_id IS NOT NULL".to_owned()),
-            _ => {}
-        }
-        if let Some(document) = &filters.document {
-            filter.push(format!("c.document_id = {document}"));
-        }
-        if let Some(course) = &filters.course {
-            filter.push(format!("COALESCE(d.course_id, nt.course_id) = {course}"));
-        }
-        if !filter.is_empty() {
-            let _ = write!(sql, "\nWHERE {}", filter.join(" AND "));
-        }
+        SNIPPET_CHARS + 1,
+        filters.user
+    );
+    // Candidates ranked in memory were chosen from the index as it was a moment ago: the
+    // filters hold them to it as it is.
+    let mut filter = Vec::new();
+    match (sources.documents, sources.notes) {
+        (true, false) => filter.push("c.document_id IS NOT NULL".to_owned()),
+        (false, true) => filter.push("c.note_id IS NOT NULL".to_owned()),
+        _ => {}
+    }
+    if let Some(document) = &filters.document {
+        filter.push(format!("c.document_id = {document}"));
+    }
+    if let Some(course) = &filters.course {
+        filter.push(format!("COALESCE(d.course_id, nt.course_id) = {course}"));
+    }
+    if !filter.is_empty() {
+        let _ = write!(sql, "\nWHERE {}", filter.join(" AND "));
     }
     Some((sql, st))
 }
@@ -794,9 +829,7 @@ impl PostgresStore {
                 },
                 chunk_index: chunk.chunk_index,
                 embedding_bits: chunk.embedding.as_deref().and_then(SignBits::of),
-                embedding: chunk
-                    .embedding
-                    .map(|values| values.into_iter().map(Some).collect()),
+                embedding: chunk.embedding.as_deref().map(embedding_bytes),
                 embedding_model: chunk.embedding_model,
                 created_at: now,
                 updated_at: now,
@@ -1010,37 +1043,56 @@ impl SearchIndex for PostgresStore {
             document: query.document_id().map(|d| d.as_uuid()),
             course: query.course_id().map(|c| c.as_uuid()),
         };
-        let embedding = query
-            .embedding()
-            .filter(|e| searchable(e) && (scope.documents || scope.notes));
         let depth = usize::try_from(candidate_count(SearchQuery::FUSION_DEPTH)).unwrap_or(0);
-        let rows: Vec<CandidateRow> = self
-            .db
-            .read("search", async |conn| {
-                let candidates = match embedding {
-                    Some(e) => Some(
-                        match self
-                            .codes
-                            .resident(conn, user.as_uuid(), &e.model, e.vector.len())
-                            .await?
-                        {
-                            Resident::Codes(codes) => {
-                                Candidates::Ids(codes.nearest(&e.vector, &scope, depth))
-                            }
-                            Resident::Scan => Candidates::Scan,
-                        },
-                    ),
-                    None => None,
-                };
-                let Some((sql, statement)) = search_statement(user, &query, &words, candidates)
-                else {
-                    return Ok(Vec::new());
-                };
-                statement.query(&sql).load(conn).await
-            })
-            .await?;
-        let (mut lexical, vector): (Vec<CandidateRow>, Vec<CandidateRow>) =
-            rows.into_iter().partition(|row| row.source == 0);
+        // The lexical and the vector part run side by side, each on a connection of its own:
+        // a search takes about as long as the slower of the two.
+        let lexical = async {
+            match lexical_statement(user, &query, &words) {
+                Some((sql, statement)) => {
+                    self.db
+                        .read("search", async |conn| {
+                            statement.query(&sql).load::<CandidateRow>(conn).await
+                        })
+                        .await
+                }
+                None => Ok(Vec::new()),
+            }
+        };
+        let vector = async {
+            let Some(embedding) = query
+                .embedding()
+                .filter(|_| vector_sources(&query).is_some())
+            else {
+                return Ok(Vec::new());
+            };
+            self.db
+                .read("search", async |conn| {
+                    // The version is read, and the candidates then, on the same connection.
+                    let candidates = match self
+                        .codes
+                        .resident(
+                            conn,
+                            user.as_uuid(),
+                            &embedding.model,
+                            embedding.vector.len(),
+                        )
+                        .await?
+                    {
+                        Resident::Codes(codes) => {
+                            Candidates::Ids(codes.nearest(&embedding.vector, &scope, depth))
+                        }
+                        Resident::Scan => Candidates::Scan,
+                    };
+                    match vector_statement(user, &query, candidates) {
+                        Some((sql, statement)) => {
+                            statement.query(&sql).load::<CandidateRow>(conn).await
+                        }
+                        None => Ok(Vec::new()),
+                    }
+                })
+                .await
+        };
+        let (mut lexical, vector) = tokio::try_join!(lexical, vector)?;
         lexical.sort_by_key(|row| row.rank);
         let lexical = lexical
             .into_iter()
@@ -1196,9 +1248,9 @@ mod tests {
     }
 
     #[test]
-    fn the_statement_numbers_its_parameters() {
+    fn the_statements_number_their_parameters() {
         let query = SearchQuery::new("a b", None).unwrap();
-        let (sql, st) = search_statement(UserId::new(), &query, &["a", "b"], None).unwrap();
+        let (sql, st) = lexical_statement(UserId::new(), &query, &["a", "b"]).unwrap();
         // $1 user, $2 text, then pattern and word per word, then the depth.
         assert!(sql.contains("n.title ILIKE $3 OR n.content ILIKE $3"));
         assert!(sql.contains("c.content ILIKE $5"));
@@ -1206,6 +1258,7 @@ mod tests {
         assert!(sql.contains("LIMIT $7"));
         assert!(!sql.contains("$8") && !sql.contains("bit_count"));
         assert_eq!(st.binds.len(), 7);
+        assert!(vector_statement(UserId::new(), &query, Candidates::Scan).is_none());
 
         let query = query
             .with_course(CourseId::new())
@@ -1214,19 +1267,23 @@ mod tests {
                 model: "m".to_owned(),
                 vector: vec![1.0, -1.0],
             });
-        let (sql, st) =
-            search_statement(UserId::new(), &query, &["a"], Some(Candidates::Scan)).unwrap();
+        let (sql, st) = lexical_statement(UserId::new(), &query, &["a"]).unwrap();
         assert!(sql.contains("d.course_id = $2") && sql.contains("c.document_id = $3"));
-        // $8 the model, $9 the signs, $10 to $12 the tiers, $13 the length, $14 the count.
-        assert!(sql.contains("h.embedding_model = $8") && sql.contains("# $9"));
-        assert!(sql.contains("bit_count(x.d) + bit_count(x.d & $10)"));
-        assert!(sql.contains("bit_count(x.d & $12), h.id"));
-        assert!(sql.contains("length(h.embedding_bits) = $13") && sql.contains("LIMIT $14"));
-        assert_eq!(st.binds.len(), 14);
+        assert!(!sql.contains("bit_count"));
+        assert_eq!(st.binds.len(), 7);
         assert!(
             !sql.contains("FROM notes"),
             "a document filter searches notes"
         );
+        let (sql, st) = vector_statement(UserId::new(), &query, Candidates::Scan).unwrap();
+        // $1 user, $2 course, $3 document, $4 the model, $5 the signs, $6 to $8 the tiers,
+        // $9 the length, $10 the count.
+        assert!(sql.contains("h.embedding_model = $4") && sql.contains("# $5"));
+        assert!(sql.contains("bit_count(x.d) + bit_count(x.d & $6)"));
+        assert!(sql.contains("bit_count(x.d & $8), h.id"));
+        assert!(sql.contains("length(h.embedding_bits) = $9") && sql.contains("LIMIT $10"));
+        assert!(sql.contains("c.document_id = $3") && sql.contains("nt.course_id) = $2"));
+        assert_eq!(st.binds.len(), 10);
     }
 
     #[test]
@@ -1235,7 +1292,21 @@ mod tests {
             .unwrap()
             .with_document(DocumentId::new())
             .with_kinds([SourceKind::Note]);
-        assert!(search_statement(UserId::new(), &query, &["a"], Some(Candidates::Scan)).is_none());
+        assert!(lexical_statement(UserId::new(), &query, &["a"]).is_none());
+        let query = query.with_embedding(QueryEmbedding {
+            model: "m".to_owned(),
+            vector: vec![1.0],
+        });
+        assert!(vector_statement(UserId::new(), &query, Candidates::Scan).is_none());
+        let query = SearchQuery::new("a", None)
+            .unwrap()
+            .with_kinds([SourceKind::Flashcard])
+            .with_embedding(QueryEmbedding {
+                model: "m".to_owned(),
+                vector: vec![1.0],
+            });
+        assert!(lexical_statement(UserId::new(), &query, &["a"]).is_some());
+        assert!(vector_statement(UserId::new(), &query, Candidates::Scan).is_none());
     }
 
     #[test]
@@ -1244,6 +1315,20 @@ mod tests {
         assert_eq!(bits.len, 9);
         assert_eq!(bits.bytes, [0b1001_0110, 0b1000_0000]);
         assert_eq!(SignBits::of(&[]).unwrap().bytes, Vec::<u8>::new());
+    }
+
+    #[test]
+    fn embeddings_are_stored_as_big_endian_values_and_read_back_whole() {
+        let vector = [1.5, -2.25, 0.1, f32::MIN_POSITIVE / 4.0, -0.0, f32::MAX];
+        let bytes = embedding_bytes(&vector);
+        assert_eq!(bytes[..8], [0x3f, 0xc0, 0, 0, 0xc0, 0x10, 0, 0]);
+        let back = read_embedding(Some(bytes.clone())).unwrap();
+        assert_eq!(
+            back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            vector.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        assert_eq!(read_embedding(Some(bytes[..5].to_vec())), None);
+        assert_eq!(read_embedding(None), None);
     }
 
     #[test]
