@@ -264,7 +264,8 @@ async fn strings(client: &Client, sql: &str) -> TestResult<Vec<String>> {
 const CATALOG: &[(&str, &str)] = &[
     (
         "relations",
-        "SELECT c.relname || ' kind=' || c.relkind::text FROM pg_class c \
+        "SELECT c.relname || ' kind=' || c.relkind::text \
+                || coalesce(' ' || array_to_string(c.reloptions, ','), '') FROM pg_class c \
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind NOT IN ('i', 'I')",
     ),
     (

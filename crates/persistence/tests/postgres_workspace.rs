@@ -1098,12 +1098,15 @@ async fn replace_chunks_writes_the_owner_model_and_sign_bits() {
             "the owner, model or sign bits (1 for each positive component) are not written"
         );
 
-        // The schema holds the three together.
+        // The schema holds the three together, and the vector to four bytes a bit.
+        let one = r"'\x3f800000'";
         for (model, embedding, bits) in [
             ("'m'", "NULL", "NULL"),
-            ("NULL", "'{1}'", "NULL"),
+            ("NULL", one, "NULL"),
             ("NULL", "NULL", "B'1'"),
-            ("'m'", "'{1}'", "NULL"),
+            ("'m'", one, "NULL"),
+            ("'m'", one, "B'11'"),
+            ("'m'", r"'\x3f8000'", "B'1'"),
         ] {
             let refused = client
                 .execute(

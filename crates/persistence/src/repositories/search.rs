@@ -3,7 +3,9 @@
 //! student's notes, flashcards and document chunks, vector search over chunk embeddings (a
 //! note's chunk found is its note), and the two fused. A hybrid search runs its lexical and
 //! its vector statement side by side, each on a connection of its own (the vector part reads
-//! the student's version of the index first, and their sign bits when it moved: see below).
+//! the student's version of the index first, and their sign bits when it moved: see below),
+//! so it takes two of the pool's connections at once, and the two parts read two snapshots: a
+//! passage written between them can be in one ranking and not yet in the other.
 //!
 //! Lexical search is a `UNION ALL` of the three kinds, each row matching when every word of
 //! the query occurs in it case-insensitively (`ILIKE '%word%'` per word, which the trigram GIN
@@ -457,7 +459,7 @@ enum Candidates {
 
 impl Candidates {
     /// The sub-select of the candidates' ids, its placeholders added to `st`; `None` when no
-    /// chunk can match the query (see [`vector_params`]).
+    /// chunk can match the query (see [`vector_params`]) or memory found none.
     fn ids(
         self,
         st: &mut Statement,
@@ -472,6 +474,7 @@ impl Candidates {
                 let count = st.param(Bind::BigInt(count));
                 Some(nearest_ids(filters, sources, &vector, &count))
             }
+            Self::Ids(ids) if ids.is_empty() => None,
             Self::Ids(ids) => Some(format!(
                 "SELECT unnest({}) AS id",
                 st.param(Bind::Uuids(ids))
@@ -1284,6 +1287,15 @@ mod tests {
         assert!(sql.contains("length(h.embedding_bits) = $9") && sql.contains("LIMIT $10"));
         assert!(sql.contains("c.document_id = $3") && sql.contains("nt.course_id) = $2"));
         assert_eq!(st.binds.len(), 10);
+        // Candidates from memory: their ids are $4, held to the same filters.
+        let (sql, st) =
+            vector_statement(UserId::new(), &query, Candidates::Ids(vec![Uuid::nil()])).unwrap();
+        assert!(sql.contains("FROM (SELECT unnest($4) AS id) n") && !sql.contains("bit_count"));
+        assert!(sql.contains("c.user_id = $1") && sql.contains("c.document_id = $3"));
+        assert!(sql.contains("nt.course_id) = $2"));
+        assert_eq!(st.binds.len(), 4);
+        // Memory found none: nothing to read.
+        assert!(vector_statement(UserId::new(), &query, Candidates::Ids(Vec::new())).is_none());
     }
 
     #[test]
