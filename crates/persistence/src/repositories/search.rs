@@ -899,6 +899,38 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// Where a vector search for `embedding` takes its best `count` candidates from: the
+    /// student's sign bits in memory, ranked there (read again first when their version
+    /// moved), or, when the store keeps none for them, the scan in SQL.
+    async fn candidates(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        user: UserId,
+        embedding: &QueryEmbedding,
+        scope: &Scope,
+        count: usize,
+    ) -> QueryResult<Candidates> {
+        Ok(
+            match self
+                .codes
+                .resident(
+                    conn,
+                    user.as_uuid(),
+                    &embedding.model,
+                    embedding.vector.len(),
+                )
+                .await?
+            {
+                Resident::Codes(codes) => {
+                    Candidates::Ids(codes.nearest(&embedding.vector, scope, count))
+                }
+                Resident::Scan => Candidates::Scan,
+            },
+        )
+    }
+}
+
 #[async_trait]
 impl SearchIndex for PostgresStore {
     async fn replace_chunks(
@@ -1071,21 +1103,9 @@ impl SearchIndex for PostgresStore {
             self.db
                 .read("search", async |conn| {
                     // The version is read, and the candidates then, on the same connection.
-                    let candidates = match self
-                        .codes
-                        .resident(
-                            conn,
-                            user.as_uuid(),
-                            &embedding.model,
-                            embedding.vector.len(),
-                        )
-                        .await?
-                    {
-                        Resident::Codes(codes) => {
-                            Candidates::Ids(codes.nearest(&embedding.vector, &scope, depth))
-                        }
-                        Resident::Scan => Candidates::Scan,
-                    };
+                    let candidates = self
+                        .candidates(conn, user, embedding, &scope, depth)
+                        .await?;
                     match vector_statement(user, &query, candidates) {
                         Some((sql, statement)) => {
                             statement.query(&sql).load::<CandidateRow>(conn).await
@@ -1146,23 +1166,15 @@ impl SearchIndex for PostgresStore {
         let rows: Vec<ChunkMatchRow> = self
             .db
             .read("search", async |conn| {
-                let candidates = match self
-                    .codes
-                    .resident(
+                let candidates = self
+                    .candidates(
                         conn,
-                        user.as_uuid(),
-                        &embedding.model,
-                        embedding.vector.len(),
-                    )
-                    .await?
-                {
-                    Resident::Codes(codes) => Candidates::Ids(codes.nearest(
-                        &embedding.vector,
+                        user,
+                        &embedding,
                         &scope,
                         usize::try_from(count).unwrap_or(0),
-                    )),
-                    Resident::Scan => Candidates::Scan,
-                };
+                    )
+                    .await?;
                 let mut st = Statement::default();
                 let filters = Filters {
                     user: st.param(Bind::Uuid(user.as_uuid())),
