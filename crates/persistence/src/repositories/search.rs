@@ -897,9 +897,7 @@ impl PostgresStore {
         .map_err(|e| e.into_domain(owner.entity()))?;
         Ok(written)
     }
-}
 
-impl PostgresStore {
     /// Where a vector search for `embedding` takes its best `count` candidates from: the
     /// student's sign bits in memory, ranked there (read again first when their version
     /// moved), or, when the store keeps none for them, the scan in SQL.
