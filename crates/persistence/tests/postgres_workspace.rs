@@ -908,6 +908,45 @@ async fn search_ranks_and_cuts_snippets_on_characters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passages_holding_the_words_together_rank_first() {
+    with_env(|env| async move {
+        let s = &env.store;
+        let ada = env.user("ada").await;
+        let d = env.document(ada, "Reader").await;
+        let filler = "Unrelated words fill this sentence of the lecture. ".repeat(8);
+        let apart = format!("Osmotic {filler}pressure.");
+        let together = format!("{filler}Osmotic pressure.");
+        let long = format!("Osmotic pressure. {}", filler.repeat(20));
+        s.replace_chunks(
+            ada,
+            d,
+            vec![
+                chunk(0, &apart, None),
+                chunk(1, &together, None),
+                chunk(2, &long, None),
+            ],
+        )
+        .await
+        .unwrap();
+        let chunks = s.list_chunks(ada, d).await.unwrap();
+        let hits = s.search(ada, query("osmotic pressure")).await.unwrap();
+        let order: Vec<_> = hits.iter().map(|h| h.id).collect();
+        assert_eq!(order.len(), 3, "{hits:#?}");
+        assert_eq!(
+            order[2],
+            chunks[0].id.as_uuid(),
+            "the words far apart rank last: {hits:#?}"
+        );
+        assert!(
+            hits[0].snippet.contains("Osmotic pressure")
+                && hits[1].snippet.contains("Osmotic pressure"),
+            "{hits:#?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_are_replaced_atomically_and_found_by_cosine_similarity() {
     with_env(|env| async move {
         let s = &env.store;
