@@ -15,14 +15,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use diesel::QueryResult;
-use diesel::QueryableByName;
+use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{Owner, SignBits};
-use crate::confirmed::ConfirmedDsl as _;
+use crate::schema::search_index_versions;
 use crate::schema::sql_types::Varbit;
 use sophie_domain::{DocumentId, NoteId};
 
@@ -229,12 +228,6 @@ impl std::fmt::Debug for CodeCache {
 }
 
 #[derive(QueryableByName)]
-struct VersionRow {
-    #[diesel(sql_type = BigInt)]
-    version: i64,
-}
-
-#[derive(QueryableByName)]
 struct CodeRow {
     #[diesel(sql_type = BigInt)]
     version: i64,
@@ -279,11 +272,16 @@ impl CodeCache {
         if self.budget == 0 {
             return Ok(Resident::Scan);
         }
-        let version = diesel::sql_query(VERSION)
-            .bind::<diesel::sql_types::Uuid, _>(user)
-            .one::<VersionRow>(conn)
+        // The student's version: 0 before any change. A statement of the query builder, so
+        // each connection prepares it once.
+        let version = search_index_versions::table
+            .find(user)
+            .select(search_index_versions::version)
+            .load::<i64>(conn)
             .await?
-            .version;
+            .into_iter()
+            .next()
+            .unwrap_or(0);
         let key = (user, model.to_owned(), dimensions);
         {
             let mut entries = self.entries();
