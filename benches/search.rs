@@ -416,7 +416,9 @@ fn sign_candidates(passages: &[Passage], query: &[f32], count: usize) -> Vec<Uui
     scored.into_iter().take(count).map(|(_, id)| id).collect()
 }
 
-#[tokio::main]
+// One thread, as each of the server's HTTP workers runs its requests: a search's two
+// statements, their connections and the ranking in memory share it.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let url = std::env::var("BENCH_DATABASE_URL").expect("set BENCH_DATABASE_URL");
     let user: Uuid = std::env::var("BENCH_USER_ID")
