@@ -61,6 +61,9 @@ pub(super) async fn dispatch(
         let Ok(first) = first else {
             break;
         };
+        // Jobs that are ready to end (short ones end together) free their slots first, so
+        // that one claim fills them all rather than one claim each.
+        tokio::task::yield_now().await;
         let mut permits = vec![first];
         while let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
             permits.push(permit);
