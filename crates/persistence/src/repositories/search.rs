@@ -573,12 +573,10 @@ fn lexical_statement(
     let mut notes = String::new();
     let mut cards = String::new();
     let mut chunks = String::new();
-    let mut positions = String::new();
     let mut placeholders = Vec::with_capacity(words.len());
     for (i, word) in words.iter().enumerate() {
         let pattern = st.param(Bind::Text(contains_pattern(word)));
-        let word = st.param(Bind::Text((*word).to_owned()));
-        placeholders.push(word.clone());
+        placeholders.push(st.param(Bind::Text((*word).to_owned())));
         let sep = if i == 0 { "" } else { " AND " };
         let _ = write!(
             notes,
@@ -589,13 +587,9 @@ fn lexical_statement(
             "{sep}(f.question ILIKE {pattern} OR f.answer ILIKE {pattern})"
         );
         let _ = write!(chunks, "{sep}c.content ILIKE {pattern}");
-        let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(
-            positions,
-            "{sep}NULLIF(strpos(t.lowered, lower({word})), 0)"
-        );
     }
     let near = |column: &str| around_first_match(column, &placeholders);
+    let at = first_match("t.lowered", &placeholders);
 
     let mut parts = Vec::new();
     if query.includes(SourceKind::Note) {
@@ -678,7 +672,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT x.text, char_length(x.text) AS total, lower(x.text) AS lowered
 ) t
-CROSS JOIN LATERAL (SELECT COALESCE(LEAST({positions}), 1) - 1 AS at) p
+CROSS JOIN LATERAL (SELECT {at} - 1 AS at) p
 CROSS JOIN LATERAL (
     SELECT LEAST(GREATEST(p.at - {SNIPPET_LEAD}, 0) + {SNIPPET_CHARS}, t.total) AS stop
 ) e
@@ -687,21 +681,32 @@ CROSS JOIN LATERAL (SELECT GREATEST(e.stop - {SNIPPET_CHARS}, 0) AS start, e.sto
     Some((sql, st))
 }
 
-/// The part of `column` a lexical hit is ranked on: [`SNIPPET_CHARS`] characters around the
-/// first occurrence of any of the query's `words` (placeholders), from [`SNIPPET_LEAD`]
-/// characters before it, as a snippet shows. `word_similarity` costs about 0.1 ms on a
-/// passage of 750 characters, a fifth of that on such a window, and a search ranks every row
-/// that matches: over the whole text, ranking took longer than finding.
-fn around_first_match(column: &str, words: &[String]) -> String {
+/// Where the first occurrence of any of `words` (placeholders, at least one) starts in
+/// `lowered` (a text in lower case), counted in characters from 1; 1 when none occurs.
+fn first_match(lowered: &str, words: &[String]) -> String {
+    debug_assert!(!words.is_empty(), "LEAST() needs an argument");
     let positions = words
         .iter()
-        .map(|word| format!("NULLIF(strpos(lower({column}), lower({word})), 0)"))
+        .map(|word| format!("NULLIF(strpos({lowered}, lower({word})), 0)"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "substr({column}, GREATEST(COALESCE(LEAST({positions}), 1) - {SNIPPET_LEAD}, 1), \
-         {SNIPPET_CHARS})"
-    )
+    format!("COALESCE(LEAST({positions}), 1)")
+}
+
+/// The part of `column` a lexical hit is ranked on by trigram similarity: [`SNIPPET_CHARS`]
+/// characters from [`SNIPPET_LEAD`] characters before the first occurrence of any of the
+/// query's `words` ([`first_match`]); the window a document passage's snippet shows (a note's
+/// or a flashcard's snippet also shows its title or question first).
+///
+/// `word_similarity` costs about 0.1 ms on a passage of 750 characters and a fifth of that
+/// on such a window, and a search ranks every row that matches: over the whole text, ranking
+/// took longer than finding the rows. What the window leaves out: the query's words standing
+/// together further on than that first occurrence, or a short word found first inside a
+/// longer one, count for less than over the whole text (the full-text rank still counts
+/// every occurrence of a whole word).
+fn around_first_match(column: &str, words: &[String]) -> String {
+    let at = first_match(&format!("lower({column})"), words);
+    format!("substr({column}, GREATEST({at} - {SNIPPET_LEAD}, 1), {SNIPPET_CHARS})")
 }
 
 /// Whose chunks a vector search for `query` looks at; `None` when it looks at none (no
