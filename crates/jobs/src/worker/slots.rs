@@ -61,9 +61,12 @@ pub(super) async fn dispatch(
         let Ok(first) = first else {
             break;
         };
-        // Jobs that are ready to end (short ones end together) free their slots first, so
-        // that one claim fills them all rather than one claim each.
+        // Jobs ready to end (short ones end together) get a chance to free their slots
+        // first, so that one claim fills them rather than one claim each.
         tokio::task::yield_now().await;
+        if stop.is_cancelled() {
+            break;
+        }
         let mut permits = vec![first];
         while let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
             permits.push(permit);
